@@ -1,0 +1,214 @@
+/**
+ * Every rejection the pipeline can produce, as a class with a stable machine `code`.
+ *
+ * One table, {@link STATUS_BY_CODE}, decides the HTTP status of every code, so adapters never branch
+ * on error types and callers never match message text.
+ *
+ * @module
+ */
+
+/**
+ * The stable machine codes. They appear in response bodies (`{"ok":false,"error":{"code":...}}`),
+ * in logs and in the CLI, and never change meaning.
+ */
+export type WebhookErrorCode =
+  | 'missing_signature'
+  | 'invalid_signature'
+  | 'timestamp_out_of_tolerance'
+  | 'payload_too_large'
+  | 'invalid_body'
+  | 'body_already_parsed'
+  | 'unsupported_media_type'
+  | 'method_not_allowed'
+  | 'request_timeout'
+  | 'unknown_event'
+  | 'invalid_payload'
+  | 'delivery_in_progress'
+  | 'store_unavailable'
+  | 'handler_failed'
+  | 'handler_timeout'
+  | 'internal_error'
+
+/**
+ * The HTTP status of every code: 4xx for what a retry cannot fix, 5xx (or 409) for what a retry can,
+ * 2xx for deliveries deliberately ignored.
+ *
+ * The seeds' senders retry on anything outside 2xx, so a 4xx does not stop them; it tells a human
+ * reading the sender's delivery log that the request itself is wrong.
+ */
+export const STATUS_BY_CODE: Readonly<Record<WebhookErrorCode, number>> = {
+  missing_signature: 401,
+  invalid_signature: 401,
+  timestamp_out_of_tolerance: 401,
+  payload_too_large: 413,
+  invalid_body: 400,
+  // The integrator's app consumed the body before us: a deployment bug. 5xx keeps the sender retrying
+  // until it is fixed, so no genuine delivery is lost meanwhile.
+  body_already_parsed: 500,
+  unsupported_media_type: 415,
+  method_not_allowed: 405,
+  request_timeout: 408,
+  // A new event type must never cause 5xx and a retry storm: it is acknowledged and handed to a hook.
+  unknown_event: 202,
+  invalid_payload: 422,
+  delivery_in_progress: 409,
+  store_unavailable: 503,
+  handler_failed: 500,
+  handler_timeout: 503,
+  internal_error: 500,
+}
+
+/** Options every {@link WebhookError} accepts. */
+export interface WebhookErrorOptions {
+  /** The underlying error, kept for logs; never serialised into a response. */
+  cause?: unknown
+  /** Seconds after which a retry may succeed; becomes a `Retry-After` header. */
+  retryAfterSeconds?: number
+}
+
+/**
+ * Base class of every error the pipeline produces.
+ *
+ * @example
+ * ```ts
+ * try { await verifyHmacSha256(...) } catch (error) {
+ *   if (error instanceof WebhookError && error.code === 'invalid_signature') { ... }
+ * }
+ * ```
+ */
+export class WebhookError extends Error {
+  /** The stable machine code. */
+  readonly code: WebhookErrorCode
+  /** The HTTP status this error maps to, from {@link STATUS_BY_CODE}. */
+  readonly status: number
+  /** Seconds after which a retry may succeed, if known. */
+  readonly retryAfterSeconds: number | undefined
+
+  constructor(code: WebhookErrorCode, message: string, options: WebhookErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'WebhookError'
+    this.code = code
+    this.status = STATUS_BY_CODE[code]
+    this.retryAfterSeconds = options.retryAfterSeconds
+  }
+}
+
+/**
+ * The request is not proven to come from the sender: no signature, a wrong one, or a signed timestamp
+ * outside the tolerance.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof SignatureVerificationError) console.warn('forged or misconfigured', error.code)
+ * ```
+ */
+export class SignatureVerificationError extends WebhookError {
+  constructor(
+    code: 'missing_signature' | 'invalid_signature' | 'timestamp_out_of_tolerance',
+    message: string,
+    options?: WebhookErrorOptions,
+  ) {
+    super(code, message, options)
+    this.name = 'SignatureVerificationError'
+  }
+}
+
+/**
+ * The request itself is unusable: too large, too slow, not a supported content type or method, a body
+ * that is not valid UTF-8 JSON or form data, or a body some middleware already parsed.
+ *
+ * @example
+ * ```ts
+ * new RequestRejectedError('payload_too_large', 'body exceeds 1048576 bytes')
+ * ```
+ */
+export class RequestRejectedError extends WebhookError {
+  constructor(
+    code:
+      | 'payload_too_large'
+      | 'invalid_body'
+      | 'body_already_parsed'
+      | 'unsupported_media_type'
+      | 'method_not_allowed'
+      | 'request_timeout',
+    message: string,
+    options?: WebhookErrorOptions,
+  ) {
+    super(code, message, options)
+    this.name = 'RequestRejectedError'
+  }
+}
+
+/**
+ * A verified payload whose event type is not in the catalog, or whose data fails its schema.
+ *
+ * @example
+ * ```ts
+ * new PayloadValidationError('invalid_payload', 'deal.won: data.value: expected number', issues)
+ * ```
+ */
+export class PayloadValidationError extends WebhookError {
+  /** Standard Schema issues, when a schema rejected the data. */
+  readonly issues: readonly SchemaIssue[]
+
+  constructor(
+    code: 'unknown_event' | 'invalid_payload',
+    message: string,
+    issues: readonly SchemaIssue[] = [],
+    options?: WebhookErrorOptions,
+  ) {
+    super(code, message, options)
+    this.name = 'PayloadValidationError'
+    this.issues = issues
+  }
+}
+
+/**
+ * The idempotency store could not give the exactly-once guarantee (the delivery is being handled
+ * elsewhere, or the store is unreachable). Always retryable.
+ *
+ * @example
+ * ```ts
+ * new IdempotencyError('store_unavailable', 'redis: connection refused', { retryAfterSeconds: 5 })
+ * ```
+ */
+export class IdempotencyError extends WebhookError {
+  constructor(code: 'delivery_in_progress' | 'store_unavailable', message: string, options?: WebhookErrorOptions) {
+    super(code, message, options)
+    this.name = 'IdempotencyError'
+  }
+}
+
+/**
+ * The user's handler threw or did not settle in time. The sender is answered 5xx so it retries.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof HandlerError) console.error(error.cause)
+ * ```
+ */
+export class HandlerError extends WebhookError {
+  constructor(code: 'handler_failed' | 'handler_timeout', message: string, options?: WebhookErrorOptions) {
+    super(code, message, options)
+    this.name = 'HandlerError'
+  }
+}
+
+/** One problem a schema found, in the Standard Schema shape. */
+export interface SchemaIssue {
+  readonly message: string
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined
+}
+
+/**
+ * Turns anything thrown inside the pipeline into a {@link WebhookError}, so no bare error escapes.
+ *
+ * @example
+ * ```ts
+ * const webhookError = toWebhookError(caught) // internal_error unless it already was a WebhookError
+ * ```
+ */
+export function toWebhookError(error: unknown): WebhookError {
+  if (error instanceof WebhookError) return error
+  return new WebhookError('internal_error', 'internal error', { cause: error })
+}

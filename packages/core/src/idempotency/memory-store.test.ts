@@ -1,0 +1,98 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { describe, expect, it } from 'vitest'
+import { IdempotencyError } from '../errors.js'
+import { deliveryContract } from './delivery-contract.js'
+import { createMemoryStore } from './memory-store.js'
+import { idempotencyStoreContract, orderingGuardContract } from './store-contract.js'
+
+function withClock(maxEntries?: number) {
+  let time = Date.parse('2026-03-21T15:00:00Z')
+  const store = createMemoryStore({ now: () => time, ...(maxEntries ? { maxEntries } : {}) })
+  return {
+    store,
+    advance: async (ms: number) => void (time += ms),
+  }
+}
+
+describe('memory store: the store contract, on an injected clock', () => {
+  for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...deliveryContract]) {
+    it(contractCase.name, () => contractCase.run(withClock()))
+  }
+})
+
+describe('memory store: bounds', () => {
+  it('keeps at most maxEntries completed keys, the most recently used last to go', async () => {
+    const { store } = withClock(10)
+    async function completeKey(key: string) {
+      await store.claim(key, 'o', 1_000)
+      await store.complete(key, 'o', 60_000)
+    }
+    await completeKey('kept-by-use')
+    for (let index = 0; index < 30; index += 1) {
+      await completeKey(`key-${index}`)
+      // A duplicate hit counts as a use: this key survives the influx.
+      expect(await store.claim('kept-by-use', 'x', 1_000)).toEqual({ state: 'completed' })
+      expect(store.size).toBeLessThanOrEqual(10)
+    }
+    expect(await store.claim('key-0', 'x', 1_000)).toEqual({ state: 'claimed' })
+    // The last maxEntries / 2 deliveries are always remembered.
+    for (let index = 26; index < 30; index += 1) expect(await store.claim(`key-${index}`, 'x', 1_000)).toEqual({ state: 'completed' })
+  })
+
+  it('never evicts a live claim: when every slot holds one it fails closed until one ends', async () => {
+    const { store, advance } = withClock(2)
+    await store.claim('a', 'o', 1_000)
+    await store.claim('b', 'o', 5_000)
+    const full = await store.claim('c', 'o', 1_000).catch((error: unknown) => error)
+    expect(full).toBeInstanceOf(IdempotencyError)
+    expect(full).toMatchObject({ code: 'store_unavailable', status: 503 })
+    expect(await store.claim('a', 'x', 1_000)).toMatchObject({ state: 'in_progress' })
+    await advance(1_001)
+    expect(await store.claim('c', 'o', 1_000)).toEqual({ state: 'claimed' })
+    expect(await store.claim('b', 'x', 1_000)).toMatchObject({ state: 'in_progress' })
+  })
+
+  it('refuses a maxEntries that is not a positive integer', () => {
+    for (const maxEntries of [0, -1, 1.5, Number.NaN]) expect(() => createMemoryStore({ maxEntries })).toThrow(TypeError)
+  })
+
+  it('close() forgets everything', async () => {
+    const { store } = withClock()
+    await store.claim('a', 'o', 1_000)
+    await store.recordVersion!('r', 1, 1_000)
+    await store.close!()
+    expect(store.size).toBe(0)
+  })
+})
+
+describe('memory store: memory stays flat under millions of distinct keys', () => {
+  it('holds at most maxEntries keys, and the heap after a million more distinct deliveries is what it was', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const maxEntries = 100_000
+    const store = createMemoryStore({ maxEntries })
+    let next = 0
+    async function deliver(count: number) {
+      for (const end = next + count; next < end; next += 1) {
+        const key = `automatenexus:whk_${next.toString(36).padStart(12, '0')}`
+        await store.claim(key, 'owner', 60_000)
+        await store.complete(key, 'owner', 72 * 3_600_000)
+        if (next % 4 === 0) await store.recordVersion!(`automatenexus:deal_${next}`, next, 72 * 3_600_000)
+      }
+    }
+    function heapMb() {
+      gc()
+      gc()
+      return process.memoryUsage().heapUsed / 2 ** 20
+    }
+    await deliver(2 * maxEntries) // fill every map to its bound first
+    const filled = heapMb()
+    await deliver(1_000_000)
+    const after = heapMb()
+    expect(store.size).toBeLessThanOrEqual(2 * maxEntries)
+    // A leak of even 10 bytes per key would add ~10 MB here; the bound leaves room for GC noise only.
+    console.info(`memory store heap: ${filled.toFixed(1)} MB filled, ${after.toFixed(1)} MB after`)
+    expect(after - filled).toBeLessThan(8)
+  }, 60_000)
+})

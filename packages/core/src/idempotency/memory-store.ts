@@ -1,0 +1,130 @@
+/**
+ * The embedded idempotency store: one process only, bounded in memory, so millions of distinct deliveries
+ * keep memory flat. Use the Redis or PostgreSQL store when several receiver instances share the traffic.
+ *
+ * Three maps, each bounded by `maxEntries`:
+ * - leases: claims in progress, with their owner and deadline. Never evicted while live, since evicting
+ *   one would let a duplicate run beside the handler; when all are live the store fails closed instead.
+ * - completed keys, each with its retention deadline, least recently used forgotten first.
+ * - record versions for the ordering guard, least recently used forgotten first.
+ *
+ * @module
+ */
+import { IdempotencyError } from '../errors.js'
+import type { ClaimResult, IdempotencyStore } from '../types.js'
+import { createBoundedLru } from './bounded-lru.js'
+
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Bound of each of the three maps (claims in progress, completed keys, record versions). Completed keys
+   * and versions are forgotten least recently used first, in batches of half the bound; past the bound a
+   * duplicate older than the last `maxEntries / 2` deliveries may run again. Default 100 000.
+   */
+  maxEntries?: number
+  /** Clock in ms, injectable for tests. */
+  now?: () => number
+}
+
+interface Lease {
+  readonly owner: string
+  readonly expiresAt: number
+}
+
+interface RecordVersion {
+  readonly version: number
+  readonly expiresAt: number
+}
+
+/** The memory store, with its size exposed for tests and metrics. */
+export interface MemoryStore extends IdempotencyStore {
+  /** Keys currently held: claims in progress, completed keys and record versions. */
+  readonly size: number
+}
+
+/**
+ * Creates the in-memory store.
+ *
+ * @example
+ * ```ts
+ * const receiver = createReceiver({ provider: automatenexus, secret, store: createMemoryStore({ maxEntries: 50_000 }) })
+ * ```
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const maxEntries = options.maxEntries ?? 100_000
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('crm-webhooks: maxEntries must be a positive integer')
+  const now = options.now ?? Date.now
+  const leases = new Map<string, Lease>()
+  // Completed keys map to their retention deadline: a bare number keeps an entry small.
+  const completed = createBoundedLru<number>(maxEntries)
+  const versions = createBoundedLru<RecordVersion>(maxEntries)
+
+  /** The live lease on `key`, dropping an expired one. */
+  function liveLease(key: string, at: number): Lease | undefined {
+    const lease = leases.get(key)
+    if (lease === undefined) return undefined
+    if (lease.expiresAt > at) return lease
+    leases.delete(key)
+    return undefined
+  }
+
+  function isCompleted(key: string, at: number): boolean {
+    const expiresAt = completed.get(key)
+    if (expiresAt === undefined) return false
+    if (expiresAt > at) return true
+    completed.delete(key)
+    return false
+  }
+
+  function makeRoomForLease(at: number): void {
+    if (leases.size < maxEntries) return
+    for (const [key, lease] of leases) if (lease.expiresAt <= at) leases.delete(key)
+    if (leases.size >= maxEntries) {
+      // Evicting a live lease would let a duplicate run beside its handler: fail closed (503, retried later).
+      throw new IdempotencyError('store_unavailable', `memory store: ${maxEntries} deliveries already in progress`, {
+        retryAfterSeconds: 5,
+      })
+    }
+  }
+
+  return {
+    get size() {
+      return leases.size + completed.size + versions.size
+    },
+    async claim(key, owner, lockTtlMs): Promise<ClaimResult> {
+      const at = now()
+      if (isCompleted(key, at)) return { state: 'completed' }
+      const lease = liveLease(key, at)
+      if (lease) return { state: 'in_progress', retryAfterMs: lease.expiresAt - at }
+      makeRoomForLease(at)
+      leases.set(key, { owner, expiresAt: at + lockTtlMs })
+      return { state: 'claimed' }
+    },
+    async complete(key, owner, retentionMs) {
+      const at = now()
+      if (liveLease(key, at)?.owner !== owner) return false
+      leases.delete(key)
+      completed.set(key, at + retentionMs)
+      return true
+    },
+    async release(key, owner) {
+      if (liveLease(key, now())?.owner !== owner) return false
+      leases.delete(key)
+      return true
+    },
+    async recordVersion(record, version, retentionMs) {
+      // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
+      if (!Number.isFinite(version)) return { stale: false }
+      const at = now()
+      const known = versions.get(record)
+      if (known !== undefined && known.expiresAt > at && known.version > version) return { stale: true }
+      versions.set(record, { version, expiresAt: at + retentionMs })
+      return { stale: false }
+    },
+    async close() {
+      leases.clear()
+      completed.clear()
+      versions.clear()
+    },
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Tests against a real server (Redis, PostgreSQL) run when it answers; under `CI=true` a missing server
+ * fails the run, elsewhere its tests skip with a visible notice instead of silently passing.
+ *
+ * @module
+ */
+
+/** What {@link requireService} needs to know. */
+export interface RequireServiceOptions {
+  /** Shown in the notice, e.g. `Redis`. */
+  name: string
+  /** Where the server was looked for; credentials are masked in the notice. */
+  url: string
+  /** The environment variable that points the tests elsewhere, e.g. `REDIS_URL`. */
+  envVar: string
+  /** Resolves when the server answers; rejects (or takes longer than `timeoutMs`) otherwise. */
+  probe: () => Promise<unknown>
+  /** Longest wait for the probe; default 3000 ms. */
+  timeoutMs?: number
+}
+
+function maskCredentials(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}
+
+/**
+ * Resolves `true` when the service answers; otherwise warns and resolves `false`, or throws under `CI=true`.
+ *
+ * @example
+ * ```ts
+ * const available = await requireService({ name: 'Redis', url, envVar: 'REDIS_URL', probe: () => ping(url) })
+ * describe.skipIf(!available)('redis store', () => { ... })
+ * ```
+ */
+export async function requireService(options: RequireServiceOptions): Promise<boolean> {
+  const timeoutMs = options.timeoutMs ?? 3_000
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    await Promise.race([
+      options.probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+      }),
+    ])
+    return true
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    const notice = `${options.name} at ${maskCredentials(options.url)} is unreachable (${reason})`
+    if (globalThis.process?.env.CI === 'true') throw new Error(`${notice}; CI=true requires it`, { cause: error })
+    console.warn(`SKIPPED: ${notice}. Start it or set ${options.envVar} to run these tests.`)
+    return false
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The contract every {@link IdempotencyStore} keeps, as runnable cases: the memory, Redis and PostgreSQL
+ * stores run the same list, and so can a store of your own (DynamoDB, SQL Server, ...).
+ *
+ * Time-dependent cases use short leases (a few hundred ms) so a store on a server clock can run them by
+ * sleeping; an injected clock makes them instant.
+ *
+ * @module
+ */
+import type { IdempotencyStore } from '../types.js'
+import { expectSame } from './contract-assert.js'
+
+/** What a contract case runs against. */
+export interface StoreContractSubject {
+  /** The store under test; cases use keys of their own, so one store may serve every case. */
+  readonly store: IdempotencyStore
+  /** Lets `ms` of the store's clock pass: advance an injected clock, or sleep for a store on a server clock. */
+  advance(ms: number): Promise<void>
+}
+
+/** One case of a contract. */
+export interface StoreContractCase<Subject = StoreContractSubject> {
+  readonly name: string
+  run(subject: Subject): Promise<void>
+}
+
+/** The lease and retention the time-dependent cases use, and how far they move the clock past them. */
+export const CONTRACT_LEASE_MS = 300
+const PAST_LEASE_MS = CONTRACT_LEASE_MS + 200
+const RETAIN_MS = 60_000
+
+function uniqueKey(label: string): string {
+  return `contract:${label}:${globalThis.crypto.randomUUID()}`
+}
+
+function expectInProgress(result: Awaited<ReturnType<IdempotencyStore['claim']>>, what: string): void {
+  const ok = result.state === 'in_progress' && result.retryAfterMs > 0 && result.retryAfterMs <= CONTRACT_LEASE_MS
+  expectSame(ok ? 'in_progress within the lease' : result, 'in_progress within the lease', what)
+}
+
+/**
+ * The cases of the claim / complete / release contract and of the ordering guard.
+ *
+ * @example
+ * ```ts
+ * import { idempotencyStoreContract } from '@crm-webhooks/core/testing'
+ * describe('my store', () => {
+ *   for (const c of idempotencyStoreContract) it(c.name, () => c.run({ store, advance: (ms) => sleep(ms) }))
+ * })
+ * ```
+ */
+export const idempotencyStoreContract: readonly StoreContractCase[] = [
+  {
+    name: 'the first claim wins; a second attempt sees in_progress with the time left',
+    async run({ store }) {
+      const key = uniqueKey('first')
+      expectSame(await store.claim(key, 'owner-a', CONTRACT_LEASE_MS), { state: 'claimed' }, 'first claim')
+      expectInProgress(await store.claim(key, 'owner-b', CONTRACT_LEASE_MS), 'second claim')
+      expectInProgress(await store.claim(key, 'owner-a', CONTRACT_LEASE_MS), 'the owner claiming again')
+    },
+  },
+  {
+    name: 'only the owner completes; a completed key answers completed to every later claim',
+    async run({ store }) {
+      const key = uniqueKey('complete')
+      await store.claim(key, 'owner-a', CONTRACT_LEASE_MS)
+      expectSame(await store.complete(key, 'owner-b', RETAIN_MS), false, 'complete by another owner')
+      expectInProgress(await store.claim(key, 'owner-c', CONTRACT_LEASE_MS), 'claim after a refused complete')
+      expectSame(await store.complete(key, 'owner-a', RETAIN_MS), true, 'complete by the owner')
+      expectSame(await store.claim(key, 'owner-d', CONTRACT_LEASE_MS), { state: 'completed' }, 'claim of a completed key')
+      expectSame(await store.complete(key, 'owner-a', RETAIN_MS), false, 'completing twice')
+      expectSame(await store.release(key, 'owner-a'), false, 'releasing a completed key')
+      expectSame(await store.claim(key, 'owner-e', CONTRACT_LEASE_MS), { state: 'completed' }, 'still completed')
+    },
+  },
+  {
+    name: 'only the owner releases; a released key is claimed again',
+    async run({ store }) {
+      const key = uniqueKey('release')
+      await store.claim(key, 'owner-a', CONTRACT_LEASE_MS)
+      expectSame(await store.release(key, 'owner-b'), false, 'release by another owner')
+      expectInProgress(await store.claim(key, 'owner-c', CONTRACT_LEASE_MS), 'claim after a refused release')
+      expectSame(await store.release(key, 'owner-a'), true, 'release by the owner')
+      expectSame(await store.release(key, 'owner-a'), false, 'releasing twice')
+      expectSame(await store.claim(key, 'owner-d', CONTRACT_LEASE_MS), { state: 'claimed' }, 'claim after release')
+      expectSame(await store.complete(key, 'owner-d', RETAIN_MS), true, 'complete by the new owner')
+    },
+  },
+  {
+    name: "a crashed owner's claim expires; the late owner can neither complete nor release the new claim",
+    async run({ store, advance }) {
+      const key = uniqueKey('expiry')
+      await store.claim(key, 'crashed', CONTRACT_LEASE_MS)
+      await advance(PAST_LEASE_MS)
+      expectSame(await store.complete(key, 'crashed', RETAIN_MS), false, 'complete after the lease ended')
+      expectSame(await store.claim(key, 'retry', CONTRACT_LEASE_MS), { state: 'claimed' }, 'claim after expiry')
+      expectSame(await store.release(key, 'crashed'), false, 'late release by the old owner')
+      expectSame(await store.complete(key, 'crashed', RETAIN_MS), false, 'late complete by the old owner')
+      expectInProgress(await store.claim(key, 'third', CONTRACT_LEASE_MS), 'the new claim survived the late owner')
+      expectSame(await store.complete(key, 'retry', RETAIN_MS), true, 'complete by the new owner')
+    },
+  },
+  {
+    name: 'a completed key is forgotten after its retention window',
+    async run({ store, advance }) {
+      const key = uniqueKey('retention')
+      await store.claim(key, 'owner-a', CONTRACT_LEASE_MS)
+      await store.complete(key, 'owner-a', CONTRACT_LEASE_MS)
+      expectSame(await store.claim(key, 'owner-b', CONTRACT_LEASE_MS), { state: 'completed' }, 'within retention')
+      await advance(PAST_LEASE_MS)
+      expectSame(await store.claim(key, 'owner-c', CONTRACT_LEASE_MS), { state: 'claimed' }, 'after retention')
+    },
+  },
+  {
+    name: 'concurrent claims of one key: exactly one wins',
+    async run({ store }) {
+      const key = uniqueKey('race')
+      const owners = Array.from({ length: 40 }, (_, index) => `owner-${index}`)
+      const results = await Promise.all(owners.map((owner) => store.claim(key, owner, 10_000)))
+      const winners = owners.filter((_, index) => results[index]!.state === 'claimed')
+      expectSame(winners.length, 1, 'winners')
+      expectSame(results.filter((result) => result.state === 'in_progress').length, owners.length - 1, 'losers in progress')
+      expectSame(await store.complete(key, winners[0]!, RETAIN_MS), true, 'the winner completes')
+    },
+  },
+  {
+    name: 'keys are independent and kept verbatim (separators, unicode, NUL, backslashes, keys of several kB)',
+    async run({ store }) {
+      const base = uniqueKey('verbatim')
+      // A NUL can reach a key through a JSON event id ("\u0000"); PostgreSQL text cannot hold one as is.
+      const odd = [`${base}'"\\%_*?[]`, `${base}\u0000`, `${base}\\0`, `${base}\\`]
+      const long = [`${base}:${'k'.repeat(400)}`, `${base}:${'漢'.repeat(3_000)}`, `${base}:${'漢'.repeat(2_999)}`]
+      const keys = [base, `${base}:`, `${base}:x`, `${base} ü 漢 🚀`, ...long, ...odd]
+      for (const key of keys) expectSame(await store.claim(key, 'owner', 10_000), { state: 'claimed' }, `claim ${key.slice(-12)}`)
+      for (const key of keys) expectSame(await store.complete(key, 'owner', RETAIN_MS), true, `complete ${key.slice(-12)}`)
+      expectSame(await store.claim(`${base}:y`, 'owner', 10_000), { state: 'claimed' }, 'a sibling key is free')
+    },
+  },
+]
+
+/**
+ * The ordering guard's cases, for stores that implement `recordVersion`.
+ *
+ * @example
+ * ```ts
+ * for (const c of orderingGuardContract) it(c.name, () => c.run({ store, advance }))
+ * ```
+ */
+export const orderingGuardContract: readonly StoreContractCase[] = [
+  {
+    name: 'an older version than the newest recorded is stale; an equal or newer one is not',
+    async run({ store }) {
+      const guard = store.recordVersion!.bind(store)
+      const record = uniqueKey('record')
+      expectSame(await guard(record, 1_700_000_000_000, RETAIN_MS), { stale: false }, 'first version')
+      expectSame(await guard(record, 1_700_000_360_000, RETAIN_MS), { stale: false }, 'newer version')
+      expectSame(await guard(record, 1_700_000_000_000, RETAIN_MS), { stale: true }, 'older version after a newer one')
+      expectSame(await guard(record, 1_700_000_360_000, RETAIN_MS), { stale: false }, 'the same version again (a retry)')
+      expectSame(await guard(record, 1_700_000_359_999.5, RETAIN_MS), { stale: true }, 'a fraction older')
+      expectSame(await guard(uniqueKey('other-record'), 1, RETAIN_MS), { stale: false }, 'another record')
+      expectSame(await guard(`${record}\u0000`, 1, RETAIN_MS), { stale: false }, 'a record name with a NUL')
+    },
+  },
+  {
+    name: 'versions are forgotten after their retention window',
+    async run({ store, advance }) {
+      const record = uniqueKey('record-retention')
+      await store.recordVersion!(record, 20, CONTRACT_LEASE_MS)
+      expectSame(await store.recordVersion!(record, 10, CONTRACT_LEASE_MS), { stale: true }, 'within retention')
+      await advance(PAST_LEASE_MS)
+      expectSame(await store.recordVersion!(record, 10, CONTRACT_LEASE_MS), { stale: false }, 'after retention')
+    },
+  },
+  {
+    name: 'concurrent versions of one record leave the newest recorded',
+    async run({ store }) {
+      const record = uniqueKey('record-race')
+      const versions = [7, 3, 20, 11, 1, 19, 5, 14, 2, 16, 9, 12]
+      await Promise.all(versions.map((version) => store.recordVersion!(record, version, RETAIN_MS)))
+      expectSame(await store.recordVersion!(record, 19, RETAIN_MS), { stale: true }, 'one below the newest')
+      expectSame(await store.recordVersion!(record, 20, RETAIN_MS), { stale: false }, 'the newest')
+    },
+  },
+  {
+    // A provider parsing a malformed timestamp yields NaN; a 503 would make the sender retry it forever.
+    name: 'a version that is not a finite number is never stale and never recorded',
+    async run({ store }) {
+      const record = uniqueKey('record-nan')
+      expectSame(await store.recordVersion!(record, Number.NaN, RETAIN_MS), { stale: false }, 'NaN first')
+      expectSame(await store.recordVersion!(record, 5, RETAIN_MS), { stale: false }, 'a number after NaN')
+      expectSame(await store.recordVersion!(record, Number.POSITIVE_INFINITY, RETAIN_MS), { stale: false }, 'Infinity')
+      expectSame(await store.recordVersion!(record, 4, RETAIN_MS), { stale: true }, 'the guard still holds 5')
+    },
+  },
+]

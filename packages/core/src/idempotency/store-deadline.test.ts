@@ -1,0 +1,49 @@
+import { describe, expect, it, vi } from 'vitest'
+import { IdempotencyError } from '../errors.js'
+import { withStoreDeadline } from './store-deadline.js'
+
+const options = { what: 'test store: claim', timeoutMs: 100 }
+
+describe('withStoreDeadline', () => {
+  it('resolves with the result that arrives in time', async () => {
+    await expect(withStoreDeadline(options, async () => 'ok')).resolves.toBe('ok')
+  })
+
+  it('rejects with store_unavailable at the deadline; a late result goes to onAbandoned', async () => {
+    vi.useFakeTimers()
+    try {
+      const onAbandoned = vi.fn()
+      let finish!: (value: string) => void
+      let abandonedSeen: () => boolean = () => false
+      const call = withStoreDeadline({ ...options, onAbandoned }, (isAbandoned) => {
+        abandonedSeen = isAbandoned
+        return new Promise<string>((resolve) => (finish = resolve))
+      })
+      const settled = expect(call).rejects.toMatchObject({ name: 'IdempotencyError', code: 'store_unavailable', retryAfterSeconds: 5 })
+      await vi.advanceTimersByTimeAsync(100)
+      await settled
+      expect(abandonedSeen()).toBe(true)
+      finish('claimed late')
+      await vi.advanceTimersByTimeAsync(0)
+      expect(onAbandoned).toHaveBeenCalledWith('claimed late')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('turns any failure, thrown or rejected, into store_unavailable with the cause kept', async () => {
+    const cause = new Error('ECONNREFUSED 127.0.0.1:6379')
+    for (const operation of [() => Promise.reject(cause), () => { throw cause }]) {
+      const error = (await withStoreDeadline(options, operation as () => Promise<never>).catch((e: unknown) => e)) as IdempotencyError
+      expect(error).toBeInstanceOf(IdempotencyError)
+      expect(error.code).toBe('store_unavailable')
+      expect(error.cause).toBe(cause)
+      expect(error.message).toContain('test store: claim')
+    }
+  })
+
+  it('passes an IdempotencyError through unchanged', async () => {
+    const own = new IdempotencyError('store_unavailable', 'memory store full')
+    await expect(withStoreDeadline(options, () => Promise.reject(own))).rejects.toBe(own)
+  })
+})

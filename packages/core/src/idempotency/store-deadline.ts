@@ -1,0 +1,72 @@
+/**
+ * The bound every call of a networked store runs under: it settles within its deadline, and any failure
+ * becomes a typed `store_unavailable` rejection, so the receiver fails closed with a 503 instead of
+ * hanging a delivery on a frozen or unreachable server. The Redis and PostgreSQL stores use it; so can a
+ * store of your own.
+ *
+ * @module
+ */
+import { IdempotencyError } from '../errors.js'
+
+/** Options of {@link withStoreDeadline}. */
+export interface StoreDeadlineOptions<T> {
+  /** Names the store and the call in the error, e.g. `redis store: claim`. */
+  what: string
+  /** Longest wait, connection included. */
+  timeoutMs: number
+  /**
+   * Gets a result that arrived after the deadline, when nobody awaits it any more: a claim that landed
+   * late should be released, or the sender's retry meets 409 until its lease ends.
+   */
+  onAbandoned?: (value: T) => void
+}
+
+/** Retry-After for a store failure: time for a reconnect, short next to any sender's backoff. */
+const RETRY_AFTER_SECONDS = 5
+
+/**
+ * Runs `operation` within `timeoutMs`. `operation` receives `isAbandoned`, true once the deadline has
+ * passed: check it before sending anything that was waiting for a connection.
+ *
+ * @example
+ * ```ts
+ * const result = await withStoreDeadline({ what: 'my store: claim', timeoutMs: 2000 }, () => db.claim(key, owner))
+ * ```
+ */
+export function withStoreDeadline<T>(
+  options: StoreDeadlineOptions<T>,
+  operation: (isAbandoned: () => boolean) => Promise<T>,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let abandoned = false
+    const timer = setTimeout(() => {
+      abandoned = true
+      reject(storeUnavailable(`${options.what}: no answer within ${options.timeoutMs} ms`))
+    }, options.timeoutMs)
+    let running: Promise<T>
+    try {
+      running = operation(() => abandoned)
+    } catch (error) {
+      running = Promise.reject(error)
+    }
+    running.then(
+      (value) => {
+        clearTimeout(timer)
+        if (abandoned) options.onAbandoned?.(value)
+        else resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(
+          error instanceof IdempotencyError
+            ? error
+            : storeUnavailable(`${options.what}: ${error instanceof Error ? error.message : String(error)}`, error),
+        )
+      },
+    )
+  })
+}
+
+function storeUnavailable(message: string, cause?: unknown): IdempotencyError {
+  return new IdempotencyError('store_unavailable', message, { cause, retryAfterSeconds: RETRY_AFTER_SECONDS })
+}

@@ -1,0 +1,51 @@
+export {
+  HandlerError,
+  IdempotencyError,
+  PayloadValidationError,
+  RequestRejectedError,
+  STATUS_BY_CODE,
+  SignatureVerificationError,
+  WebhookError,
+  toWebhookError,
+} from './errors.js'
+export type { SchemaIssue, WebhookErrorCode, WebhookErrorOptions } from './errors.js'
+export { createReceiver } from './receiver.js'
+export type { AnyEventOf, EventOf, MergedEvents, Receiver, ReceiverOptions } from './receiver.js'
+export type { DeliveryOutcome, InvalidPayloadInfo } from './pipeline/run-pipeline.js'
+export type { AcceptedResponseBody, ErrorResponseBody } from './pipeline/respond.js'
+export { createHeaderReader } from './pipeline/headers.js'
+export {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  readNodeRequest,
+  readWebStream,
+  toBodyBytes,
+} from './pipeline/raw-body.js'
+export type { NodeRequestStream, ReadBodyOptions } from './pipeline/raw-body.js'
+export { createNodeListener } from './http/node-listener.js'
+export { createMemoryStore } from './idempotency/memory-store.js'
+export type { MemoryStore, MemoryStoreOptions } from './idempotency/memory-store.js'
+export { withStoreDeadline } from './idempotency/store-deadline.js'
+export type { StoreDeadlineOptions } from './idempotency/store-deadline.js'
+export {
+  createHmacKey,
+  createNodeCryptoEngine,
+  createWebCryptoEngine,
+  getDefaultCryptoEngine,
+  timingSafeEqualBytes,
+  timingSafeEqualStrings,
+} from './schemes/crypto.js'
+export type { CryptoEngine, HmacKey } from './schemes/crypto.js'
+export { decodeBase64, decodeHex, encodeBase64, encodeHex } from './schemes/encoding.js'
+export { createHmacSha256Scheme } from './schemes/hmac-sha256.js'
+export type { HmacSha256SchemeOptions, PreparedHmacSecret } from './schemes/hmac-sha256.js'
+export { createStaticSecretScheme } from './schemes/static-secret.js'
+export type { PreparedStaticSecret, StaticSecretSchemeOptions } from './schemes/static-secret.js'
+export { DEFAULT_MAX_SIGNATURES, createStandardWebhooksScheme } from './schemes/standard-webhooks.js'
+export type { StandardWebhooksSchemeOptions } from './schemes/standard-webhooks.js'
+export { MAX_SECRETS, normalizeSecrets } from './schemes/secrets.js'
+export { defineProvider } from './providers/define-provider.js'
+export { createFieldEnvelope } from './providers/field-envelope.js'
+export type { FieldEnvelopeOptions } from './providers/field-envelope.js'
+export type { StandardSchemaV1 } from './standard-schema.js'
+export type * from './types.js'

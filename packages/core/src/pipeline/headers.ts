@@ -1,0 +1,42 @@
+/**
+ * One way to read a header, whatever shape the framework handed over.
+ *
+ * @module
+ */
+import type { HeaderInput, HeaderReader } from '../types.js'
+
+/**
+ * Wraps a Fetch `Headers`, Node's `IncomingHttpHeaders` or a plain record in a case-insensitive reader.
+ * A header sent more than once reads as its values joined by `, ` (as Fetch does), so a duplicated
+ * signature header is malformed rather than silently the first or last copy.
+ *
+ * @example
+ * ```ts
+ * const header = createHeaderReader({ 'X-Webhook-Signature': 'ab12' })
+ * header('x-webhook-signature') // 'ab12'
+ * ```
+ */
+export function createHeaderReader(headers: HeaderInput): HeaderReader {
+  if (typeof (headers as Headers).get === 'function' && typeof (headers as Headers).forEach === 'function') {
+    const fetchHeaders = headers as Headers
+    return (name) => fetchHeaders.get(name) ?? undefined
+  }
+  const record = headers as Record<string, string | string[] | undefined>
+  let lowerCased: Map<string, string> | undefined
+  return (name) => {
+    const wanted = name.toLowerCase()
+    const direct = record[wanted]
+    if (direct !== undefined) return Array.isArray(direct) ? direct.join(', ') : direct
+    if (!lowerCased) {
+      lowerCased = new Map()
+      for (const [key, value] of Object.entries(record)) {
+        if (value === undefined) continue
+        const lower = key.toLowerCase()
+        const joined = Array.isArray(value) ? value.join(', ') : value
+        const previous = lowerCased.get(lower)
+        lowerCased.set(lower, previous === undefined ? joined : `${previous}, ${joined}`)
+      }
+    }
+    return lowerCased.get(wanted)
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The two checks a parsed JSON body passes before anything reads it, done in one walk of the parsed
+ * value (its cost follows the number of values; measured cheaper than any scan of the text, which V8
+ * runs at a few bytes per nanosecond for the needles involved):
+ * - nesting depth, since a body nested thousands deep parses (V8's parser is iterative, so parsing it
+ *   first is safe) but overflows the stack of whatever walks it recursively later;
+ * - a `__proto__` key, however it was spelled (`"\u005f_proto__"` parses to the same key), which
+ *   JSON.parse keeps as an own property.
+ *
+ * @module
+ */
+
+/**
+ * Deepest nesting of arrays and objects a JSON body may have. CRM events nest a handful of levels; past
+ * a few thousand, whatever walks the value recursively overflows its stack (JSON.stringify in a handler's
+ * log line, structuredClone, a recursive schema). 128 is serde_json's default recursion limit.
+ */
+export const MAX_JSON_DEPTH = 128
+
+/** What {@link inspectParsedJson} found: `too_deep` wins over `proto_key`. */
+export type JsonFinding = 'ok' | 'too_deep' | 'proto_key'
+
+const OK = 0
+const PROTO_KEY = 1
+const TOO_DEEP = 2
+
+// Recursion is safe here: it stops one level past `limit`, whatever the depth of the value.
+function inspect(node: object, depth: number, limit: number): number {
+  if (depth > limit) return TOO_DEEP
+  let found = OK
+  if (Array.isArray(node)) {
+    for (let index = 0; index < node.length; index++) {
+      const child: unknown = node[index]
+      if (typeof child !== 'object' || child === null) continue
+      const inner = inspect(child, depth + 1, limit)
+      if (inner === TOO_DEEP) return TOO_DEEP
+      found |= inner
+    }
+    return found
+  }
+  for (const key in node) {
+    // Keys from JSON.parse are internalized strings: this comparison is a pointer check.
+    if (key === '__proto__') found = PROTO_KEY
+    const child: unknown = (node as Record<string, unknown>)[key]
+    if (typeof child !== 'object' || child === null) continue
+    const inner = inspect(child, depth + 1, limit)
+    if (inner === TOO_DEEP) return TOO_DEEP
+    found |= inner
+  }
+  return found
+}
+
+/**
+ * Walks a value JSON.parse produced: `too_deep` when arrays and objects nest more than `limit` levels,
+ * else `proto_key` when some object has an own `__proto__` key, else `ok`.
+ *
+ * @example
+ * ```ts
+ * inspectParsedJson(JSON.parse('[[[1]]]'), 2)                   // 'too_deep'
+ * inspectParsedJson(JSON.parse('{"a":{"\\u005f_proto__":1}}'), 128) // 'proto_key'
+ * ```
+ */
+export function inspectParsedJson(value: unknown, limit: number): JsonFinding {
+  if (typeof value !== 'object' || value === null) return 'ok'
+  const found = inspect(value, 1, limit)
+  return found === TOO_DEEP ? 'too_deep' : found === PROTO_KEY ? 'proto_key' : 'ok'
+}
+
+/**
+ * `JSON.parse` reviver dropping `__proto__` keys. JSON.parse gives `__proto__` as an own property, which
+ * is harmless until a handler merges the object (`Object.assign`, a deep merge) and swaps a prototype.
+ *
+ * @example
+ * ```ts
+ * JSON.parse(text, withoutProtoKeys)
+ * ```
+ */
+export function withoutProtoKeys(key: string, value: unknown): unknown {
+  return key === '__proto__' ? undefined : value
+}

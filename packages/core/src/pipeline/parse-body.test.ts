@@ -1,0 +1,41 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { bodyTypeOf, decodeUtf8 } from './parse-body.js'
+
+const reference = new TextDecoder('utf-8', { fatal: true })
+
+describe('decodeUtf8', () => {
+  it('gives what a strict UTF-8 decoder gives, for ASCII and for any other text, Buffer or plain bytes', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary-ascii' }), fc.string({ unit: 'grapheme' })), (text) => {
+        const encoded = new TextEncoder().encode(text)
+        expect(decodeUtf8(encoded)).toBe(reference.decode(encoded))
+        expect(decodeUtf8(Buffer.from(encoded))).toBe(reference.decode(encoded))
+      }),
+    )
+  })
+
+  it('decodes a view into a larger buffer, not the buffer around it', () => {
+    const whole = new TextEncoder().encode('xx{"event":"deal.won"}yy')
+    expect(decodeUtf8(whole.subarray(2, whole.length - 2))).toBe('{"event":"deal.won"}')
+  })
+
+  it('rejects invalid UTF-8 as invalid_body and drops a leading byte order mark', () => {
+    expect(() => decodeUtf8(new Uint8Array([0x7b, 0xff, 0x7d]))).toThrow(expect.objectContaining({ code: 'invalid_body' }))
+    expect(decodeUtf8(new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d]))).toBe('{}')
+  })
+})
+
+describe('bodyTypeOf', () => {
+  it('reads JSON and form media types, with or without a UTF-8 charset', () => {
+    expect(bodyTypeOf('application/json', ['json'])).toBe('json')
+    expect(bodyTypeOf('application/json; charset=utf-8', ['json'])).toBe('json')
+    expect(bodyTypeOf('Application/JSON; Charset="UTF-8"', ['json'])).toBe('json')
+    expect(bodyTypeOf('application/x-www-form-urlencoded', ['json', 'form'])).toBe('form')
+  })
+
+  it('refuses JSON where the provider sends none, and other charsets', () => {
+    expect(() => bodyTypeOf('application/json', ['form'])).toThrow(expect.objectContaining({ code: 'unsupported_media_type' }))
+    expect(() => bodyTypeOf('application/json; charset=latin1', ['json'])).toThrow(expect.objectContaining({ code: 'unsupported_media_type' }))
+  })
+})

@@ -1,0 +1,204 @@
+/**
+ * Getting the raw bytes: from what an adapter hands over, from a Fetch body stream, or from a Node
+ * request stream, with the size limit enforced while reading (a lying or absent Content-Length cannot
+ * make the receiver buffer more than the limit) and a deadline for slow senders.
+ *
+ * @module
+ */
+import { RequestRejectedError } from '../errors.js'
+import type { RawBody } from '../types.js'
+
+const textEncoder = new TextEncoder()
+
+/** Default body limit: 1 MiB, far above any CRM event the seeds show. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+/** Default time to receive a whole body. */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000
+
+/**
+ * The body as bytes, without copying a `Uint8Array` (a Node `Buffer` included). Anything that is not a
+ * string, bytes or an ArrayBuffer is what a body parser produced: rejected as `body_already_parsed`,
+ * since re-serializing it would not give back the bytes the sender signed.
+ *
+ * @example
+ * ```ts
+ * toBodyBytes(Buffer.from('{}')) // the same bytes
+ * toBodyBytes({ event: 'x' })    // throws RequestRejectedError('body_already_parsed')
+ * ```
+ */
+export function toBodyBytes(rawBody: RawBody | unknown): Uint8Array {
+  if (rawBody instanceof Uint8Array) return rawBody
+  if (typeof rawBody === 'string') return textEncoder.encode(rawBody)
+  if (rawBody instanceof ArrayBuffer) return new Uint8Array(rawBody)
+  if (ArrayBuffer.isView(rawBody)) return new Uint8Array(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength)
+  throw new RequestRejectedError(
+    'body_already_parsed',
+    'the request body was parsed before signature verification (a JSON or form body parser ran first); ' +
+      'hand crm-webhooks the raw bytes: mount its middleware before any body parser, or on its own route',
+  )
+}
+
+function payloadTooLarge(limit: number): RequestRejectedError {
+  return new RequestRejectedError('payload_too_large', `request body exceeds ${limit} bytes`)
+}
+
+/**
+ * Rejects at once when a declared Content-Length is over the limit, before reading a byte.
+ *
+ * @example
+ * ```ts
+ * assertDeclaredLength('2000000', 1048576) // throws payload_too_large
+ * ```
+ */
+export function assertDeclaredLength(contentLength: string | null | undefined, limit: number): void {
+  if (contentLength == null || contentLength === '') return
+  const declared = Number(contentLength)
+  if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit)
+}
+
+function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.length
+  }
+  return out
+}
+
+/** Options of the body readers. */
+export interface ReadBodyOptions {
+  /** Maximum bytes; default 1 MiB. */
+  maxBytes?: number
+  /** Maximum time to receive the whole body; default 10 s. */
+  timeoutMs?: number
+}
+
+/**
+ * Reads a Fetch body stream (Request.body) into bytes, enforcing the limit and the deadline.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readWebStream(request.body, { maxBytes: 65536 })
+ * ```
+ */
+export async function readWebStream(
+  stream: ReadableStream<Uint8Array> | null,
+  options: ReadBodyOptions = {},
+): Promise<Uint8Array> {
+  if (!stream) return new Uint8Array(0)
+  if (stream.locked) {
+    // `await request.json()` (or any reader) ran first and keeps the stream locked: the bytes are gone.
+    throw new RequestRejectedError(
+      'body_already_parsed',
+      'the request body stream was already read before signature verification (a body parser ran first); ' +
+        'mount crm-webhooks before any body parser, or hand it the raw bytes that parser kept',
+    )
+  }
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let length = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new RequestRejectedError('request_timeout', 'request body not received in time')),
+      options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    )
+  })
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), deadline])
+      if (done) break
+      length += value.length
+      if (length > maxBytes) throw payloadTooLarge(maxBytes)
+      chunks.push(value)
+    }
+    return concat(chunks, length)
+  } catch (error) {
+    reader.cancel().catch(() => {})
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The part of Node's IncomingMessage the reader needs (also satisfied by Express's and Fastify's raw request). */
+export interface NodeRequestStream {
+  readonly headers: Record<string, string | string[] | undefined>
+  readonly readableEnded?: boolean
+  on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
+  on(event: 'end' | 'close', listener: () => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+  removeListener(event: string, listener: (...args: any[]) => void): unknown
+  pause?(): unknown
+  resume?(): unknown
+  destroy?(error?: Error): unknown
+}
+
+/**
+ * Reads a Node request stream into bytes, enforcing the limit and the deadline. On rejection the rest
+ * of the body is discarded, so the connection can still carry the error response.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readNodeRequest(req, { maxBytes: 1048576, timeoutMs: 10000 })
+ * ```
+ */
+export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOptions = {}): Promise<Uint8Array> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
+  const rawLength = request.headers['content-length']
+  assertDeclaredLength(Array.isArray(rawLength) ? rawLength[0] : rawLength, maxBytes)
+  if (request.readableEnded) {
+    // Someone read the stream before us; whatever they did with it, the bytes are gone.
+    return Promise.reject(
+      new RequestRejectedError(
+        'body_already_parsed',
+        'the request body stream was already consumed before signature verification (a body parser ran first); ' +
+          'mount crm-webhooks before any body parser, or on its own route',
+      ),
+    )
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = []
+    let length = 0
+    let settled = false
+    const finish = (error: Error | undefined) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      request.removeListener('data', onData)
+      request.removeListener('end', onEnd)
+      request.removeListener('error', onError)
+      request.removeListener('close', onClose)
+      if (error) {
+        // Drain what is left without keeping it, so the response can still be written.
+        request.on('data', () => {})
+        request.resume?.()
+        reject(error)
+      } else {
+        resolve(concat(chunks, length))
+      }
+    }
+    const onData = (chunk: Uint8Array | string) => {
+      const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk
+      length += bytes.length
+      if (length > maxBytes) return finish(payloadTooLarge(maxBytes))
+      chunks.push(bytes)
+    }
+    const onEnd = () => finish(undefined)
+    const onError = (error: Error) =>
+      finish(new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error }))
+    const onClose = () =>
+      finish(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'))
+    const timer = setTimeout(
+      () => finish(new RequestRejectedError('request_timeout', 'request body not received in time')),
+      options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    )
+    request.on('data', onData)
+    request.on('end', onEnd)
+    request.on('error', onError)
+    request.on('close', onClose)
+  })
+}

@@ -1,0 +1,26 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { acceptedResponse, jsonResponse } from './respond.js'
+
+describe('acceptedResponse', () => {
+  it('writes exactly what jsonResponse writes for the same body, whatever the event name and id hold', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.option(fc.string({ unit: 'binary' }), { nil: undefined }),
+        fc.boolean(),
+        fc.constantFrom(undefined, 'unknown_event' as const, 'invalid_payload' as const),
+        (event, id, duplicate, ignored) => {
+          const body = { ok: true as const, event, ...(id === undefined ? {} : { id }), duplicate, ...(ignored ? { ignored } : {}) }
+          expect(acceptedResponse(202, body)).toEqual(jsonResponse(202, body))
+        },
+      ),
+    )
+  })
+
+  it('leaves out members set to undefined, as JSON.stringify does', () => {
+    const response = acceptedResponse(200, { ok: true, event: 'deal.won', id: undefined, duplicate: true, ignored: undefined })
+    expect(JSON.parse(response.body)).toEqual({ ok: true, event: 'deal.won', duplicate: true })
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8')
+  })
+})

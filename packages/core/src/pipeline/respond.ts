@@ -1,0 +1,80 @@
+/**
+ * The responses the pipeline writes: small JSON documents a sender's delivery log shows well, with the
+ * stable error code, never a stack trace or a secret.
+ *
+ * @module
+ */
+import { type WebhookError, type WebhookErrorCode, STATUS_BY_CODE } from '../errors.js'
+import type { WebhookResponse } from '../types.js'
+
+// A fresh literal per response (adapters may add to it): on Node 20's V8, spreading a shared headers
+// object and adding to it (`{ ...shared, ...extra }`) costs a few hundred nanoseconds, a literal a few.
+function jsonHeaders(): Record<string, string> {
+  return { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
+}
+
+/** The body of every error response. */
+export interface ErrorResponseBody {
+  ok: false
+  error: { code: WebhookErrorCode; message: string }
+}
+
+/** The body of every accepted delivery. */
+export interface AcceptedResponseBody {
+  ok: true
+  event: string
+  id?: string
+  duplicate: boolean
+  /** Set when the delivery was acknowledged without running a handler. */
+  ignored?: 'unknown_event' | 'invalid_payload'
+}
+
+/**
+ * A JSON response.
+ *
+ * @example
+ * ```ts
+ * jsonResponse(200, { ok: true, event: 'deal.won', duplicate: false })
+ * ```
+ */
+export function jsonResponse(status: number, body: object, headers?: Record<string, string>): WebhookResponse {
+  const allHeaders = jsonHeaders()
+  if (headers) for (const name of Object.keys(headers)) allHeaders[name] = headers[name]!
+  return { status, headers: allHeaders, body: JSON.stringify(body) }
+}
+
+/**
+ * The response for an accepted delivery: the same JSON `jsonResponse` would write for `body`, written
+ * directly (only the event name and id need escaping), since every delivery pays for it.
+ *
+ * @example
+ * ```ts
+ * acceptedResponse(200, { ok: true, event: 'deal.won', id: 'evt_1', duplicate: false })
+ * // body: {"ok":true,"event":"deal.won","id":"evt_1","duplicate":false}
+ * ```
+ */
+export function acceptedResponse(status: number, body: AcceptedResponseBody): WebhookResponse {
+  let json = `{"ok":true,"event":${JSON.stringify(body.event)}`
+  if (body.id !== undefined) json += `,"id":${JSON.stringify(body.id)}`
+  json += body.duplicate ? ',"duplicate":true' : ',"duplicate":false'
+  if (body.ignored !== undefined) json += `,"ignored":${JSON.stringify(body.ignored)}`
+  return { status, headers: jsonHeaders(), body: `${json}}` }
+}
+
+/**
+ * The response for a {@link WebhookError}: its status, its code, `Retry-After` when retrying helps, `Allow`
+ * for a wrong method. Internal errors say only "internal error": their cause may hold anything.
+ *
+ * @example
+ * ```ts
+ * errorResponse(new SignatureVerificationError('invalid_signature', 'no match')) // status 401
+ * ```
+ */
+export function errorResponse(error: WebhookError, allowedMethods?: readonly string[]): WebhookResponse {
+  const headers: Record<string, string> = {}
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)))
+  if (error.code === 'method_not_allowed' && allowedMethods) headers.allow = allowedMethods.join(', ')
+  const message = error.code === 'internal_error' ? 'internal error' : error.message
+  const body: ErrorResponseBody = { ok: false, error: { code: error.code, message } }
+  return jsonResponse(STATUS_BY_CODE[error.code], body, headers)
+}

@@ -1,0 +1,170 @@
+/**
+ * The exactly-once part of the pipeline: claiming a delivery's idempotency key, running the handler under
+ * the claim with a deadline, then completing the claim (or releasing it, so the sender's retry runs again).
+ * A handler that finishes synchronously is completed at once: no timer, no race.
+ *
+ * @module
+ */
+import { HandlerError, IdempotencyError } from '../errors.js'
+import type { MaybePromise } from '../types.js'
+import type { PipelineConfig } from './run-pipeline.js'
+
+/**
+ * The error every failed store call becomes: 503 with a Retry-After, so the sender tries again later.
+ *
+ * @example
+ * ```ts
+ * throw storeUnavailable(caught)
+ * ```
+ */
+export function storeUnavailable(cause: unknown): IdempotencyError {
+  return new IdempotencyError('store_unavailable', 'the idempotency store is unavailable; retry later', {
+    cause,
+    retryAfterSeconds: 5,
+  })
+}
+
+/**
+ * Claims `key` for a fresh owner token; a completed key is a duplicate, a key claimed by a live owner is
+ * `delivery_in_progress` (409 with Retry-After).
+ *
+ * @example
+ * ```ts
+ * const claimed = await claimOnce(config, 'automatenexus:sha256:ab12...')
+ * if (!claimed.duplicate) await runClaimed(config, key, claimed.owner, work)
+ * ```
+ */
+export async function claimOnce(
+  config: PipelineConfig,
+  key: string,
+): Promise<{ duplicate: true } | { duplicate: false; owner: string }> {
+  const owner = config.ownerToken()
+  let claim
+  try {
+    claim = await config.store.claim(key, owner, config.lockTtlMs)
+  } catch (error) {
+    throw storeUnavailable(error)
+  }
+  if (claim.state === 'completed') return { duplicate: true }
+  if (claim.state === 'in_progress') {
+    throw new IdempotencyError('delivery_in_progress', 'this delivery is being handled by another request; retry later', {
+      retryAfterSeconds: Math.max(1, claim.retryAfterMs / 1000),
+    })
+  }
+  return { duplicate: false, owner }
+}
+
+function handlerFailed(cause: unknown): HandlerError {
+  return new HandlerError('handler_failed', 'the webhook handler failed', { cause })
+}
+
+/**
+ * Runs `work` under a held claim: completes the claim when it succeeds, releases it when it fails so the
+ * sender's retry runs it again. On the deadline the sender is answered 503 at once, but the claim is
+ * settled only when the work itself settles, so a retry can never run beside a still-running handler.
+ * A store that fails to record the outcome is retried in the background while the lease lasts.
+ *
+ * @example
+ * ```ts
+ * await runClaimed(config, key, owner, () => config.dispatch(event))
+ * ```
+ */
+export async function runClaimed(
+  config: PipelineConfig,
+  key: string,
+  owner: string,
+  work: (() => MaybePromise<void>) | undefined,
+): Promise<void> {
+  const leaseEndsAt = config.now() + config.lockTtlMs
+  let result: MaybePromise<void>
+  try {
+    result = work?.()
+  } catch (error) {
+    await settleClaim(config, key, owner, 'release', leaseEndsAt)
+    throw error instanceof HandlerError ? error : handlerFailed(error)
+  }
+  if (result === undefined) {
+    // Finished synchronously (every handler was synchronous): nothing left to put a deadline on.
+    await settleClaim(config, key, owner, 'complete', leaseEndsAt)
+    return
+  }
+  const running = Promise.resolve(result)
+  const settled = running.then(
+    () => settleClaim(config, key, owner, 'complete', leaseEndsAt),
+    () => settleClaim(config, key, owner, 'release', leaseEndsAt),
+  )
+  try {
+    await runWithDeadline(config, () => running)
+  } catch (error) {
+    if (error instanceof HandlerError && error.code === 'handler_timeout') throw error
+    await settled
+    throw error
+  }
+  await settled
+}
+
+/** What becomes of a claim once its handler settled. */
+type ClaimOutcome = 'complete' | 'release'
+
+/** The longest wait between two attempts to record a claim's outcome on a store that does not answer. */
+const MAX_SETTLE_RETRY_MS = 2_000
+
+/**
+ * Records a claim's outcome. A store that cannot be reached is tried again in the background, backing
+ * off, until it answers or the lease ends: a completion lost to a short outage would otherwise let a
+ * resend after the lease run the handler a second time, and a lost release would hold the sender's
+ * retries at 409 until then. The response never waits for those retries.
+ */
+function settleClaim(
+  config: PipelineConfig,
+  key: string,
+  owner: string,
+  outcome: ClaimOutcome,
+  leaseEndsAt: number,
+  retryInMs = 100,
+): Promise<void> {
+  const attempt = outcome === 'complete' ? config.store.complete(key, owner, config.retentionMs) : config.store.release(key, owner)
+  return attempt.then(
+    () => undefined,
+    () => {
+      // Past the lease the claim is no longer this owner's to settle (the store checks the owner anyway).
+      if (config.now() + retryInMs >= leaseEndsAt) return
+      const next = Math.min(retryInMs * 2, MAX_SETTLE_RETRY_MS)
+      const timer = setTimeout(() => void settleClaim(config, key, owner, outcome, leaseEndsAt, next), retryInMs)
+      // A pending retry must not keep a process that is shutting down alive (Node; Web runtimes have no unref).
+      ;(timer as { unref?: () => void }).unref?.()
+    },
+  )
+}
+
+/**
+ * Awaits `work` for at most `handlerTimeoutMs`: past it, rejects with `handler_timeout` (503); a failure
+ * of the work itself becomes `handler_failed` (500).
+ *
+ * @example
+ * ```ts
+ * await runWithDeadline(config, () => config.onInvalidPayload!(info))
+ * ```
+ */
+export async function runWithDeadline(config: PipelineConfig, work: () => MaybePromise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new HandlerError('handler_timeout', `the handler did not finish within ${config.handlerTimeoutMs} ms`, {
+            retryAfterSeconds: Math.ceil(config.lockTtlMs / 1000),
+          }),
+        ),
+      config.handlerTimeoutMs,
+    )
+  })
+  try {
+    await Promise.race([Promise.resolve().then(work), deadline])
+  } catch (error) {
+    if (error instanceof HandlerError) throw error
+    throw handlerFailed(error)
+  } finally {
+    clearTimeout(timer)
+  }
+}

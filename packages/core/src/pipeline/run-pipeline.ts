@@ -1,0 +1,325 @@
+/**
+ * The receive pipeline, in order: method -> size -> content type -> signature over the raw bytes ->
+ * strict UTF-8 decode and one parse -> handshake -> envelope -> schema -> idempotency claim ->
+ * ordering guard -> handler (with a deadline) -> complete or release -> response.
+ *
+ * Every stage either passes or throws a WebhookError; `runPipeline` never throws.
+ *
+ * @module
+ */
+import {
+  PayloadValidationError,
+  RequestRejectedError,
+  STATUS_BY_CODE,
+  type WebhookError,
+  toWebhookError,
+} from '../errors.js'
+import { getDefaultCryptoEngine } from '../schemes/crypto.js'
+import { encodeHex } from '../schemes/encoding.js'
+import { mapMaybePromise } from '../schemes/maybe-promise.js'
+import type { StandardSchemaV1 } from '../standard-schema.js'
+import type {
+  DeliveryContext,
+  EventSchemas,
+  IdempotencyStore,
+  MaybePromise,
+  Provider,
+  VerifyResult,
+  WebhookEvent,
+  WebhookRequest,
+  WebhookResponse,
+} from '../types.js'
+import { createHeaderReader } from './headers.js'
+import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody } from './parse-body.js'
+import { toBodyBytes } from './raw-body.js'
+import { type AcceptedResponseBody, acceptedResponse, errorResponse } from './respond.js'
+import { claimOnce, runClaimed, runWithDeadline, storeUnavailable } from './run-claimed.js'
+
+/** What a verified delivery that failed its schema (or named no event) hands to `onInvalidPayload`. */
+export interface InvalidPayloadInfo {
+  readonly type: string | undefined
+  readonly payload: unknown
+  readonly issues: readonly StandardSchemaV1.Issue[]
+  readonly error: PayloadValidationError
+  readonly idempotencyKey: string
+  readonly headers: DeliveryContext['header']
+}
+
+/** What happened to one request, reported to `onDelivery` (the CLI's listen prints these). */
+export interface DeliveryOutcome {
+  readonly status: number
+  readonly ok: boolean
+  /** The error or acknowledgement code, when the delivery was not simply handled. */
+  readonly code: WebhookError['code'] | undefined
+  readonly error: WebhookError | undefined
+  readonly eventType: string | undefined
+  readonly eventId: string | undefined
+  readonly idempotencyKey: string | undefined
+  readonly duplicate: boolean
+  readonly event: WebhookEvent | undefined
+  readonly verification: VerifyResult | undefined
+  readonly durationMs: number
+}
+
+/** Everything the pipeline needs, resolved once by `createReceiver`. */
+export interface PipelineConfig {
+  readonly provider: Provider
+  readonly events: EventSchemas
+  readonly preparedSecrets: unknown
+  readonly methods: readonly string[]
+  readonly contentTypes: readonly BodyType[]
+  readonly maxBodyBytes: number
+  readonly toleranceSeconds: number
+  readonly store: IdempotencyStore
+  readonly lockTtlMs: number
+  readonly retentionMs: number
+  readonly handlerTimeoutMs: number
+  readonly invalidPayload: 'reject' | 'accept'
+  readonly now: () => number
+  readonly ownerToken: () => string
+  readonly idempotencyKey: ((context: DeliveryContext) => MaybePromise<string | undefined>) | undefined
+  readonly recordVersion: ((event: WebhookEvent) => { record: string; version: number } | undefined) | undefined
+  readonly dispatch: (event: WebhookEvent) => Promise<void> | undefined
+  readonly onUnknownEvent: ((event: WebhookEvent) => MaybePromise<void>) | undefined
+  readonly onInvalidPayload: ((info: InvalidPayloadInfo) => MaybePromise<void>) | undefined
+  readonly onError: ((error: WebhookError, outcome: DeliveryOutcome) => void) | undefined
+  readonly onDelivery: ((outcome: DeliveryOutcome) => void) | undefined
+}
+
+const BODILESS_METHODS = new Set(['GET', 'HEAD', 'DELETE'])
+
+/** Mutable record of what the pipeline learnt, turned into the outcome at the end. */
+interface Progress {
+  eventType?: string
+  eventId?: string
+  idempotencyKey?: string
+  duplicate: boolean
+  event?: WebhookEvent
+  verification?: VerifyResult
+  /** Set when the delivery was acknowledged without a typed handler. */
+  ignored?: 'unknown_event' | 'invalid_payload'
+}
+
+/**
+ * Runs one request through the pipeline and always resolves with a response.
+ *
+ * @example
+ * ```ts
+ * const response = await runPipeline(config, { method: 'POST', headers, rawBody })
+ * ```
+ */
+export async function runPipeline(config: PipelineConfig, request: WebhookRequest): Promise<WebhookResponse> {
+  const startedAt = config.now()
+  const progress: Progress = { duplicate: false }
+  let response: WebhookResponse
+  let failure: WebhookError | undefined
+  try {
+    response = await deliver(config, request, progress)
+  } catch (caught) {
+    failure = toWebhookError(caught)
+    response = errorResponse(failure, config.methods)
+  }
+  report(config, response, failure, progress, startedAt)
+  return response
+}
+
+/**
+ * The response for a request that failed before the pipeline could run (its body was too large or too
+ * slow to arrive), reported to the observers like any other.
+ *
+ * @example
+ * ```ts
+ * return rejectBeforePipeline(config, caughtWhileReading)
+ * ```
+ */
+export function rejectBeforePipeline(config: PipelineConfig, caught: unknown): WebhookResponse {
+  const failure = toWebhookError(caught)
+  const response = errorResponse(failure, config.methods)
+  report(config, response, failure, { duplicate: false }, config.now())
+  return response
+}
+
+function report(
+  config: PipelineConfig,
+  response: WebhookResponse,
+  failure: WebhookError | undefined,
+  progress: Progress,
+  startedAt: number,
+): void {
+  if (!config.onError && !config.onDelivery) return
+  const outcome: DeliveryOutcome = {
+    status: response.status,
+    ok: response.status < 300,
+    code: failure?.code ?? progress.ignored,
+    error: failure,
+    eventType: progress.eventType,
+    eventId: progress.eventId,
+    idempotencyKey: progress.idempotencyKey,
+    duplicate: progress.duplicate,
+    event: progress.event,
+    verification: progress.verification,
+    durationMs: config.now() - startedAt,
+  }
+  // Observers must never turn a delivery into a failure.
+  if (failure) safely(() => config.onError?.(failure, outcome))
+  safely(() => config.onDelivery?.(outcome))
+}
+
+function safely(observe: () => void): void {
+  try {
+    observe()
+  } catch {
+    // An observer's own failure is its business; the response is already decided.
+  }
+}
+
+async function deliver(config: PipelineConfig, request: WebhookRequest, progress: Progress): Promise<WebhookResponse> {
+  const { provider } = config
+  const method = request.method.toUpperCase()
+  if (!config.methods.includes(method)) {
+    throw new RequestRejectedError('method_not_allowed', `method ${method} is not allowed; use ${config.methods.join(', ')}`)
+  }
+  const body = toBodyBytes(request.rawBody)
+  if (body.length > config.maxBodyBytes) {
+    throw new RequestRejectedError('payload_too_large', `request body exceeds ${config.maxBodyBytes} bytes`)
+  }
+  const header = createHeaderReader(request.headers)
+  // A bodiless GET or DELETE (seed 003's workflow actions) carries its fields in the query string.
+  const fieldsFromQuery = body.length === 0 && BODILESS_METHODS.has(method)
+  const bodyType = fieldsFromQuery ? 'form' : bodyTypeOf(header('content-type'), config.contentTypes)
+
+  // node:crypto verifies synchronously: awaiting a plain value would still cost a microtask hop.
+  const verifying = provider.scheme.verify({ header, body }, config.preparedSecrets, {
+    toleranceSeconds: config.toleranceSeconds,
+    nowMs: config.now(),
+  })
+  const verification = verifying instanceof Promise ? await verifying : verifying
+  progress.verification = verification
+
+  const payload = fieldsFromQuery
+    ? parseFormBody(new URL(request.url ?? '/', 'http://receiver.invalid').search.slice(1) || ' ', provider.decodeForm)
+    : bodyType === 'json'
+      ? parseJsonBody(body)
+      : parseFormBody(decodeUtf8(body), provider.decodeForm)
+
+  const context: DeliveryContext = {
+    providerId: provider.id,
+    header,
+    body,
+    payload,
+    contentType: bodyType,
+    verification,
+    method,
+    url: request.url,
+  }
+  const handshake = provider.handshake?.(context)
+  if (handshake) return handshake
+
+  const eventType = provider.envelope.eventType(context)
+  const eventId = verification.signedId ?? provider.envelope.eventId?.(context)
+  progress.eventType = eventType
+  progress.eventId = eventId
+  const keying = idempotencyKeyOf(config, context, eventId)
+  const idempotencyKey = `${provider.id}:${keying instanceof Promise ? await keying : keying}`
+  progress.idempotencyKey = idempotencyKey
+  const data = provider.envelope.data ? provider.envelope.data(context) : payload
+
+  if (typeof eventType !== 'string' || eventType === '') {
+    const error = new PayloadValidationError('invalid_payload', 'the verified payload names no event type')
+    return invalidPayload(config, { type: undefined, payload, issues: [], error, idempotencyKey, headers: header }, progress)
+  }
+  const schema = Object.hasOwn(config.events, eventType) ? config.events[eventType] : undefined
+  let validated: unknown = data
+  if (schema) {
+    const validating = schema['~standard'].validate(data)
+    const result = validating instanceof Promise ? await validating : validating
+    if (result.issues) {
+      const error = new PayloadValidationError('invalid_payload', `${eventType}: ${describeIssues(result.issues)}`, result.issues)
+      return invalidPayload(config, { type: eventType, payload, issues: result.issues, error, idempotencyKey, headers: header }, progress)
+    }
+    validated = result.value
+  }
+
+  const event: WebhookEvent = {
+    type: eventType,
+    data: validated,
+    id: eventId,
+    occurredAt: provider.envelope.occurredAt?.(context),
+    payload,
+    provider: provider.id,
+    idempotencyKey,
+    verification,
+    stale: undefined,
+    headers: header,
+  }
+  progress.event = event
+  const run = schema ? () => config.dispatch(event) : config.onUnknownEvent && (() => config.onUnknownEvent!(event))
+  const accepted: AcceptedResponseBody = eventId
+    ? { ok: true, event: eventType, id: eventId, duplicate: false }
+    : { ok: true, event: eventType, duplicate: false }
+  const status = schema ? 200 : STATUS_BY_CODE.unknown_event
+  if (!schema) accepted.ignored = progress.ignored = 'unknown_event'
+
+  const claimed = await claimOnce(config, idempotencyKey)
+  if (claimed.duplicate) {
+    progress.duplicate = true
+    return acceptedResponse(200, { ok: true, event: eventType, id: eventId || undefined, duplicate: true })
+  }
+  try {
+    const ordering = config.recordVersion?.(event)
+    if (ordering && config.store.recordVersion) {
+      const { stale } = await config.store.recordVersion(`${provider.id}:${ordering.record}`, ordering.version, config.retentionMs)
+      ;(event as { stale: boolean | undefined }).stale = stale
+    }
+  } catch (error) {
+    await config.store.release(idempotencyKey, claimed.owner).catch(() => false)
+    throw storeUnavailable(error)
+  }
+  await runClaimed(config, idempotencyKey, claimed.owner, run)
+  return acceptedResponse(status, accepted)
+}
+
+function idempotencyKeyOf(config: PipelineConfig, context: DeliveryContext, eventId: string | undefined): MaybePromise<string> {
+  const chosen = config.idempotencyKey ?? config.provider.idempotencyKey
+  const key = chosen ? chosen(context) : eventId
+  if (key instanceof Promise) return key.then((resolved) => resolved || bodyDigestKey(context.body))
+  return key || bodyDigestKey(context.body)
+}
+
+// No id from the sender: retries resend the same bytes, so the body's digest identifies the delivery.
+function bodyDigestKey(body: Uint8Array): MaybePromise<string> {
+  const engine = getDefaultCryptoEngine()
+  const hex = engine.sha256Hex ? engine.sha256Hex(body) : mapMaybePromise(engine.sha256(body), encodeHex)
+  return hex instanceof Promise ? hex.then((digest) => `sha256:${digest}`) : `sha256:${hex}`
+}
+
+function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment))
+      return path.length ? `${path.join('.')}: ${issue.message}` : issue.message
+    })
+    .join('; ')
+}
+
+async function invalidPayload(
+  config: PipelineConfig,
+  info: InvalidPayloadInfo,
+  progress: Progress,
+): Promise<WebhookResponse> {
+  if (config.invalidPayload === 'reject') {
+    // Every delivery of an invalid payload reaches the hook (the sender's retries included), then 422.
+    if (config.onInvalidPayload) await runWithDeadline(config, () => config.onInvalidPayload!(info))
+    throw info.error
+  }
+  // 'accept': parked once under the idempotency claim, then acknowledged so the sender stops retrying.
+  progress.ignored = 'invalid_payload'
+  const claimed = await claimOnce(config, info.idempotencyKey)
+  progress.duplicate = claimed.duplicate
+  if (!claimed.duplicate) {
+    await runClaimed(config, info.idempotencyKey, claimed.owner, config.onInvalidPayload && (() => config.onInvalidPayload!(info)))
+  }
+  const body: AcceptedResponseBody = { ok: true, event: info.type ?? '', duplicate: claimed.duplicate, ignored: 'invalid_payload' }
+  return acceptedResponse(STATUS_BY_CODE.unknown_event, body)
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest'
+import { createReceiver } from '../../receiver.js'
+import type { WebhookEvent, WebhookResponse } from '../../types.js'
+import { buildSampleDelivery } from '../build-sample-delivery.js'
+import { AUTOMATENEXUS_SAMPLE_IDS, automatenexus, automatenexusFixtures } from './index.js'
+
+const SECRET = 'an-signing-secret'
+const NOW = Date.parse('2026-03-21T15:00:00.000Z')
+
+function receiverWithLog() {
+  const seen: WebhookEvent[] = []
+  const receiver = createReceiver({ provider: automatenexus, secret: SECRET, now: () => NOW })
+  receiver.onAny((event) => void seen.push(event))
+  return { receiver, seen }
+}
+
+type TestReceiver = ReturnType<typeof receiverWithLog>['receiver']
+
+async function send(receiver: TestReceiver, body: string, contentType = 'application/json', method = 'POST') {
+  const signature = await automatenexus.scheme.sign({ body }, SECRET)
+  return receiver.handle({ method, headers: { 'content-type': contentType, ...signature }, rawBody: body })
+}
+
+const json = (response: WebhookResponse) => JSON.parse(response.body) as Record<string, unknown>
+
+function envelope(event: string, data: unknown, timestamp = '2026-03-21T15:00:00.000Z') {
+  return JSON.stringify({ event, timestamp, webhook_id: 'wh_abc123def456', account_id: 'acc_789xyz', data })
+}
+
+describe('automatenexus', () => {
+  it('verifies the lower-case hex HMAC-SHA256 of the raw body (vector from python3 hmac)', async () => {
+    // python3 -c "import hmac,hashlib;print(hmac.new(b'an-signing-secret',b'{\"event\":\"deal.won\"}',hashlib.sha256).hexdigest())"
+    const vector = 'e5ee9236d750af64166c4ca7b544be95460ddb15c1b7e359465b1004353d69d6'
+    expect(await automatenexus.scheme.sign({ body: '{"event":"deal.won"}' }, SECRET)).toEqual({ 'X-AutomateNexus-Signature': vector })
+  })
+
+  it("takes the seed's own deal.stage_changed payload, byte for byte, and types it", async () => {
+    const { receiver } = receiverWithLog()
+    let previous: string | undefined
+    receiver.on('deal.stage_changed', (event) => {
+      previous = event.data.previous_stage
+    })
+    const seedPayload = `{
+"event": "deal.stage_changed",
+"timestamp": "2026-03-21T15:00:00.000Z",
+"data": {
+"id": "deal_67890",
+"title": "Enterprise License - Acme Corp",
+"value": 50000,
+"currency": "USD",
+"previous_stage": "Proposal",
+"new_stage": "Negotiation",
+"pipeline": "Sales Pipeline",
+"owner": {
+"id": "user_111",
+"name": "Sales Rep"
+}
+}
+}`
+    const response = await send(receiver, seedPayload)
+    expect(response.status).toBe(200)
+    expect(previous).toBe('Proposal')
+  })
+
+  it('composes the envelope {event, timestamp, webhook_id, account_id, data}', async () => {
+    const delivery = await buildSampleDelivery('automatenexus', 'contact.created', { secret: SECRET, now: NOW })
+    expect(JSON.parse(delivery.body)).toEqual({
+      event: 'contact.created',
+      timestamp: '2026-03-21T15:00:00.000Z',
+      webhook_id: AUTOMATENEXUS_SAMPLE_IDS.webhookId,
+      account_id: AUTOMATENEXUS_SAMPLE_IDS.accountId,
+      data: automatenexusFixtures['contact.created'],
+    })
+    expect(Object.keys(delivery.headers).sort()).toEqual(['X-AutomateNexus-Signature', 'content-type'])
+  })
+
+  it.each(Object.keys(automatenexusFixtures))('receives %s as a form body with numbers and nesting intact', async (type) => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = await buildSampleDelivery('automatenexus', type, { secret: SECRET, now: NOW, contentType: 'form' })
+    expect(delivery.headers['content-type']).toBe('application/x-www-form-urlencoded')
+    expect(delivery.body).toMatch(/^event=/)
+    const response = await receiver.handle({ ...delivery, rawBody: delivery.body })
+    expect(response.status).toBe(200)
+    expect(seen[0]!.data).toEqual(automatenexusFixtures[type as keyof typeof automatenexusFixtures])
+  })
+
+  it('rejects a signed form body whose data field is not JSON with invalid_body (400)', async () => {
+    const { receiver } = receiverWithLog()
+    const response = await send(receiver, 'event=deal.won&data=%7Bnot-json', 'application/x-www-form-urlencoded')
+    expect(response.status).toBe(400)
+    expect(json(response)).toMatchObject({ error: { code: 'invalid_body' } })
+  })
+
+  it('accepts POST, PUT and PATCH, and nothing else', async () => {
+    const { receiver } = receiverWithLog()
+    for (const [index, method] of ['POST', 'PUT', 'PATCH'].entries()) {
+      const body = envelope('task.created', { ...automatenexusFixtures['task.created'], id: `task_${index}` })
+      expect((await send(receiver, body, 'application/json', method)).status).toBe(200)
+    }
+    const rejected = await send(receiver, envelope('task.created', automatenexusFixtures['task.created']), 'application/json', 'GET')
+    expect(rejected.status).toBe(405)
+    expect(rejected.headers.allow).toBe('POST, PUT, PATCH')
+  })
+
+  it('rejects a tampered body and a missing signature with 401', async () => {
+    const { receiver } = receiverWithLog()
+    const body = envelope('deal.won', automatenexusFixtures['deal.won'])
+    const signature = await automatenexus.scheme.sign({ body }, SECRET)
+    const tampered = body.replace('50000', '5000')
+    const forged = await receiver.handle({ method: 'POST', headers: signature, rawBody: tampered })
+    expect([forged.status, json(forged).error]).toEqual([401, expect.objectContaining({ code: 'invalid_signature' })])
+    const unsigned = await receiver.handle({ method: 'POST', headers: {}, rawBody: body })
+    expect([unsigned.status, json(unsigned).error]).toEqual([401, expect.objectContaining({ code: 'missing_signature' })])
+  })
+
+  describe('idempotency: webhook_id names the configuration, so the key is a digest of the body', () => {
+    it('handles two different events of the same webhook configuration', async () => {
+      const { receiver, seen } = receiverWithLog()
+      const first = await send(receiver, envelope('contact.tag_added', { id: 'con_1', tag: 'vip' }))
+      const second = await send(receiver, envelope('contact.tag_added', { id: 'con_1', tag: 'customer' }))
+      expect([first.status, second.status]).toEqual([200, 200])
+      expect(json(second).duplicate).toBe(false)
+      expect(seen).toHaveLength(2)
+      expect(seen[0]!.idempotencyKey).toMatch(/^automatenexus:sha256:[0-9a-f]{64}$/)
+      expect(seen[0]!.idempotencyKey).not.toBe(seen[1]!.idempotencyKey)
+      expect(seen[0]!.id).toBeUndefined()
+    })
+
+    it('answers a retry of the same bytes as a duplicate without running the handler again', async () => {
+      const { receiver, seen } = receiverWithLog()
+      const body = envelope('payment.received', automatenexusFixtures['payment.received'])
+      expect((await send(receiver, body)).status).toBe(200)
+      const retry = await send(receiver, body)
+      expect([retry.status, json(retry).duplicate]).toEqual([200, true])
+      expect(seen).toHaveLength(1)
+    })
+  })
+
+  it('keeps fields the seed does not show, and rejects a documented field of the wrong type with 422', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const data = { ...automatenexusFixtures['deal.stage_changed'], probability: 0.7, stage_entered_by: { id: 'user_2' } }
+    expect((await send(receiver, envelope('deal.stage_changed', data))).status).toBe(200)
+    expect(seen[0]!.data).toMatchObject({ probability: 0.7, stage_entered_by: { id: 'user_2' } })
+    const wrong = await send(receiver, envelope('deal.stage_changed', { ...data, previous_stage: 3 }))
+    expect([wrong.status, json(wrong).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
+  })
+
+  it('marks an update older than one already handled for the same record as stale', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const deal = automatenexusFixtures['deal.updated']
+    await send(receiver, envelope('deal.stage_changed', automatenexusFixtures['deal.stage_changed'], '2026-03-21T15:00:00.000Z'))
+    await send(receiver, envelope('deal.updated', deal, '2026-03-21T14:00:00.000Z'))
+    expect(seen.map((event) => [event.type, event.stale])).toEqual([
+      ['deal.stage_changed', false],
+      ['deal.updated', true],
+    ])
+  })
+})

@@ -1,0 +1,283 @@
+/**
+ * AutomateNexus CRM's 32 events (seed 000), one zod schema each for the envelope's `data`, keyed by wire
+ * name. Record shapes (contact, deal, task, payment, subscription, appointment, email, SMS, call) are
+ * declared once and reused.
+ *
+ * The seed shows two payloads in full (contact.created and deal.stage_changed); their fields are typed as
+ * shown. Fields of other events follow the record the event is about and are optional, since the seed
+ * does not show them: a schema must never reject a genuine delivery. Every object is a `z.looseObject`,
+ * so fields a sender adds pass through untouched.
+ *
+ * @module
+ */
+import { z } from 'zod'
+
+const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601, UTC)`)
+
+/** A CRM user, as the seed's deal.stage_changed `owner` shows it. */
+const user = z.looseObject({
+  id: z.string().describe('User id, e.g. `user_111`'),
+  name: z.string().optional().describe('Display name'),
+})
+
+const customFields = z.record(z.string(), z.unknown()).describe('Custom field values by field name')
+
+/** The contact record, as the seed's general payload example shows it. */
+const contactFields = {
+  id: z.string().describe('Contact id, e.g. `con_12345`'),
+  first_name: z.string().nullish().describe('First name'),
+  last_name: z.string().nullish().describe('Last name'),
+  email: z.string().nullish().describe('Email address'),
+  phone: z.string().nullish().describe('Phone number (E.164)'),
+  company: z.string().nullish().describe('Company name'),
+  tags: z.array(z.string()).optional().describe('Tags on the contact'),
+  owner: user.optional().describe('Owner of the contact'),
+  created_at: isoTime('When the contact was created').optional(),
+  updated_at: isoTime('When the contact was last modified').optional(),
+  custom_fields: customFields.optional(),
+}
+const contact = z.looseObject(contactFields)
+
+/** The deal record, as the seed's deal.stage_changed example shows it. */
+const dealFields = {
+  id: z.string().describe('Deal id, e.g. `deal_67890`'),
+  title: z.string().optional().describe('Deal title'),
+  value: z.number().optional().describe('Deal value in `currency` units'),
+  currency: z.string().optional().describe('ISO 4217 currency code'),
+  pipeline: z.string().optional().describe('Pipeline name'),
+  stage: z.string().optional().describe('Current pipeline stage'),
+  contact_id: z.string().nullish().describe('Contact the deal belongs to'),
+  owner: user.optional().describe('Owner of the deal'),
+  created_at: isoTime('When the deal was created').optional(),
+  updated_at: isoTime('When the deal was last modified').optional(),
+  custom_fields: customFields.optional(),
+}
+const deal = z.looseObject(dealFields)
+
+const taskFields = {
+  id: z.string().describe('Task id'),
+  title: z.string().optional().describe('Task title'),
+  description: z.string().nullish().describe('Task description'),
+  status: z.string().optional().describe('Task status, e.g. `open`, `completed`'),
+  priority: z.string().optional().describe('Priority, e.g. `low`, `normal`, `high`'),
+  due_date: isoTime('When the task is due').nullish(),
+  contact_id: z.string().nullish().describe('Related contact'),
+  deal_id: z.string().nullish().describe('Related deal'),
+  assigned_to: user.optional().describe('User the task is assigned to'),
+  completed_at: isoTime('When the task was completed').nullish(),
+  created_at: isoTime('When the task was created').optional(),
+  updated_at: isoTime('When the task was last modified').optional(),
+}
+const task = z.looseObject(taskFields)
+
+const paymentFields = {
+  id: z.string().describe('Payment id'),
+  amount: z.number().describe('Amount in `currency` units'),
+  currency: z.string().describe('ISO 4217 currency code'),
+  status: z.string().optional().describe('Payment status, e.g. `succeeded`, `failed`, `refunded`'),
+  contact_id: z.string().nullish().describe('Paying contact'),
+  invoice_id: z.string().nullish().describe('Invoice the payment settles'),
+  subscription_id: z.string().nullish().describe('Subscription the payment belongs to'),
+  payment_method: z.string().optional().describe('Method, e.g. `card`, `paypal`'),
+  processor: z.string().optional().describe('Payment processor, e.g. `stripe`, `paypal`'),
+  created_at: isoTime('When the payment was attempted').optional(),
+}
+const payment = z.looseObject(paymentFields)
+
+const subscriptionFields = {
+  id: z.string().describe('Subscription id'),
+  plan: z.string().optional().describe('Plan name'),
+  amount: z.number().optional().describe('Recurring amount in `currency` units'),
+  currency: z.string().optional().describe('ISO 4217 currency code'),
+  interval: z.string().optional().describe('Billing interval, e.g. `month`, `year`'),
+  status: z.string().optional().describe('Subscription status, e.g. `active`, `canceled`'),
+  contact_id: z.string().nullish().describe('Subscribed contact'),
+  started_at: isoTime('When the subscription started').optional(),
+}
+
+const appointmentFields = {
+  id: z.string().describe('Appointment id'),
+  title: z.string().optional().describe('Appointment title'),
+  start_time: isoTime('Start of the appointment'),
+  end_time: isoTime('End of the appointment').optional(),
+  timezone: z.string().optional().describe('IANA time zone of the booking, e.g. `America/New_York`'),
+  status: z.string().optional().describe('Status, e.g. `booked`, `canceled`'),
+  contact_id: z.string().nullish().describe('Contact who booked'),
+  booking_page: z.string().optional().describe('Booking page the appointment came through'),
+  assigned_to: user.optional().describe('User the appointment is with'),
+}
+
+const emailFields = {
+  id: z.string().describe('Email message id'),
+  contact_id: z.string().nullish().describe('Recipient contact'),
+  to: z.string().optional().describe('Recipient address'),
+  from: z.string().optional().describe('Sender address'),
+  subject: z.string().optional().describe('Subject line'),
+  campaign_id: z.string().nullish().describe('Campaign the email belongs to'),
+  sent_at: isoTime('When the email was sent').optional(),
+}
+
+const smsFields = {
+  id: z.string().describe('SMS message id'),
+  contact_id: z.string().nullish().describe('Contact on the other end'),
+  from: z.string().describe('Sending number (E.164)'),
+  to: z.string().describe('Receiving number (E.164)'),
+  body: z.string().describe('Message text'),
+  status: z.string().optional().describe('Delivery status, e.g. `queued`, `sent`, `received`'),
+}
+
+const callFields = {
+  id: z.string().describe('Call id'),
+  contact_id: z.string().nullish().describe('Contact on the other end'),
+  direction: z.enum(['inbound', 'outbound']).describe('Who placed the call'),
+  from: z.string().optional().describe('Calling number (E.164)'),
+  to: z.string().optional().describe('Called number (E.164)'),
+  status: z.string().optional().describe('Outcome, e.g. `completed`, `no-answer`, `busy`'),
+  duration_seconds: z.number().optional().describe('Talk time in seconds'),
+  recording_url: z.string().nullish().describe('Recording, when the call was recorded'),
+  started_at: isoTime('When the call started').optional(),
+  ended_at: isoTime('When the call ended').optional(),
+  user: user.optional().describe('CRM user on the call'),
+}
+
+/** A deleted record: the seed does not show one, so only the id is required. */
+const deleted = (what: string) =>
+  z.looseObject({
+    id: z.string().describe(`Id of the deleted ${what}`),
+    deleted_at: isoTime(`When the ${what} was deleted`).optional(),
+  })
+
+const tagChange = z.looseObject({ ...contactFields, tag: z.string().describe('The tag added or removed') })
+
+/**
+ * The 32 events of seed 000, keyed by wire name, in the seed's order.
+ *
+ * @example
+ * ```ts
+ * type Data = z.output<(typeof automatenexusEvents)['deal.stage_changed']>
+ * const result = automatenexusEvents['deal.stage_changed'].safeParse(payload.data)
+ * ```
+ */
+export const automatenexusEvents = {
+  'contact.created': contact.describe('Fired when a new contact is created.'),
+  'contact.updated': z
+    .looseObject({ ...contactFields, changed_fields: z.array(z.string()).optional().describe('Names of the modified fields') })
+    .describe('Fired when any field on a contact is modified.'),
+  'contact.deleted': deleted('contact').describe('Fired when a contact is deleted.'),
+  'contact.merged': z
+    .looseObject({
+      ...contactFields,
+      merged_contact_ids: z.array(z.string()).optional().describe('Ids of the contacts merged into this one (no longer exist)'),
+    })
+    .describe('Fired when two contact records are merged; `data` is the surviving contact.'),
+  'contact.tag_added': tagChange.describe('Fired when a tag is added to a contact.'),
+  'contact.tag_removed': tagChange.describe('Fired when a tag is removed from a contact.'),
+
+  'deal.created': deal.describe('Fired when a new deal is created.'),
+  'deal.updated': z
+    .looseObject({ ...dealFields, changed_fields: z.array(z.string()).optional().describe('Names of the modified fields') })
+    .describe('Fired when a deal is modified (value, title, custom fields).'),
+  'deal.stage_changed': z
+    .looseObject({
+      ...dealFields,
+      previous_stage: z.string().describe('Stage the deal left'),
+      new_stage: z.string().describe('Stage the deal entered'),
+    })
+    .describe('Fired when a deal moves to a different pipeline stage; includes the previous and the new stage.'),
+  'deal.won': z
+    .looseObject({ ...dealFields, won_at: isoTime('When the deal was marked won').optional() })
+    .describe('Fired when a deal is marked as won.'),
+  'deal.lost': z
+    .looseObject({
+      ...dealFields,
+      lost_reason: z.string().nullish().describe('Reason given for losing the deal'),
+      lost_at: isoTime('When the deal was marked lost').optional(),
+    })
+    .describe('Fired when a deal is marked as lost.'),
+  'deal.deleted': deleted('deal').describe('Fired when a deal is deleted.'),
+
+  'task.created': task.describe('Fired when a new task is created.'),
+  'task.updated': task.describe('Fired when a task is modified.'),
+  'task.completed': task.describe('Fired when a task is marked as completed.'),
+  'task.deleted': deleted('task').describe('Fired when a task is deleted.'),
+
+  'form.submitted': z
+    .looseObject({
+      id: z.string().describe('Submission id'),
+      form_id: z.string().optional().describe('Form id'),
+      form_name: z.string().optional().describe('Form name'),
+      contact_id: z.string().nullish().describe('Contact created or matched from the submission'),
+      page_url: z.string().optional().describe('Page the form was submitted on'),
+      submitted_at: isoTime('When the form was submitted').optional(),
+      fields: z.record(z.string(), z.unknown()).describe('Every form field value, by field name'),
+    })
+    .describe('Fired when a form is submitted; includes all form field values.'),
+
+  'payment.received': payment.describe('Fired when a payment is successfully processed.'),
+  'payment.failed': z
+    .looseObject({ ...paymentFields, failure_reason: z.string().nullish().describe('Why the processor declined the payment') })
+    .describe('Fired when a payment attempt fails.'),
+  'payment.refunded': z
+    .looseObject({
+      ...paymentFields,
+      refunded_amount: z.number().optional().describe('Amount refunded, in `currency` units (partial refunds are less than `amount`)'),
+      refund_reason: z.string().nullish().describe('Reason given for the refund'),
+    })
+    .describe('Fired when a payment is refunded.'),
+  'subscription.created': z.looseObject(subscriptionFields).describe('Fired when a new subscription is created.'),
+  'subscription.canceled': z
+    .looseObject({
+      ...subscriptionFields,
+      canceled_at: isoTime('When the subscription was canceled').optional(),
+      cancel_reason: z.string().nullish().describe('Reason given for canceling'),
+    })
+    .describe('Fired when a subscription is canceled.'),
+
+  'appointment.booked': z.looseObject(appointmentFields).describe('Fired when an appointment is booked through a booking page.'),
+  'appointment.rescheduled': z
+    .looseObject({
+      ...appointmentFields,
+      previous_start_time: isoTime('Start before the move').optional(),
+      previous_end_time: isoTime('End before the move').optional(),
+    })
+    .describe('Fired when an appointment is moved to a new date/time.'),
+  'appointment.canceled': z
+    .looseObject({ ...appointmentFields, cancel_reason: z.string().nullish().describe('Reason given for canceling') })
+    .describe('Fired when an appointment is canceled.'),
+
+  'email.sent': z.looseObject(emailFields).describe('Fired when an email is sent from the CRM.'),
+  'email.opened': z
+    .looseObject({ ...emailFields, opened_at: isoTime('When the recipient opened the email').optional() })
+    .describe('Fired when a tracked email is opened by the recipient.'),
+  'email.clicked': z
+    .looseObject({
+      ...emailFields,
+      url: z.string().describe('The tracked link that was clicked'),
+      clicked_at: isoTime('When the link was clicked').optional(),
+    })
+    .describe('Fired when a tracked link in an email is clicked.'),
+  'email.bounced': z
+    .looseObject({
+      ...emailFields,
+      bounce_type: z.string().optional().describe('`hard` or `soft`'),
+      reason: z.string().nullish().describe('Bounce reason from the receiving server'),
+    })
+    .describe('Fired when an email bounces.'),
+  'sms.sent': z
+    .looseObject({ ...smsFields, sent_at: isoTime('When the SMS was sent').optional() })
+    .describe('Fired when an SMS is sent.'),
+  'sms.received': z
+    .looseObject({ ...smsFields, received_at: isoTime('When the SMS arrived').optional() })
+    .describe('Fired when an inbound SMS is received.'),
+  'call.completed': z.looseObject(callFields).describe('Fired when a voice call ends.'),
+}
+
+/**
+ * AutomateNexus wire event names.
+ *
+ * @example
+ * ```ts
+ * const type: AutomatenexusEventType = 'deal.stage_changed'
+ * ```
+ */
+export type AutomatenexusEventType = keyof typeof automatenexusEvents

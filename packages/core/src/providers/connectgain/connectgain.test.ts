@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest'
+import { createReceiver } from '../../receiver.js'
+import type { WebhookEvent, WebhookResponse } from '../../types.js'
+import { buildSampleDelivery } from '../build-sample-delivery.js'
+import { connectgain, connectgainFixtures } from './index.js'
+
+const SECRET = 'your-hmac-secret'
+const NOW = Date.parse('2024-01-15T10:30:00Z')
+
+function receiverWithLog() {
+  const seen: WebhookEvent[] = []
+  const receiver = createReceiver({ provider: connectgain, secret: SECRET, now: () => NOW })
+  receiver.onAny((event) => void seen.push(event))
+  return { receiver, seen }
+}
+
+const json = (response: WebhookResponse) => JSON.parse(response.body) as Record<string, unknown>
+
+// Pretty-printed, with an escaped slash, a \u escape, a raw multibyte character, 1.0 and 1e3: none of it
+// survives JSON.stringify(JSON.parse(body)), which is what the seed's own Node example signs.
+const RAW = `{
+  "event": "message.received",
+  "timestamp": "2024-01-15T10:35:12Z",
+  "data": {
+    "id": "wamid.1",
+    "content": "K\\u00f6nnen Sie mir die Folien schicken? https:\\/\\/example.com \u{1F600}",
+    "score": 1.0,
+    "size": 1e3
+  }
+}`
+
+describe('connectgain', () => {
+  it('verifies the raw bytes, so bodies that do not survive re-serialization still verify', async () => {
+    const { receiver, seen } = receiverWithLog()
+    expect(JSON.stringify(JSON.parse(RAW))).not.toBe(RAW)
+    const signature = await connectgain.scheme.sign({ body: RAW }, SECRET)
+    const response = await receiver.handle({ method: 'POST', headers: { ...signature, 'content-type': 'application/json' }, rawBody: new TextEncoder().encode(RAW) })
+    expect(response.status).toBe(200)
+    expect(seen[0]!.data).toMatchObject({ content: 'Können Sie mir die Folien schicken? https://example.com \u{1F600}' })
+  })
+
+  it("refuses a signature made the seed example's way, over JSON.stringify(req.body)", async () => {
+    const { receiver } = receiverWithLog()
+    const reserialized = await connectgain.scheme.sign({ body: JSON.stringify(JSON.parse(RAW)) }, SECRET)
+    const response = await receiver.handle({ method: 'POST', headers: reserialized, rawBody: RAW })
+    expect([response.status, json(response).error]).toEqual([401, expect.objectContaining({ code: 'invalid_signature' })])
+  })
+
+  it('sends X-Webhook-Event and X-Webhook-Timestamp beside the signature, and the envelope {event, timestamp, data}', async () => {
+    const delivery = await buildSampleDelivery('connectgain', 'deal.stage.changed', { secret: SECRET, now: NOW })
+    expect(delivery.headers).toMatchObject({ 'X-Webhook-Event': 'deal.stage.changed', 'X-Webhook-Timestamp': '2024-01-15T10:30:00.000Z' })
+    expect(delivery.headers['X-Webhook-Signature']).toMatch(/^[0-9a-f]{64}$/)
+    expect(JSON.parse(delivery.body)).toEqual({
+      event: 'deal.stage.changed',
+      timestamp: '2024-01-15T10:30:00.000Z',
+      data: connectgainFixtures['deal.stage.changed'],
+    })
+  })
+
+  it('dispatches on the signed body, never on the unsigned X-Webhook-Event header', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = await buildSampleDelivery('connectgain', 'contact.created', { secret: SECRET, now: NOW })
+    const headers = { ...delivery.headers, 'X-Webhook-Event': 'contact.assigned' }
+    expect((await receiver.handle({ ...delivery, headers, rawBody: delivery.body })).status).toBe(200)
+    expect(seen.map((event) => event.type)).toEqual(['contact.created'])
+  })
+
+  it('keeps dotted names apart: deal.stage.changed is typed, deal.stage_changed is unknown (202)', async () => {
+    const { receiver } = receiverWithLog()
+    let newStage: string | undefined
+    receiver.on('deal.stage.changed', (event) => {
+      newStage = event.data.new_stage
+    })
+    const delivery = await buildSampleDelivery('connectgain', 'deal.stage.changed', { secret: SECRET, now: NOW })
+    expect((await receiver.handle({ ...delivery, rawBody: delivery.body })).status).toBe(200)
+    expect(newStage).toBe('Proposal sent')
+    const underscored = await buildSampleDelivery('connectgain', 'deal.stage_changed', { secret: SECRET, now: NOW, data: { id: 'd1' } })
+    const response = await receiver.handle({ ...underscored, rawBody: underscored.body })
+    expect([response.status, json(response).ignored]).toEqual([202, 'unknown_event'])
+  })
+
+  it('answers 401 missing_signature when ConnectGain is configured without a secret and sends none', async () => {
+    const { receiver } = receiverWithLog()
+    const body = JSON.stringify({ event: 'contact.created', timestamp: '2024-01-15T10:30:00Z', data: connectgainFixtures['contact.created'] })
+    const response = await receiver.handle({ method: 'POST', headers: { 'X-Webhook-Event': 'contact.created' }, rawBody: body })
+    expect([response.status, json(response).error]).toEqual([401, expect.objectContaining({ code: 'missing_signature' })])
+  })
+
+  it('uses a digest of the body as the idempotency key: a retry is a duplicate, a new event is not', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const first = await buildSampleDelivery('connectgain', 'message.read', { secret: SECRET, now: NOW })
+    const other = await buildSampleDelivery('connectgain', 'message.delivered', { secret: SECRET, now: NOW })
+    await receiver.handle({ ...first, rawBody: first.body })
+    const retry = await receiver.handle({ ...first, rawBody: first.body })
+    await receiver.handle({ ...other, rawBody: other.body })
+    expect(json(retry).duplicate).toBe(true)
+    expect(seen.map((event) => event.type)).toEqual(['message.read', 'message.delivered'])
+    expect(seen[0]!.idempotencyKey).toMatch(/^connectgain:sha256:[0-9a-f]{64}$/)
+  })
+
+  it('accepts only POST with JSON', async () => {
+    const { receiver } = receiverWithLog()
+    const delivery = await buildSampleDelivery('connectgain', 'contact.created', { secret: SECRET, now: NOW })
+    expect((await receiver.handle({ ...delivery, method: 'PUT', rawBody: delivery.body })).status).toBe(405)
+    const form = { ...delivery.headers, 'content-type': 'application/x-www-form-urlencoded' }
+    expect((await receiver.handle({ ...delivery, headers: form, rawBody: delivery.body })).status).toBe(415)
+  })
+})

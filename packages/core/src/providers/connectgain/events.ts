@@ -1,0 +1,168 @@
+/**
+ * ConnectGain's 17 events (seed 001), one zod schema each for the envelope's `data`, keyed by wire name.
+ * Record shapes (contact, deal, conversation, message, user) are declared once and reused.
+ *
+ * The seed shows one `data` (a contact: `id`, `first_name`, `last_name`, `organization_id`, "other fields
+ * specific to the event"). Records require their `id`; every other field is optional, named in the seed's
+ * snake_case style, and typed as the event's description implies. Objects are loose, so fields ConnectGain
+ * adds pass through.
+ *
+ * @module
+ */
+import { z } from 'zod'
+
+const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
+
+const user = z.looseObject({
+  id: z.string().describe('User id'),
+  name: z.string().optional().describe('Display name'),
+  email: z.string().optional().describe('Email address'),
+})
+
+const assignment = {
+  assigned_to: user.nullish().describe('User the record is now assigned to (`null` when unassigned)'),
+  previous_assignee: user.nullish().describe('User it was assigned to before, if any'),
+  assigned_by: user.nullish().describe('User who made the assignment'),
+}
+
+const contactFields = {
+  id: z.string().describe('Contact id (UUID)'),
+  first_name: z.string().nullish().describe('First name'),
+  last_name: z.string().nullish().describe('Last name'),
+  organization_id: z.string().optional().describe('Your ConnectGain organization (workspace) id'),
+  email: z.string().nullish().describe('Email address'),
+  phone: z.string().nullish().describe('Phone number (E.164)'),
+  tags: z.array(z.string()).optional().describe('Tags on the contact'),
+  created_at: isoTime('When the contact was created').optional(),
+  updated_at: isoTime('When the contact was last modified').optional(),
+}
+
+const dealFields = {
+  id: z.string().describe('Deal (lead) id'),
+  title: z.string().optional().describe('Deal title'),
+  value: z.number().nullish().describe('Deal value in `currency` units'),
+  currency: z.string().optional().describe('ISO 4217 currency code'),
+  pipeline_id: z.string().optional().describe('Pipeline the deal is in'),
+  stage: z.string().optional().describe('Current pipeline stage'),
+  contact_id: z.string().nullish().describe('Contact the deal belongs to'),
+  organization_id: z.string().optional().describe('Your ConnectGain organization id'),
+  created_at: isoTime('When the deal was created').optional(),
+  updated_at: isoTime('When the deal was last modified').optional(),
+}
+
+const conversationFields = {
+  id: z.string().describe('Conversation id'),
+  contact_id: z.string().nullish().describe('Contact on the other end'),
+  channel: z.string().optional().describe('Channel, e.g. `whatsapp`, `sms`, `email`, `instagram`'),
+  status: z.string().optional().describe('`OPEN` or `CLOSED`'),
+  organization_id: z.string().optional().describe('Your ConnectGain organization id'),
+  created_at: isoTime('When the conversation started').optional(),
+}
+
+const messageFields = {
+  id: z.string().describe('Message id'),
+  conversation_id: z.string().optional().describe('Conversation the message belongs to'),
+  contact_id: z.string().nullish().describe('Contact on the other end'),
+  direction: z.string().optional().describe('`inbound` or `outbound`'),
+  channel: z.string().optional().describe('Channel, e.g. `whatsapp`, `sms`, `email`'),
+  type: z.string().optional().describe('Content type, e.g. `text`, `image`, `template`'),
+  content: z.string().nullish().describe('Message text'),
+  status: z.string().optional().describe('Delivery status, e.g. `sent`, `delivered`, `read`, `failed`'),
+  created_at: isoTime('When the message was created').optional(),
+}
+
+/**
+ * The 17 events of seed 001, keyed by wire name, in the seed's order.
+ *
+ * @example
+ * ```ts
+ * type Data = z.output<(typeof connectgainEvents)['deal.stage.changed']>
+ * const result = connectgainEvents['deal.stage.changed'].safeParse(payload.data)
+ * ```
+ */
+export const connectgainEvents = {
+  'contact.created': z.looseObject(contactFields).describe('Fired when a new contact is created.'),
+  'contact.updated': z.looseObject(contactFields).describe('Fired when a contact is updated.'),
+  'contact.assigned': z
+    .looseObject({ ...contactFields, ...assignment })
+    .describe('Fired when a contact is assigned to someone.'),
+
+  'deal.created': z.looseObject(dealFields).describe('Fired when a new deal/lead is created.'),
+  'deal.updated': z.looseObject(dealFields).describe('Fired when a deal is updated.'),
+  'deal.stage.changed': z
+    .looseObject({
+      ...dealFields,
+      previous_stage: z.string().nullish().describe('Stage the deal left'),
+      new_stage: z.string().optional().describe('Stage the deal entered'),
+    })
+    .describe('Fired when a deal moves to a different pipeline stage.'),
+  'deal.assigned': z.looseObject({ ...dealFields, ...assignment }).describe('Fired when a deal is assigned to someone.'),
+
+  'conversation.created': z.looseObject(conversationFields).describe('Fired when a new conversation is created.'),
+  'conversation.assigned': z
+    .looseObject({ ...conversationFields, ...assignment })
+    .describe('Fired when a conversation is assigned.'),
+  'conversation.status.changed': z
+    .looseObject({
+      ...conversationFields,
+      previous_status: z.string().nullish().describe('Status before the change, `OPEN` or `CLOSED`'),
+    })
+    .describe('Fired when conversation status changes (OPEN/CLOSED).'),
+
+  'message.received': z.looseObject(messageFields).describe('Fired when a new message is received.'),
+  'message.sent': z.looseObject(messageFields).describe('Fired when a message is sent.'),
+  'message.delivered': z
+    .looseObject({ ...messageFields, delivered_at: isoTime('When the recipient received it').optional() })
+    .describe('Fired when a sent message is delivered to the recipient.'),
+  'message.read': z
+    .looseObject({ ...messageFields, read_at: isoTime('When the recipient read it').optional() })
+    .describe('Fired when a sent message is read by the recipient.'),
+  'message.failed': z
+    .looseObject({
+      ...messageFields,
+      error: z.string().nullish().describe('Why the message could not be sent'),
+      error_code: z.string().nullish().describe("The channel's error code, when it gives one"),
+    })
+    .describe('Fired when a message fails to send.'),
+
+  'broadcast.response': z
+    .looseObject({
+      broadcast_id: z.string().optional().describe('Broadcast (campaign) the contact replied to'),
+      broadcast_name: z.string().optional().describe('Broadcast name'),
+      contact_id: z.string().optional().describe('Contact who replied'),
+      conversation_id: z.string().optional().describe('Conversation the reply landed in'),
+      message: z.looseObject(messageFields).optional().describe('The reply'),
+    })
+    .describe('Fired when a contact replies to a broadcast/campaign message.'),
+
+  'zoom.recording.completed': z
+    .looseObject({
+      meeting_id: z.string().optional().describe('Zoom meeting id'),
+      topic: z.string().optional().describe('Meeting topic'),
+      start_time: isoTime('When the meeting started').optional(),
+      duration_minutes: z.number().optional().describe('Meeting length in minutes'),
+      contact_id: z.string().nullish().describe('Contact the meeting was with'),
+      recording_files: z
+        .array(
+          z.looseObject({
+            id: z.string().optional().describe('Recording file id'),
+            file_type: z.string().optional().describe('e.g. `MP4`, `M4A`, `TRANSCRIPT`'),
+            download_url: z.string().optional().describe('Where to fetch the file'),
+            file_size: z.number().optional().describe('Size in bytes'),
+          }),
+        )
+        .optional()
+        .describe('The processed recording files'),
+    })
+    .describe('Fired when a Zoom cloud recording finishes processing.'),
+}
+
+/**
+ * ConnectGain wire event names.
+ *
+ * @example
+ * ```ts
+ * const type: ConnectgainEventType = 'deal.stage.changed'
+ * ```
+ */
+export type ConnectgainEventType = keyof typeof connectgainEvents

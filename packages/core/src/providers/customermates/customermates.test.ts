@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import { createReceiver } from '../../receiver.js'
+import type { WebhookEvent, WebhookResponse } from '../../types.js'
+import { buildSampleDelivery } from '../build-sample-delivery.js'
+import { customermates, customermatesFixtures } from './index.js'
+
+const SECRET = 'cm-webhook-secret'
+const NOW = Date.parse('2026-02-12T14:00:00.000Z')
+
+function receiverWithLog() {
+  const seen: WebhookEvent[] = []
+  const receiver = createReceiver({ provider: customermates, secret: SECRET, now: () => NOW })
+  receiver.onAny((event) => void seen.push(event))
+  return { receiver, seen }
+}
+
+const json = (response: WebhookResponse) => JSON.parse(response.body) as Record<string, unknown>
+
+describe('customermates', () => {
+  it('composes {event, data, timestamp} signed in X-Webhook-Signature (vector from python3 hmac)', async () => {
+    const delivery = await buildSampleDelivery('customermates', 'task.created', { secret: SECRET, now: NOW })
+    expect(Object.keys(JSON.parse(delivery.body))).toEqual(['event', 'data', 'timestamp'])
+    // python3 -c "import hmac,hashlib;print(hmac.new(b'cm-webhook-secret',b'{\"event\":\"task.deleted\"}',hashlib.sha256).hexdigest())"
+    expect(await customermates.scheme.sign({ body: '{"event":"task.deleted"}' }, SECRET)).toEqual({
+      'X-Webhook-Signature': 'd5c8463d4c28b588374af35d06742aba12d6647a57b3c97b9c9e727b6a91039d',
+    })
+  })
+
+  it('types an update as the record after the change plus what changed', async () => {
+    const { receiver } = receiverWithLog()
+    let change: unknown
+    let total: number | undefined
+    receiver.on('deal.updated', (event) => {
+      total = event.data.payload.deal.totalValue
+      change = event.data.payload.changes?.totalValue
+    })
+    const delivery = await buildSampleDelivery('customermates', 'deal.updated', { secret: SECRET, now: NOW })
+    expect((await receiver.handle({ ...delivery, rawBody: delivery.body })).status).toBe(200)
+    expect([total, change]).toEqual([7200, { previous: 5400, current: 7200 }])
+  })
+
+  it('answers a manual resend of a stored delivery as a duplicate, without running the handler again', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = await buildSampleDelivery('customermates', 'contact.deleted', { secret: SECRET, now: NOW })
+    await receiver.handle({ ...delivery, rawBody: delivery.body })
+    const resend = await receiver.handle({ ...delivery, rawBody: delivery.body })
+    expect([resend.status, json(resend).duplicate]).toEqual([200, true])
+    expect(seen).toHaveLength(1)
+    expect(seen[0]!.idempotencyKey).toMatch(/^customermates:sha256:[0-9a-f]{64}$/)
+  })
+
+  it('names the record of created, updated and deleted events alike, so a late update is stale', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const deleted = await buildSampleDelivery('customermates', 'organization.deleted', { secret: SECRET, now: NOW })
+    const lateUpdate = await buildSampleDelivery('customermates', 'organization.updated', { secret: SECRET, now: NOW - 60_000 })
+    await receiver.handle({ ...deleted, rawBody: deleted.body })
+    await receiver.handle({ ...lateUpdate, rawBody: lateUpdate.body })
+    expect(seen.map((event) => [event.type, event.stale])).toEqual([
+      ['organization.deleted', false],
+      ['organization.updated', true],
+    ])
+    expect(customermates.recordVersion!(seen[1]!)).toEqual({
+      record: `organization:${customermatesFixtures['organization.updated'].payload.organization.id}`,
+      version: NOW - 60_000,
+    })
+  })
+
+  it('lets unknown fields through and rejects an update without its record with 422', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const extra = { ...customermatesFixtures['task.created'], source: 'api', payload: { ...customermatesFixtures['task.created'].payload, priority: 'high' } }
+    const delivery = await buildSampleDelivery('customermates', 'task.created', { secret: SECRET, now: NOW, data: extra })
+    expect((await receiver.handle({ ...delivery, rawBody: delivery.body })).status).toBe(200)
+    expect(seen[0]!.data).toMatchObject({ source: 'api', payload: { priority: 'high' } })
+    const broken = await buildSampleDelivery('customermates', 'task.updated', { secret: SECRET, now: NOW, data: { payload: { changes: {} } } })
+    const response = await receiver.handle({ ...broken, rawBody: broken.body })
+    expect([response.status, json(response).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
+  })
+})

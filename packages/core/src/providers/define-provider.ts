@@ -1,0 +1,36 @@
+/**
+ * `defineProvider`: a provider of your own, typed from its event schemas.
+ *
+ * @module
+ */
+import type { EventSchemas, Provider } from '../types.js'
+
+/**
+ * Declares a provider. It only checks the definition and keeps its types: handlers registered on a
+ * receiver built from it are narrowed by the `events` record's keys.
+ *
+ * @example
+ * ```ts
+ * const acme = defineProvider({
+ *   id: 'acme',
+ *   name: 'Acme CRM',
+ *   scheme: createHmacSha256Scheme({ header: 'X-Acme-Signature' }),
+ *   envelope: createFieldEnvelope({ type: 'event', id: 'id', occurredAt: 'timestamp', data: 'data' }),
+ *   events: { 'lead.created': z.looseObject({ id: z.string() }) },
+ * })
+ * ```
+ */
+export function defineProvider<const Events extends EventSchemas>(provider: Provider<Events>): Provider<Events> {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(provider.id)) {
+    throw new TypeError(`crm-webhooks: provider id ${JSON.stringify(provider.id)} must be lower-case letters, digits and dashes`)
+  }
+  if (typeof provider.scheme?.verify !== 'function' || typeof provider.scheme.sign !== 'function') {
+    throw new TypeError(`crm-webhooks: provider ${provider.id} needs a signature scheme`)
+  }
+  for (const [name, schema] of Object.entries(provider.events)) {
+    if (typeof schema?.['~standard']?.validate !== 'function') {
+      throw new TypeError(`crm-webhooks: event ${name} of ${provider.id} is not a Standard Schema (zod 4, valibot, arktype)`)
+    }
+  }
+  return provider
+}

@@ -1,0 +1,57 @@
+/**
+ * The envelope most CRMs use: named fields of a JSON object (`{event, timestamp, data}`), optionally
+ * with the event name in a header as well.
+ *
+ * @module
+ */
+import type { DeliveryContext, Envelope } from '../types.js'
+
+/** Where each envelope member lives: a top-level field name, or `null` where the provider has none. */
+export interface FieldEnvelopeOptions {
+  /** Field holding the event name, e.g. `event`. */
+  type: string
+  /** Header holding the event name, read when the field is absent (ConnectGain's `X-Webhook-Event`). */
+  typeHeader?: string
+  /** Field holding a per-event id, if the sender sends one. */
+  id?: string | null
+  /** Field holding when the event occurred, e.g. `timestamp`. */
+  occurredAt?: string | null
+  /** Field holding the event data; `null` when the whole body is the data. */
+  data: string | null
+}
+
+function field(payload: unknown, name: string): unknown {
+  return payload !== null && typeof payload === 'object' && Object.hasOwn(payload, name)
+    ? (payload as Record<string, unknown>)[name]
+    : undefined
+}
+
+function asText(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined
+}
+
+/**
+ * Builds an {@link Envelope} that reads named top-level fields.
+ *
+ * @example
+ * ```ts
+ * createFieldEnvelope({ type: 'event', occurredAt: 'timestamp', data: 'data' })
+ * ```
+ */
+export function createFieldEnvelope(options: FieldEnvelopeOptions): Envelope {
+  const { type, typeHeader, id, occurredAt, data } = options
+  return {
+    eventType: (context: DeliveryContext) =>
+      asText(field(context.payload, type)) ?? (typeHeader ? context.header(typeHeader) : undefined),
+    ...(id ? { eventId: (context: DeliveryContext) => asText(field(context.payload, id)) } : {}),
+    ...(occurredAt
+      ? {
+          occurredAt: (context: DeliveryContext) => {
+            const value = field(context.payload, occurredAt)
+            return typeof value === 'string' || typeof value === 'number' ? value : undefined
+          },
+        }
+      : {}),
+    ...(data ? { data: (context: DeliveryContext) => field(context.payload, data) } : {}),
+  }
+}

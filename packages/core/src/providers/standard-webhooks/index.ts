@@ -1,0 +1,49 @@
+/**
+ * Standard Webhooks (https://www.standardwebhooks.com): `webhook-id`, `webhook-timestamp` and
+ * `webhook-signature: v1,<base64>` over `id.timestamp.body`, `whsec_` secrets, a signed timestamp checked
+ * against a tolerance; the body is `{type, timestamp, data}`. See this folder's README.
+ *
+ * @module
+ */
+import { createStandardWebhooksScheme } from '../../schemes/standard-webhooks.js'
+import { defineProvider } from '../define-provider.js'
+import { createFieldEnvelope } from '../field-envelope.js'
+import { recordVersionByOccurredAt } from '../record-version.js'
+import { standardWebhooksEvents } from './events.js'
+
+/**
+ * The Standard Webhooks provider, with a small CRM catalog; add a sender's own events with
+ * `createReceiver({ events })`. The idempotency key is the signed `webhook-id`, which the specification
+ * keeps the same across retries of one message.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod'
+ * import { createReceiver } from '@crm-webhooks/core'
+ * import { standardWebhooks } from '@crm-webhooks/core/providers'
+ *
+ * const receiver = createReceiver({
+ *   provider: standardWebhooks,
+ *   secret: process.env.WEBHOOK_SECRET!, // whsec_...
+ *   events: { 'invoice.paid': z.looseObject({ id: z.string(), amount: z.number() }) },
+ * })
+ * receiver.on('contact.created', (event) => console.log(event.id, event.data.email))
+ * receiver.on('invoice.paid', (event) => console.log(event.data.amount))
+ * ```
+ */
+export const standardWebhooks = defineProvider({
+  id: 'standard-webhooks',
+  name: 'Standard Webhooks',
+  scheme: createStandardWebhooksScheme(),
+  // No body id: the scheme's signed webhook-id is the event id and the idempotency key.
+  envelope: createFieldEnvelope({ type: 'type', occurredAt: 'timestamp', data: 'data' }),
+  events: standardWebhooksEvents,
+  methods: ['POST'],
+  contentTypes: ['json'],
+  recordVersion: recordVersionByOccurredAt,
+  compose: (event) => ({ payload: { type: event.type, timestamp: event.occurredAt.toISOString(), data: event.data } }),
+})
+
+export { standardWebhooksEvents } from './events.js'
+export type { StandardWebhooksEventType } from './events.js'
+export { standardWebhooksFixtures } from './fixtures.js'

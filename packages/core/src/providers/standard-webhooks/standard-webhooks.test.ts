@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createReceiver } from '../../receiver.js'
+import type { WebhookEvent, WebhookResponse } from '../../types.js'
+import { buildSampleDelivery } from '../build-sample-delivery.js'
+import { demoSecrets } from '../registry.js'
+import { standardWebhooks, standardWebhooksFixtures } from './index.js'
+
+const SECRET = demoSecrets['standard-webhooks']
+const NOW = Date.parse('2022-11-03T20:26:10Z')
+const json = (response: WebhookResponse) => JSON.parse(response.body) as Record<string, unknown>
+
+function receiverWithLog(now = NOW) {
+  const seen: WebhookEvent[] = []
+  const receiver = createReceiver({
+    provider: standardWebhooks,
+    secret: SECRET,
+    now: () => now,
+    events: { 'invoice.paid': z.looseObject({ id: z.string(), amount: z.number() }) },
+  })
+  receiver.onAny((event) => void seen.push(event))
+  return { receiver, seen }
+}
+
+describe('standard-webhooks', () => {
+  it('composes {type, timestamp, data} with webhook-id, webhook-timestamp and a v1 signature', async () => {
+    const delivery = await buildSampleDelivery('standard-webhooks', 'contact.created', { secret: SECRET, now: NOW, id: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W' })
+    expect(JSON.parse(delivery.body)).toEqual({
+      type: 'contact.created',
+      timestamp: '2022-11-03T20:26:10.000Z',
+      data: standardWebhooksFixtures['contact.created'],
+    })
+    expect(delivery.headers).toMatchObject({ 'webhook-id': 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', 'webhook-timestamp': String(NOW / 1000) })
+    expect(delivery.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/)
+  })
+
+  it('keys idempotency on the signed webhook-id: a retry signed later is a duplicate', async () => {
+    const { receiver, seen } = receiverWithLog(NOW + 90_000)
+    const first = await buildSampleDelivery('standard-webhooks', 'deal.stage_changed', { secret: SECRET, now: NOW, id: 'msg_1' })
+    const retry = await buildSampleDelivery('standard-webhooks', 'deal.stage_changed', { secret: SECRET, now: NOW + 60_000, id: 'msg_1' })
+    expect(first.headers['webhook-signature']).not.toBe(retry.headers['webhook-signature'])
+    await receiver.handle({ ...first, rawBody: first.body })
+    const response = await receiver.handle({ ...retry, rawBody: retry.body })
+    expect([response.status, json(response)]).toEqual([200, expect.objectContaining({ id: 'msg_1', duplicate: true })])
+    expect(seen).toHaveLength(1)
+    expect(seen[0]).toMatchObject({ id: 'msg_1', idempotencyKey: 'standard-webhooks:msg_1' })
+  })
+
+  it('refuses a message signed outside the tolerance, in either direction', async () => {
+    const { receiver } = receiverWithLog()
+    for (const skew of [-301_000, 301_000]) {
+      const delivery = await buildSampleDelivery('standard-webhooks', 'task.created', { secret: SECRET, now: NOW + skew })
+      const response = await receiver.handle({ ...delivery, rawBody: delivery.body })
+      expect([response.status, json(response).error]).toEqual([401, expect.objectContaining({ code: 'timestamp_out_of_tolerance' })])
+    }
+  })
+
+  it("adds a sender's own events beside the catalog, typed, and acknowledges the rest with 202", async () => {
+    const { receiver } = receiverWithLog()
+    const amounts: number[] = []
+    receiver.on('invoice.paid', (event) => void amounts.push(event.data.amount))
+    const paid = await buildSampleDelivery('standard-webhooks', 'invoice.paid', { secret: SECRET, now: NOW, data: { id: 'in_1', amount: 4200 } })
+    expect((await receiver.handle({ ...paid, rawBody: paid.body })).status).toBe(200)
+    expect(amounts).toEqual([4200])
+    const other = await buildSampleDelivery('standard-webhooks', 'invoice.voided', { secret: SECRET, now: NOW, data: { id: 'in_2' } })
+    const response = await receiver.handle({ ...other, rawBody: other.body })
+    expect([response.status, json(response).ignored]).toEqual([202, 'unknown_event'])
+  })
+
+  it('takes the specification example payload', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const body = '{"type":"contact.created","timestamp":"2022-11-03T20:26:10.344522Z","data":{"id":"1f81eb52-5198-4599-803e-771906343485","type":"contact"}}'
+    const headers = await standardWebhooks.scheme.sign({ body, id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestampSeconds: NOW / 1000 }, SECRET)
+    expect((await receiver.handle({ method: 'POST', headers, rawBody: body })).status).toBe(200)
+    expect(seen[0]).toMatchObject({ type: 'contact.created', occurredAt: '2022-11-03T20:26:10.344522Z', data: { type: 'contact' } })
+  })
+})

@@ -1,0 +1,132 @@
+/**
+ * The workflow platform's API v2 subscription events (seed 003), one zod schema each for the envelope's
+ * `data`. The seed lists categories, not wire names; the names below are this project's choice, written
+ * down in the README: lower-case, dotted, past tense, the seed's spelling kept (`cancelled`).
+ *
+ * Fields use the snake_case of the platform's merge tags (`{{contact.full_name}}`, `{{opportunity.name}}`).
+ * Records require their `id`; everything else is optional, and objects are loose.
+ *
+ * Workflow webhook actions are not here: their bodies are whatever the user mapped, so the user declares
+ * their schemas with `createReceiver({ events })`.
+ *
+ * @module
+ */
+import { z } from 'zod'
+
+const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
+
+const user = z.looseObject({ id: z.string().describe('User id'), name: z.string().optional().describe('Display name') })
+
+const contactFields = {
+  id: z.string().describe('Contact id'),
+  first_name: z.string().nullish().describe('First name'),
+  last_name: z.string().nullish().describe('Last name'),
+  full_name: z.string().nullish().describe('Full name'),
+  email: z.string().nullish().describe('Email address'),
+  phone: z.string().nullish().describe('Phone number (E.164)'),
+  company_name: z.string().nullish().describe('Company name'),
+  source: z.string().nullish().describe('Lead source'),
+  tags: z.array(z.string()).optional().describe('Tags on the contact'),
+  assigned_to: user.nullish().describe('User the contact is assigned to'),
+  custom_fields: z.record(z.string(), z.unknown()).optional().describe('Custom field values by field key'),
+  date_added: isoTime('When the contact was created').optional(),
+  date_updated: isoTime('When the contact was last modified').optional(),
+}
+
+const appointmentFields = {
+  id: z.string().describe('Appointment id'),
+  calendar_id: z.string().optional().describe('Calendar the appointment is on'),
+  contact_id: z.string().nullish().describe('Contact who booked'),
+  title: z.string().optional().describe('Appointment title'),
+  start_time: isoTime('Start of the appointment').optional(),
+  end_time: isoTime('End of the appointment').optional(),
+  timezone: z.string().optional().describe('IANA time zone, e.g. `Europe/London`'),
+  status: z.string().optional().describe('e.g. `booked`, `confirmed`, `cancelled`'),
+  assigned_to: user.nullish().describe('User the appointment is with'),
+}
+
+/**
+ * The nine API v2 subscription events, keyed by the wire names this project chose.
+ *
+ * @example
+ * ```ts
+ * type Data = z.output<(typeof workflowPlatformEvents)['opportunity.stage_changed']>
+ * const result = workflowPlatformEvents['opportunity.stage_changed'].safeParse(payload.data)
+ * ```
+ */
+export const workflowPlatformEvents = {
+  'contact.created': z.looseObject(contactFields).describe('Contact created: a contact was added to the account.'),
+  'contact.updated': z
+    .looseObject({ ...contactFields, changed_fields: z.array(z.string()).optional().describe('Keys of the modified fields') })
+    .describe('Contact updated: a field of a contact changed.'),
+  'contact.deleted': z
+    .looseObject({
+      id: z.string().describe('Id of the deleted contact'),
+      email: z.string().nullish().describe('Email address it had'),
+      date_deleted: isoTime('When the contact was deleted').optional(),
+    })
+    .describe('Contact deleted: a contact was removed from the account.'),
+  'opportunity.stage_changed': z
+    .looseObject({
+      id: z.string().describe('Opportunity id'),
+      name: z.string().optional().describe('Opportunity name'),
+      pipeline_id: z.string().optional().describe('Pipeline id'),
+      pipeline_name: z.string().optional().describe('Pipeline name'),
+      previous_stage: z.string().nullish().describe('Stage the opportunity left'),
+      new_stage: z.string().describe('Stage the opportunity entered'),
+      status: z.string().optional().describe('`open`, `won`, `lost` or `abandoned`'),
+      monetary_value: z.number().nullish().describe('Value in the account currency'),
+      contact_id: z.string().nullish().describe('Contact the opportunity belongs to'),
+      assigned_to: user.nullish().describe('User who owns the opportunity'),
+    })
+    .describe('Opportunity stage changed: an opportunity moved to another pipeline stage.'),
+  'form.submitted': z
+    .looseObject({
+      id: z.string().describe('Submission id'),
+      form_id: z.string().optional().describe('Form id'),
+      form_name: z.string().optional().describe('Form name'),
+      contact_id: z.string().nullish().describe('Contact created or matched from the submission'),
+      page_url: z.string().optional().describe('Page the form was submitted on'),
+      fields: z.record(z.string(), z.unknown()).describe('Submitted values by field key'),
+      submitted_at: isoTime('When the form was submitted').optional(),
+    })
+    .describe('Form submitted: a visitor submitted a form.'),
+  'appointment.booked': z.looseObject(appointmentFields).describe('Appointment booked: an appointment was booked on a calendar.'),
+  'appointment.cancelled': z
+    .looseObject({ ...appointmentFields, cancel_reason: z.string().nullish().describe('Reason given for cancelling') })
+    .describe('Appointment cancelled: a booked appointment was cancelled.'),
+  'payment.received': z
+    .looseObject({
+      id: z.string().describe('Payment (transaction) id'),
+      amount: z.number().describe('Amount in `currency` units'),
+      currency: z.string().describe('ISO 4217 currency code'),
+      contact_id: z.string().nullish().describe('Paying contact'),
+      invoice_id: z.string().nullish().describe('Invoice the payment settles'),
+      payment_method: z.string().optional().describe('e.g. `card`, `ach`'),
+      status: z.string().optional().describe('e.g. `succeeded`'),
+      paid_at: isoTime('When the payment was captured').optional(),
+    })
+    .describe('Payment received: a payment was captured.'),
+  'conversation.message_received': z
+    .looseObject({
+      id: z.string().describe('Message id'),
+      conversation_id: z.string().optional().describe('Conversation the message belongs to'),
+      contact_id: z.string().nullish().describe('Contact who wrote'),
+      channel: z.string().optional().describe('e.g. `sms`, `email`, `whatsapp`, `facebook`, `live_chat`'),
+      direction: z.string().optional().describe('`inbound` for a received message'),
+      body: z.string().nullish().describe('Message text'),
+      attachments: z.array(z.string()).optional().describe('Attachment URLs'),
+      date_added: isoTime('When the message arrived').optional(),
+    })
+    .describe('Conversation message received: a contact sent a message on any channel.'),
+}
+
+/**
+ * The API v2 wire event names.
+ *
+ * @example
+ * ```ts
+ * const type: WorkflowPlatformEventType = 'opportunity.stage_changed'
+ * ```
+ */
+export type WorkflowPlatformEventType = keyof typeof workflowPlatformEvents

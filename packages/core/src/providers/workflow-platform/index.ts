@@ -1,0 +1,105 @@
+/**
+ * The automation platform of seed 003 (`workflow-platform`): API v2 subscription events and workflow
+ * Webhook actions, both signed with `X-Hmac-Signature` (hex HMAC-SHA256 of the raw body). Subscription
+ * confirmations are answered automatically; workflow actions carry user-mapped bodies (JSON or form,
+ * POST/GET/PUT/DELETE) typed by the schemas the user declares. See this folder's README.
+ *
+ * @module
+ */
+import { getDefaultCryptoEngine, toBytes } from '../../schemes/crypto.js'
+import { encodeHex } from '../../schemes/encoding.js'
+import { createHmacSha256Scheme } from '../../schemes/hmac-sha256.js'
+import type { DeliveryContext } from '../../types.js'
+import { defineProvider } from '../define-provider.js'
+import { createFieldEnvelope } from '../field-envelope.js'
+import { recordVersionByOccurredAt } from '../record-version.js'
+import { workflowPlatformEvents } from './events.js'
+import { answerSubscriptionConfirmation } from './subscription-confirmation.js'
+
+/**
+ * The event name of a workflow action whose body maps no `event` field.
+ *
+ * @example
+ * ```ts
+ * createReceiver({ provider: workflowPlatform, secret, events: { [WORKFLOW_ACTION_EVENT]: z.looseObject({ email: z.string() }) } })
+ * ```
+ */
+export const WORKFLOW_ACTION_EVENT = 'workflow.action'
+
+const API_V2_EVENTS: ReadonlySet<string> = new Set(Object.keys(workflowPlatformEvents))
+const fields = createFieldEnvelope({ type: 'event', id: 'event_id', occurredAt: 'timestamp', data: 'data' })
+
+function eventTypeOf(context: DeliveryContext): string {
+  return fields.eventType(context) ?? WORKFLOW_ACTION_EVENT
+}
+
+/**
+ * Idempotency: the `event_id` when the body has one (API v2 always; a workflow action when its mapping
+ * includes one), else the pipeline's digest of the body. A bodiless GET or DELETE has no body to digest,
+ * so its method and query string are digested instead: otherwise every such request would share the
+ * digest of the empty body and all but the first would be taken for duplicates.
+ */
+async function idempotencyKeyOf(context: DeliveryContext): Promise<string | undefined> {
+  const eventId = fields.eventId!(context)
+  if (eventId !== undefined) return eventId
+  if (context.body.length > 0) return undefined
+  const query = new URL(context.url ?? '/', 'http://receiver.invalid').search
+  return `sha256:${encodeHex(await getDefaultCryptoEngine().sha256(toBytes(`${context.method} ${query}`)))}`
+}
+
+/**
+ * The workflow platform provider.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod'
+ * import { createReceiver } from '@crm-webhooks/core'
+ * import { workflowPlatform } from '@crm-webhooks/core/providers'
+ *
+ * const receiver = createReceiver({
+ *   provider: workflowPlatform,
+ *   secret: process.env.PLATFORM_HMAC_SECRET!,
+ *   // A workflow Webhook action that maps event=lead.qualified, email={{contact.email}}, score=...
+ *   events: { 'lead.qualified': z.looseObject({ email: z.string(), score: z.coerce.number() }) },
+ * })
+ * receiver.on('lead.qualified', (event) => console.log(event.data.email, event.data.score))
+ * receiver.on('opportunity.stage_changed', (event) => console.log(event.data.new_stage))
+ * ```
+ */
+export const workflowPlatform = defineProvider({
+  id: 'workflow-platform',
+  name: 'Workflow platform',
+  scheme: createHmacSha256Scheme({ header: 'X-Hmac-Signature' }),
+  envelope: {
+    eventType: eventTypeOf,
+    eventId: fields.eventId!,
+    occurredAt: fields.occurredAt!,
+    // API v2 events wrap their data; a workflow action's body is the data, as the user mapped it.
+    data: (context) => (API_V2_EVENTS.has(eventTypeOf(context)) ? fields.data!(context) : context.payload),
+  },
+  events: workflowPlatformEvents,
+  methods: ['POST', 'GET', 'PUT', 'DELETE'],
+  contentTypes: ['json', 'form'],
+  handshake: answerSubscriptionConfirmation,
+  idempotencyKey: idempotencyKeyOf,
+  recordVersion: recordVersionByOccurredAt,
+  compose: (event) => {
+    const timestamp = event.occurredAt.toISOString()
+    if (API_V2_EVENTS.has(event.type)) {
+      return { payload: { event: event.type, event_id: event.id, timestamp, data: event.data } }
+    }
+    const mapped = event.data !== null && typeof event.data === 'object' ? event.data : { value: event.data }
+    return {
+      payload: { ...(event.type === WORKFLOW_ACTION_EVENT ? {} : { event: event.type }), event_id: event.id, ...mapped },
+    }
+  },
+})
+
+export { workflowPlatformEvents } from './events.js'
+export type { WorkflowPlatformEventType } from './events.js'
+export { workflowPlatformFixtures } from './fixtures.js'
+export {
+  MAX_CONFIRMATION_TOKEN_LENGTH,
+  SUBSCRIPTION_CONFIRMATION_EVENT,
+  answerSubscriptionConfirmation,
+} from './subscription-confirmation.js'

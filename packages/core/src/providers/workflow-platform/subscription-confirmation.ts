@@ -1,0 +1,62 @@
+/**
+ * The API v2 subscription confirmation (seed 003: "Verify the subscription using the confirmation token
+ * sent to your endpoint"). The seed names the step, not the exchange; this project defines it as an echo,
+ * which needs no call back to the platform:
+ *
+ * 1. The platform POSTs a signed JSON body `{"event": "subscription.confirmation", "subscription_id": ...,
+ *    "confirmation_token": ..., "timestamp": ...}` with `X-Hmac-Signature` like any delivery.
+ * 2. After the signature verifies, the receiver answers `200 {"confirmation_token": "<the same token>"}`.
+ * 3. The platform marks the subscription verified when the echoed token matches.
+ *
+ * An unsigned or wrongly signed confirmation is refused (401) before this runs, so nobody can confirm a
+ * subscription on the endpoint's behalf without the secret.
+ *
+ * @module
+ */
+import { PayloadValidationError } from '../../errors.js'
+import { jsonResponse } from '../../pipeline/respond.js'
+import type { DeliveryContext, WebhookResponse } from '../../types.js'
+
+/**
+ * The `event` of a subscription confirmation request.
+ *
+ * @example
+ * ```ts
+ * const isConfirmation = payload.event === SUBSCRIPTION_CONFIRMATION_EVENT // answered by the receiver itself
+ * ```
+ */
+export const SUBSCRIPTION_CONFIRMATION_EVENT = 'subscription.confirmation'
+
+/**
+ * Longest confirmation token echoed; a longer one is refused rather than reflected.
+ *
+ * @example
+ * ```ts
+ * token.length <= MAX_CONFIRMATION_TOKEN_LENGTH // otherwise 422 invalid_payload
+ * ```
+ */
+export const MAX_CONFIRMATION_TOKEN_LENGTH = 512
+
+const TOKEN_PATTERN = /^[\x21-\x7e]+$/
+
+/**
+ * Answers a verified subscription confirmation with the echoed token, or returns `undefined` for any
+ * other delivery. A confirmation without a usable token is `invalid_payload` (422).
+ *
+ * @example
+ * ```ts
+ * answerSubscriptionConfirmation(context) // { status: 200, body: '{"confirmation_token":"ct_9f2c"}', ... }
+ * ```
+ */
+export function answerSubscriptionConfirmation(context: DeliveryContext): WebhookResponse | undefined {
+  const payload = context.payload as { event?: unknown; confirmation_token?: unknown } | null
+  if (payload === null || typeof payload !== 'object' || payload.event !== SUBSCRIPTION_CONFIRMATION_EVENT) return undefined
+  const token = payload.confirmation_token
+  if (typeof token !== 'string' || token.length > MAX_CONFIRMATION_TOKEN_LENGTH || !TOKEN_PATTERN.test(token)) {
+    throw new PayloadValidationError(
+      'invalid_payload',
+      `a subscription confirmation needs confirmation_token: 1 to ${MAX_CONFIRMATION_TOKEN_LENGTH} printable ASCII characters`,
+    )
+  }
+  return jsonResponse(200, { confirmation_token: token })
+}

@@ -1,0 +1,86 @@
+import { describe, expectTypeOf, it } from 'vitest'
+import { z } from 'zod'
+import { defineProvider } from './providers/define-provider.js'
+import { createFieldEnvelope } from './providers/field-envelope.js'
+import { createReceiver } from './receiver.js'
+import { createHmacSha256Scheme } from './schemes/hmac-sha256.js'
+
+const provider = defineProvider({
+  id: 'typed',
+  name: 'Typed CRM',
+  scheme: createHmacSha256Scheme({ header: 'X-Signature' }),
+  envelope: createFieldEnvelope({ type: 'event', data: 'data' }),
+  events: {
+    'deal.stage_changed': z.looseObject({ previous_stage: z.string(), new_stage: z.string(), value: z.number() }),
+    'contact.created': z.looseObject({ email: z.string() }),
+  },
+})
+
+describe('handler narrowing', () => {
+  const receiver = createReceiver({ provider, secret: 's' })
+
+  it('narrows the event to the registered name', () => {
+    receiver.on('deal.stage_changed', (event) => {
+      expectTypeOf(event.type).toEqualTypeOf<'deal.stage_changed'>()
+      expectTypeOf(event.data.previous_stage).toEqualTypeOf<string>()
+      expectTypeOf(event.data.value).toEqualTypeOf<number>()
+      // @ts-expect-error: contact fields are not on a deal event
+      event.data.email
+    })
+  })
+
+  it('rejects an unknown event name', () => {
+    // @ts-expect-error: not in the catalog
+    receiver.on('deal.exploded', () => {})
+  })
+
+  it('makes onAny a discriminated union on type', () => {
+    receiver.onAny((event) => {
+      if (event.type === 'contact.created') expectTypeOf(event.data.email).toEqualTypeOf<string>()
+      else expectTypeOf(event.data.new_stage).toEqualTypeOf<string>()
+    })
+  })
+
+  it('adds receiver-declared events to the catalog', () => {
+    const custom = createReceiver({
+      provider,
+      secret: 's',
+      events: { 'order.shipped': z.object({ tracking: z.string() }) },
+    })
+    custom.on('order.shipped', (event) => {
+      expectTypeOf(event.data.tracking).toEqualTypeOf<string>()
+    })
+    custom.on('deal.stage_changed', (event) => {
+      expectTypeOf(event.data.previous_stage).toEqualTypeOf<string>()
+    })
+  })
+})
+
+describe('passthrough schemas', () => {
+  const loose = defineProvider({
+    id: 'loose',
+    name: 'Loose CRM',
+    scheme: createHmacSha256Scheme({ header: 'X-Signature' }),
+    envelope: createFieldEnvelope({ type: 'event', data: 'data' }),
+    events: {
+      'deal.won': z.looseObject({
+        owner: z.looseObject({ id: z.string(), name: z.string().optional() }),
+        custom_fields: z.record(z.string(), z.string()),
+        tags: z.array(z.looseObject({ name: z.string() })),
+      }),
+    },
+  })
+
+  it('types declared fields and refuses undeclared ones, at every depth; records stay records', () => {
+    createReceiver({ provider: loose, secret: 's' }).on('deal.won', (event) => {
+      expectTypeOf(event.data.owner.id).toEqualTypeOf<string>()
+      expectTypeOf(event.data.owner.name).toEqualTypeOf<string | undefined>()
+      expectTypeOf(event.data.custom_fields).toEqualTypeOf<Record<string, string>>()
+      expectTypeOf(event.data.tags[0]!.name).toEqualTypeOf<string>()
+      // @ts-expect-error: not declared by the schema
+      event.data.owner.email
+      // @ts-expect-error: not declared by the schema
+      event.data.probability
+    })
+  })
+})

@@ -1,0 +1,474 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { z } from 'zod'
+import { STATUS_BY_CODE, type WebhookErrorCode } from './errors.js'
+import { createMemoryStore } from './idempotency/memory-store.js'
+import { createNodeListener } from './http/node-listener.js'
+import { defineProvider } from './providers/define-provider.js'
+import { createFieldEnvelope } from './providers/field-envelope.js'
+import { type ReceiverOptions, createReceiver } from './receiver.js'
+import { createHmacSha256Scheme } from './schemes/hmac-sha256.js'
+import { createStandardWebhooksScheme } from './schemes/standard-webhooks.js'
+import type { IdempotencyStore, WebhookResponse } from './types.js'
+
+const SECRET = 'test-secret-2026'
+const scheme = createHmacSha256Scheme({ header: 'X-Test-Signature' })
+
+const testProvider = defineProvider({
+  id: 'acme',
+  name: 'Acme CRM',
+  scheme,
+  methods: ['POST', 'PUT'],
+  contentTypes: ['json', 'form'],
+  envelope: createFieldEnvelope({ type: 'event', id: 'event_id', occurredAt: 'timestamp', data: 'data' }),
+  events: {
+    'deal.stage_changed': z.looseObject({ id: z.string(), previous_stage: z.string(), new_stage: z.string() }),
+    'contact.created': z.looseObject({ id: z.string(), email: z.string().optional() }),
+  },
+  recordVersion: (event) => {
+    const data = event.data as { id?: unknown }
+    return typeof data.id === 'string' && typeof event.occurredAt === 'string'
+      ? { record: data.id, version: Date.parse(event.occurredAt) }
+      : undefined
+  },
+})
+
+type TestOptions = Partial<ReceiverOptions<typeof testProvider>>
+
+function makeReceiver(options: TestOptions = {}) {
+  return createReceiver({ provider: testProvider, secret: SECRET, ...options })
+}
+
+let sequence = 0
+function stageChange(overrides: Record<string, unknown> = {}) {
+  sequence += 1
+  return JSON.stringify({
+    event: 'deal.stage_changed',
+    event_id: `evt_${sequence}`,
+    timestamp: '2026-03-21T15:00:00.000Z',
+    data: { id: 'deal_1', previous_stage: 'Proposal', new_stage: 'Negotiation' },
+    ...overrides,
+  })
+}
+
+async function signedRequest(body: string | Uint8Array, secret = SECRET, headers: Record<string, string> = {}) {
+  const signature = await scheme.sign({ body }, secret)
+  return { method: 'POST', headers: { 'content-type': 'application/json', ...signature, ...headers }, rawBody: body }
+}
+
+function codeOf(response: WebhookResponse): string | undefined {
+  const parsed = JSON.parse(response.body) as { error?: { code: string }; ignored?: string }
+  return parsed.error?.code ?? parsed.ignored
+}
+
+function expectRejected(response: WebhookResponse, code: WebhookErrorCode) {
+  expect({ status: response.status, code: codeOf(response) }).toEqual({ status: STATUS_BY_CODE[code], code })
+}
+
+describe('createReceiver: configuration mistakes throw TypeError at creation', () => {
+  it.each([
+    ['an empty secret', { secret: '' }],
+    ['a whitespace-padded secret', { secret: ' secret\n' }],
+    ['an empty secret list', { secret: [] }],
+    ['a handler timeout not shorter than the lock', { handlerTimeoutMs: 60_000, lockTtlMs: 60_000 }],
+    ['a negative body limit', { maxBodyBytes: -1 }],
+    ['an unknown invalidPayload mode', { invalidPayload: 'drop' as 'reject' }],
+  ])('%s', (_, options) => {
+    expect(() => makeReceiver(options as TestOptions)).toThrow(TypeError)
+  })
+
+  it('refuses a handler for an event the catalog does not have', () => {
+    // @ts-expect-error: not an event of the test provider
+    expect(() => makeReceiver().on('deal.exploded', () => {})).toThrow(TypeError)
+  })
+
+  it('refuses something that is not a provider', () => {
+    expect(() => createReceiver({ provider: {} as typeof testProvider, secret: SECRET })).toThrow(TypeError)
+  })
+})
+
+describe('a genuine delivery', () => {
+  it('reaches the typed handler and is answered 200', async () => {
+    const receiver = makeReceiver()
+    const seen: string[] = []
+    receiver.on('deal.stage_changed', (event) => {
+      seen.push(`${event.data.previous_stage}->${event.data.new_stage}`)
+    })
+    const response = await receiver.handle(await signedRequest(stageChange()))
+    expect(response.status).toBe(200)
+    expect(JSON.parse(response.body)).toMatchObject({ ok: true, event: 'deal.stage_changed', duplicate: false })
+    expect(seen).toEqual(['Proposal->Negotiation'])
+  })
+
+  it.each([
+    ['string', (body: string) => body],
+    ['Uint8Array', (body: string) => new TextEncoder().encode(body)],
+    ['Buffer', (body: string) => Buffer.from(body)],
+    ['ArrayBuffer', (body: string) => new TextEncoder().encode(body).buffer as ArrayBuffer],
+  ])('accepts the raw body as a %s', async (_, toRaw) => {
+    const body = stageChange()
+    const request = await signedRequest(body)
+    const response = await makeReceiver().handle({ ...request, rawBody: toRaw(body) })
+    expect(response.status).toBe(200)
+  })
+
+  it('verifies bytes whose re-serialization would differ (escaped slash, unicode escape, 1.0, key order)', async () => {
+    const body = `{"data":{"new_stage":"Won\\/Closed","previous_stage":"Caf\\u00e9","id":"deal_1","value":1.0,"big":1e3},\n "event":"deal.stage_changed","event_id":"evt_raw"}`
+    expect(JSON.stringify(JSON.parse(body))).not.toBe(body)
+    const receiver = makeReceiver()
+    let previous = ''
+    receiver.on('deal.stage_changed', (event) => {
+      previous = event.data.previous_stage
+    })
+    expect((await receiver.handle(await signedRequest(body))).status).toBe(200)
+    expect(previous).toBe('Café')
+  })
+
+  it('accepts every configured secret during a rotation and says which one matched', async () => {
+    const receiver = makeReceiver({ secret: ['new-secret', { value: 'old-secret', label: 'old' }] })
+    const matched: unknown[] = []
+    receiver.onAny((event) => {
+      matched.push(event.verification)
+    })
+    expect((await receiver.handle(await signedRequest(stageChange(), 'new-secret'))).status).toBe(200)
+    expect((await receiver.handle(await signedRequest(stageChange(), 'old-secret'))).status).toBe(200)
+    expectRejected(await receiver.handle(await signedRequest(stageChange(), 'retired-secret')), 'invalid_signature')
+    expect(matched).toEqual([
+      { secretIndex: 0, secretLabel: undefined },
+      { secretIndex: 1, secretLabel: 'old' },
+    ])
+  })
+
+  it('parses a form body after verifying its bytes', async () => {
+    const provider = defineProvider({
+      ...testProvider,
+      decodeForm: (fields) => ({ event: fields.get('event'), data: JSON.parse(fields.get('data') ?? 'null') }),
+    })
+    const receiver = createReceiver({ provider, secret: SECRET })
+    const handler = vi.fn()
+    receiver.on('contact.created', handler)
+    const body = new URLSearchParams({ event: 'contact.created', data: JSON.stringify({ id: 'con_1' }) }).toString()
+    const request = await signedRequest(body, SECRET, { 'content-type': 'application/x-www-form-urlencoded' })
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect(handler.mock.calls[0]![0].data).toEqual({ id: 'con_1' })
+  })
+
+  it('runs type handlers, then catch-all handlers', async () => {
+    const order: string[] = []
+    const receiver = makeReceiver()
+      .on('deal.stage_changed', () => {
+        order.push('typed')
+      })
+      .onAny((event) => {
+        order.push(`any:${event.type}`)
+      })
+    await receiver.handle(await signedRequest(stageChange()))
+    expect(order).toEqual(['typed', 'any:deal.stage_changed'])
+  })
+})
+
+describe('every rejection has its code and status', () => {
+  it('missing_signature', async () => {
+    const request = await signedRequest(stageChange())
+    expectRejected(await makeReceiver().handle({ ...request, headers: { 'content-type': 'application/json' } }), 'missing_signature')
+  })
+
+  it('invalid_signature: tampered body, malformed hex, wrong length, body signed as a decoded string', async () => {
+    const receiver = makeReceiver()
+    const body = stageChange()
+    const request = await signedRequest(body)
+    expectRejected(await receiver.handle({ ...request, rawBody: body.replace('Proposal', 'Proposam') }), 'invalid_signature')
+    for (const signature of ['zz'.repeat(32), 'ab'.repeat(31), 'ab'.repeat(33), 'abc', `${'ab'.repeat(32)} `]) {
+      const forged = { ...request, headers: { ...request.headers, 'x-test-signature': signature } }
+      expectRejected(await receiver.handle(forged), 'invalid_signature')
+    }
+  })
+
+  it('timestamp_out_of_tolerance: stale and future signed timestamps, edges included', async () => {
+    const standard = createStandardWebhooksScheme()
+    const provider = defineProvider({ ...testProvider, scheme: standard })
+    const nowMs = Date.parse('2026-11-23T12:00:00Z')
+    const receiver = createReceiver({ provider, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now: () => nowMs })
+    const nowSeconds = nowMs / 1000
+    const deliver = async (timestampSeconds: number) => {
+      const body = stageChange()
+      const headers = await standard.sign({ body, id: `msg_${timestampSeconds}`, timestampSeconds }, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')
+      return receiver.handle({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, rawBody: body })
+    }
+    expect((await deliver(nowSeconds - 300)).status).toBe(200)
+    expect((await deliver(nowSeconds + 300)).status).toBe(200)
+    expectRejected(await deliver(nowSeconds - 301), 'timestamp_out_of_tolerance')
+    expectRejected(await deliver(nowSeconds + 301), 'timestamp_out_of_tolerance')
+  })
+
+  it('payload_too_large, before any verification', async () => {
+    const receiver = makeReceiver({ maxBodyBytes: 64 })
+    expectRejected(await receiver.handle(await signedRequest(stageChange())), 'payload_too_large')
+  })
+
+  it('invalid_body: not JSON, empty, invalid UTF-8', async () => {
+    const receiver = makeReceiver()
+    expectRejected(await receiver.handle(await signedRequest('{"event":')), 'invalid_body')
+    expectRejected(await receiver.handle(await signedRequest('')), 'invalid_body')
+    const invalidUtf8 = new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])
+    expectRejected(await receiver.handle(await signedRequest(invalidUtf8)), 'invalid_body')
+  })
+
+  it('body_already_parsed: an object a body parser produced is never re-serialized', async () => {
+    const request = await signedRequest(stageChange())
+    const response = await makeReceiver().handle({ ...request, rawBody: JSON.parse(request.rawBody as string) })
+    expectRejected(response, 'body_already_parsed')
+    expect(JSON.parse(response.body).error.message).toMatch(/parsed before signature verification/)
+  })
+
+  it('unsupported_media_type: other types and charsets', async () => {
+    const receiver = makeReceiver()
+    for (const contentType of ['text/plain', 'application/json; charset=iso-8859-1', 'multipart/form-data; boundary=x']) {
+      expectRejected(await receiver.handle(await signedRequest(stageChange(), SECRET, { 'content-type': contentType })), 'unsupported_media_type')
+    }
+    const ok = await receiver.handle(await signedRequest(stageChange(), SECRET, { 'content-type': 'Application/JSON; Charset="UTF-8"' }))
+    expect(ok.status).toBe(200)
+  })
+
+  it('method_not_allowed, with an Allow header', async () => {
+    const request = await signedRequest(stageChange())
+    const response = await makeReceiver().handle({ ...request, method: 'PATCH' })
+    expectRejected(response, 'method_not_allowed')
+    expect(response.headers.allow).toBe('POST, PUT')
+  })
+
+  it('request_timeout: a body that never finishes arriving', async () => {
+    const receiver = makeReceiver({ bodyTimeoutMs: 50 })
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"event":'))
+      },
+    })
+    const response = await receiver.fetch(
+      new Request('http://localhost/webhooks', { method: 'POST', body: stream, duplex: 'half' } as RequestInit),
+    )
+    expect(response.status).toBe(408)
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('request_timeout')
+  })
+
+  it('unknown_event: acknowledged 202 and handed to the hook once', async () => {
+    const onUnknownEvent = vi.fn()
+    const receiver = makeReceiver({ onUnknownEvent })
+    const request = await signedRequest(stageChange({ event: 'deal.teleported' }))
+    expectRejected(await receiver.handle(request), 'unknown_event')
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect(onUnknownEvent).toHaveBeenCalledTimes(1)
+    expect(onUnknownEvent.mock.calls[0]![0]).toMatchObject({ type: 'deal.teleported' })
+  })
+
+  it('invalid_payload (reject): 422, every attempt reaches the hook with the raw payload and issues', async () => {
+    const onInvalidPayload = vi.fn()
+    const handler = vi.fn()
+    const receiver = makeReceiver({ onInvalidPayload }).on('deal.stage_changed', handler)
+    const request = await signedRequest(stageChange({ data: { id: 'deal_1', previous_stage: 7 } }))
+    const response = await receiver.handle(request)
+    expectRejected(response, 'invalid_payload')
+    expect(JSON.parse(response.body).error.message).toMatch(/previous_stage/)
+    await receiver.handle(request)
+    expect(onInvalidPayload).toHaveBeenCalledTimes(2)
+    expect(onInvalidPayload.mock.calls[0]![0]).toMatchObject({ type: 'deal.stage_changed', payload: { data: { previous_stage: 7 } } })
+    expect(onInvalidPayload.mock.calls[0]![0].issues.length).toBeGreaterThan(0)
+    expect(handler).not.toHaveBeenCalled()
+  })
+
+  it('invalid_payload (accept): 202, parked exactly once', async () => {
+    const onInvalidPayload = vi.fn()
+    const receiver = makeReceiver({ onInvalidPayload, invalidPayload: 'accept' })
+    const request = await signedRequest(stageChange({ data: { id: 'deal_1' } }))
+    const first = await receiver.handle(request)
+    expect(first.status).toBe(202)
+    expect(JSON.parse(first.body)).toMatchObject({ ok: true, ignored: 'invalid_payload', duplicate: false })
+    expect(JSON.parse((await receiver.handle(request)).body)).toMatchObject({ duplicate: true })
+    expect(onInvalidPayload).toHaveBeenCalledTimes(1)
+  })
+
+  it('invalid_payload: a verified body that names no event', async () => {
+    const onInvalidPayload = vi.fn()
+    const response = await makeReceiver({ onInvalidPayload }).handle(await signedRequest('[1,2,3]'))
+    expectRejected(response, 'invalid_payload')
+    expect(onInvalidPayload).toHaveBeenCalledWith(expect.objectContaining({ type: undefined, payload: [1, 2, 3] }))
+  })
+
+  it('delivery_in_progress: 409 with Retry-After while another attempt holds the claim', async () => {
+    let release!: () => void
+    const receiver = makeReceiver().on('deal.stage_changed', () => new Promise<void>((resolve) => (release = resolve)))
+    const request = await signedRequest(stageChange())
+    const first = receiver.handle(request)
+    await vi.waitFor(() => expect(release).toBeTypeOf('function'))
+    const second = await receiver.handle(request)
+    expectRejected(second, 'delivery_in_progress')
+    expect(Number(second.headers['retry-after'])).toBeGreaterThan(0)
+    release()
+    expect((await first).status).toBe(200)
+  })
+
+  it('store_unavailable: fails closed with 503 and runs nothing', async () => {
+    const failing: IdempotencyStore = {
+      claim: () => Promise.reject(new Error('ECONNREFUSED')),
+      complete: () => Promise.reject(new Error('ECONNREFUSED')),
+      release: () => Promise.reject(new Error('ECONNREFUSED')),
+    }
+    const handler = vi.fn()
+    const response = await makeReceiver({ store: failing }).on('deal.stage_changed', handler).handle(await signedRequest(stageChange()))
+    expectRejected(response, 'store_unavailable')
+    expect(response.headers['retry-after']).toBeDefined()
+    expect(response.body).not.toMatch(/ECONNREFUSED/)
+    expect(handler).not.toHaveBeenCalled()
+  })
+
+  it('handler_failed: 500, the claim released, and the retry handled', async () => {
+    let attempts = 0
+    const receiver = makeReceiver().on('deal.stage_changed', () => {
+      attempts += 1
+      if (attempts === 1) throw new Error('database down: password=hunter2')
+    })
+    const request = await signedRequest(stageChange())
+    const failed = await receiver.handle(request)
+    expectRejected(failed, 'handler_failed')
+    expect(failed.body).not.toMatch(/hunter2|at .*\.ts/)
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect(JSON.parse((await receiver.handle(request)).body).duplicate).toBe(true)
+    expect(attempts).toBe(2)
+  })
+
+  it('handler_timeout: 503 at the deadline; the claim settles when the handler does', async () => {
+    let finish!: () => void
+    let runs = 0
+    const receiver = makeReceiver({ handlerTimeoutMs: 20 }).on('deal.stage_changed', () => {
+      runs += 1
+      return new Promise<void>((resolve) => (finish = resolve))
+    })
+    const request = await signedRequest(stageChange())
+    expectRejected(await receiver.handle(request), 'handler_timeout')
+    // Still running: a retry now must not run the handler beside it.
+    expectRejected(await receiver.handle(request), 'delivery_in_progress')
+    finish()
+    await vi.waitFor(async () => expect(JSON.parse((await receiver.handle(request)).body).duplicate).toBe(true))
+    expect(runs).toBe(1)
+  })
+
+  it('internal_error: a provider function that throws is a 500 without details', async () => {
+    const provider = defineProvider({
+      ...testProvider,
+      envelope: {
+        eventType: () => {
+          throw new Error('secret detail')
+        },
+      },
+    })
+    const response = await createReceiver({ provider, secret: SECRET }).handle(await signedRequest(stageChange()))
+    expectRejected(response, 'internal_error')
+    expect(response.body).not.toMatch(/secret detail/)
+  })
+})
+
+describe('idempotency and ordering', () => {
+  it('a duplicate is answered 200 without running the handler again', async () => {
+    const handler = vi.fn()
+    const receiver = makeReceiver().on('deal.stage_changed', handler)
+    const request = await signedRequest(stageChange())
+    await receiver.handle(request)
+    const duplicate = await receiver.handle(request)
+    expect(duplicate.status).toBe(200)
+    expect(JSON.parse(duplicate.body)).toMatchObject({ duplicate: true })
+    expect(handler).toHaveBeenCalledTimes(1)
+  })
+
+  it('keys deliveries without an event id by the digest of their bytes', async () => {
+    const handler = vi.fn()
+    const receiver = makeReceiver().on('deal.stage_changed', handler)
+    const withoutId = JSON.stringify({ event: 'deal.stage_changed', data: { id: 'd', previous_stage: 'a', new_stage: 'b' } })
+    await receiver.handle(await signedRequest(withoutId))
+    await receiver.handle(await signedRequest(withoutId))
+    await receiver.handle(await signedRequest(withoutId.replace('"b"', '"c"')))
+    expect(handler).toHaveBeenCalledTimes(2)
+    expect(handler.mock.calls[0]![0].idempotencyKey).toMatch(/^acme:sha256:[0-9a-f]{64}$/)
+  })
+
+  it('an idempotencyKey option overrides the provider default', async () => {
+    const handler = vi.fn()
+    const receiver = makeReceiver({ idempotencyKey: (context) => (context.payload as { data: { id: string } }).data.id })
+    receiver.on('deal.stage_changed', handler)
+    await receiver.handle(await signedRequest(stageChange()))
+    await receiver.handle(await signedRequest(stageChange()))
+    expect(handler).toHaveBeenCalledTimes(1)
+    expect(handler.mock.calls[0]![0].idempotencyKey).toBe('acme:deal_1')
+  })
+
+  it('tells the handler when a newer version of the same record was already handled', async () => {
+    const stale: Array<boolean | undefined> = []
+    const receiver = makeReceiver({ store: createMemoryStore() }).on('deal.stage_changed', (event) => {
+      stale.push(event.stale)
+    })
+    await receiver.handle(await signedRequest(stageChange({ timestamp: '2026-03-21T15:00:00Z' })))
+    await receiver.handle(await signedRequest(stageChange({ timestamp: '2026-03-21T16:00:00Z' })))
+    await receiver.handle(await signedRequest(stageChange({ timestamp: '2026-03-21T14:00:00Z' })))
+    expect(stale).toEqual([false, false, true])
+  })
+})
+
+describe('observers', () => {
+  it('onDelivery sees every outcome; a throwing observer changes nothing', async () => {
+    const outcomes: unknown[] = []
+    const receiver = makeReceiver({
+      onDelivery: (outcome) => {
+        outcomes.push({ status: outcome.status, code: outcome.code, duplicate: outcome.duplicate, type: outcome.eventType })
+        throw new Error('observer bug')
+      },
+      onError: () => {
+        throw new Error('observer bug')
+      },
+    })
+    const request = await signedRequest(stageChange())
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect((await receiver.handle({ ...request, rawBody: `${request.rawBody as string} ` })).status).toBe(401)
+    expect(outcomes).toEqual([
+      { status: 200, code: undefined, duplicate: false, type: 'deal.stage_changed' },
+      { status: 200, code: undefined, duplicate: true, type: 'deal.stage_changed' },
+      { status: 401, code: 'invalid_signature', duplicate: false, type: undefined },
+    ])
+  })
+})
+
+describe('entry points', () => {
+  it('fetch: Request in, Response out; a declared oversize is refused before reading', async () => {
+    const receiver = makeReceiver({ maxBodyBytes: 1024 })
+    const body = stageChange()
+    const signature = await scheme.sign({ body }, SECRET)
+    const ok = await receiver.fetch(
+      new Request('http://localhost/webhooks', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signature } }),
+    )
+    expect(ok.status).toBe(200)
+    const big = await receiver.fetch(
+      new Request('http://localhost/webhooks', { method: 'POST', body: 'x'.repeat(2048), headers: signature }),
+    )
+    expect(big.status).toBe(413)
+  })
+
+  describe('node:http listener', () => {
+    let close: (() => Promise<void>) | undefined
+    afterEach(async () => close?.())
+
+    it('serves the pipeline over a real socket', async () => {
+      const handler = vi.fn()
+      const server = createServer(createNodeListener(makeReceiver({ maxBodyBytes: 4096 }).on('deal.stage_changed', handler)))
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      close = () => new Promise((resolve) => server.close(() => resolve()))
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`
+      const body = stageChange()
+      const headers = { 'content-type': 'application/json', ...(await scheme.sign({ body }, SECRET)) }
+      expect((await fetch(url, { method: 'POST', body, headers })).status).toBe(200)
+      const tooBig = await fetch(url, { method: 'POST', body: 'x'.repeat(8192), headers })
+      expect(tooBig.status).toBe(413)
+      expect((await fetch(url, { method: 'POST', body, headers })).status).toBe(200)
+      expect(handler).toHaveBeenCalledTimes(1)
+    })
+  })
+})

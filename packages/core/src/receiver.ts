@@ -1,0 +1,268 @@
+/**
+ * `createReceiver`: binds a provider, its secrets and an idempotency store to typed handlers, and exposes
+ * the pipeline through three doors: `handle` (bytes in, response out, for adapters), `fetch` (Request ->
+ * Response, for Next.js, Bun, Deno, Workers) and `handleNodeRequest` (node:http and the Node frameworks).
+ *
+ * @module
+ */
+import type { WebhookError } from './errors.js'
+import { createMemoryStore } from './idempotency/memory-store.js'
+import type { BodyType } from './pipeline/parse-body.js'
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  type NodeRequestStream,
+  assertDeclaredLength,
+  readNodeRequest,
+  readWebStream,
+} from './pipeline/raw-body.js'
+import {
+  type DeliveryOutcome,
+  type InvalidPayloadInfo,
+  type PipelineConfig,
+  rejectBeforePipeline,
+  runPipeline,
+} from './pipeline/run-pipeline.js'
+import { secretList } from './schemes/secrets.js'
+import type {
+  DeliveryContext,
+  EventData,
+  EventSchemas,
+  IdempotencyStore,
+  MaybePromise,
+  Provider,
+  RawBody,
+  SecretInput,
+  WebhookEvent,
+  WebhookRequest,
+  WebhookResponse,
+} from './types.js'
+
+/** The provider's events with the receiver's own added (a receiver's schema wins on a shared name). */
+export type MergedEvents<P extends Provider, Extra extends EventSchemas> = Omit<P['events'], keyof Extra> & Extra
+
+/** The event a handler registered for `Type` receives. */
+export type EventOf<Events extends EventSchemas, Type extends keyof Events & string> = WebhookEvent<Type, EventData<Events[Type]>>
+
+/** Any event of the catalog: a discriminated union on `type`. */
+export type AnyEventOf<Events extends EventSchemas> = { [Type in keyof Events & string]: EventOf<Events, Type> }[keyof Events &
+  string]
+
+/** Options of {@link createReceiver}. */
+export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas = {}> {
+  /** The sender: a built-in provider (`automatenexus`, `standardWebhooks`, ...) or your own `defineProvider(...)`. */
+  provider: P
+  /** The signing secret, or several during a rotation: any one of them verifies. */
+  secret: SecretInput | readonly SecretInput[]
+  /** Event schemas to add to (or replace in) the provider's catalog, e.g. a workflow action's own body. */
+  events?: Extra
+  /** Allowed age and clock skew of a signed timestamp, in seconds; default 300. */
+  toleranceSeconds?: number
+  /** Largest body accepted, in bytes; default 1 MiB. */
+  maxBodyBytes?: number
+  /** Time allowed to receive the body, in ms; default 10 000. */
+  bodyTimeoutMs?: number
+  /** Where claims live; default an in-memory store (one process only). */
+  store?: IdempotencyStore
+  /** How long a claim is held before another attempt may take it (a crashed worker's claim expires); default 60 s. */
+  lockTtlMs?: number
+  /** How long a completed delivery is remembered; default 72 h, past every seed sender's retry window (24 h). */
+  retentionMs?: number
+  /** Time a handler may take before the sender is answered 503 (it keeps running); default 25 s, inside seed 000's 30 s. */
+  handlerTimeoutMs?: number
+  /**
+   * What the sender is told when a verified payload fails its schema: `reject` (422; every attempt reaches
+   * `onInvalidPayload`) or `accept` (202 once `onInvalidPayload` parked it, exactly once). Default `reject`.
+   */
+  invalidPayload?: 'reject' | 'accept'
+  /** The idempotency key of a delivery (the receiver prefixes it with the provider id); default the provider's. */
+  idempotencyKey?: (context: DeliveryContext) => MaybePromise<string | undefined>
+  /** Names the record and version an event is about, for the ordering guard (`event.stale`); default the provider's. */
+  recordVersion?: (event: WebhookEvent) => { record: string; version: number } | undefined
+  /** Verified events whose type is not in the catalog; answered 202 either way. */
+  onUnknownEvent?: (event: WebhookEvent) => MaybePromise<void>
+  /** Verified payloads that fail their schema or name no event: never silently dropped. */
+  onInvalidPayload?: (info: InvalidPayloadInfo) => MaybePromise<void>
+  /** Every rejected or failed request, for logs; must not throw. */
+  onError?: (error: WebhookError, outcome: DeliveryOutcome) => void
+  /** Every request's outcome, for logs and metrics. */
+  onDelivery?: (outcome: DeliveryOutcome) => void
+  /** Clock in ms, injectable for tests. */
+  now?: () => number
+  /** Claim owner tokens, injectable for tests; default a random UUID per receiver and a counter. */
+  ownerToken?: () => string
+}
+
+/** A configured receiver. */
+export interface Receiver<Events extends EventSchemas = EventSchemas> {
+  readonly provider: Provider
+  /** Registers a handler for one event type (or several); the event is narrowed to that type. */
+  on<Type extends keyof Events & string>(
+    type: Type | readonly Type[],
+    handler: (event: EventOf<Events, Type>) => MaybePromise<void>,
+  ): this
+  /** Registers a handler for every event of the catalog. */
+  onAny(handler: (event: AnyEventOf<Events>) => MaybePromise<void>): this
+  /** Runs the pipeline over raw bytes; always resolves with the response to write. */
+  handle(request: WebhookRequest): Promise<WebhookResponse>
+  /** Fetch API entry point: reads the body (bounded), runs the pipeline. */
+  fetch(request: Request): Promise<Response>
+  /**
+   * Node entry point (node:http, Express, Fastify): reads the request stream (bounded), or takes bytes
+   * some earlier layer kept, and runs the pipeline.
+   */
+  handleNodeRequest(
+    request: NodeRequestStream & { method?: string | undefined; url?: string | undefined },
+    rawBody?: RawBody | unknown,
+  ): Promise<WebhookResponse>
+}
+
+const NO_HANDLERS: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>> = []
+
+/**
+ * Claim owner tokens: one random prefix per receiver (a UUID, so receivers sharing a store never collide)
+ * and a counter, a fraction of the cost of a UUID per delivery.
+ */
+function createOwnerTokens(): () => string {
+  const prefix = globalThis.crypto.randomUUID()
+  let sequence = 0
+  return () => `${prefix}.${(++sequence).toString(36)}`
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`crm-webhooks: ${name} must be a positive number`)
+  }
+  return value
+}
+
+/**
+ * Creates a receiver.
+ *
+ * @example
+ * ```ts
+ * import { createReceiver } from '@crm-webhooks/core'
+ * import { automatenexus } from '@crm-webhooks/core/providers'
+ *
+ * const receiver = createReceiver({ provider: automatenexus, secret: process.env.AN_SECRET! })
+ * receiver.on('deal.stage_changed', (event) => {
+ *   console.log(event.data.previous_stage, '->', event.data.new_stage)
+ * })
+ * export default { fetch: receiver.fetch } // Bun, Deno, Workers
+ * ```
+ */
+export function createReceiver<P extends Provider, Extra extends EventSchemas = {}>(
+  options: ReceiverOptions<P, Extra>,
+): Receiver<MergedEvents<P, Extra>> {
+  const { provider } = options
+  if (!provider || typeof provider.scheme?.verify !== 'function' || typeof provider.envelope?.eventType !== 'function') {
+    throw new TypeError('crm-webhooks: `provider` must be a provider (see defineProvider)')
+  }
+  if (options.secret === undefined) throw new TypeError('crm-webhooks: `secret` is required')
+  const preparedSecrets = provider.scheme.prepareSecrets(secretList(options.secret))
+  const invalidPayload = options.invalidPayload ?? 'reject'
+  if (invalidPayload !== 'reject' && invalidPayload !== 'accept') {
+    throw new TypeError("crm-webhooks: invalidPayload must be 'reject' or 'accept'")
+  }
+  const lockTtlMs = positive('lockTtlMs', options.lockTtlMs, 60_000)
+  const handlerTimeoutMs = positive('handlerTimeoutMs', options.handlerTimeoutMs, 25_000)
+  const maxBodyBytes = positive('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES)
+  const bodyTimeoutMs = positive('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS)
+  const handlers = new Map<string, Array<(event: WebhookEvent) => MaybePromise<void>>>()
+  const anyHandlers: Array<(event: WebhookEvent) => MaybePromise<void>> = []
+
+  // Handlers run one after the other, each awaited; while they return no promise, nothing is awaited at
+  // all, so a synchronous handler costs no microtask hop and no deadline timer (see run-claimed.ts).
+  function dispatch(event: WebhookEvent, from = 0): Promise<void> | undefined {
+    const typed = handlers.get(event.type) ?? NO_HANDLERS
+    const count = typed.length + anyHandlers.length
+    for (let index = from; index < count; index++) {
+      const handler = index < typed.length ? typed[index]! : anyHandlers[index - typed.length]!
+      const result: unknown = handler(event)
+      if (isThenable(result)) return Promise.resolve(result).then(() => dispatch(event, index + 1))
+    }
+    return undefined
+  }
+
+  const config: PipelineConfig = {
+    provider,
+    events: { ...provider.events, ...options.events },
+    preparedSecrets,
+    methods: (provider.methods ?? ['POST']).map((method) => method.toUpperCase()),
+    contentTypes: (provider.contentTypes ?? ['json']) as readonly BodyType[],
+    maxBodyBytes,
+    toleranceSeconds: positive('toleranceSeconds', options.toleranceSeconds, 300),
+    store: options.store ?? createMemoryStore(),
+    lockTtlMs,
+    retentionMs: positive('retentionMs', options.retentionMs, 72 * 60 * 60 * 1000),
+    handlerTimeoutMs,
+    invalidPayload,
+    now: options.now ?? Date.now,
+    ownerToken: options.ownerToken ?? createOwnerTokens(),
+    idempotencyKey: options.idempotencyKey,
+    recordVersion: options.recordVersion ?? provider.recordVersion,
+    dispatch,
+    onUnknownEvent: options.onUnknownEvent,
+    onInvalidPayload: options.onInvalidPayload,
+    onError: options.onError,
+    onDelivery: options.onDelivery,
+  }
+  if (handlerTimeoutMs >= lockTtlMs) {
+    // Otherwise a slow handler's claim expires under it and the sender's retry runs beside it.
+    throw new TypeError('crm-webhooks: handlerTimeoutMs must be shorter than lockTtlMs')
+  }
+
+  const receiver: Receiver<MergedEvents<P, Extra>> = {
+    provider,
+    on(type, handler) {
+      for (const name of typeof type === 'string' ? [type] : type) {
+        if (!Object.hasOwn(config.events, name)) {
+          throw new TypeError(`crm-webhooks: ${provider.id} has no event ${JSON.stringify(name)}`)
+        }
+        const list = handlers.get(name) ?? []
+        list.push(handler as (event: WebhookEvent) => MaybePromise<void>)
+        handlers.set(name, list)
+      }
+      return this
+    },
+    onAny(handler) {
+      anyHandlers.push(handler as (event: WebhookEvent) => MaybePromise<void>)
+      return this
+    },
+    handle: (request) => runPipeline(config, request),
+    fetch: async (request) => {
+      let response: WebhookResponse
+      try {
+        assertDeclaredLength(request.headers.get('content-length'), maxBodyBytes)
+        const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs })
+        response = await runPipeline(config, { method: request.method, url: request.url, headers: request.headers, rawBody })
+      } catch (error) {
+        response = rejectBeforePipeline(config, error)
+      }
+      return new Response(response.status === 204 ? null : response.body, {
+        status: response.status,
+        headers: response.headers,
+      })
+    },
+    handleNodeRequest: async (request, rawBody) => {
+      try {
+        const body =
+          rawBody === undefined ? await readNodeRequest(request, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }) : rawBody
+        return await runPipeline(config, {
+          method: request.method ?? 'GET',
+          url: request.url,
+          headers: request.headers,
+          rawBody: body as RawBody,
+        })
+      } catch (error) {
+        return rejectBeforePipeline(config, error)
+      }
+    },
+  }
+  return receiver
+}

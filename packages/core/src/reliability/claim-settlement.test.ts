@@ -1,0 +1,81 @@
+/**
+ * A store that drops out between a handler's success and the completion of its claim: the completion is
+ * retried in the background while the lease lasts, so a resend after a short outage is a duplicate and
+ * not a second run; a store that stays away past the lease is let go.
+ */
+import { describe, expect, it, vi } from 'vitest'
+import { CONTRACT_SECRET, contractProvider, signContractDelivery } from '../idempotency/contract-provider.js'
+import { createMemoryStore } from '../idempotency/memory-store.js'
+import { createReceiver } from '../receiver.js'
+import type { IdempotencyStore } from '../types.js'
+
+/** The memory store behind a switch: while `down`, every call rejects as a networked store's would. */
+function flakyStore() {
+  const inner = createMemoryStore()
+  const calls: string[] = []
+  const state = { down: false }
+  const guard =
+    <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      calls.push(`${name}${state.down ? ' (down)' : ''}`)
+      return state.down ? Promise.reject(new Error('ECONNREFUSED')) : call(...args)
+    }
+  const store: IdempotencyStore = {
+    claim: guard('claim', inner.claim),
+    complete: guard('complete', inner.complete),
+    release: guard('release', inner.release),
+  }
+  return { store, state, calls }
+}
+
+function receiverOn(store: IdempotencyStore, onRun: () => Promise<void> | void) {
+  return createReceiver({ provider: contractProvider, secret: CONTRACT_SECRET, store, lockTtlMs: 1_500, handlerTimeoutMs: 200 }).on(
+    'record.updated',
+    onRun,
+  )
+}
+
+describe('claim settlement when the store drops out after the handler', () => {
+  it('a completion lost to a short outage is retried, so the resend is a duplicate, not a second run', async () => {
+    const { store, state, calls } = flakyStore()
+    let runs = 0
+    const receiver = receiverOn(store, () => {
+      runs += 1
+      state.down = true // the store goes away while the handler works
+    })
+    const request = await signContractDelivery({ id: 'evt_lost_completion' })
+    expect((await receiver.handle(request)).status).toBe(200) // handled: the sender must not retry
+    setTimeout(() => (state.down = false), 250) // back well inside the 1.5 s lease
+    await vi.waitFor(() => expect(calls.filter((call) => call === 'complete')).toHaveLength(1), { timeout: 1_500 })
+    expect(JSON.parse((await receiver.handle(request)).body)).toMatchObject({ ok: true, duplicate: true })
+    expect(runs).toBe(1)
+  })
+
+  it('a release lost to a short outage is retried, so the sender’s retry runs without waiting for the lease', async () => {
+    const { store, state } = flakyStore()
+    let runs = 0
+    const receiver = receiverOn(store, async () => {
+      runs += 1
+      if (runs === 1) {
+        state.down = true
+        throw new Error('downstream failed')
+      }
+    })
+    const request = await signContractDelivery({ id: 'evt_lost_release' })
+    expect((await receiver.handle(request)).status).toBe(500)
+    state.down = false
+    await vi.waitFor(async () => expect((await receiver.handle(request)).status).toBe(200), { timeout: 1_000 })
+    expect(runs).toBe(2)
+  })
+
+  it('gives up once the lease has ended', async () => {
+    const { store, state, calls } = flakyStore()
+    const receiver = receiverOn(store, () => void (state.down = true))
+    expect((await receiver.handle(await signContractDelivery({ id: 'evt_long_outage' }))).status).toBe(200)
+    await new Promise((resolve) => setTimeout(resolve, 2_200))
+    const attempts = calls.filter((call) => call.startsWith('complete')).length
+    expect(attempts).toBeGreaterThan(1)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect(calls.filter((call) => call.startsWith('complete')).length).toBe(attempts)
+  })
+})

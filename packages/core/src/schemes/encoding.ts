@@ -1,0 +1,91 @@
+/**
+ * Strict hex and base64 decoding for signature headers. Lenient decoders (Node's `Buffer.from(x, 'hex')`
+ * stops at the first bad character) would let a malformed header reach the comparison as a shorter
+ * digest; these return `undefined` instead, and the scheme rejects with `invalid_signature`.
+ *
+ * @module
+ */
+
+const HEX_VALUES = new Int8Array(128).fill(-1)
+for (let digit = 0; digit < 10; digit++) HEX_VALUES[48 + digit] = digit
+for (let letter = 0; letter < 6; letter++) {
+  HEX_VALUES[65 + letter] = 10 + letter
+  HEX_VALUES[97 + letter] = 10 + letter
+}
+
+/**
+ * Decodes hex (either case) into bytes; `undefined` for an odd length or any non-hex character.
+ *
+ * @example
+ * ```ts
+ * decodeHex('0aff') // Uint8Array [10, 255]
+ * decodeHex('0g')   // undefined
+ * ```
+ */
+export function decodeHex(text: string): Uint8Array | undefined {
+  if (text.length % 2 !== 0) return undefined
+  const out = new Uint8Array(text.length / 2)
+  let invalid = 0
+  for (let index = 0; index < out.length; index++) {
+    const high = HEX_VALUES[text.charCodeAt(index * 2)] ?? -1
+    const low = HEX_VALUES[text.charCodeAt(index * 2 + 1)] ?? -1
+    invalid |= high | low // -1 sets the sign bit
+    out[index] = (high << 4) | low
+  }
+  return invalid < 0 ? undefined : out
+}
+
+const HEX_DIGITS = '0123456789abcdef'
+// Every byte's two digits, so encoding appends one string per byte instead of two.
+const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => HEX_DIGITS[byte >> 4]! + HEX_DIGITS[byte & 15]!)
+
+/**
+ * Lower-case hex of bytes.
+ *
+ * @example
+ * ```ts
+ * encodeHex(new Uint8Array([10, 255])) // '0aff'
+ * ```
+ */
+export function encodeHex(bytes: Uint8Array): string {
+  let out = ''
+  for (let index = 0; index < bytes.length; index++) out += HEX_PAIRS[bytes[index]!]!
+  return out
+}
+
+const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * Decodes canonical, padded base64; `undefined` for anything else (whitespace, URL-safe alphabet,
+ * missing padding, padding bits that are not zero).
+ *
+ * @example
+ * ```ts
+ * decodeBase64('aGk=') // Uint8Array [104, 105]
+ * decodeBase64('aGk')  // undefined
+ * decodeBase64('aGl=') // undefined: same bytes as 'aGk=', but with a padding bit set
+ * ```
+ */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  if (!BASE64_PATTERN.test(text)) return undefined
+  const binary = atob(text)
+  const out = new Uint8Array(binary.length)
+  for (let index = 0; index < binary.length; index++) out[index] = binary.charCodeAt(index)
+  // atob ignores the padding bits of the last character, so four spellings decode alike; only the
+  // canonical one is accepted, so a valid signature has exactly one spelling (no malleability).
+  return encodeBase64(out) === text ? out : undefined
+}
+
+/**
+ * Padded base64 of bytes.
+ *
+ * @example
+ * ```ts
+ * encodeBase64(new Uint8Array([104, 105])) // 'aGk='
+ * ```
+ */
+export function encodeBase64(bytes: Uint8Array): string {
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}
