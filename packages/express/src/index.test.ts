@@ -1,0 +1,105 @@
+import { createServer } from 'node:http'
+import { createReceiver } from '@crm-webhooks/core'
+import {
+  CONFORMANCE_SECRET,
+  type ConformanceEntry,
+  badInputCases,
+  conformanceProvider,
+  listenOnLoopback,
+  runConformanceSuite,
+  signedRequest,
+} from '@crm-webhooks/core/testing'
+import express5 from 'express'
+import express4 from 'express4'
+import { afterEach, describe, expect, it } from 'vitest'
+import { crmWebhooks, rawBodySaver } from './index.js'
+
+function expressEntry(name: string, express: typeof express5): ConformanceEntry {
+  return {
+    name,
+    supports: { bodyParsers: ['keeps-raw-body', 'drops-raw-body'] },
+    async start(receiver, { bodyParser }) {
+      const app = express()
+      // The app-wide parsers an existing Express app typically has, mounted before the webhook route.
+      if (bodyParser === 'keeps-raw-body') {
+        app.use(express.json({ verify: rawBodySaver }), express.urlencoded({ extended: false, verify: rawBodySaver }))
+      }
+      if (bodyParser === 'drops-raw-body') app.use(express.json(), express.urlencoded({ extended: false }))
+      app.all('/webhooks', crmWebhooks(receiver))
+      return listenOnLoopback(createServer(app))
+    },
+  }
+}
+
+runConformanceSuite(expressEntry('Express 5', express5))
+runConformanceSuite(expressEntry('Express 4', express4))
+runConformanceSuite(expressEntry('Express 5 (bad input)', express5), { cases: badInputCases })
+runConformanceSuite(expressEntry('Express 4 (bad input)', express4), { cases: badInputCases })
+
+describe.each([
+  ['Express 5', express5],
+  ['Express 4', express4],
+])('%s specifics', (_name, express) => {
+  const closers: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()))
+  })
+
+  async function serve(app: ReturnType<typeof express5>, path = '/webhooks') {
+    const started = await listenOnLoopback(createServer(app), path)
+    closers.push(started.close)
+    return started.url
+  }
+
+  async function post(url: string, id: string) {
+    const request = await signedRequest({ id })
+    return fetch(url, { method: 'POST', headers: request.headers, body: new TextEncoder().encode(String(request.body)) })
+  }
+
+  it('takes the bytes express.raw() kept on a route of its own', async () => {
+    const received: string[] = []
+    const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })
+    receiver.onAny((event) => void received.push(event.id!))
+    const app = express()
+    app.post('/hooks/crm', express.raw({ type: '*/*' }), crmWebhooks(receiver))
+    const response = await post(await serve(app, '/hooks/crm'), 'evt_raw_route')
+    expect(response.status).toBe(200)
+    expect(received).toEqual(['evt_raw_route'])
+  })
+
+  it('leaves the rest of the app its JSON parser, and mounted without one it reads the stream itself', async () => {
+    const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })
+    const app = express()
+    app.post('/webhooks', crmWebhooks(receiver))
+    app.post('/api/echo', express.json(), (request, response) => void response.json(request.body))
+    const url = await serve(app)
+    expect((await post(url, 'evt_plain')).status).toBe(200)
+    const echo = await fetch(url.replace('/webhooks', '/api/echo'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    })
+    expect(await echo.json()).toEqual({ a: 1 })
+  })
+
+  it('answers body_already_parsed, not invalid_signature, behind a plain express.json(), and says how to fix it', async () => {
+    const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })
+    const app = express()
+    app.use(express.json())
+    app.post('/webhooks', crmWebhooks(receiver))
+    const response = await post(await serve(app), 'evt_lost')
+    expect(response.status).toBe(500)
+    const body = (await response.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('body_already_parsed')
+    expect(body.error.message).toMatch(/hand crm-webhooks the raw bytes/)
+  })
+
+  it('passes a failure to write the response to next(), so Express 4 does not lose it', async () => {
+    const failing = { handleNodeRequest: () => Promise.reject(new Error('unexpected')) }
+    const app = express()
+    app.post('/webhooks', crmWebhooks(failing))
+    app.use(((error, _request, response, _next) => void response.status(599).send(String(error))) as express5.ErrorRequestHandler)
+    const response = await post(await serve(app), 'evt_next')
+    expect(response.status).toBe(599)
+  })
+})

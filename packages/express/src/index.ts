@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Receiver } from '@crm-webhooks/core'
+import type { RequestHandler } from 'express'
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The raw body bytes, kept by {@link rawBodySaver} when a body parser ran before crm-webhooks. */
+      rawBody?: Buffer
+    }
+  }
+}
+
+/**
+ * A body-parser `verify` hook that keeps the raw bytes on `req.rawBody`, so crm-webhooks can verify them
+ * even when `express.json()` or `express.urlencoded()` is mounted app-wide before it.
+ *
+ * @example
+ * ```ts
+ * app.use(express.json({ verify: rawBodySaver }))
+ * app.post('/webhooks', crmWebhooks(receiver))
+ * ```
+ */
+export function rawBodySaver(request: IncomingMessage, _response: ServerResponse, buffer: Buffer): void {
+  ;(request as IncomingMessage & { rawBody?: Buffer }).rawBody = buffer
+}
+
+/**
+ * The Express 4/5 handler: hands the raw bytes to the receiver and writes its answer as is.
+ *
+ * @example
+ * ```ts
+ * import express from 'express'
+ * import { crmWebhooks } from '@crm-webhooks/express'
+ *
+ * const app = express()
+ * app.post('/webhooks', crmWebhooks(receiver)) // before or without any body parser
+ * app.listen(3000)
+ * ```
+ */
+export function crmWebhooks(receiver: Pick<Receiver<any>, 'handleNodeRequest'>): RequestHandler {
+  return function crmWebhooksHandler(request, response, next) {
+    // Bytes a parser kept are used; after a parser that kept none, its `req.body` goes to the core, which
+    // answers body_already_parsed naming the fix; an unread stream is read by the core, bounded.
+    const kept = request.rawBody ?? (request.readableEnded ? request.body : undefined)
+    receiver
+      .handleNodeRequest(request, kept)
+      .then((out) => void response.writeHead(out.status, out.headers).end(out.body))
+      .catch(next)
+  }
+}

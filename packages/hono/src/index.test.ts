@@ -1,0 +1,119 @@
+import { createServer } from 'node:http'
+import { createReceiver } from '@crm-webhooks/core'
+import {
+  CONFORMANCE_SECRET,
+  type ConformanceEntry,
+  badInputCases,
+  type EntryStartOptions,
+  conformanceProvider,
+  listenOnLoopback,
+  runConformanceSuite,
+  signedRequest,
+} from '@crm-webhooks/core/testing'
+import { getRequestListener } from '@hono/node-server'
+import { Hono } from 'hono'
+import { validator } from 'hono/validator'
+import { describe, expect, it } from 'vitest'
+import { crmWebhooks } from './index.js'
+import type { Receiver } from '@crm-webhooks/core'
+
+function buildApp(receiver: Receiver<any>, { bodyParser }: EntryStartOptions): Hono {
+  const app = new Hono()
+  // What an app mounts app-wide before its webhook route: parsing through Hono keeps Hono's copy of the
+  // body; reading the raw Request directly keeps nothing.
+  if (bodyParser === 'keeps-raw-body') {
+    app.use(async (c, next) => {
+      const type = c.req.header('content-type') ?? ''
+      if (type.includes('json')) await c.req.json().catch(() => undefined)
+      else if (type.includes('form')) await c.req.parseBody()
+      await next()
+    })
+  }
+  if (bodyParser === 'drops-raw-body') {
+    app.use(async (c, next) => {
+      await c.req.raw.json().catch(() => undefined)
+      await next()
+    })
+  }
+  app.all('/webhooks', crmWebhooks(receiver))
+  return app
+}
+
+const bodyParsers = ['keeps-raw-body', 'drops-raw-body'] as const
+
+const onNodeServer: ConformanceEntry = {
+  name: 'Hono on @hono/node-server',
+  supports: { bodyParsers },
+  start: async (receiver, options) => listenOnLoopback(createServer(getRequestListener(buildApp(receiver, options).fetch))),
+}
+
+const inAppRequest: ConformanceEntry = {
+  name: 'Hono app.request (no socket)',
+  supports: { sockets: false, bodyParsers },
+  async start(receiver, options) {
+    const app = buildApp(receiver, options)
+    return { url: 'http://localhost/webhooks', fetch: async (request) => app.request(request), close: async () => {} }
+  },
+}
+
+runConformanceSuite(onNodeServer)
+runConformanceSuite(inAppRequest)
+runConformanceSuite({ ...onNodeServer, name: 'Hono on @hono/node-server (bad input)' }, { cases: badInputCases })
+runConformanceSuite({ ...inAppRequest, name: 'Hono app.request (bad input)' }, { cases: badInputCases })
+
+describe('Hono specifics', () => {
+  const receiver = () => createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })
+
+  async function post(app: Hono, id: string, path = '/webhooks') {
+    const request = await signedRequest({ id })
+    return app.request(path, { method: 'POST', headers: request.headers, body: String(request.body) })
+  }
+
+  it("verifies after hono/validator('json') parsed the body in the same route", async () => {
+    const seen: unknown[] = []
+    const app = new Hono()
+    app.post(
+      '/webhooks',
+      validator('json', (value) => {
+        seen.push(value)
+        return value
+      }),
+      crmWebhooks(receiver()),
+    )
+    const response = await post(app, 'evt_validated')
+    expect(response.status).toBe(200)
+    expect(seen).toEqual([expect.objectContaining({ id: 'evt_validated' })])
+  })
+
+  it('verifies a form body after c.req.parseBody() read it', async () => {
+    const app = new Hono()
+    app.use(async (c, next) => {
+      await c.req.parseBody()
+      await next()
+    })
+    app.post('/webhooks', crmWebhooks(receiver()))
+    const request = await signedRequest({
+      body: 'event=contact.created&id=evt_form_parsed&email=a%40b.c',
+      contentType: 'application/x-www-form-urlencoded',
+    })
+    const response = await app.request('/webhooks', { method: 'POST', headers: request.headers, body: String(request.body) })
+    expect(await response.json()).toMatchObject({ ok: true, id: 'evt_form_parsed' })
+  })
+
+  it('leaves other routes their own body handling', async () => {
+    const app = new Hono()
+    app.post('/webhooks', crmWebhooks(receiver()))
+    app.post('/api/echo', async (c) => c.json(await c.req.json()))
+    expect((await post(app, 'evt_plain')).status).toBe(200)
+    const echo = await app.request('/api/echo', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } })
+    expect(await echo.json()).toEqual({ a: 1 })
+  })
+
+  it('returns the receiver answer unchanged: status, headers and the JSON body with the code', async () => {
+    const app = new Hono().post('/webhooks', crmWebhooks(receiver()))
+    const response = await app.request('/webhooks', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    expect(await response.json()).toMatchObject({ ok: false, error: { code: 'missing_signature' } })
+  })
+})
