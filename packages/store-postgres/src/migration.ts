@@ -1,0 +1,113 @@
+/**
+ * The store's two tables (claims, and record versions for the ordering guard), as SQL the package can
+ * print for a migration tool or apply itself. Idempotent: running it again changes nothing.
+ *
+ * @module
+ */
+import type { Pool } from 'pg'
+
+/** The quoted names the store's SQL uses, derived from one table name. */
+export interface TableNames {
+  /** The claims table, e.g. `"crm_webhooks_idempotency"` or `"webhooks"."idempotency"`. */
+  readonly claims: string
+  /** The ordering guard's table: the claims table's name plus `_versions`. */
+  readonly versions: string
+  /** Index names (unqualified: an index lives in its table's schema). */
+  readonly claimsExpiryIndex: string
+  readonly versionsExpiryIndex: string
+  /** The name as given, for messages and the migration lock. */
+  readonly given: string
+}
+
+/** The default table name. */
+export const DEFAULT_TABLE = 'crm_webhooks_idempotency'
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/
+
+function quote(identifier: string): string {
+  return `"${identifier}"`
+}
+
+/**
+ * Checks a table name (`name` or `schema.name`, letters, digits and underscores, the name at most 48
+ * characters so its derived names fit PostgreSQL's 63) and derives the quoted names.
+ *
+ * @example
+ * ```ts
+ * tableNames('webhooks.idempotency').versions // '"webhooks"."idempotency_versions"'
+ * ```
+ */
+export function tableNames(table: string = DEFAULT_TABLE): TableNames {
+  const parts = typeof table === 'string' ? table.split('.') : []
+  if (parts.length < 1 || parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
+    throw new TypeError(
+      `crm-webhooks: table ${JSON.stringify(table)} must be a name or schema.name of letters, digits and underscores (name at most 48 characters)`,
+    )
+  }
+  const name = parts.at(-1)!
+  const schema = parts.length === 2 ? `${quote(parts[0]!)}.` : ''
+  return {
+    claims: `${schema}${quote(name)}`,
+    versions: `${schema}${quote(`${name}_versions`)}`,
+    claimsExpiryIndex: quote(`${name}_expires_at_idx`),
+    versionsExpiryIndex: quote(`${name}_versions_expires_at_idx`),
+    given: table,
+  }
+}
+
+/**
+ * The migration, as SQL: print it for your migration tool, or let the store apply it.
+ *
+ * @example
+ * ```ts
+ * import { migrationSql } from '@crm-webhooks/store-postgres'
+ * await writeFile('migrations/0042_crm_webhooks.sql', migrationSql({ table: 'webhooks.idempotency' }))
+ * ```
+ */
+export function migrationSql(options: { table?: string } = {}): string {
+  const names = tableNames(options.table)
+  return `-- crm-webhooks idempotency store: claims and the ordering guard's record versions.
+-- A claim row is in progress (a lease until expires_at) or completed (remembered until expires_at).
+CREATE TABLE IF NOT EXISTS ${names.claims} (
+  key text PRIMARY KEY,
+  state text NOT NULL CHECK (state IN ('in_progress', 'completed')),
+  owner text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ${names.claimsExpiryIndex} ON ${names.claims} (expires_at);
+
+CREATE TABLE IF NOT EXISTS ${names.versions} (
+  record text PRIMARY KEY,
+  version double precision NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ${names.versionsExpiryIndex} ON ${names.versions} (expires_at);
+`
+}
+
+/**
+ * Applies the migration in one transaction, under an advisory lock so instances starting together do
+ * not race on `CREATE TABLE IF NOT EXISTS` (which can fail on a concurrent duplicate).
+ *
+ * @example
+ * ```ts
+ * await applyMigration(pool, tableNames())
+ * ```
+ */
+export async function applyMigration(pool: Pool, names: TableNames): Promise<void> {
+  const client = await pool.connect()
+  let failure: Error | undefined
+  try {
+    await client.query('BEGIN')
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`crm-webhooks:${names.claims}`])
+    await client.query(migrationSql({ table: names.given }))
+    await client.query('COMMIT')
+  } catch (error) {
+    failure = error as Error
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    // A connection that failed mid-transaction is destroyed, not handed back to the pool.
+    client.release(failure)
+  }
+}

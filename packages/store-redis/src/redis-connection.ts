@@ -1,0 +1,107 @@
+/**
+ * The store's hold on Redis: a client it created from a URL (and closes) or one the application passed
+ * (and closes itself), and the bound on every call, so an unreachable or frozen server turns into a
+ * prompt `store_unavailable` rejection instead of a hung delivery.
+ *
+ * @module
+ */
+import { IdempotencyError, withStoreDeadline } from '@crm-webhooks/core'
+import { createClient } from 'redis'
+import type { ScriptClient } from './redis-scripts.js'
+
+/** What the store needs of a node-redis 5 client: `createClient()` from `redis` or `@redis/client`. */
+export interface RedisStoreClient extends ScriptClient {
+  readonly isOpen: boolean
+  readonly isReady: boolean
+  connect(): Promise<unknown>
+  close(): Promise<unknown>
+  destroy(): void
+  once(event: 'ready', listener: () => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+}
+
+/** How the store reaches Redis. */
+export interface RedisConnectionOptions {
+  client?: RedisStoreClient | undefined
+  url?: string | undefined
+  commandTimeoutMs: number
+  connectTimeoutMs: number
+  onError?: ((error: Error) => void) | undefined
+}
+
+/** A bounded way to run commands, and the way to let go of the client. */
+export interface RedisConnection {
+  readonly client: RedisStoreClient
+  /**
+   * Runs `operation` once the client is ready, rejecting with `store_unavailable` past the deadline or on
+   * any failure. `onAbandoned` gets a result that arrived after the deadline, when nobody awaits it.
+   */
+  run<T>(what: string, operation: () => Promise<T>, onAbandoned?: (value: T) => void): Promise<T>
+  close(): Promise<void>
+}
+
+/**
+ * Opens (or adopts) the client and returns the bounded runner.
+ *
+ * @example
+ * ```ts
+ * const connection = openRedisConnection({ url: 'redis://127.0.0.1:6379', commandTimeoutMs: 2000, connectTimeoutMs: 2000 })
+ * await connection.run('claim', () => connection.client.evalSha(sha1, { keys, arguments: args }))
+ * ```
+ */
+export function openRedisConnection(options: RedisConnectionOptions): RedisConnection {
+  const owned = options.client === undefined
+  const client: RedisStoreClient =
+    options.client ??
+    (createClient({
+      url: options.url,
+      // Commands fail at once while disconnected instead of queueing for a server that may not return.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: options.connectTimeoutMs,
+        // Keep trying in the background so the store recovers by itself when the server comes back.
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000),
+      },
+    }) as unknown as RedisStoreClient)
+  // An 'error' event without a listener would crash the process; failures surface through each call.
+  if (owned) client.on('error', (error) => options.onError?.(error))
+  let connecting: Promise<unknown> | undefined
+  let readiness: Promise<void> | undefined
+  let closed = false
+
+  function whenReady(): Promise<void> {
+    if (!client.isOpen) connecting ??= client.connect().catch((error: Error) => options.onError?.(error))
+    readiness ??= new Promise<void>((resolve) => {
+      client.once('ready', () => {
+        readiness = undefined
+        resolve()
+      })
+    })
+    return readiness
+  }
+  if (owned) whenReady()
+
+  return {
+    client,
+    run(what, operation, onAbandoned) {
+      if (closed) {
+        return Promise.reject(new IdempotencyError('store_unavailable', 'redis store: closed', { retryAfterSeconds: 5 }))
+      }
+      const deadline = { what: `redis store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned }
+      return withStoreDeadline(deadline, async (isAbandoned) => {
+        if (!client.isReady) {
+          await whenReady()
+          // The caller has its answer already: running the command now would leave a claim nobody awaits.
+          if (isAbandoned()) throw new Error('abandoned after the deadline')
+        }
+        return operation()
+      })
+    },
+    async close() {
+      closed = true
+      if (!owned) return
+      if (client.isReady) await client.close().catch(() => client.destroy())
+      else if (client.isOpen) client.destroy()
+    },
+  }
+}
