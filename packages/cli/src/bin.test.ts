@@ -1,0 +1,126 @@
+/**
+ * The real executable, spawned as a user runs it: `listen --json --port 0` driven by `send`, `verify`
+ * with a piped body, and bad arguments.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { buildSampleDelivery } from '@crm-webhooks/core/providers'
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const SPAWN_TIMEOUT_MS = 60_000
+
+interface Finished {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+function startCli(args: string[], stdin?: string): { child: ChildProcessWithoutNullStreams; done: Promise<Finished> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/bin.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+  child.stdin.end(stdin)
+  const done = new Promise<Finished>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })))
+  return { child, done }
+}
+
+const runCliProcess = (args: string[], stdin?: string) => startCli(args, stdin).done
+
+describe('crm-webhooks listen --json, driven by crm-webhooks send', () => {
+  const listener = startCli(['listen', '--provider', 'automatenexus', '--secret', 'cli-secret', '--port', '0', '--json'])
+  const lines: Array<Record<string, unknown>> = []
+  const waiters: Array<() => void> = []
+  createInterface({ input: listener.child.stdout }).on('line', (line) => {
+    lines.push(JSON.parse(line) as Record<string, unknown>)
+    waiters.splice(0).forEach((wake) => wake())
+  })
+  async function line(index: number): Promise<Record<string, unknown>> {
+    while (lines.length <= index) {
+      const exited = await Promise.race([listener.done, new Promise<undefined>((resolve) => waiters.push(() => resolve(undefined)))])
+      if (exited) throw new Error(`listen exited (${exited.code}): ${exited.stderr}`)
+    }
+    return lines[index]!
+  }
+  afterAll(() => {
+    if (listener.child.exitCode === null) listener.child.kill('SIGKILL')
+  })
+
+  it(
+    'prints the listening line, one line per delivery, and exits 0 on SIGTERM',
+    async () => {
+      const { listening } = await line(0)
+      expect(listening).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/webhooks$/)
+      const url = String(listening)
+
+      const [delivered, rejected] = await Promise.all([
+        runCliProcess(['send', '--provider', 'automatenexus', '--secret', 'cli-secret', '--url', url, '--event', 'contact.created']),
+        runCliProcess([
+          'send', '--provider', 'automatenexus', '--secret', 'not-the-secret', '--url', url, '--event', 'deal.won',
+          '--retries', '1', '--schedule', '10ms',
+        ]),
+      ])
+      expect(delivered).toMatchObject({ code: 0, stderr: '' })
+      expect(delivered.stdout).toMatch(/attempt 1 {2}200 .* delivered/)
+      expect(rejected.code).toBe(1)
+      expect(rejected.stdout).toMatch(/attempt 1 {2}401 .*retry 1 in 10ms/)
+      expect(rejected.stdout).toMatch(/attempt 2 {2}401 .*no retries left/)
+      expect(rejected.stdout).toMatch(/failed after 2 attempts/)
+
+      // The same signed bytes twice: the second is a duplicate and is not handled again.
+      const replay = await buildSampleDelivery('automatenexus', 'task.completed', { secret: 'cli-secret', id: 'evt_replay' })
+      for (let copy = 0; copy < 2; copy++) {
+        const response = await fetch(url, { method: replay.method, headers: replay.headers, body: replay.body })
+        expect(response.status).toBe(200)
+      }
+
+      const reports = await Promise.all([1, 2, 3, 4, 5].map(line))
+      const byEvent = (event: string) => reports.filter((report) => report.event === event)
+      expect(byEvent('contact.created')).toEqual([expect.objectContaining({ status: 200, event: 'contact.created', duplicate: false })])
+      expect(reports.filter((report) => report.error)).toEqual([
+        expect.objectContaining({ status: 401, error: 'invalid_signature' }),
+        expect.objectContaining({ status: 401, error: 'invalid_signature' }),
+      ])
+      expect(byEvent('task.completed')).toEqual([
+        expect.objectContaining({ status: 200, duplicate: false }),
+        expect.objectContaining({ status: 200, duplicate: true }),
+      ])
+
+      listener.child.kill('SIGTERM')
+      const finished = await listener.done
+      expect(finished).toMatchObject({ code: 0, signal: null })
+      expect(lines).toHaveLength(6)
+    },
+    SPAWN_TIMEOUT_MS,
+  )
+})
+
+describe('crm-webhooks verify and bad arguments, spawned', () => {
+  it(
+    'verify exits 0 for a genuine body on stdin and 1 with the code for a tampered one; bad arguments exit 2',
+    async () => {
+      const delivery = await buildSampleDelivery('automatenexus', 'form.submitted', { secret: 'v-secret' })
+      const headers = Object.entries(delivery.headers).flatMap(([name, value]) => ['--header', `${name}: ${value}`])
+      const verify = ['verify', '--provider', 'automatenexus', '--secret', 'v-secret', ...headers]
+      const [valid, tampered, bad] = await Promise.all([
+        runCliProcess(verify, delivery.body),
+        runCliProcess(verify, `${delivery.body} `),
+        runCliProcess(['listen', '--provider', 'automatenexus', '--secret', 's', '--port', '-1']),
+      ])
+      expect(valid).toMatchObject({ code: 0, stdout: 'valid: form.submitted (secret #0)\n' })
+      expect(tampered.code).toBe(1)
+      expect(tampered.stderr).toMatch(/^invalid: invalid_signature: /)
+      expect(bad.code).toBe(2)
+      expect(bad.stderr.split('\n')[0]).toMatch(/^crm-webhooks listen: /)
+      expect(bad.stderr).toMatch(/\nusage: crm-webhooks listen --provider <id>/)
+    },
+    SPAWN_TIMEOUT_MS,
+  )
+})

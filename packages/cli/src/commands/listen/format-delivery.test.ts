@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import type { DeliveryOutcome, WebhookEvent } from '@crm-webhooks/core'
+import { SignatureVerificationError } from '@crm-webhooks/core'
+import { createPalette } from '../../palette.js'
+import { deliveryJson, deliveryLine, keyFields } from './format-delivery.js'
+
+const base: DeliveryOutcome = {
+  status: 200,
+  ok: true,
+  code: undefined,
+  error: undefined,
+  eventType: 'deal.won',
+  eventId: 'evt_1',
+  idempotencyKey: 'acme:evt_1',
+  duplicate: false,
+  event: { type: 'deal.won', data: { id: 'deal_1', value: 10 }, stale: undefined } as WebhookEvent,
+  verification: { secretIndex: 1 },
+  durationMs: 3,
+}
+const plain = createPalette(false)
+const at = new Date('2026-03-21T14:30:00.000Z')
+
+describe('deliveryJson', () => {
+  it('reports a handled delivery, then its duplicate without the data', () => {
+    expect(deliveryJson(base)).toEqual({ status: 200, event: 'deal.won', duplicate: false, id: 'evt_1', secret: 1, ms: 3, data: { id: 'deal_1', value: 10 } })
+    expect(deliveryJson({ ...base, duplicate: true })).toEqual({ status: 200, event: 'deal.won', duplicate: true, id: 'evt_1', secret: 1, ms: 3 })
+  })
+
+  it('reports a rejection by its code, and an acknowledged unknown event as ignored', () => {
+    const error = new SignatureVerificationError('invalid_signature', 'X-Acme-Signature does not match')
+    const rejected = { ...base, status: 401, ok: false, code: error.code, error, eventType: undefined, event: undefined, verification: undefined }
+    expect(deliveryJson(rejected)).toEqual({ status: 401, error: 'invalid_signature', message: 'X-Acme-Signature does not match', ms: 3 })
+    expect(deliveryJson({ ...base, status: 202, code: 'unknown_event' })).toMatchObject({ status: 202, event: 'deal.won', ignored: 'unknown_event' })
+  })
+
+  it('reports a handshake', () => {
+    expect(deliveryJson({ ...base, eventType: undefined, eventId: undefined, event: undefined })).toEqual({ status: 200, handshake: true })
+  })
+})
+
+describe('deliveryLine and keyFields', () => {
+  it('prints time, status, type, id and key fields; a rejection prints its code', () => {
+    expect(deliveryLine(base, plain, at)).toBe('14:30:00  200  deal.won  evt_1  id=deal_1 value=10\n')
+    expect(deliveryLine({ ...base, duplicate: true }, plain, at)).toBe('14:30:00  200  deal.won  evt_1  duplicate, not handled again\n')
+    const error = new SignatureVerificationError('missing_signature', 'missing X-Acme-Signature header')
+    expect(deliveryLine({ ...base, status: 401, ok: false, code: error.code, error, eventType: undefined }, plain, at)).toBe(
+      '14:30:00  401  missing_signature  missing X-Acme-Signature header\n',
+    )
+  })
+
+  it('colours the status when the palette is on', () => {
+    expect(deliveryLine(base, createPalette(true), at)).toContain('\u001b[32m200\u001b[39m')
+  })
+
+  it('puts well-known fields first, looks into nested records, and cuts long values', () => {
+    expect(keyFields({ zeta: 1, new_stage: 'Won', id: 'deal_1', previous_stage: 'Proposal' })).toBe('id=deal_1 previous_stage=Proposal new_stage=Won zeta=1')
+    expect(keyFields({ userId: 'u1', payload: { id: 'c1', firstName: 'Max', tags: ['a'] } })).toBe('id=c1 firstName=Max userId=u1')
+    expect(keyFields({ title: 'x'.repeat(60) })).toBe(`title=${'x'.repeat(39)}…`)
+    expect(keyFields(['not', 'a', 'record'])).toBe('')
+    expect(keyFields(null)).toBe('')
+  })
+})

@@ -1,0 +1,138 @@
+/**
+ * How `listen` reports a delivery: a JSON object (one per line with `--json`) or a readable, coloured
+ * line with the event's key fields.
+ *
+ * @module
+ */
+import type { DeliveryOutcome } from '@crm-webhooks/core'
+import type { Palette } from '../../palette.js'
+
+/**
+ * The JSON report of one delivery: `{"status":200,"event":"<type>","duplicate":false,...}` when handled
+ * (or acknowledged), `{"status":<code>,"error":"<code>",...}` when rejected.
+ *
+ * @example
+ * ```ts
+ * deliveryJson(outcome) // { status: 200, event: 'deal.won', duplicate: false, id: 'evt_1', secret: 0, ms: 2, data: {...} }
+ * ```
+ */
+export function deliveryJson(outcome: DeliveryOutcome): Record<string, unknown> {
+  if (!outcome.ok) {
+    return {
+      status: outcome.status,
+      error: outcome.code ?? 'internal_error',
+      ...(outcome.eventType ? { event: outcome.eventType } : {}),
+      message: outcome.error?.message,
+      ms: outcome.durationMs,
+    }
+  }
+  // Verified and answered, yet no event: a handshake (seed 003's subscription confirmation).
+  if (outcome.eventType === undefined && outcome.code === undefined) return { status: outcome.status, handshake: true }
+  return {
+    status: outcome.status,
+    event: outcome.eventType ?? null,
+    duplicate: outcome.duplicate,
+    ...(outcome.code ? { ignored: outcome.code } : {}),
+    ...(outcome.eventId ? { id: outcome.eventId } : {}),
+    ...(outcome.verification ? { secret: outcome.verification.secretIndex } : {}),
+    ...(outcome.event?.stale ? { stale: true } : {}),
+    ms: outcome.durationMs,
+    ...(outcome.event && !outcome.duplicate ? { data: outcome.event.data } : {}),
+  }
+}
+
+/** Fields worth a glance, best first, compared without case or underscores (`first_name` = `firstName`). */
+const KEY_FIELDS = [
+  'id',
+  'tag',
+  'leadid',
+  'name',
+  'firstname',
+  'lastname',
+  'email',
+  'phone',
+  'title',
+  'subject',
+  'status',
+  'failurereason',
+  'reason',
+  'previousstage',
+  'newstage',
+  'stage',
+  'value',
+  'totalvalue',
+  'amount',
+  'currency',
+]
+const MAX_FIELDS = 5
+const MAX_DEPTH = 3
+
+function scalar(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/**
+ * Up to five `key=value` pairs from an event's data, looking into nested records (Customermates wraps
+ * its record in `payload`): the well-known keys first, shallower before deeper, then other scalars.
+ *
+ * @example
+ * ```ts
+ * keyFields({ id: 'deal_1', previous_stage: 'Proposal', new_stage: 'Negotiation' })
+ * // 'id=deal_1 previous_stage=Proposal new_stage=Negotiation'
+ * ```
+ */
+export function keyFields(data: unknown): string {
+  const found: Array<{ name: string; value: string | number | boolean; rank: number }> = []
+  let level: unknown[] = [data]
+  for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
+    const next: unknown[] = []
+    for (const record of level.filter(isRecord)) {
+      for (const [name, value] of Object.entries(record)) {
+        if (isRecord(value)) next.push(value)
+        if (!scalar(value)) continue
+        const known = KEY_FIELDS.indexOf(name.replaceAll('_', '').toLowerCase())
+        found.push({ name, value, rank: (known < 0 ? 1000 : known) + depth * 100 })
+      }
+    }
+    level = next
+  }
+  const seen = new Set<string>()
+  return found
+    .sort((a, b) => a.rank - b.rank)
+    .filter((field) => !seen.has(field.name) && seen.add(field.name))
+    .slice(0, MAX_FIELDS)
+    .map((field) => {
+      const text = String(field.value)
+      return `${field.name}=${text.length > 40 ? `${text.slice(0, 39)}…` : text}`
+    })
+    .join(' ')
+}
+
+/**
+ * The readable line of one delivery: time, status, event type (or error code), id and key fields.
+ *
+ * @example
+ * ```ts
+ * deliveryLine(outcome, createPalette(false), new Date())
+ * // '14:30:00  200  deal.stage_changed  evt_1  id=deal_67890 previous_stage=Proposal new_stage=Negotiation\n'
+ * ```
+ */
+export function deliveryLine(outcome: DeliveryOutcome, paint: Palette, at: Date): string {
+  const time = paint.dim(at.toISOString().slice(11, 19))
+  const status = (outcome.ok ? (outcome.duplicate || outcome.code ? paint.yellow : paint.green) : paint.red)(String(outcome.status))
+  if (!outcome.ok) {
+    const event = outcome.eventType ? ` ${outcome.eventType}` : ''
+    return `${time}  ${status}  ${paint.red(outcome.code ?? 'internal_error')}${event}  ${paint.dim(outcome.error?.message ?? '')}\n`
+  }
+  if (outcome.eventType === undefined && outcome.code === undefined) return `${time}  ${status}  ${paint.cyan('handshake answered')}\n`
+  const tags = [outcome.duplicate ? paint.yellow('duplicate, not handled again') : '', outcome.code ? paint.yellow(outcome.code) : '']
+    .filter(Boolean)
+    .join(' ')
+  const id = outcome.eventId ? `  ${paint.dim(outcome.eventId)}` : ''
+  const fields = outcome.duplicate ? '' : keyFields(outcome.event?.data)
+  return `${time}  ${status}  ${paint.bold(outcome.eventType ?? '?')}${id}${tags ? `  ${tags}` : ''}${fields ? `  ${fields}` : ''}\n`
+}

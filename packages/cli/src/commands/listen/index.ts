@@ -1,0 +1,97 @@
+/**
+ * `crm-webhooks listen`: a local receiver that reports every delivery, as `stripe listen` does for
+ * Stripe. With `--json`, one JSON object per line: `{"listening":"http://HOST:PORT/PATH"}` once it
+ * accepts connections, then one per delivery (from the receiver's `onDelivery` outcome).
+ *
+ * @module
+ */
+import { type DeliveryOutcome, createReceiver } from '@crm-webhooks/core'
+import { type Command, EXIT } from '../../command.js'
+import { colorsEnabled, createPalette } from '../../palette.js'
+import { UsageError, fromFlags, integerFlag, parseFlags, requireFlag } from '../../parse-flags.js'
+import { providerFlag } from '../../provider-flag.js'
+import { deliveryJson, deliveryLine } from './format-delivery.js'
+import { describeStore, openStore, storeFlag } from './open-store.js'
+import { FRAMEWORKS, type Framework, startServer } from './start-server.js'
+
+function frameworkFlag(value: string | undefined): Framework {
+  if (value === undefined) return 'node'
+  if (value === 'node' || !(FRAMEWORKS as readonly string[]).includes(value)) {
+    throw new UsageError(`--framework must be express, hono or fastify (without it: node:http)`)
+  }
+  return value as Framework
+}
+
+function pathFlag(value: string): string {
+  // Plain path characters only: Express and Fastify would read ':' or '*' as route patterns.
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(value)) throw new UsageError('--path must start with / and hold only letters, digits and - . _ ~ /')
+  return value
+}
+
+/**
+ * Runs until SIGINT or SIGTERM, then closes the server and the store; exit 0.
+ *
+ * @example
+ * ```ts
+ * // crm-webhooks listen --provider automatenexus --secret s --port 0 --json
+ * ```
+ */
+export const listenCommand: Command = {
+  name: 'listen',
+  usage:
+    'listen --provider <id> --secret <s> [--secret <old>]... [--port 3000|0] [--host 127.0.0.1] [--path /webhooks] [--framework express|hono|fastify] [--store memory|redis://...|postgres://...] [--json]',
+  summary: 'run a local receiver and report every delivery',
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      provider: { type: 'string' },
+      secret: { type: 'string', multiple: true },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      path: { type: 'string' },
+      framework: { type: 'string' },
+      store: { type: 'string' },
+      json: { type: 'boolean' },
+    })
+    const provider = providerFlag(values.provider)
+    const secrets = requireFlag(values.secret, '--secret')
+    const address = {
+      host: values.host ?? '127.0.0.1',
+      port: integerFlag(values.port, '--port', 0, 65535) ?? 3000,
+      path: pathFlag(values.path ?? '/webhooks'),
+    }
+    const framework = frameworkFlag(values.framework)
+    const storeSpec = storeFlag(values.store ?? 'memory')
+    const json = values.json ?? false
+    const paint = createPalette(!json && colorsEnabled(io))
+    const report = (outcome: DeliveryOutcome) =>
+      io.stdout.write(json ? `${JSON.stringify(deliveryJson(outcome))}\n` : deliveryLine(outcome, paint, new Date()))
+
+    // Checked before any connection is opened, so a bad secret leaves nothing to clean up.
+    fromFlags(() => createReceiver({ provider, secret: secrets }))
+    const store = await openStore(storeSpec)
+    let server
+    try {
+      const receiver = createReceiver({ provider, secret: secrets, store, onDelivery: report })
+      server = await startServer(framework, receiver, address)
+    } catch (error) {
+      await store.close?.()
+      throw error
+    }
+    const stopped = new Promise<void>((resolve) => io.onStopSignal(resolve))
+    if (json) {
+      io.stdout.write(`${JSON.stringify({ listening: server.url })}\n`)
+    } else {
+      const rotation = secrets.length > 1 ? `, ${secrets.length} secrets accepted` : ''
+      io.stdout.write(
+        `${paint.bold('crm-webhooks listening on')} ${paint.cyan(server.url)}\n` +
+          paint.dim(`  ${provider.id} (${provider.name})${rotation}, ${describeStore(storeSpec)} store, ${framework === 'node' ? 'node:http' : framework}\n`) +
+          paint.dim(`  try: crm-webhooks send --provider ${provider.id} --secret <secret> --url ${server.url} --event ${Object.keys(provider.events)[0] ?? '<type>'}\n`) +
+          paint.dim('  Ctrl-C to stop\n'),
+      )
+    }
+    await stopped
+    await server.close()
+    await store.close?.()
+    return EXIT.ok
+  },
+}

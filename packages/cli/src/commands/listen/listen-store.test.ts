@@ -1,0 +1,65 @@
+/**
+ * `listen --store redis://... | postgres://...`: two listeners sharing one store see each other's
+ * deliveries (the second copy is a duplicate), and an unreachable store fails at start, not per delivery.
+ */
+import { describe, expect, it } from 'vitest'
+import { buildSampleDelivery } from '@crm-webhooks/core/providers'
+import { requireService } from '@crm-webhooks/core/testing'
+import { createMemoryIo } from '../../memory-io.fixture.js'
+import { runCli } from '../../run-cli.js'
+import { openStore, storeFlag } from './open-store.js'
+
+const stores = [
+  { name: 'Redis', envVar: 'REDIS_URL', url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', unreachable: 'redis://127.0.0.1:1' },
+  {
+    name: 'PostgreSQL',
+    envVar: 'DATABASE_URL',
+    url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    unreachable: 'postgres://postgres@127.0.0.1:1/test',
+  },
+]
+
+async function startListen(store: string) {
+  const io = createMemoryIo()
+  const exit = runCli(['listen', '--provider', 'automatenexus', '--secret', 'shared', '--port', '0', '--json', '--store', store], io)
+  const lines = () => io.out().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>)
+  for (let tries = 0; tries < 200 && lines().length === 0; tries++) {
+    const exited = await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, 25))])
+    if (typeof exited === 'number') throw new Error(`listen exited ${exited}: ${io.err()}`)
+  }
+  return { io, exit, lines, url: String(lines()[0]?.listening) }
+}
+
+describe.each(stores)('listen --store ($name)', (store) => {
+  it('shares claims between two listeners: a copy sent to the second is a duplicate', async () => {
+    const available = await requireService({
+      name: store.name,
+      url: store.url,
+      envVar: store.envVar,
+      probe: async () => (await openStore(storeFlag(store.url))).close?.(),
+    })
+    if (!available) return
+    const [first, second] = [await startListen(store.url), await startListen(store.url)]
+    try {
+      const delivery = await buildSampleDelivery('automatenexus', 'deal.won', { secret: 'shared' })
+      for (const listener of [first, second]) {
+        const response = await fetch(listener.url, { method: delivery.method, headers: delivery.headers, body: delivery.body })
+        expect(response.status).toBe(200)
+      }
+      expect(first.lines()[1]).toMatchObject({ status: 200, event: 'deal.won', duplicate: false })
+      expect(second.lines()[1]).toMatchObject({ status: 200, event: 'deal.won', duplicate: true })
+    } finally {
+      first.io.stop()
+      second.io.stop()
+      expect([await first.exit, await second.exit]).toEqual([0, 0])
+    }
+  })
+
+  it('exits 1 at start when the store cannot be reached', async () => {
+    const io = createMemoryIo()
+    const code = await runCli(['listen', '--provider', 'automatenexus', '--secret', 's', '--port', '0', '--store', store.unreachable], io)
+    expect(code).toBe(1)
+    expect(io.err()).toMatch(/^crm-webhooks listen: cannot reach the (redis|postgres) \(127\.0\.0\.1:1\) store: /)
+    expect(io.out()).toBe('')
+  })
+})

@@ -1,0 +1,126 @@
+/**
+ * Serves a receiver on one path through node:http (the default) or one of the framework adapters, so
+ * `listen --framework` exercises the same adapter an integrator mounts. Frameworks load lazily: a plain
+ * `listen` never imports Express, Hono or Fastify.
+ *
+ * @module
+ */
+import { type Server, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { type Receiver, createNodeListener } from '@crm-webhooks/core'
+
+/** The `--framework` values; `node` is node:http without a framework. */
+export const FRAMEWORKS = ['node', 'express', 'hono', 'fastify'] as const
+export type Framework = (typeof FRAMEWORKS)[number]
+
+/** Where to listen. */
+export interface ListenAddress {
+  readonly host: string
+  readonly port: number
+  readonly path: string
+}
+
+/** A server accepting connections. */
+export interface RunningServer {
+  /** `http://HOST:PORT/PATH`, with the port the system chose for port 0. */
+  readonly url: string
+  close(): Promise<void>
+}
+
+function listening(server: Server, address: ListenAddress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+/** `http://HOST:PORT/PATH` of a listening server (an IPv6 host in brackets). */
+function urlOf(server: Server, address: ListenAddress): string {
+  const { port } = server.address() as AddressInfo
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host
+  return `http://${host}:${port}${address.path}`
+}
+
+function running(server: Server, address: ListenAddress): RunningServer {
+  return {
+    url: urlOf(server, address),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        // Keep-alive sockets a sender left open would otherwise hold close() until they time out.
+        server.closeAllConnections()
+      })
+    },
+  }
+}
+
+/** node:http: the receiver on `path`, 404 elsewhere. */
+async function startNode(receiver: Receiver<any>, address: ListenAddress): Promise<RunningServer> {
+  const listener = createNodeListener(receiver)
+  const server = createServer((request, response) => {
+    if (new URL(request.url ?? '/', 'http://listen.invalid').pathname !== address.path) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found; webhooks go to ${address.path}\n`)
+      return
+    }
+    void listener(request, response)
+  })
+  await listening(server, address)
+  return running(server, address)
+}
+
+async function startExpress(receiver: Receiver<any>, address: ListenAddress): Promise<RunningServer> {
+  const [{ default: express }, { crmWebhooks }] = await Promise.all([import('express'), import('@crm-webhooks/express')])
+  const app = express()
+  // Every method reaches the receiver, which answers 405 with the allowed ones.
+  app.all(address.path, crmWebhooks(receiver))
+  const server = createServer(app)
+  await listening(server, address)
+  return running(server, address)
+}
+
+async function startHono(receiver: Receiver<any>, address: ListenAddress): Promise<RunningServer> {
+  const [{ Hono }, { getRequestListener }, { crmWebhooks }] = await Promise.all([
+    import('hono'),
+    import('@hono/node-server'),
+    import('@crm-webhooks/hono'),
+  ])
+  const app = new Hono()
+  app.all(address.path, crmWebhooks(receiver))
+  const server = createServer(getRequestListener(app.fetch))
+  await listening(server, address)
+  return running(server, address)
+}
+
+async function startFastify(receiver: Receiver<any>, address: ListenAddress): Promise<RunningServer> {
+  const [{ default: Fastify }, { crmWebhooks }] = await Promise.all([import('fastify'), import('@crm-webhooks/fastify')])
+  const app = Fastify()
+  await app.register(crmWebhooks, { receiver, path: address.path })
+  await app.listen({ port: address.port, host: address.host })
+  // Fastify's close stops accepting and ends idle keep-alive connections itself.
+  return { url: urlOf(app.server, address), close: () => app.close() }
+}
+
+/**
+ * Starts `receiver` on `address` with `framework`.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer('hono', receiver, { host: '127.0.0.1', port: 0, path: '/webhooks' })
+ * console.log(server.url) // http://127.0.0.1:43117/webhooks
+ * ```
+ */
+export function startServer(framework: Framework, receiver: Receiver<any>, address: ListenAddress): Promise<RunningServer> {
+  switch (framework) {
+    case 'node':
+      return startNode(receiver, address)
+    case 'express':
+      return startExpress(receiver, address)
+    case 'hono':
+      return startHono(receiver, address)
+    case 'fastify':
+      return startFastify(receiver, address)
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Colours for readable output, only where they help: off when NO_COLOR is set (no-color.org), when
+ * the output is not a terminal, or when TERM is `dumb`; FORCE_COLOR turns them on regardless.
+ *
+ * @module
+ */
+import type { CliIo } from './cli-io.js'
+
+/** ANSI styling functions; identity functions when colours are off. */
+export interface Palette {
+  readonly green: (text: string) => string
+  readonly yellow: (text: string) => string
+  readonly red: (text: string) => string
+  readonly cyan: (text: string) => string
+  readonly dim: (text: string) => string
+  readonly bold: (text: string) => string
+}
+
+function style(open: number, close: number, enabled: boolean) {
+  return enabled ? (text: string) => `\u001b[${open}m${text}\u001b[${close}m` : (text: string) => text
+}
+
+/**
+ * Whether colours go to `io.stdout`.
+ *
+ * @example
+ * ```ts
+ * colorsEnabled({ ...io, env: { NO_COLOR: '1' } }) // false
+ * ```
+ */
+export function colorsEnabled(io: Pick<CliIo, 'env' | 'stdout'>): boolean {
+  const force = io.env.FORCE_COLOR
+  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return true
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false
+  return Boolean(io.stdout.isTTY) && io.env.TERM !== 'dumb'
+}
+
+/**
+ * A palette, on or off.
+ *
+ * @example
+ * ```ts
+ * const paint = createPalette(colorsEnabled(io))
+ * io.stdout.write(paint.green('200') + '\n')
+ * ```
+ */
+export function createPalette(enabled: boolean): Palette {
+  return {
+    green: style(32, 39, enabled),
+    yellow: style(33, 39, enabled),
+    red: style(31, 39, enabled),
+    cyan: style(36, 39, enabled),
+    dim: style(2, 22, enabled),
+    bold: style(1, 22, enabled),
+  }
+}

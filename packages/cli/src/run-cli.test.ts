@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import { buildSampleDelivery, providers } from '@crm-webhooks/core/providers'
+import { createMemoryIo } from './memory-io.fixture.js'
+import { runCli } from './run-cli.js'
+
+async function run(argv: string[], stdin?: string) {
+  const io = createMemoryIo(stdin === undefined ? {} : { stdin })
+  const code = await runCli(argv, io)
+  return { code, out: io.out(), err: io.err() }
+}
+
+describe('bad arguments: one line, the usage, exit 2', () => {
+  it.each([
+    [[], /a command is required/],
+    [['deploy'], /unknown command "deploy"/],
+    [['events', '--provider'], /argument missing/],
+    [['events', '--prvider', 'x'], /Unknown option '--prvider'/],
+    [['events', '--provider', 'nope'], /unknown provider "nope"; use one of automatenexus/],
+    [['events', 'extra'], /Unexpected argument 'extra'/],
+    [['schema', 'automatenexus'], /a provider and an event are required/],
+    [['schema', 'automatenexus', 'deal.flew'], /automatenexus has no event "deal.flew"/],
+    [['listen', '--secret', 's'], /--provider is required/],
+    [['listen', '--provider', 'automatenexus'], /--secret is required/],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--port', '70000'], /--port must be an integer from 0 to 65535/],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--port', 'abc'], /--port must be an integer/],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--framework', 'koa'], /--framework must be express, hono or fastify/],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--store', 'mongodb://x'], /--store must be memory/],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--path', 'webhooks'], /--path must start with \//],
+    [['listen', '--provider', 'automatenexus', '--secret', ' s '], /secret #0 has leading or trailing whitespace/],
+    [['listen', '--provider', 'standard-webhooks', '--secret', 'not base64!'], /Standard Webhooks secret #0 is not whsec_/],
+    [['send', '--provider', 'standard-webhooks', '--secret', 'not base64!', '--url', 'http://x/', '--event', 'contact.created'], /Standard Webhooks secret #0/],
+    [['send', '--provider', 'automatenexus', '--secret', 's', '--event', 'deal.won'], /--url is required/],
+    [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'nope', '--event', 'deal.won'], /not an absolute URL/],
+    [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://x/', '--event', 'deal.won', '--retries', '11'], /--retries must be an integer from 0 to 10/],
+    [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://x/', '--event', 'deal.won', '--schedule', '1m,soon'], /"soon" is not a duration/],
+    [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://x/', '--event', 'deal.won', '--schedule', '5m,1m'], /ascending/],
+    [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://x/', '--event', 'deal.won', '--data', '/nonexistent.json'], /cannot read --data \/nonexistent.json: ENOENT/],
+    [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://x/', '--event', 'deal.flew'], /has no event "deal.flew"/],
+    [['verify', '--provider', 'automatenexus', '--secret', 's', '--header', 'no colon'], /is not 'Name: value'/],
+  ])('%j', async (argv, message) => {
+    const { code, err, out } = await run(argv)
+    expect(code).toBe(2)
+    expect(out).toBe('')
+    const [first, ...rest] = err.trimEnd().split('\n')
+    expect(first).toMatch(message)
+    expect(rest.join('\n')).toMatch(/usage: crm-webhooks/)
+  })
+
+  it('verify refuses to wait on a terminal: the body must be piped', async () => {
+    const { code, err } = await run(['verify', '--provider', 'automatenexus', '--secret', 's', '--header', 'a: b'])
+    expect(code).toBe(2)
+    expect(err).toMatch(/pipe the raw body on stdin/)
+  })
+})
+
+describe('help', () => {
+  it('prints the usage and exits 0', async () => {
+    expect(await run(['--help'])).toMatchObject({ code: 0, out: expect.stringMatching(/listen .*\n.*send/s) })
+    expect(await run(['send', '--help'])).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: crm-webhooks send --provider/) })
+  })
+})
+
+describe('events', () => {
+  it('lists every event of every provider as JSON lines', async () => {
+    const { code, out } = await run(['events', '--json'])
+    expect(code).toBe(0)
+    const lines = out.trimEnd().split('\n').map((line) => JSON.parse(line) as { provider: string; event: string })
+    const expected = Object.values(providers).flatMap((provider) => Object.keys(provider.events).map((event) => ({ provider: provider.id, event })))
+    expect(lines).toEqual(expected)
+  })
+
+  it('lists one provider readably, without colours when not a terminal', async () => {
+    const { code, out } = await run(['events', '--provider', 'automatenexus'])
+    expect(code).toBe(0)
+    expect(out).toMatch(/^automatenexus AutomateNexus CRM, 32 events\n {2}contact\.created\n/)
+    expect(out).not.toMatch(/\u001b\[/)
+  })
+})
+
+describe('schema', () => {
+  it("prints the event's JSON Schema with its typed fields", async () => {
+    const { code, out } = await run(['schema', 'automatenexus', 'deal.stage_changed'])
+    expect(code).toBe(0)
+    const schema = JSON.parse(out) as { type: string; properties: Record<string, unknown>; required: string[] }
+    expect(schema.type).toBe('object')
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['previous_stage', 'new_stage', 'pipeline', 'value', 'currency', 'owner']))
+  })
+})
+
+describe('verify (offline)', () => {
+  const headerFlags = (headers: Record<string, string>) => Object.entries(headers).flatMap(([name, value]) => ['--header', `${name}: ${value}`])
+
+  it('exits 0 for a genuine delivery, naming the event and the secret that matched', async () => {
+    const delivery = await buildSampleDelivery('automatenexus', 'deal.won', { secret: 'current' })
+    const { code, out } = await run(
+      ['verify', '--provider', 'automatenexus', '--secret', 'older', '--secret', 'current', ...headerFlags(delivery.headers)],
+      delivery.body,
+    )
+    expect(code).toBe(0)
+    expect(out).toBe('valid: deal.won (secret #1)\n')
+  })
+
+  it('exits 1 with the error code for a tampered body, a wrong secret or a missing signature', async () => {
+    const delivery = await buildSampleDelivery('automatenexus', 'deal.won', { secret: 'current' })
+    const flags = ['verify', '--provider', 'automatenexus', '--secret', 'current']
+    const tampered = await run([...flags, ...headerFlags(delivery.headers)], delivery.body.replace('deal.won', 'deal.lost'))
+    expect(tampered).toMatchObject({ code: 1, out: '' })
+    expect(tampered.err).toMatch(/^invalid: invalid_signature: /)
+    const wrongSecret = await run(['verify', '--provider', 'automatenexus', '--secret', 'other', ...headerFlags(delivery.headers)], delivery.body)
+    expect(wrongSecret.err).toMatch(/^invalid: invalid_signature/)
+    const unsigned = await run([...flags, '--header', 'content-type: application/json'], delivery.body)
+    expect(unsigned).toMatchObject({ code: 1 })
+    expect(unsigned.err).toMatch(/^invalid: missing_signature: missing X-AutomateNexus-Signature header/)
+  })
+})

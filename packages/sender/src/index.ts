@@ -1,0 +1,21 @@
+export { createSender } from './sender.js'
+export type { DeliveryResult, EventInput, NextRetry, Sender, SenderOptions } from './sender.js'
+export { DEFAULT_RETRY_SCHEDULE, createRetryPolicy, formatDuration, parseDuration, parseRetrySchedule } from './retry-policy.js'
+export type { RetryPolicy, RetryPolicyOptions } from './retry-policy.js'
+export { RESPONSE_BODY_LIMIT, createDeliveryLog } from './delivery-log.js'
+export type {
+  DeliveryAttempt,
+  DeliveryLog,
+  DeliveryLogOptions,
+  DeliveryRecord,
+  DeliveryState,
+  LoggedRequest,
+} from './delivery-log.js'
+export { createFetchTransport } from './transport.js'
+export type { FetchTransportOptions, OutgoingRequest, Transport, TransportOptions, TransportResult } from './transport.js'
+export { assertRequestShape, composeRequest, signRequest } from './compose-request.js'
+export type { RequestShape } from './compose-request.js'
+export { sleep, systemClock } from './clock.js'
+export type { Clock, TimerHandle } from './clock.js'
+export { createManualClock } from './manual-clock.js'
+export type { ManualClock } from './manual-clock.js'

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_RETRY_SCHEDULE, createRetryPolicy, formatDuration, parseDuration, parseRetrySchedule } from './retry-policy.js'
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+
+describe('createRetryPolicy', () => {
+  it("defaults to seed 000: 5 retries at 1m, 5m, 30m, 2h, 24h after the initial failure, 30 s timeout", () => {
+    const policy = createRetryPolicy()
+    expect(policy.maxRetries).toBe(5)
+    expect(policy.timeoutMs).toBe(30_000)
+    expect(policy.disableAfterConsecutiveFailures).toBeUndefined()
+    expect([1, 2, 3, 4, 5].map((retry) => policy.retryOffsetMs(retry))).toEqual([MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 24 * HOUR])
+    expect(DEFAULT_RETRY_SCHEDULE).toEqual(policy.schedule)
+  })
+
+  it('spaces retries past the schedule by its last offset', () => {
+    const policy = createRetryPolicy({ maxRetries: 8 })
+    expect([6, 7, 8].map((retry) => policy.retryOffsetMs(retry))).toEqual([48 * HOUR, 72 * HOUR, 96 * HOUR])
+    expect(createRetryPolicy({ maxRetries: 3, schedule: [10] }).retryOffsetMs(3)).toBe(30)
+  })
+
+  it("enforces the seed's limits: 0-10 retries, 5-60 s timeout", () => {
+    expect(createRetryPolicy({ maxRetries: 0 }).maxRetries).toBe(0)
+    expect(createRetryPolicy({ maxRetries: 10 }).maxRetries).toBe(10)
+    expect(() => createRetryPolicy({ maxRetries: 11 })).toThrow(TypeError)
+    expect(() => createRetryPolicy({ maxRetries: -1 })).toThrow(TypeError)
+    expect(() => createRetryPolicy({ maxRetries: 1.5 })).toThrow(TypeError)
+    expect(createRetryPolicy({ timeoutMs: 5_000 }).timeoutMs).toBe(5_000)
+    expect(createRetryPolicy({ timeoutMs: 60_000 }).timeoutMs).toBe(60_000)
+    expect(() => createRetryPolicy({ timeoutMs: 4_999 })).toThrow(/timeoutMs/)
+    expect(() => createRetryPolicy({ timeoutMs: 60_001 })).toThrow(/timeoutMs/)
+    expect(() => createRetryPolicy({ disableAfterConsecutiveFailures: 0 })).toThrow(TypeError)
+  })
+
+  it('refuses an empty or non-ascending schedule and out-of-range retry numbers', () => {
+    expect(() => createRetryPolicy({ schedule: [] })).toThrow(TypeError)
+    expect(() => createRetryPolicy({ schedule: [5 * MINUTE, MINUTE] })).toThrow(/ascending/)
+    expect(() => createRetryPolicy({ schedule: [-1] })).toThrow(/ascending/)
+    expect(() => createRetryPolicy({ maxRetries: 2 }).retryOffsetMs(3)).toThrow(TypeError)
+  })
+})
+
+describe('parseDuration and parseRetrySchedule', () => {
+  it('reads ms, s, m, h and d', () => {
+    expect(['250ms', '30s', '1m', '2h', '1d', '1.5s'].map(parseDuration)).toEqual([250, 30_000, MINUTE, 2 * HOUR, 24 * HOUR, 1500])
+    expect(parseDuration('5')).toBeUndefined()
+    expect(parseDuration('1w')).toBeUndefined()
+    expect(parseDuration('')).toBeUndefined()
+  })
+
+  it("parses the CLI's --schedule and names the bad part", () => {
+    expect(parseRetrySchedule('1m,5m,30m,2h,24h')).toEqual([...DEFAULT_RETRY_SCHEDULE])
+    expect(() => parseRetrySchedule('1m,soon')).toThrow(/"soon"/)
+  })
+})
+
+describe('formatDuration', () => {
+  it('writes durations as the schedule does, to two units', () => {
+    expect([250, 30_000, MINUTE, 90 * MINUTE, 22 * HOUR, 26 * HOUR + 1000].map(formatDuration)).toEqual([
+      '250ms',
+      '30s',
+      '1m',
+      '1h 30m',
+      '22h',
+      '1d 2h',
+    ])
+  })
+})

@@ -1,0 +1,142 @@
+/**
+ * Seed 000's retry policy: retries at 1 m, 5 m, 30 m, 2 h and 24 h after the initial failure; 0 to 10
+ * retries; a 5-60 s timeout per attempt (30 s by default); optionally auto-disable the endpoint after N
+ * consecutive failures. The other seeds say only that they retry, so every provider uses this one.
+ *
+ * Choice where the seed is vague: "at 1 minute, 5 minutes, ... after the initial failure" reads as
+ * offsets from the moment the first attempt failed, not gaps between attempts, so the fifth retry
+ * lands 24 h after the failure (not 26 h 36 m). Retries past the end of the schedule (up to 10 are
+ * allowed, the schedule names 5) keep the schedule's last offset as their interval: 48 h, 72 h, ...
+ *
+ * @module
+ */
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+
+/**
+ * Seed 000's schedule, as offsets from the initial failure in ms.
+ *
+ * @example
+ * ```ts
+ * createRetryPolicy({ schedule: DEFAULT_RETRY_SCHEDULE.slice(0, 3), maxRetries: 3 }) // 1 m, 5 m, 30 m
+ * ```
+ */
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 24 * HOUR]
+
+/** Options of {@link createRetryPolicy}; every field is optional and defaults to seed 000. */
+export interface RetryPolicyOptions {
+  /** Retries after the first attempt, 0-10; default 5. */
+  maxRetries?: number
+  /** When each retry runs, as ascending offsets in ms from the initial failure; default 1 m, 5 m, 30 m, 2 h, 24 h. */
+  schedule?: readonly number[]
+  /** Time allowed to each attempt, 5 000-60 000 ms; default 30 000. */
+  timeoutMs?: number
+  /** Disable the endpoint after this many consecutive failed attempts (seed 000's example: 50); default never. */
+  disableAfterConsecutiveFailures?: number
+}
+
+/** A checked, resolved retry policy. */
+export interface RetryPolicy {
+  readonly maxRetries: number
+  readonly schedule: readonly number[]
+  readonly timeoutMs: number
+  readonly disableAfterConsecutiveFailures: number | undefined
+  /** Offset in ms from the initial failure at which retry number `retry` (1-based) runs. */
+  retryOffsetMs(retry: number): number
+}
+
+function integerIn(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`crm-webhooks: ${name} must be an integer from ${min} to ${max} (got ${value})`)
+  }
+  return value
+}
+
+/**
+ * Checks retry options against seed 000's limits and resolves the defaults; a value out of range is a
+ * `TypeError`, as every configuration mistake is.
+ *
+ * @example
+ * ```ts
+ * const policy = createRetryPolicy({ maxRetries: 3, timeoutMs: 10_000, disableAfterConsecutiveFailures: 50 })
+ * policy.retryOffsetMs(2) // 300000: the second retry runs 5 minutes after the initial failure
+ * ```
+ */
+export function createRetryPolicy(options: RetryPolicyOptions = {}): RetryPolicy {
+  const maxRetries = integerIn('maxRetries', options.maxRetries ?? 5, 0, 10)
+  const timeoutMs = integerIn('timeoutMs', options.timeoutMs ?? 30_000, 5_000, 60_000)
+  const schedule = [...(options.schedule ?? DEFAULT_RETRY_SCHEDULE)]
+  if (schedule.length === 0) throw new TypeError('crm-webhooks: the retry schedule needs at least one offset')
+  schedule.forEach((offset, index) => {
+    if (!Number.isFinite(offset) || offset < 0 || (index > 0 && offset <= schedule[index - 1]!)) {
+      throw new TypeError('crm-webhooks: the retry schedule must be ascending, non-negative offsets in ms')
+    }
+  })
+  const disableAfter = options.disableAfterConsecutiveFailures
+  if (disableAfter !== undefined) integerIn('disableAfterConsecutiveFailures', disableAfter, 1, Number.MAX_SAFE_INTEGER)
+  const last = schedule[schedule.length - 1]!
+  return {
+    maxRetries,
+    schedule,
+    timeoutMs,
+    disableAfterConsecutiveFailures: disableAfter,
+    retryOffsetMs(retry: number) {
+      integerIn('retry', retry, 1, maxRetries)
+      return retry <= schedule.length ? schedule[retry - 1]! : last + (retry - schedule.length) * last
+    },
+  }
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: MINUTE, h: HOUR, d: 24 * HOUR }
+
+/**
+ * Parses a duration such as `1m`, `30s`, `2h`, `24h`, `1d` or `250ms` into milliseconds; `undefined`
+ * when it is not one.
+ *
+ * @example
+ * ```ts
+ * parseDuration('2h') // 7200000
+ * ```
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim())
+  return match ? Math.round(Number(match[1]) * UNIT_MS[match[2]!]!) : undefined
+}
+
+/**
+ * Parses a comma-separated schedule (`1m,5m,30m,2h,24h`) into offsets in ms; throws a `TypeError`
+ * naming the first part that is not a duration.
+ *
+ * @example
+ * ```ts
+ * parseRetrySchedule('1m,5m') // [60000, 300000]
+ * ```
+ */
+export function parseRetrySchedule(text: string): number[] {
+  return text.split(',').map((part) => {
+    const ms = parseDuration(part)
+    if (ms === undefined) throw new TypeError(`crm-webhooks: ${JSON.stringify(part)} is not a duration like 30s, 1m, 2h or 1d`)
+    return ms
+  })
+}
+
+/**
+ * Writes a duration the way the schedule is written: `250ms`, `30s`, `1m`, `1h 30m`, `22h`, `1d 2h`.
+ *
+ * @example
+ * ```ts
+ * formatDuration(5_400_000) // '1h 30m'
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`
+  const parts: string[] = []
+  let rest = Math.round(ms / 1000)
+  for (const [unit, seconds] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    const count = Math.floor(rest / seconds)
+    rest -= count * seconds
+    if (count > 0 && parts.length < 2) parts.push(`${count}${unit}`)
+  }
+  return parts.join(' ')
+}

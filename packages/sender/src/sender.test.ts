@@ -1,0 +1,235 @@
+import { describe, expect, it, vi } from 'vitest'
+import { createHeaderReader } from '@crm-webhooks/core'
+import { acmeProvider } from './acme-provider.fixture.js'
+import { createManualClock } from './manual-clock.js'
+import { type SenderOptions, createSender } from './sender.js'
+import type { OutgoingRequest, Transport } from './transport.js'
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+const URL_ = 'https://receiver.example/webhooks'
+const contact = { type: 'contact.created', data: { id: 'con_1', email: 'jane@example.com' } }
+
+/** A transport answering with the given statuses in turn (the last one repeats), recording each request. */
+function scriptedTransport(statuses: number[]) {
+  const requests: OutgoingRequest[] = []
+  const transport: Transport = async (request) => {
+    requests.push(request)
+    const status = statuses[Math.min(requests.length - 1, statuses.length - 1)]!
+    return { status, responseBody: `answer ${requests.length}`, durationMs: 0 }
+  }
+  return { transport, requests }
+}
+
+/** A sender for the test provider on a manual clock, with the given overrides. */
+function acmeSender(overrides: Partial<SenderOptions> & Pick<SenderOptions, 'clock' | 'transport'>) {
+  return createSender({ provider: acmeProvider, secret: 'test-secret', url: URL_, ...overrides })
+}
+
+describe('createSender retries (manual clock: the 24 h schedule runs in milliseconds)', () => {
+  it('retries at 1m, 5m, 30m, 2h and 24h after the initial failure, logging every attempt', async () => {
+    const clock = createManualClock()
+    const start = clock.now()
+    const { transport } = scriptedTransport([500])
+    const progress: Array<number | undefined> = []
+    const sender = acmeSender({
+      clock,
+      transport,
+      onAttempt: (_attempt, next) => progress.push(next?.inMs),
+    })
+    const result = await clock.runUntilSettled(sender.send(contact))
+    expect(result.state).toBe('failed')
+    expect(result.ok).toBe(false)
+    expect(result.status).toBe(500)
+    const offsets = result.attempts.map((attempt) => Date.parse(attempt.time) - start)
+    expect(offsets).toEqual([0, MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 24 * HOUR])
+    expect(result.attempts.map((attempt) => attempt.attempt)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(result.attempts[2]).toMatchObject({ status: 500, ok: false, responseBody: 'answer 3', durationMs: 0, error: undefined })
+    // Progress tells how long until the next retry; the last failure has none.
+    expect(progress).toEqual([MINUTE, 4 * MINUTE, 25 * MINUTE, 90 * MINUTE, 22 * HOUR, undefined])
+    expect(sender.log.get(result.deliveryId)?.state).toBe('failed')
+    expect(sender.log.attempts()).toHaveLength(6)
+    expect(clock.now() - start).toBe(24 * HOUR)
+  })
+
+  it('stops at the first 2xx and resets the consecutive failure count', async () => {
+    const clock = createManualClock()
+    const { transport, requests } = scriptedTransport([503, 502, 204])
+    const sender = acmeSender({ clock, transport })
+    const result = await clock.runUntilSettled(sender.send(contact))
+    expect(result).toMatchObject({ ok: true, state: 'delivered', status: 204 })
+    expect(result.attempts).toHaveLength(3)
+    expect(sender.consecutiveFailures).toBe(0)
+    // Every attempt carries the same event, so the receiver can de-duplicate a retry of a handled one.
+    expect(new Set(requests.map((request) => request.body)).size).toBe(1)
+  })
+
+  it('honours maxRetries and a custom schedule', async () => {
+    const clock = createManualClock()
+    const start = clock.now()
+    const { transport } = scriptedTransport([500])
+    const sender = acmeSender({
+      clock,
+      transport,
+      retry: { maxRetries: 2, schedule: [10, 20] },
+    })
+    const result = await clock.runUntilSettled(sender.send(contact))
+    expect(result.attempts.map((attempt) => Date.parse(attempt.time) - start)).toEqual([0, 10, 20])
+    const none = acmeSender({ clock, transport, retry: { maxRetries: 0 } })
+    expect((await clock.runUntilSettled(none.send(contact))).attempts).toHaveLength(1)
+  })
+})
+
+describe('auto-disable after N consecutive failures', () => {
+  it('disables mid-schedule, stops the pending retries and sends nothing until enabled', async () => {
+    const clock = createManualClock()
+    const { transport, requests } = scriptedTransport([500])
+    const onDisabled = vi.fn()
+    const sender = acmeSender({
+      clock,
+      transport,
+      retry: { disableAfterConsecutiveFailures: 3 },
+      onDisabled,
+    })
+    const result = await clock.runUntilSettled(sender.send(contact))
+    expect(result.state).toBe('disabled')
+    expect(result.attempts).toHaveLength(3)
+    expect(onDisabled).toHaveBeenCalledOnce()
+    expect(onDisabled).toHaveBeenCalledWith(3)
+    expect(sender.disabled).toBe(true)
+    expect(clock.pendingTimers).toBe(0)
+
+    const skipped = await sender.send(contact)
+    expect(skipped).toMatchObject({ state: 'disabled', ok: false, attempts: [] })
+    expect(requests).toHaveLength(3)
+
+    sender.enable()
+    expect(sender.disabled).toBe(false)
+    expect(sender.consecutiveFailures).toBe(0)
+    const again = await clock.runUntilSettled(sender.send(contact))
+    expect(again.attempts).toHaveLength(3)
+  })
+
+  it('counts failures across deliveries, and a success in between resets the count', async () => {
+    const clock = createManualClock()
+    const statuses = [500, 500, 200, 500, 500, 500, 500]
+    const { transport } = scriptedTransport(statuses)
+    const sender = acmeSender({
+      clock,
+      transport,
+      retry: { maxRetries: 1, schedule: [MINUTE], disableAfterConsecutiveFailures: 4 },
+    })
+    expect((await clock.runUntilSettled(sender.send(contact))).state).toBe('failed') // 500, 500
+    expect((await clock.runUntilSettled(sender.send(contact))).state).toBe('delivered') // 200
+    expect(sender.consecutiveFailures).toBe(0)
+    expect((await clock.runUntilSettled(sender.send(contact))).state).toBe('failed') // 500, 500
+    expect(sender.disabled).toBe(false)
+    expect((await clock.runUntilSettled(sender.send(contact))).state).toBe('disabled') // 500, 500 -> 4 in a row
+    expect(sender.consecutiveFailures).toBe(4)
+  })
+})
+
+describe('the delivery log and resend', () => {
+  it('resends a logged delivery with the same event, signed again, as a new logged delivery', async () => {
+    const clock = createManualClock()
+    const { transport, requests } = scriptedTransport([500, 200])
+    const sender = acmeSender({ clock, transport, retry: { maxRetries: 0 } })
+    const first = await clock.runUntilSettled(sender.send(contact))
+    expect(first.state).toBe('failed')
+    clock.advance(HOUR)
+    const resent = await clock.runUntilSettled(sender.resend(first.deliveryId))
+    expect(resent).toMatchObject({ ok: true, state: 'delivered', event: first.event })
+    expect(resent.deliveryId).not.toBe(first.deliveryId)
+    expect(sender.log.get(resent.deliveryId)?.resendOf).toBe(first.deliveryId)
+    expect(requests[1]!.body).toBe(requests[0]!.body)
+    expect(sender.log.list().map((record) => record.state)).toEqual(['failed', 'delivered'])
+    await expect(sender.resend('nope')).rejects.toThrow(TypeError)
+  })
+
+  it('close() cancels an attempt in flight, without counting it as a failure', async () => {
+    const clock = createManualClock()
+    const transport: Transport = (_request, { signal }) =>
+      new Promise((resolve) =>
+        signal!.addEventListener('abort', () => resolve({ error: 'cancelled', responseBody: 'cancelled', durationMs: 0 })),
+      )
+    const sender = acmeSender({ clock, transport, retry: { disableAfterConsecutiveFailures: 1 } })
+    const pending = sender.send(contact)
+    await new Promise((resolve) => setImmediate(resolve))
+    sender.close()
+    const result = await pending
+    expect(result).toMatchObject({ state: 'cancelled', attempts: [{ error: 'cancelled' }] })
+    expect(sender.consecutiveFailures).toBe(0)
+    expect(sender.disabled).toBe(false)
+  })
+
+  it('close() cancels a pending retry', async () => {
+    const clock = createManualClock()
+    const { transport } = scriptedTransport([500])
+    const sender = acmeSender({ clock, transport })
+    const pending = sender.send(contact)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(clock.pendingTimers).toBe(1)
+    sender.close()
+    const result = await pending
+    expect(result.state).toBe('cancelled')
+    expect(result.attempts).toHaveLength(1)
+    expect((await sender.send(contact)).state).toBe('cancelled')
+  })
+})
+
+describe('what goes on the wire', () => {
+  it("signs the exact body with the provider's scheme and adds custom and event headers", async () => {
+    const clock = createManualClock()
+    const { transport, requests } = scriptedTransport([200])
+    const sender = acmeSender({
+      method: 'PUT',
+      headers: { 'X-API-Key': 'custom-key' },
+      clock,
+      transport,
+    })
+    await clock.runUntilSettled(sender.send({ ...contact, id: 'evt_1' }))
+    const [request] = requests
+    expect(request!.method).toBe('PUT')
+    expect(JSON.parse(request!.body!)).toEqual({ event: 'contact.created', id: 'evt_1', timestamp: new Date(clock.now()).toISOString(), data: contact.data })
+    const header = createHeaderReader(request!.headers as Record<string, string>)
+    expect(header('content-type')).toBe('application/json')
+    expect(header('x-api-key')).toBe('custom-key')
+    expect(header('x-acme-event')).toBe('contact.created')
+    const secrets = acmeProvider.scheme.prepareSecrets(['test-secret'])
+    const verified = await acmeProvider.scheme.verify({ header, body: new TextEncoder().encode(request!.body!) }, secrets, {
+      toleranceSeconds: 300,
+      nowMs: clock.now(),
+    })
+    expect(verified.secretIndex).toBe(0)
+  })
+
+  it('sends a form body, and puts the fields of a GET in the query string over an empty signed body', async () => {
+    const clock = createManualClock()
+    const { transport, requests } = scriptedTransport([200])
+    const form = createSender({ provider: acmeProvider, secret: 's', url: URL_, contentType: 'form', clock, transport })
+    await clock.runUntilSettled(form.send({ ...contact, id: 'evt_2' }))
+    expect(requests[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded')
+    const fields = new URLSearchParams(requests[0]!.body)
+    expect(fields.get('event')).toBe('contact.created')
+    expect(JSON.parse(fields.get('data')!)).toEqual(contact.data)
+
+    const get = createSender({ provider: acmeProvider, secret: 's', url: `${URL_}?source=crm`, method: 'get', clock, transport })
+    await clock.runUntilSettled(get.send({ ...contact, id: 'evt_3' }))
+    const query = new URL(requests[1]!.url).searchParams
+    expect(requests[1]!.body).toBeUndefined()
+    expect(requests[1]!.headers['content-type']).toBeUndefined()
+    expect([query.get('source'), query.get('event'), query.get('id')]).toEqual(['crm', 'contact.created', 'evt_3'])
+  })
+
+  it('refuses a configuration the provider does not send, at creation', () => {
+    const base = { provider: acmeProvider, secret: 's', url: URL_ }
+    expect(() => createSender({ ...base, method: 'PATCH' })).toThrow(/sends POST, PUT, GET, DELETE/)
+    expect(() => createSender({ ...base, url: 'not a url' })).toThrow(/absolute URL/)
+    expect(() => createSender({ ...base, url: 'ftp://x/y' })).toThrow(/http or https/)
+    expect(() => createSender({ ...base, headers: { 'x-acme-signature': 'forged' } })).toThrow(/custom header/)
+    expect(() => createSender({ ...base, headers: { 'Content-Type': 'text/plain' } })).toThrow(/custom header/)
+    expect(() => createSender({ ...base, secret: ' padded ' })).toThrow(/whitespace/)
+    expect(() => createSender({ ...base, provider: { ...acmeProvider, compose: undefined } })).toThrow(/no compose/)
+    expect(() => createSender({ ...base, retry: { maxRetries: 11 } })).toThrow(/maxRetries/)
+  })
+})

@@ -1,0 +1,267 @@
+/**
+ * `createSender`: the reference sender. It signs through the provider's scheme, composes the body with
+ * the provider's `compose`, and owns only what a sender adds: transport, retries on seed 000's
+ * schedule, auto-disable, the delivery log and resend (house style #13).
+ *
+ * @module
+ */
+import { type OutgoingEvent, type Provider, type SecretInput, normalizeSecrets } from '@crm-webhooks/core'
+import { type Clock, sleep, systemClock } from './clock.js'
+import { type RequestShape, assertRequestShape, composeRequest, signRequest } from './compose-request.js'
+import {
+  type DeliveryAttempt,
+  type DeliveryLog,
+  type DeliveryRecord,
+  type DeliveryState,
+  type LoggedRequest,
+  createDeliveryLog,
+} from './delivery-log.js'
+import { type RetryPolicy, type RetryPolicyOptions, createRetryPolicy } from './retry-policy.js'
+import { type OutgoingRequest, type Transport, createFetchTransport } from './transport.js'
+
+/** An event to send: its type and data; the id and time default to fresh ones. */
+export interface EventInput {
+  readonly type: string
+  /** What the event's schema validates (the envelope's `data`). */
+  readonly data: unknown
+  readonly id?: string
+  readonly occurredAt?: Date
+}
+
+/** When the next retry of a failed attempt runs. */
+export interface NextRetry {
+  /** 1-based retry number. */
+  readonly retry: number
+  /** When it runs, ms since the epoch on the sender's clock. */
+  readonly at: number
+  readonly inMs: number
+}
+
+/** Options of {@link createSender}. */
+export interface SenderOptions extends RequestShape {
+  /** Who the sender impersonates: a built-in provider or your own `defineProvider(...)`. */
+  provider: Provider
+  /** The signing secret (the receiver's, or one of its rotation list). */
+  secret: SecretInput
+  /** Retry policy options (seed 000's defaults), or a policy from `createRetryPolicy`. */
+  retry?: RetryPolicyOptions | RetryPolicy
+  /** How an attempt goes out; default `fetch` with the policy's timeout. */
+  transport?: Transport
+  /** Time and timers; inject a manual clock to run a 24 h schedule in a test. */
+  clock?: Clock
+  /** Where attempts are recorded; default an in-memory log of the last 1000 deliveries. */
+  log?: DeliveryLog
+  /** Event and delivery ids; default `crypto.randomUUID()`. */
+  generateId?: () => string
+  /** Called after every attempt with the retry that follows, if any (the CLI prints progress from it). */
+  onAttempt?: (attempt: DeliveryAttempt, next: NextRetry | undefined) => void
+  /** Called once when consecutive failures reach the policy's threshold and the sender disables itself. */
+  onDisabled?: (consecutiveFailures: number) => void
+}
+
+/** How a delivery ended. */
+export interface DeliveryResult {
+  readonly deliveryId: string
+  readonly event: OutgoingEvent
+  /** True when an attempt got a 2xx. */
+  readonly ok: boolean
+  readonly state: DeliveryState
+  /** The last attempt's status, if it got a response. */
+  readonly status: number | undefined
+  readonly attempts: readonly DeliveryAttempt[]
+}
+
+/** A configured sender for one endpoint. */
+export interface Sender {
+  readonly provider: Provider
+  readonly policy: RetryPolicy
+  readonly log: DeliveryLog
+  /** True once auto-disable tripped; `enable()` turns it back on. */
+  readonly disabled: boolean
+  /** Failed attempts in a row, across deliveries; a 2xx resets it. */
+  readonly consecutiveFailures: number
+  /** The exact signed request an attempt would send now (for inspection, or a test's tampered copy). */
+  compose(input: EventInput): Promise<{ event: OutgoingEvent; request: OutgoingRequest }>
+  /** Delivers one event, retrying on the policy's schedule; resolves when it is delivered or given up. */
+  send(input: EventInput, options?: { signal?: AbortSignal }): Promise<DeliveryResult>
+  /** Sends a logged delivery again (same event id and body, signed afresh); one attempt unless `retry`. */
+  resend(deliveryId: string, options?: { retry?: boolean; signal?: AbortSignal }): Promise<DeliveryResult>
+  /** Re-enables a disabled sender and resets the failure count. */
+  enable(): void
+  /** Cancels attempts in flight and pending retries (they end `cancelled`); later sends are cancelled at once. */
+  close(): void
+}
+
+/**
+ * Creates a sender.
+ *
+ * @example
+ * ```ts
+ * import { automatenexus } from '@crm-webhooks/core/providers'
+ * import { createSender } from '@crm-webhooks/sender'
+ *
+ * const sender = createSender({ provider: automatenexus, secret: 'whsec', url: 'http://127.0.0.1:3000/webhooks' })
+ * const result = await sender.send({ type: 'contact.created', data: { id: 'con_1', email: 'jane@example.com' } })
+ * console.log(result.state, sender.log.attempts())
+ * ```
+ */
+export function createSender(options: SenderOptions): Sender {
+  const { provider, secret } = options
+  if (!provider || typeof provider.scheme?.sign !== 'function') {
+    throw new TypeError('crm-webhooks: `provider` must be a provider (see defineProvider)')
+  }
+  if (typeof provider.compose !== 'function') {
+    throw new TypeError(`crm-webhooks: provider ${provider.id} has no compose(), so the sender cannot build its payload`)
+  }
+  normalizeSecrets([secret])
+  provider.scheme.prepareSecrets([secret]) // a secret the receiver's scheme would refuse is refused here too
+  const shape: RequestShape = {
+    url: options.url,
+    method: options.method,
+    contentType: options.contentType,
+    headers: options.headers,
+  }
+  assertRequestShape(provider, shape)
+  const policy = isPolicy(options.retry) ? options.retry : createRetryPolicy(options.retry)
+  const clock = options.clock ?? systemClock
+  const transport = options.transport ?? createFetchTransport({ clock })
+  const log = options.log ?? createDeliveryLog()
+  const generateId = options.generateId ?? (() => globalThis.crypto.randomUUID())
+  let consecutiveFailures = 0
+  let disabled = false
+  let closed = false
+  // Aborted to wake every waiting retry when the sender is disabled or closed.
+  let lifecycle = new AbortController()
+  // Aborted by close() only: it also cancels attempts in flight (auto-disable lets them finish).
+  const closing = new AbortController()
+
+  function observe(attempt: DeliveryAttempt, next: NextRetry | undefined): void {
+    try {
+      options.onAttempt?.(attempt, next)
+    } catch {
+      // A progress printer's failure must not change a delivery's outcome.
+    }
+  }
+
+  function recordFailure(): void {
+    consecutiveFailures++
+    const threshold = policy.disableAfterConsecutiveFailures
+    if (threshold !== undefined && consecutiveFailures >= threshold && !disabled) {
+      disabled = true
+      lifecycle.abort()
+      try {
+        options.onDisabled?.(consecutiveFailures)
+      } catch {
+        // As above: observers never change the outcome.
+      }
+    }
+  }
+
+  async function attemptOnce(record: DeliveryRecord, attempt: number): Promise<DeliveryAttempt> {
+    const startedAt = clock.now()
+    const signed = await signRequest(provider, record.request, record.event, secret, startedAt)
+    const result = await transport(signed, { timeoutMs: policy.timeoutMs, signal: closing.signal })
+    const entry: DeliveryAttempt = {
+      deliveryId: record.deliveryId,
+      attempt,
+      time: new Date(startedAt).toISOString(),
+      status: result.status,
+      ok: result.status !== undefined && result.status >= 200 && result.status < 300,
+      error: result.error,
+      responseBody: result.responseBody,
+      durationMs: result.durationMs,
+    }
+    log.append(entry)
+    return entry
+  }
+
+  async function deliver(record: DeliveryRecord, maxRetries: number, signal: AbortSignal | undefined): Promise<DeliveryResult> {
+    log.open(record)
+    const stopped = signal ? AbortSignal.any([signal, lifecycle.signal]) : lifecycle.signal
+    const finish = (state: DeliveryState): DeliveryResult => {
+      log.close(record.deliveryId, state)
+      const last = record.attempts[record.attempts.length - 1]
+      return { deliveryId: record.deliveryId, event: record.event, ok: state === 'delivered', state, status: last?.status, attempts: record.attempts }
+    }
+    const interrupted = (): DeliveryState | undefined => (disabled ? 'disabled' : stopped.aborted || closed ? 'cancelled' : undefined)
+    let initialFailureAt = 0
+    for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
+      if (attempt > 1) await sleep(clock, initialFailureAt + policy.retryOffsetMs(attempt - 1) - clock.now(), stopped)
+      const stop = interrupted()
+      if (stop) return finish(stop)
+      const entry = await attemptOnce(record, attempt)
+      // Closed mid-attempt: not the endpoint's failure, so it does not count towards auto-disable.
+      if (entry.error === 'cancelled') return finish('cancelled')
+      if (entry.ok) {
+        consecutiveFailures = 0
+        observe(entry, undefined)
+        return finish('delivered')
+      }
+      if (attempt === 1) initialFailureAt = clock.now()
+      recordFailure()
+      const retry = attempt <= maxRetries && !disabled ? attempt : undefined
+      const at = retry === undefined ? undefined : initialFailureAt + policy.retryOffsetMs(retry)
+      observe(entry, at === undefined ? undefined : { retry: retry!, at, inMs: Math.max(0, at - clock.now()) })
+    }
+    return finish(disabled ? 'disabled' : 'failed')
+  }
+
+  function toEvent(input: EventInput): OutgoingEvent {
+    if (!input || typeof input.type !== 'string' || input.type === '') throw new TypeError('crm-webhooks: an event needs a type')
+    return { type: input.type, data: input.data, id: input.id ?? generateId(), occurredAt: input.occurredAt ?? new Date(clock.now()) }
+  }
+
+  function newRecord(event: OutgoingEvent, request: LoggedRequest, resendOf?: string): DeliveryRecord {
+    return { deliveryId: generateId(), event, request, resendOf, state: 'pending', attempts: [] }
+  }
+
+  function notSent(record: DeliveryRecord): DeliveryResult {
+    const state: DeliveryState = disabled ? 'disabled' : 'cancelled'
+    return { deliveryId: record.deliveryId, event: record.event, ok: false, state, status: undefined, attempts: [] }
+  }
+
+  return {
+    provider,
+    policy,
+    log,
+    get disabled() {
+      return disabled
+    },
+    get consecutiveFailures() {
+      return consecutiveFailures
+    },
+    async compose(input) {
+      const event = toEvent(input)
+      return { event, request: await signRequest(provider, composeRequest(provider, event, shape), event, secret, clock.now()) }
+    },
+    async send(input, sendOptions = {}) {
+      const event = toEvent(input)
+      const record = newRecord(event, composeRequest(provider, event, shape))
+      // A disabled endpoint does not fire at all (seed 000), so nothing is logged.
+      if (disabled || closed) return notSent(record)
+      return deliver(record, policy.maxRetries, sendOptions.signal)
+    },
+    async resend(deliveryId, resendOptions = {}) {
+      const original = log.get(deliveryId)
+      if (!original) throw new TypeError(`crm-webhooks: no logged delivery ${JSON.stringify(deliveryId)} to resend`)
+      const record = newRecord(original.event, original.request, deliveryId)
+      if (disabled || closed) return notSent(record)
+      return deliver(record, resendOptions.retry ? policy.maxRetries : 0, resendOptions.signal)
+    },
+    enable() {
+      if (closed || !disabled) return
+      disabled = false
+      consecutiveFailures = 0
+      lifecycle = new AbortController()
+    },
+    close() {
+      closed = true
+      lifecycle.abort()
+      closing.abort()
+    },
+  }
+}
+
+function isPolicy(value: RetryPolicyOptions | RetryPolicy | undefined): value is RetryPolicy {
+  return typeof (value as RetryPolicy | undefined)?.retryOffsetMs === 'function'
+}

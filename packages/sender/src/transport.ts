@@ -1,0 +1,124 @@
+/**
+ * One HTTP attempt over `fetch`, bounded by a per-attempt timeout (an `AbortSignal` fired by the
+ * injected clock). It never throws: a response of any status, a timeout or a network failure all come
+ * back as a result the retry loop and the delivery log can use.
+ *
+ * @module
+ */
+import { type Clock, systemClock } from './clock.js'
+import { RESPONSE_BODY_LIMIT } from './delivery-log.js'
+
+/** A request ready to go on the wire. */
+export interface OutgoingRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  /** The exact body; `undefined` for a bodiless request. */
+  readonly body: string | undefined
+}
+
+/** What one attempt produced. */
+export type TransportResult =
+  | { readonly status: number; readonly responseBody: string; readonly durationMs: number; readonly error?: undefined }
+  | {
+      readonly status?: undefined
+      readonly error: 'timeout' | 'network' | 'cancelled'
+      readonly responseBody: string
+      readonly durationMs: number
+    }
+
+/** Per-attempt options: the timeout, and a signal that cancels the attempt (the sender was closed). */
+export interface TransportOptions {
+  readonly timeoutMs: number
+  readonly signal?: AbortSignal
+}
+
+/** Sends one request; resolves with its result, never rejects. */
+export type Transport = (request: OutgoingRequest, options: TransportOptions) => Promise<TransportResult>
+
+/** Options of {@link createFetchTransport}. */
+export interface FetchTransportOptions {
+  /** The fetch to use; default the global one. */
+  fetch?: typeof globalThis.fetch
+  /** Clock for durations and the timeout; default the system clock. */
+  clock?: Clock
+}
+
+class AttemptTimeout extends Error {
+  override readonly name = 'AttemptTimeout'
+}
+
+class AttemptCancelled extends Error {
+  override readonly name = 'AttemptCancelled'
+}
+
+/**
+ * Creates a transport over `fetch`. Redirects are not followed: a 3xx is outside 2xx, so it is a failed
+ * attempt, as seed 000 counts it.
+ *
+ * @example
+ * ```ts
+ * const transport = createFetchTransport()
+ * const result = await transport({ method: 'POST', url, headers, body }, { timeoutMs: 30_000 })
+ * if (result.error) console.log('no response:', result.error)
+ * ```
+ */
+export function createFetchTransport(options: FetchTransportOptions = {}): Transport {
+  const clock = options.clock ?? systemClock
+  const fetchImpl = options.fetch ?? globalThis.fetch
+  return async function sendOverFetch(request, { timeoutMs, signal }) {
+    const startedAt = clock.now()
+    const controller = new AbortController()
+    const timer = clock.setTimeout(() => controller.abort(new AttemptTimeout(`no response within ${timeoutMs} ms`)), timeoutMs)
+    const cancel = () => controller.abort(new AttemptCancelled('cancelled: the sender was closed'))
+    if (signal?.aborted) cancel()
+    signal?.addEventListener('abort', cancel, { once: true })
+    try {
+      const response = await fetchImpl(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        redirect: 'manual',
+        signal: controller.signal,
+      })
+      // The body read is part of the attempt: a server that stalls mid-body still times out.
+      const responseBody = await readPrefix(response, RESPONSE_BODY_LIMIT)
+      return { status: response.status, responseBody, durationMs: clock.now() - startedAt }
+    } catch (error) {
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined
+      const kind = reason instanceof AttemptTimeout ? 'timeout' : reason instanceof AttemptCancelled ? 'cancelled' : 'network'
+      const message = kind === 'network' ? describeNetworkError(error) : (reason as Error).message
+      return { error: kind, responseBody: message.slice(0, RESPONSE_BODY_LIMIT), durationMs: clock.now() - startedAt }
+    } finally {
+      clock.clearTimeout(timer)
+      signal?.removeEventListener('abort', cancel)
+    }
+  }
+}
+
+/** Reads at most `limit` characters of a response body, then stops reading (a huge body is not buffered). */
+async function readPrefix(response: Response, limit: number): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  try {
+    while (text.length < limit) {
+      const { done, value } = await reader.read()
+      if (done) break
+      text += decoder.decode(value, { stream: true })
+    }
+    text += decoder.decode()
+  } finally {
+    await reader.cancel().catch(() => {})
+  }
+  return text.slice(0, limit)
+}
+
+/** fetch wraps the cause (ECONNREFUSED, ENOTFOUND) in a generic "fetch failed"; the cause is what helps. */
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const cause = error.cause
+  const detail = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : undefined
+  return detail ? `${error.message}: ${detail}` : error.message
+}
