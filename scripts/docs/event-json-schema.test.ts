@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import { describe, expect, it } from 'vitest'
+import type { EventSchemas } from '@crm-webhooks/core'
+import { type ProviderId, providerFixtures, providers } from '@crm-webhooks/core/providers'
+import { eventSchemaPath } from './event-json-schema.js'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+// An independent validator: ajv knows nothing of zod, so agreement is evidence the conversion is right.
+const ajv = new Ajv2020({ strict: true, allErrors: true })
+
+type JsonSchema = { type?: string | string[]; enum?: unknown[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema>; required?: string[] }
+
+const cases = Object.entries(providers).flatMap(([id, provider]) =>
+  Object.keys(provider.events).map((type) => [id as ProviderId, type] as const),
+)
+
+function committedSchema(id: string, type: string): JsonSchema & Record<string, unknown> {
+  return JSON.parse(readFileSync(`${root}${eventSchemaPath(id, type)}`, 'utf8'))
+}
+
+/** A value of the wrong type for a field: whatever its schema allows, this is not it. */
+function wrongValueFor(field: JsonSchema): unknown {
+  const types = new Set([field.type, ...(field.anyOf ?? []).map((option) => option.type)].flat().filter(Boolean))
+  if (field.enum || field.anyOf?.some((option) => option.enum)) return 'not-one-of-the-values'
+  return types.has('number') ? 'not-a-number' : 12345
+}
+
+describe.each(cases)('%s %s: JSON Schema', (id, type) => {
+  const schema = committedSchema(id, type)
+  const validate = ajv.compile(schema)
+  const fixture = providerFixtures[id][type] as Record<string, unknown>
+  const zodSchema = (providers[id].events as EventSchemas)[type]!
+
+  it('is non-trivial and marked generated', () => {
+    expect(schema.type).toBe('object')
+    expect(Object.keys(schema.properties ?? {}).length).toBeGreaterThan(0)
+    expect(schema.$comment).toMatch(/DO NOT EDIT/)
+    expect(typeof schema.description).toBe('string')
+  })
+
+  it('accepts the fixture, and the fixture with a field the sender added', () => {
+    expect(validate(fixture), JSON.stringify(validate.errors)).toBe(true)
+    expect(validate({ ...fixture, added_by_sender_later: { nested: [1, 'two'] } })).toBe(true)
+  })
+
+  it('rejects the fixture with a field of the wrong type, as the zod schema does', async () => {
+    const [name, field] = Object.entries(schema.properties!).find(([key]) => schema.required?.includes(key)) ?? Object.entries(schema.properties!)[0]!
+    const mutated = { ...fixture, [name]: wrongValueFor(field) }
+    expect(validate(mutated)).toBe(false)
+    expect((await zodSchema['~standard'].validate(mutated)).issues).toBeDefined()
+  })
+})
