@@ -1,0 +1,36 @@
+/**
+ * A crm-webhooks receiver on Express 5, for AutomateNexus CRM (seed 000), in an app that also has its own
+ * JSON API. Start it with `pnpm --filter @crm-webhooks/example-express start`.
+ */
+import type { AddressInfo } from 'node:net'
+import { createReceiver } from '@crm-webhooks/core'
+import { automatenexus } from '@crm-webhooks/core/providers'
+import { crmWebhooks, rawBodySaver } from '@crm-webhooks/express'
+import express from 'express'
+
+const port = Number(process.env.PORT ?? 3000)
+const secret = process.env.AUTOMATENEXUS_SECRET
+if (!secret) console.warn('AUTOMATENEXUS_SECRET is not set: using "dev-secret", fine on your machine only')
+
+const receiver = createReceiver({
+  provider: automatenexus,
+  secret: secret || 'dev-secret',
+  onError: (error) => console.warn(`rejected: ${error.code} (${error.message})`),
+})
+receiver.on('contact.created', (event) => {
+  console.log(`new contact ${event.data.id}: ${event.data.first_name ?? ''} <${event.data.email ?? 'no email'}>`)
+})
+receiver.on('deal.stage_changed', (event) => {
+  console.log(`deal ${event.data.id} moved ${event.data.previous_stage} -> ${event.data.new_stage}`)
+})
+receiver.onAny((event) => console.log(`handled ${event.type}`))
+
+const app = express()
+// An app-wide JSON parser, as most Express apps have: rawBodySaver keeps the bytes the signature covers.
+app.use(express.json({ verify: rawBodySaver }), express.urlencoded({ extended: false, verify: rawBodySaver }))
+app.post('/webhooks', crmWebhooks(receiver))
+app.get('/health', (_request, response) => void response.json({ ok: true }))
+
+const server = app.listen(port, '127.0.0.1', () => {
+  console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`)
+})

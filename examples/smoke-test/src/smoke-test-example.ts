@@ -1,0 +1,103 @@
+/**
+ * The smoke test every example shares: run its `start` script as a user would (port 0), then send it
+ * AutomateNexus deliveries signed by the provider's own sender code and check the answers and the logs.
+ *
+ * @module
+ */
+import { type ChildProcessByStdio, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import type { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { type SampleDelivery, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const SECRET = 'smoke-test-secret'
+
+/**
+ * Registers the smoke tests of the example in `exampleDir` (the folder holding its package.json).
+ *
+ * @example
+ * ```ts
+ * smokeTestExample(new URL('..', import.meta.url))
+ * ```
+ */
+export function smokeTestExample(exampleDir: URL): void {
+  const manifest = JSON.parse(readFileSync(new URL('package.json', exampleDir), 'utf8')) as {
+    name: string
+    scripts: { start: string }
+  }
+  describe(`${manifest.name}: ${manifest.scripts.start}`, () => {
+    let child: ChildProcessByStdio<null, Readable, Readable>
+    let output = ''
+    let url = ''
+
+    /** Resolves with the first match of `pattern` in the example's output so far or to come. */
+    function waitForOutput(pattern: RegExp): Promise<RegExpExecArray> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(output)
+          if (!match) return
+          child.stdout.off('data', check)
+          child.off('exit', exited)
+          resolve(match)
+        }
+        const exited = (code: number | null) => reject(new Error(`the example exited (${code}) before printing ${pattern}:\n${output}`))
+        child.stdout.on('data', check)
+        child.once('exit', exited)
+        check()
+      })
+    }
+
+    /** A contact.created delivery about contact `contactId`, signed as AutomateNexus signs it. */
+    function delivery(contactId: string, options: { contentType?: 'json' | 'form'; secret?: string } = {}) {
+      const data = { ...automatenexusFixtures['contact.created'], id: contactId }
+      return buildSampleDelivery('automatenexus', 'contact.created', { secret: SECRET, data, ...options })
+    }
+
+    async function send(request: SampleDelivery) {
+      const response = await fetch(url, { method: request.method, headers: request.headers, body: request.body })
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+    }
+
+    beforeAll(async () => {
+      // The start script itself, run without a shell: `node --import tsx src/server.ts`.
+      const [command, ...args] = manifest.scripts.start.split(' ')
+      child = spawn(command === 'node' ? process.execPath : command!, args, {
+        cwd: fileURLToPath(exampleDir),
+        env: { ...process.env, PORT: '0', AUTOMATENEXUS_SECRET: SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+      url = (await waitForOutput(/listening on (http:\/\/\S+)/))[1]!
+    })
+
+    afterAll(async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    })
+
+    let firstDelivery: SampleDelivery
+
+    it('handles a signed JSON event and runs the handler', async () => {
+      firstDelivery = await delivery('con_smoke_json')
+      expect(await send(firstDelivery)).toMatchObject({ status: 200, body: { ok: true, event: 'contact.created' } })
+      await waitForOutput(/contact con_smoke_json/)
+    })
+
+    it('handles the same event sent as a signed form body', async () => {
+      const form = await delivery('con_smoke_form', { contentType: 'form' })
+      expect(await send(form)).toMatchObject({ status: 200, body: { ok: true, duplicate: false } })
+      await waitForOutput(/contact con_smoke_form/)
+    })
+
+    it("answers the sender's retry of a handled delivery as a duplicate, and refuses a forged one", async () => {
+      expect(await send(firstDelivery)).toMatchObject({ status: 200, body: { ok: true, duplicate: true } })
+      const forged = await send(await delivery('con_smoke_forged', { secret: 'not-the-secret' }))
+      expect(forged).toMatchObject({ status: 401, body: { ok: false, error: { code: 'invalid_signature' } } })
+      expect(output).not.toMatch(/con_smoke_forged/)
+    })
+  })
+}
