@@ -1,0 +1,84 @@
+/**
+ * The prose of docs/BENCHMARKS.md: what each contender does, where the time goes (from `--cpu-prof`
+ * profiles of bench/src/profile.ts), and why a target can be missed. Facts about the code, kept beside
+ * the renderer so one run rewrites numbers and words together.
+ *
+ * @module
+ */
+
+/** The kinds of target, each with the reason a miss has. */
+export type TargetKind = 'verify' | 'verify + parse' | 'pipeline' | 'http'
+
+/** Why a target of each kind can be missed, shown under the targets when one is. */
+export const MISS_REASONS: Record<TargetKind, string> = {
+  verify:
+    'verify-only: at 512 B node:crypto\'s `Hmac` constructor and `digest` are two thirds of both sides; ours adds ' +
+    'a header lookup, the strict hex decode of the signature and a result object, a few hundred nanoseconds, and ' +
+    'on a loaded machine the median moves by more than that (compare the best-batch ratio).',
+  'verify + parse':
+    'verify + parse: ours does strictly more than the floor (and than @octokit/webhooks-methods, which validates ' +
+    'nothing): strict UTF-8 validation and one walk of the parsed value for the nesting limit and `__proto__` ' +
+    'keys, 3-4% of JSON.parse at 4 KB and 64 KB; at 512 B the rest is the verify-only overhead. Between runs ' +
+    'these medians move by about 2%, so a result within 0.02 of its target can land on either side.',
+  pipeline:
+    'full pipeline: beyond verify + parse, every delivery pays a SHA-256 of the body (AutomateNexus sends no ' +
+    'event id, so the body digest is the idempotency key), the zod validation of `data`, three store calls ' +
+    '(claim, ordering guard, completion), the handler and the response. Switched off one at a time at 4 KB, ' +
+    'each of the first four costs 6-8% of the floor; the machinery left costs about 20%.',
+  http:
+    'HTTP: the middleware runs the full pipeline (body digest, schema, idempotency claim and completion, ' +
+    'ordering guard), the inline verify only HMAC + JSON.parse. On Fastify, whose own cost per request is the ' +
+    'smallest, that came to about 30 µs more server CPU per request; with the store, the ordering guard and the ' +
+    'digest replaced by no-ops (not a supported setup, measured aside) most of the gap went. Express and Hono ' +
+    'spend more per request themselves, so the same work weighs less there.',
+}
+
+/** What each contender does. */
+export const CONTENDERS = `### What each contender does
+
+- **floor**: \`createHmac('sha256', secret).update(body).digest()\`, \`Buffer.from(header, 'hex')\`,
+  \`timingSafeEqual\`, \`JSON.parse(body.toString())\`. Nothing can verify and parse with less.
+- **ours: verify**: the AutomateNexus scheme's \`verify\` over a header reader, as the pipeline calls it.
+- **ours: verify + parse**: the pipeline's own steps up to the parsed body, in its order: content type,
+  verify, strict UTF-8 decode, \`JSON.parse\`, the nesting and \`__proto__\` checks.
+- **ours: full pipeline**: \`createReceiver({ provider: automatenexus }).handle(...)\` with a handler, each
+  delivery distinct: all of the above plus the envelope, the event's zod schema, the idempotency key (a
+  SHA-256 of the body), a claim in the memory store, the ordering guard, the handler, completion and the
+  JSON response.
+- **peers**: \`@octokit/webhooks-methods\` \`verify\` (async, string input) then \`JSON.parse\`; Stripe's
+  \`webhooks.constructEvent\`; \`standardwebhooks\` and \`svix\` \`Webhook.verify\` (pure-JS SHA-256; svix 1.x
+  wraps standardwebhooks and runs on Node 20). Each is fed input signed in its own format and is checked,
+  before timing, to accept it and to reject a tampered body; so is every contender of ours.
+- Payloads: AutomateNexus events composed by the provider from its fixtures and grown to exactly 512 B
+  (\`contact.updated\`), 4 KB and 64 KB (\`deal.stage_changed\` with contacts, line items and an activity
+  timeline), all ASCII JSON. Where deliveries must be distinct (full pipeline, HTTP) each has its own
+  revision and is about one of 1 000 records, as a CRM's update stream is.`
+
+/** Where the time goes, and what was changed because of it. */
+export const WHERE_THE_TIME_GOES = `## Where the time goes
+
+From \`--cpu-prof\` profiles of one contender in a loop (\`bench/src/profile.ts\`; recipe below):
+
+- **Verify.** node:crypto's \`Hmac\` constructor, \`update\` and \`digest\` are nearly all of it, for the floor
+  and for us alike. The signature header is decoded to bytes once and compared with the digest bytes (no
+  hex string round trip); node:crypto is used wherever it exists, Web Crypto only where it does not (its
+  awaited \`sign\` costs a thread-pool hand-off per call). Removed: an integer modulo per byte in the
+  constant-time compare, closures and arrays per call in \`matchDigest\`, a \`toLowerCase\` copy of the
+  header name per request.
+- **Parse.** \`JSON.parse\` dominates from 4 KB up. The body is decoded once (ASCII bodies as Latin-1 on Node,
+  the same string as strict UTF-8 in half the time) and parsed once. The nesting limit used to loop over
+  every character before parsing (about the cost of \`JSON.parse\` itself) and \`text.includes('__proto__')\`
+  is many times slower in V8 than a shorter needle; both are now one depth-limited walk of the parsed value.
+- **Pipeline.** No \`await\` on a value that is already there (node:crypto's verify, zod's validate, the
+  key), handlers dispatched without promises while they return none, no deadline timer for a handler that
+  finished synchronously, the body digest as hex in one native call (\`crypto.hash\`), claim owner tokens
+  from a counter rather than a UUID each, accepted responses written without \`JSON.stringify\`, and no
+  object spread followed by more members (\`{ ...result, signedId }\` took 1.6 µs on Node 20's V8).
+- **What stays** is what a receiver of this provider needs: switched off one at a time at 4 KB (measured
+  aside), the body digest, the zod schema, the store calls and the ordering guard each cost 6-8% of the
+  floor; the machinery left (header reader, context and event objects, async frames) about 20%.
+
+To look again: \`cd bench && npx tsx src/run.ts --only verify\` bundles \`.out/profile.js\`, then
+\`node --cpu-prof --cpu-prof-dir=/tmp/prof .out/profile.js pipeline 4096\` and
+\`npx tsx src/profile-summary.ts /tmp/prof/*.cpuprofile\`. To measure a change against a revision in one
+process: \`pnpm --filter @crm-webhooks/bench ab -- --rev HEAD --only parse,pipeline\`.`

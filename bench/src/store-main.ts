@@ -1,0 +1,11 @@
+/**
+ * The idempotency stores' process (run from source by run.ts): runs bench/src/store-throughput.ts and writes
+ * its rows as JSON to stdout; progress goes to stderr. Options come as JSON in the first argument.
+ *
+ * @module
+ */
+import { type StoreThroughputOptions, runStoreThroughput } from './store-throughput.js'
+
+const options = JSON.parse(process.argv[2] ?? '{}') as StoreThroughputOptions
+const rows = await runStoreThroughput({ ...options, log: (line) => console.error(`[bench] stores: ${line}`) })
+console.log(JSON.stringify(rows))
