@@ -22,6 +22,7 @@ export {
   toBodyBytes,
 } from './pipeline/raw-body.js'
 export type { NodeRequestStream, ReadBodyOptions } from './pipeline/raw-body.js'
+export { QUERY_FIELD_METHODS, carriesQueryFields, rawQueryOf } from './pipeline/query-fields.js'
 export { createNodeListener } from './http/node-listener.js'
 export { createMemoryStore } from './idempotency/memory-store.js'
 export type { MemoryStore, MemoryStoreOptions } from './idempotency/memory-store.js'

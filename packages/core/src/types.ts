@@ -25,7 +25,10 @@ export type RawBody = Uint8Array | ArrayBuffer | string
 export interface WebhookRequest {
   /** The HTTP method, any case. */
   method: string
-  /** The request URL (absolute or path), for logs and handshakes. */
+  /**
+   * The request URL (absolute, or the path and query as Node's `req.url` gives it), with its query string
+   * exactly as received: a bodiless GET or DELETE carries its fields there, and its signature covers them.
+   */
   url?: string | undefined
   headers: HeaderInput
   /** The raw bytes. Anything else (an object a body parser produced) is rejected with `body_already_parsed`. */
@@ -61,7 +64,10 @@ export interface VerifyResult {
 /** The parts of a request a scheme looks at. */
 export interface SignedRequest {
   readonly header: HeaderReader
-  /** The raw body bytes. */
+  /**
+   * The signed bytes: the raw body, or, for a bodiless GET or DELETE whose fields travel in the query
+   * string, the raw query string exactly as sent (the bytes after `?`, before any `#`).
+   */
   readonly body: Uint8Array
 }
 
@@ -75,7 +81,10 @@ export interface VerifyOptions {
 
 /** What a sender asks a scheme to sign. */
 export interface SignInput {
-  /** The exact body bytes (or UTF-8 text) that will be sent. */
+  /**
+   * The exact body bytes (or UTF-8 text) that will be sent; for a bodiless GET or DELETE, the query string
+   * that will be sent (after `?`), since that is what the receiver verifies.
+   */
   body: Uint8Array | string
   /** Delivery id, for schemes that sign one. */
   id?: string | undefined
@@ -174,7 +183,10 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   readonly scheme: SignatureScheme<any>
   readonly envelope: Envelope
   readonly events: Events
-  /** Methods the sender may use; default `['POST']`. */
+  /**
+   * Methods the sender may use; default `['POST']`. A GET or DELETE without a body carries its fields in
+   * the query string, which is then what the scheme verifies (the raw query, as sent).
+   */
   readonly methods?: readonly string[]
   /** Body types the sender may use; default `['json']`. */
   readonly contentTypes?: ReadonlyArray<'json' | 'form'>

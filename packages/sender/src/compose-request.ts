@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { OutgoingEvent, Provider, SecretInput } from '@crm-webhooks/core'
+import { type OutgoingEvent, type Provider, QUERY_FIELD_METHODS, type SecretInput, rawQueryOf } from '@crm-webhooks/core'
 import { encodeJsonFieldsForm } from '@crm-webhooks/core/providers'
 import type { LoggedRequest } from './delivery-log.js'
 import type { OutgoingRequest } from './transport.js'
@@ -22,9 +22,6 @@ export interface RequestShape {
   /** Custom headers sent with every delivery (seed 000's "Custom Headers", seed 003's bearer headers). */
   headers?: Readonly<Record<string, string>>
 }
-
-/** Methods whose fields travel in the query string, as the receiver reads them (seed 003's GET/DELETE actions). */
-const BODILESS_METHODS = new Set(['GET', 'HEAD', 'DELETE'])
 
 const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const
 
@@ -47,7 +44,8 @@ export function composeRequest(provider: Provider, event: OutgoingEvent, shape: 
   const contentType = shape.contentType ?? provider.contentTypes?.[0] ?? 'json'
   const { payload, headers: eventHeaders } = provider.compose(event)
   const headers = mergeHeaders({ 'user-agent': USER_AGENT }, shape.headers, eventHeaders)
-  if (BODILESS_METHODS.has(method)) {
+  // Seed 003's GET/DELETE actions: the fields travel in the query string, as the receiver reads them.
+  if (QUERY_FIELD_METHODS.has(method)) {
     const url = new URL(shape.url)
     for (const [name, value] of encodeFormFor(provider, payload)) url.searchParams.append(name, value)
     return { method, url: url.href, headers, body: undefined }
@@ -59,7 +57,8 @@ export function composeRequest(provider: Provider, event: OutgoingEvent, shape: 
 /**
  * Signs a composed request for one attempt: a scheme that signs a timestamp (Standard Webhooks) gets
  * the attempt's time, so a retry 24 h later is not rejected as stale, and the event id, so the
- * receiver still recognises a repeat.
+ * receiver still recognises a repeat. A bodiless GET or DELETE is signed over its raw query string
+ * (the bytes after `?` of the URL it is sent to), which is what the receiver verifies.
  *
  * @example
  * ```ts
@@ -75,7 +74,7 @@ export async function signRequest(
   nowMs: number,
 ): Promise<OutgoingRequest> {
   const signature = await provider.scheme.sign(
-    { body: request.body ?? '', id: event.id, timestampSeconds: Math.floor(nowMs / 1000) },
+    { body: request.body ?? rawQueryOf(request.url), id: event.id, timestampSeconds: Math.floor(nowMs / 1000) },
     secret,
   )
   return { ...request, headers: mergeHeaders(request.headers, signature) }

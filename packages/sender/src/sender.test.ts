@@ -203,7 +203,7 @@ describe('what goes on the wire', () => {
     expect(verified.secretIndex).toBe(0)
   })
 
-  it('sends a form body, and puts the fields of a GET in the query string over an empty signed body', async () => {
+  it('sends a form body, and puts the fields of a GET in the query string, which it signs', async () => {
     const clock = createManualClock()
     const { transport, requests } = scriptedTransport([200])
     const form = createSender({ provider: acmeProvider, secret: 's', url: URL_, contentType: 'form', clock, transport })
@@ -219,6 +219,11 @@ describe('what goes on the wire', () => {
     expect(requests[1]!.body).toBeUndefined()
     expect(requests[1]!.headers['content-type']).toBeUndefined()
     expect([query.get('source'), query.get('event'), query.get('id')]).toEqual(['crm', 'contact.created', 'evt_3'])
+    // The signature covers the raw query as sent (the configured `source=crm` included), not the empty body.
+    const rawQuery = requests[1]!.url.slice(requests[1]!.url.indexOf('?') + 1)
+    expect(rawQuery).toMatch(/^source=crm&event=contact\.created&/)
+    expect(requests[1]!.headers['X-Acme-Signature']).toBe((await acmeProvider.scheme.sign({ body: rawQuery }, 's'))['X-Acme-Signature'])
+    expect(requests[1]!.headers['X-Acme-Signature']).not.toBe((await acmeProvider.scheme.sign({ body: '' }, 's'))['X-Acme-Signature'])
   })
 
   it('refuses a configuration the provider does not send, at creation', () => {

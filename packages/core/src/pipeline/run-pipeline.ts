@@ -1,5 +1,6 @@
 /**
- * The receive pipeline, in order: method -> size -> content type -> signature over the raw bytes ->
+ * The receive pipeline, in order: method -> size -> content type -> signature over the raw bytes (the
+ * body, or the raw query string of a bodiless GET/DELETE) ->
  * strict UTF-8 decode and one parse -> handshake -> envelope -> schema -> idempotency claim ->
  * ordering guard -> handler (with a deadline) -> complete or release -> response.
  *
@@ -31,6 +32,7 @@ import type {
 } from '../types.js'
 import { createHeaderReader } from './headers.js'
 import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody } from './parse-body.js'
+import { carriesQueryFields, rawQueryOf } from './query-fields.js'
 import { toBodyBytes } from './raw-body.js'
 import { type AcceptedResponseBody, acceptedResponse, errorResponse } from './respond.js'
 import { claimOnce, runClaimed, runWithDeadline, storeUnavailable } from './run-claimed.js'
@@ -85,8 +87,6 @@ export interface PipelineConfig {
   readonly onError: ((error: WebhookError, outcome: DeliveryOutcome) => void) | undefined
   readonly onDelivery: ((outcome: DeliveryOutcome) => void) | undefined
 }
-
-const BODILESS_METHODS = new Set(['GET', 'HEAD', 'DELETE'])
 
 /** Mutable record of what the pipeline learnt, turned into the outcome at the end. */
 interface Progress {
@@ -184,23 +184,27 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
     throw new RequestRejectedError('payload_too_large', `request body exceeds ${config.maxBodyBytes} bytes`)
   }
   const header = createHeaderReader(request.headers)
-  // A bodiless GET or DELETE (seed 003's workflow actions) carries its fields in the query string.
-  const fieldsFromQuery = body.length === 0 && BODILESS_METHODS.has(method)
-  const bodyType = fieldsFromQuery ? 'form' : bodyTypeOf(header('content-type'), config.contentTypes)
+  // A bodiless GET or DELETE (seed 003's workflow actions) carries its fields in the query string. What
+  // is parsed must be what is signed, so the signature covers the raw query there, not the empty body
+  // (otherwise a signed GET's headers could be replayed with other query values).
+  const query = carriesQueryFields(method, body.length) ? rawQueryOf(request.url) : undefined
+  const bodyType = query !== undefined ? 'form' : bodyTypeOf(header('content-type'), config.contentTypes)
+  const signed = query !== undefined ? toBodyBytes(query) : body
 
   // node:crypto verifies synchronously: awaiting a plain value would still cost a microtask hop.
-  const verifying = provider.scheme.verify({ header, body }, config.preparedSecrets, {
+  const verifying = provider.scheme.verify({ header, body: signed }, config.preparedSecrets, {
     toleranceSeconds: config.toleranceSeconds,
     nowMs: config.now(),
   })
   const verification = verifying instanceof Promise ? await verifying : verifying
   progress.verification = verification
 
-  const payload = fieldsFromQuery
-    ? parseFormBody(new URL(request.url ?? '/', 'http://receiver.invalid').search.slice(1) || ' ', provider.decodeForm)
-    : bodyType === 'json'
-      ? parseJsonBody(body)
-      : parseFormBody(decodeUtf8(body), provider.decodeForm)
+  const payload =
+    query !== undefined
+      ? parseFormBody(query, provider.decodeForm)
+      : bodyType === 'json'
+        ? parseJsonBody(body)
+        : parseFormBody(decodeUtf8(body), provider.decodeForm)
 
   const context: DeliveryContext = {
     providerId: provider.id,

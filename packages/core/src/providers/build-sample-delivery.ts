@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { QUERY_FIELD_METHODS } from '../pipeline/query-fields.js'
 import type { SecretInput } from '../types.js'
 import { encodeJsonFieldsForm } from './json-fields-form.js'
 import { type ProviderId, isProviderId, providerFixtures, providers } from './registry.js'
@@ -31,11 +32,13 @@ export interface SampleDelivery {
   headers: Record<string, string>
   /** The body text ('' for a bodiless GET or DELETE). */
   body: string
-  /** The query string to append to the URL (`?a=1&b=2`), for a bodiless GET or DELETE; '' otherwise. */
+  /**
+   * The query string to append to the URL (`?a=1&b=2`), for a bodiless GET or DELETE; '' otherwise. The
+   * signature covers it (without the `?`): send it unchanged.
+   */
   search: string
 }
 
-const BODILESS_METHODS = new Set(['GET', 'HEAD', 'DELETE'])
 const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const
 
 /**
@@ -74,14 +77,16 @@ export async function buildSampleDelivery(
   const id = options.id ?? `evt_${globalThis.crypto.randomUUID()}`
   const composed = provider.compose({ type: eventType, data, id, occurredAt: new Date(nowMs) })
   const encodeForm = provider.encodeForm ?? encodeJsonFieldsForm
-  const bodiless = BODILESS_METHODS.has(method)
+  const bodiless = QUERY_FIELD_METHODS.has(method)
   const body = bodiless ? '' : contentType === 'json' ? JSON.stringify(composed.payload) : encodeForm(composed.payload).toString()
-  const search = bodiless ? `?${encodeForm(composed.payload).toString()}` : ''
-  const signature = await provider.scheme.sign({ body, id, timestampSeconds: Math.floor(nowMs / 1000) }, options.secret)
+  const query = bodiless ? encodeForm(composed.payload).toString() : ''
+  // A bodiless GET or DELETE is signed over its query string, which is what the receiver verifies.
+  const signed = bodiless ? query : body
+  const signature = await provider.scheme.sign({ body: signed, id, timestampSeconds: Math.floor(nowMs / 1000) }, options.secret)
   return {
     method,
     headers: { ...(bodiless ? {} : { 'content-type': MEDIA_TYPES[contentType] }), ...composed.headers, ...signature },
     body,
-    search,
+    search: bodiless ? `?${query}` : '',
   }
 }

@@ -1,11 +1,13 @@
 /**
  * The automation platform of seed 003 (`workflow-platform`): API v2 subscription events and workflow
- * Webhook actions, both signed with `X-Hmac-Signature` (hex HMAC-SHA256 of the raw body). Subscription
+ * Webhook actions, both signed with `X-Hmac-Signature` (hex HMAC-SHA256 of the raw body; for a bodiless
+ * GET or DELETE action, of the raw query string, where its fields travel). Subscription
  * confirmations are answered automatically; workflow actions carry user-mapped bodies (JSON or form,
  * POST/GET/PUT/DELETE) typed by the schemas the user declares. See this folder's README.
  *
  * @module
  */
+import { rawQueryOf } from '../../pipeline/query-fields.js'
 import { getDefaultCryptoEngine, toBytes } from '../../schemes/crypto.js'
 import { encodeHex } from '../../schemes/encoding.js'
 import { createHmacSha256Scheme } from '../../schemes/hmac-sha256.js'
@@ -36,15 +38,15 @@ function eventTypeOf(context: DeliveryContext): string {
 /**
  * Idempotency: the `event_id` when the body has one (API v2 always; a workflow action when its mapping
  * includes one), else the pipeline's digest of the body. A bodiless GET or DELETE has no body to digest,
- * so its method and query string are digested instead: otherwise every such request would share the
- * digest of the empty body and all but the first would be taken for duplicates.
+ * so its method and raw query string (the signed bytes) are digested instead: otherwise every such
+ * request would share the digest of the empty body and all but the first would be taken for duplicates.
  */
 async function idempotencyKeyOf(context: DeliveryContext): Promise<string | undefined> {
   const eventId = fields.eventId!(context)
   if (eventId !== undefined) return eventId
   if (context.body.length > 0) return undefined
-  const query = new URL(context.url ?? '/', 'http://receiver.invalid').search
-  return `sha256:${encodeHex(await getDefaultCryptoEngine().sha256(toBytes(`${context.method} ${query}`)))}`
+  const digest = await getDefaultCryptoEngine().sha256(toBytes(`${context.method} ?${rawQueryOf(context.url)}`))
+  return `sha256:${encodeHex(digest)}`
 }
 
 /**

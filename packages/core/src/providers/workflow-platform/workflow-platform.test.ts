@@ -126,26 +126,113 @@ describe('workflow-platform: workflow actions with user-mapped bodies', () => {
     expect([misfit.status, json(misfit).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
   })
 
-  it('keys bodiless GETs on their query: different queries both run, the same query twice is a duplicate', async () => {
-    const { receiver, seen } = receiverWithLog()
-    const get = async (score: number) => {
-      const data = { ...mapped, score }
-      const delivery = await buildSampleDelivery('workflow-platform', WORKFLOW_ACTION_EVENT, { secret: SECRET, method: 'GET', data: { note: `score ${score}`, ...data } })
-      // Without an event_id mapped, only the query tells deliveries apart.
-      const search = delivery.search.replace(/&?event_id=[^&]*/, '')
-      return receiver.handle({ ...delivery, url: `/hooks${search}`, rawBody: '' })
-    }
-    await get(1)
-    await get(2)
-    const again = await get(2)
-    expect(json(again).duplicate).toBe(true)
-    expect(seen.map((event) => (event.data as { note: string }).note)).toEqual(['score 1', 'score 2'])
-    expect(seen[0]!.idempotencyKey).toMatch(/^workflow-platform:sha256:[0-9a-f]{64}$/)
-  })
-
   it('refuses methods the platform does not use', async () => {
     const { receiver } = receiverWithLog()
     const response = await receiver.handle({ ...(await signed('{}')), method: 'PATCH' })
     expect([response.status, response.headers.allow]).toEqual([405, 'POST, GET, PUT, DELETE'])
+  })
+})
+
+describe('workflow-platform: GET and DELETE actions are signed over their raw query string', () => {
+  const mappedQuery = 'event=lead.qualified&email=sam.rivera%40example.com&full_name=Sam+Rivera&score=87'
+
+  // What the platform sends for a bodiless action: the fields in the query, X-Hmac-Signature over its bytes.
+  async function signedQuery(method: 'GET' | 'DELETE', query: string, url = `/hooks?${query}`) {
+    const signature = await workflowPlatform.scheme.sign({ body: query }, SECRET)
+    return { method, url, headers: signature, rawBody: '' }
+  }
+
+  it.each(['GET', 'DELETE'] as const)('verifies a genuine %s and hands the parsed, validated query fields to the handler', async (method) => {
+    const { receiver, seen } = receiverWithLog()
+    const response = await receiver.handle(await signedQuery(method, mappedQuery))
+    expect([response.status, json(response)]).toEqual([200, { ok: true, event: 'lead.qualified', duplicate: false }])
+    expect(seen).toHaveLength(1)
+    expect(seen[0]).toMatchObject({
+      type: 'lead.qualified',
+      data: { email: 'sam.rivera@example.com', full_name: 'Sam Rivera', score: 87 },
+      verification: { secretIndex: 0 },
+    })
+  })
+
+  it('verifies the query exactly as sent: neither re-encoded nor re-ordered, fragment and origin aside', async () => {
+    const { receiver, seen } = receiverWithLog()
+    // An unencoded quote is legal in a request target and Node keeps it; new URL() would make it %27.
+    const asSent = "score=87&full_name=Sam%20O'Brien&email=sam%40example.com&event=lead.qualified"
+    expect((await receiver.handle(await signedQuery('GET', asSent))).status).toBe(200)
+    const absolute = await signedQuery('GET', asSent, `https://hooks.example.com/hooks?${asSent}#section`)
+    expect((await receiver.handle({ ...absolute, url: absolute.url.replace('score=87', 'score=88') })).status).toBe(401)
+    expect((await receiver.handle({ ...absolute, method: 'DELETE' })).status).toBe(200)
+    expect(seen.map((event) => event.data)).toEqual([
+      { event: 'lead.qualified', score: 87, full_name: "Sam O'Brien", email: 'sam@example.com' },
+      { event: 'lead.qualified', score: 87, full_name: "Sam O'Brien", email: 'sam@example.com' },
+    ])
+  })
+
+  it.each([
+    ['a value changed', mappedQuery.replace('score=87', 'score=99')],
+    ['a field added', `${mappedQuery}&score=99`],
+    ['a field dropped', mappedQuery.replace('&score=87', '')],
+    ['the fields re-ordered', mappedQuery.split('&').reverse().join('&')],
+    ['a value re-encoded to the same text', mappedQuery.replace('%40', '@')],
+    ['a space re-encoded to the same text', mappedQuery.replace('Sam+Rivera', 'Sam%20Rivera')],
+    ['the query removed', ''],
+  ])('rejects the signed headers replayed with %s: 401 invalid_signature, nothing handled', async (_, tampered) => {
+    const { receiver, seen } = receiverWithLog()
+    const genuine = await signedQuery('GET', mappedQuery)
+    const response = await receiver.handle({ ...genuine, url: `/hooks?${tampered}` })
+    expect([response.status, json(response).error]).toEqual([401, expect.objectContaining({ code: 'invalid_signature' })])
+    expect(seen).toEqual([])
+  })
+
+  it('rejects a GET signed over its empty body, as the receiver verified it before the query was signed', async () => {
+    const { receiver } = receiverWithLog()
+    const overEmptyBody = await workflowPlatform.scheme.sign({ body: '' }, SECRET)
+    const response = await receiver.handle({ method: 'GET', url: `/hooks?${mappedQuery}`, headers: overEmptyBody, rawBody: '' })
+    expect([response.status, json(response).error]).toEqual([401, expect.objectContaining({ code: 'invalid_signature' })])
+  })
+
+  it('validates the query fields like a body: a declared action that does not fit is 422, unnamed is workflow.action', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const misfit = await receiver.handle(await signedQuery('GET', 'event=lead.qualified&email=a%40b.c&full_name=A&score=high'))
+    expect([misfit.status, json(misfit).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
+    const unnamed = await receiver.handle(await signedQuery('DELETE', 'note=call+back+after+5pm'))
+    expect(unnamed.status).toBe(200)
+    expect(seen.map((event) => [event.type, event.data])).toEqual([[WORKFLOW_ACTION_EVENT, { note: 'call back after 5pm' }]])
+  })
+
+  it('rejects a signed GET without any query: there are no fields to handle (400 invalid_body)', async () => {
+    const { receiver } = receiverWithLog()
+    const response = await receiver.handle(await signedQuery('GET', '', '/hooks'))
+    expect([response.status, json(response).error]).toEqual([400, expect.objectContaining({ code: 'invalid_body' })])
+  })
+
+  it('keys idempotency on a mapped event_id, else on the method and raw query: retries are duplicates, other queries run', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const withoutId = (score: number) => `note=score+${score}&email=sam%40example.com`
+    expect(json(await receiver.handle(await signedQuery('GET', withoutId(1)))).duplicate).toBe(false)
+    expect(json(await receiver.handle(await signedQuery('GET', withoutId(2)))).duplicate).toBe(false)
+    expect(json(await receiver.handle(await signedQuery('GET', withoutId(2)))).duplicate).toBe(true)
+    // The same fields sent as a DELETE are another action, not a retry of the GET.
+    expect(json(await receiver.handle(await signedQuery('DELETE', withoutId(2)))).duplicate).toBe(false)
+    expect(seen.map((event) => (event.data as { note: string }).note)).toEqual(['score 1', 'score 2', 'score 2'])
+    expect(new Set(seen.map((event) => event.idempotencyKey)).size).toBe(3)
+    for (const event of seen) expect(event.idempotencyKey).toMatch(/^workflow-platform:sha256:[0-9a-f]{64}$/)
+
+    // A mapped event_id wins: the platform's retry of the same event is a duplicate even if re-encoded.
+    const first = await receiver.handle(await signedQuery('GET', 'event_id=evt_77&note=first'))
+    const retry = await receiver.handle(await signedQuery('GET', 'note=first&event_id=evt_77'))
+    expect([json(first).duplicate, json(retry).duplicate]).toEqual([false, true])
+    expect(seen.at(-1)!.idempotencyKey).toBe('workflow-platform:evt_77')
+  })
+
+  it('round-trips buildSampleDelivery: its search is what it signed', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = await buildSampleDelivery('workflow-platform', 'lead.qualified', {
+      secret: SECRET,
+      method: 'GET',
+      data: { email: 'sam@example.com', full_name: "Sam O'Brien", score: 3 },
+    })
+    expect((await receiver.handle({ ...delivery, url: `/hooks${delivery.search}`, rawBody: '' })).status).toBe(200)
+    expect(seen[0]!.data).toMatchObject({ event: 'lead.qualified', email: 'sam@example.com', full_name: "Sam O'Brien", score: 3 })
   })
 })
