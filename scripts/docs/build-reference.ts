@@ -6,7 +6,8 @@
  * @module
  */
 import type { Provider } from '@crm-webhooks/core'
-import { eventJsonSchema, eventSchemaPath } from './event-json-schema.js'
+import { type ProviderId, eventJsonSchema } from '@crm-webhooks/core/providers'
+import { eventSchemaPath } from './event-schema-path.js'
 import { markdownAnchors } from './heading-slug.js'
 import { EVENT_INDEX_PATH, REFERENCE_INDEX_PATH, renderEventIndex, renderReferenceIndex } from './render-indexes.js'
 import { eventAnchor, providerPagePath, renderProviderPage } from './render-provider-page.js'
@@ -42,7 +43,8 @@ export function buildReference(sources: readonly ProviderSource[]): Map<string, 
     const { provider } = source
     const schemas: Record<string, Record<string, unknown>> = {}
     for (const type of Object.keys(provider.events)) {
-      schemas[type] = eventJsonSchema(provider, type)
+      // The sources are the registry's providers (see provider-sources.ts); eventJsonSchema checks the id.
+      schemas[type] = eventJsonSchema(provider.id as ProviderId, type)
       files.set(eventSchemaPath(provider.id, type), jsonFile(schemas[type]))
     }
     files.set(providerPagePath(provider.id), renderProviderPage({ ...source, schemas }))

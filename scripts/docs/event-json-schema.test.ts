@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
 import type { EventSchemas } from '@crm-webhooks/core'
 import { type ProviderId, providerFixtures, providers } from '@crm-webhooks/core/providers'
-import { eventSchemaPath } from './event-json-schema.js'
+import { eventSchemaPath } from './event-schema-path.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 // An independent validator: ajv knows nothing of zod, so agreement is evidence the conversion is right.

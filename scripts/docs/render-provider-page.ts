@@ -7,7 +7,7 @@
  */
 import { posix } from 'node:path'
 import type { Provider } from '@crm-webhooks/core'
-import { eventSchemaPath } from './event-json-schema.js'
+import { eventSchemaPath } from './event-schema-path.js'
 import { fieldRows } from './field-rows.js'
 import { headingSlug } from './heading-slug.js'
 import { markdownTable } from './markdown-table.js'

@@ -28,6 +28,7 @@ export { demoSecrets, isProviderId, providerFixtures, providers } from './regist
 export type { ProviderId } from './registry.js'
 export { buildSampleDelivery } from './build-sample-delivery.js'
 export type { SampleDelivery, SampleDeliveryOptions } from './build-sample-delivery.js'
+export { eventJsonSchema } from './event-json-schema.js'
 export { defineProvider } from './define-provider.js'
 export { createFieldEnvelope } from './field-envelope.js'
 export type { FieldEnvelopeOptions } from './field-envelope.js'

@@ -3,13 +3,14 @@
  *
  * @module
  */
-import { toJSONSchema, type ZodType } from 'zod'
+import { type ProviderId, eventJsonSchema } from '@crm-webhooks/core/providers'
 import { type Command, EXIT } from '../../command.js'
 import { UsageError, parseFlags } from '../../parse-flags.js'
 import { eventFlag, providerFlag } from '../../provider-flag.js'
 
 /**
- * Prints the JSON Schema (draft 2020-12) of one event's data.
+ * Prints the JSON Schema (draft 2020-12) of one event's data: the same document, title and `$comment`
+ * included, that `pnpm run docs` publishes as `docs/schemas/<provider>/<event>.json`.
  *
  * @example
  * ```ts
@@ -25,13 +26,8 @@ export const schemaCommand: Command = {
     if (positionals.length < 2) throw new UsageError('a provider and an event are required')
     const provider = providerFlag(positionals[0], 'the provider')
     const event = eventFlag(provider, positionals[1], 'the event')
-    const schema = provider.events[event]!
-    if (schema['~standard'].vendor !== 'zod') {
-      io.stderr.write(`crm-webhooks schema: ${provider.id} ${event} is a ${schema['~standard'].vendor} schema; only zod schemas convert\n`)
-      return EXIT.failed
-    }
-    // The options `pnpm docs` writes docs/schemas/ with, so the CLI prints the published schema.
-    const jsonSchema = toJSONSchema(schema as unknown as ZodType, { target: 'draft-2020-12', unrepresentable: 'throw' })
+    // providerFlag accepts only the registry's ids, which is what eventJsonSchema takes.
+    const jsonSchema = eventJsonSchema(provider.id as ProviderId, event)
     io.stdout.write(`${JSON.stringify(jsonSchema, null, 2)}\n`)
     return EXIT.ok
   },
