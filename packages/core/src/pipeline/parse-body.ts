@@ -99,11 +99,12 @@ export function decodeUtf8(bytes: Uint8Array): string {
  */
 export function parseJsonBody(bytes: Uint8Array): ParsedBody {
   const text = decodeUtf8(bytes)
-  if (text.trim() === '') throw new RequestRejectedError('invalid_body', 'request body is empty')
   let parsed: ParsedBody
   try {
     parsed = JSON.parse(text)
   } catch (error) {
+    // An empty body fails to parse too: told apart only here, so a body that parses is not trimmed.
+    if (text.trim() === '') throw new RequestRejectedError('invalid_body', 'request body is empty')
     throw new RequestRejectedError('invalid_body', `request body is not valid JSON: ${(error as Error).message}`, {
       cause: error,
     })
