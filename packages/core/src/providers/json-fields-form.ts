@@ -7,6 +7,7 @@
  * @module
  */
 import { RequestRejectedError } from '../errors.js'
+import { MAX_JSON_DEPTH, inspectParsedJson, withoutProtoKeys } from '../pipeline/json-guards.js'
 
 /**
  * Flattens an envelope into form fields: strings, numbers and booleans as text, objects and arrays as
@@ -32,7 +33,9 @@ export function encodeJsonFieldsForm(payload: unknown): URLSearchParams {
 
 /**
  * Reads form fields back into an envelope: every field as a string, except `jsonFields`, whose text is
- * parsed as JSON. A JSON field that does not parse is `invalid_body` (400), like a broken JSON body.
+ * parsed as JSON with the guards a JSON body gets (json-guards.ts): nesting deeper than
+ * `MAX_JSON_DEPTH` (128) is refused and `__proto__` keys are dropped. A JSON field that does not parse or
+ * nests too deep is `invalid_body` (400), like such a JSON body.
  *
  * @example
  * ```ts
@@ -47,12 +50,19 @@ export function decodeJsonFieldsForm(fields: URLSearchParams, jsonFields: readon
       record[name] = value
       continue
     }
+    let parsed: unknown
     try {
-      // The same prototype-pollution guard the JSON body parser applies.
-      record[name] = JSON.parse(value, (key, member: unknown) => (key === '__proto__' ? undefined : member))
+      parsed = JSON.parse(value)
     } catch (error) {
       throw new RequestRejectedError('invalid_body', `form field ${name} is not valid JSON`, { cause: error })
     }
+    // The guards of the JSON body parser (parse-body.ts), in the same order: depth first, then a second
+    // parse without `__proto__` keys only for the rare field that holds one.
+    const finding = inspectParsedJson(parsed, MAX_JSON_DEPTH)
+    if (finding === 'too_deep') {
+      throw new RequestRejectedError('invalid_body', `form field ${name} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`)
+    }
+    record[name] = finding === 'proto_key' ? JSON.parse(value, withoutProtoKeys) : parsed
   }
   return record
 }

@@ -91,6 +91,14 @@ describe('automatenexus', () => {
     expect(json(response)).toMatchObject({ error: { code: 'invalid_body' } })
   })
 
+  it('applies the JSON nesting limit to a form body\'s data field: too deep is invalid_body (400), nothing handled', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const deep = `{"id":"deal_1","nested":${'['.repeat(200)}${']'.repeat(200)}}`
+    const response = await send(receiver, `event=deal.won&data=${encodeURIComponent(deep)}`, 'application/x-www-form-urlencoded')
+    expect([response.status, json(response)]).toMatchObject([400, { error: { code: 'invalid_body', message: expect.stringMatching(/deeper than 128/) } }])
+    expect(seen).toEqual([])
+  })
+
   it('accepts POST, PUT and PATCH, and nothing else', async () => {
     const { receiver } = receiverWithLog()
     for (const [index, method] of ['POST', 'PUT', 'PATCH'].entries()) {
