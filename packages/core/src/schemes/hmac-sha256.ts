@@ -104,7 +104,13 @@ export function matchDigest(
   signatures: readonly Uint8Array[],
   headerName: string,
 ): VerifyResult | Promise<VerifyResult> {
-  // One secret and a synchronous engine (node:crypto) is the common case: no array, closure or promise.
+  if (secrets.length === 1) {
+    // One secret, the common case: on a synchronous engine (node:crypto), no array, closure or promise.
+    const digest = engine.hmacSha256(secrets[0]!.key, parts)
+    if (digest instanceof Promise) return digest.then((computed) => firstMatch([computed], secrets, signatures, headerName))
+    if (matchesAnySignature(digest, signatures)) return { secretIndex: 0, secretLabel: secrets[0]!.label }
+    throw noMatch(headerName)
+  }
   const digests: Array<Uint8Array | Promise<Uint8Array>> = []
   let pending = false
   for (const secret of secrets) {
@@ -118,6 +124,17 @@ export function matchDigest(
   return firstMatch(digests as Uint8Array[], secrets, signatures, headerName)
 }
 
+function matchesAnySignature(digest: Uint8Array, signatures: readonly Uint8Array[]): boolean {
+  for (let index = 0; index < signatures.length; index++) {
+    if (timingSafeEqualBytes(digest, signatures[index]!)) return true
+  }
+  return false
+}
+
+function noMatch(headerName: string): SignatureVerificationError {
+  return new SignatureVerificationError('invalid_signature', `${headerName} does not match any configured secret`)
+}
+
 function firstMatch(
   computed: readonly Uint8Array[],
   secrets: readonly PreparedHmacSecret[],
@@ -125,11 +142,7 @@ function firstMatch(
   headerName: string,
 ): VerifyResult {
   for (let secretIndex = 0; secretIndex < computed.length; secretIndex++) {
-    for (const signature of signatures) {
-      if (timingSafeEqualBytes(computed[secretIndex]!, signature)) {
-        return { secretIndex, secretLabel: secrets[secretIndex]!.label }
-      }
-    }
+    if (matchesAnySignature(computed[secretIndex]!, signatures)) return { secretIndex, secretLabel: secrets[secretIndex]!.label }
   }
-  throw new SignatureVerificationError('invalid_signature', `${headerName} does not match any configured secret`)
+  throw noMatch(headerName)
 }
