@@ -411,6 +411,30 @@ describe('idempotency and ordering', () => {
     await receiver.handle(await signedRequest(stageChange({ timestamp: '2026-03-21T14:00:00Z' })))
     expect(stale).toEqual([false, false, true])
   })
+
+  it('asks recordVersion after the claim of a store that does not record versions with it', async () => {
+    const memory = createMemoryStore()
+    let guardDown = false
+    const older: IdempotencyStore = {
+      claim: (key, owner, lockTtlMs) => memory.claim(key, owner, lockTtlMs),
+      complete: (key, owner, retentionMs) => memory.complete(key, owner, retentionMs),
+      release: (key, owner) => memory.release(key, owner),
+      recordVersion: (record, version, retentionMs) =>
+        guardDown ? Promise.reject(new Error('ECONNRESET')) : memory.recordVersion!(record, version, retentionMs),
+    }
+    const stale: Array<boolean | undefined> = []
+    const receiver = makeReceiver({ store: older }).on('deal.stage_changed', (event) => void stale.push(event.stale))
+    await receiver.handle(await signedRequest(stageChange({ timestamp: '2026-03-21T15:00:00Z' })))
+    await receiver.handle(await signedRequest(stageChange({ timestamp: '2026-03-21T14:00:00Z' })))
+    expect(stale).toEqual([false, true])
+    guardDown = true
+    const request = await signedRequest(stageChange({ timestamp: '2026-03-21T16:00:00Z' }))
+    expectRejected(await receiver.handle(request), 'store_unavailable')
+    guardDown = false
+    // The claim was given back, so the sender's retry runs at once instead of meeting 409.
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect(stale).toEqual([false, true, false])
+  })
 })
 
 describe('observers', () => {

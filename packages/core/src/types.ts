@@ -253,9 +253,18 @@ export interface WebhookEvent<Type extends string = string, Data = unknown> {
 
 /** The result of a claim on an idempotency key. */
 export type ClaimResult =
-  | { state: 'claimed' }
+  /** `stale`: the ordering guard's verdict, when the claim was asked to record a {@link ClaimVersion}. */
+  | { state: 'claimed'; stale?: boolean }
   | { state: 'completed' }
   | { state: 'in_progress'; retryAfterMs: number }
+
+/** The record version a claim may record along with it (the ordering guard), in the same atomic step. */
+export interface ClaimVersion {
+  readonly record: string
+  /** A finite number: the receiver decides a version it cannot compare is not stale, without asking. */
+  readonly version: number
+  readonly retentionMs: number
+}
 
 /**
  * Where the exactly-once guarantee lives. A claim is owned: only the owner token that took it may
@@ -263,8 +272,13 @@ export type ClaimResult =
  * store is unreachable; the receiver then answers 503 and handles nothing.
  */
 export interface IdempotencyStore {
-  /** Atomically claims `key` for `owner` for `lockTtlMs`, unless it is completed or claimed by a live owner. */
-  claim(key: string, owner: string, lockTtlMs: number): Promise<ClaimResult>
+  /**
+   * Atomically claims `key` for `owner` for `lockTtlMs`, unless it is completed or claimed by a live owner.
+   * Given `version`, a store with the ordering guard records it only when the claim is taken, in the same
+   * step (as `recordVersion` would), and answers `stale` with `claimed`: one round trip instead of two.
+   * A store that ignores `version` leaves `stale` undefined and the receiver calls `recordVersion` after.
+   */
+  claim(key: string, owner: string, lockTtlMs: number, version?: ClaimVersion): Promise<ClaimResult>
   /** Marks the key completed for `retentionMs`; false when `owner` no longer holds the claim. */
   complete(key: string, owner: string, retentionMs: number): Promise<boolean>
   /** Drops the claim so a retry runs again; false when `owner` no longer holds it. */

@@ -1,3 +1,5 @@
+import { createReceiver } from '@crm-webhooks/core'
+import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
 import { deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -60,6 +62,40 @@ describe.skipIf(!available)('postgres store against a real server', () => {
     const completed = await admin.query(`SELECT state, extract(epoch FROM expires_at - now()) AS left FROM "${table}" WHERE key = 'acme:evt_1'`)
     expect(completed.rows[0].state).toBe('completed')
     expect(Number(completed.rows[0].left)).toBeGreaterThan(71 * 3_600)
+  })
+
+  it('costs two statements per delivery: the claim, ordering guard included, and the completion', async () => {
+    const statements: string[] = []
+    const counted = new Proxy(admin, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target) as unknown
+        if (property !== 'query') return typeof value === 'function' ? value.bind(target) : value
+        return (text: string, values: unknown[]) => {
+          statements.push(text.trimStart().split(/\s/, 1)[0]!)
+          return target.query(text, values)
+        }
+      },
+    })
+    const secret = 'round-trip-secret'
+    const counting = createPostgresStore({ pool: counted, table })
+    let stale: boolean | undefined
+    const receiver = createReceiver({ provider: automatenexus, secret, store: counting }).onAny((event) => {
+      stale = event.stale
+    })
+    const deal = `deal_${globalThis.crypto.randomUUID()}`
+    const deliver = async (now: number) => {
+      const data = { ...automatenexusFixtures['deal.stage_changed'], id: deal }
+      const sample = await buildSampleDelivery('automatenexus', 'deal.stage_changed', { secret, now, data })
+      return receiver.handle({ method: sample.method, headers: sample.headers, rawBody: sample.body })
+    }
+    expect((await deliver(Date.now())).status).toBe(200)
+    expect(statements).toEqual(['WITH', 'UPDATE'])
+    expect(stale).toBe(false)
+    statements.length = 0
+    expect((await deliver(Date.now() - 1_000)).status).toBe(200)
+    expect(statements).toEqual(['WITH', 'UPDATE'])
+    expect(stale).toBe(true)
+    await counting.close()
   })
 
   it('purgeExpired deletes expired claims, completions and versions, and only those', async () => {

@@ -1,8 +1,8 @@
 /**
  * `createPostgresStore`: the idempotency store for receivers that run as several instances, on
- * PostgreSQL. One statement per claim (INSERT ... ON CONFLICT DO UPDATE ... WHERE expired) and one per
- * completion; owner-checked completion and release; the ordering guard; a migration it applies or
- * prints; expired rows swept in the background.
+ * PostgreSQL. One statement per claim (INSERT ... ON CONFLICT DO UPDATE ... WHERE expired, the ordering
+ * guard's version recorded in the same statement) and one per completion; owner-checked completion and
+ * release; a migration it applies or prints; expired rows swept in the background.
  *
  * @module
  */
@@ -121,15 +121,23 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   }
 
   return {
-    async claim(givenKey, owner, lockTtlMs) {
+    async claim(givenKey, owner, lockTtlMs, version) {
       const key = storable(givenKey)
       type Seen = { state: 'in_progress' | 'completed' | null; left_ms: number | null }
-      const releaseLate = (late: pg.QueryResult<Seen & { claimed: number }>) => {
+      type Claimed = Seen & { claimed: number; newest?: number }
+      const releaseLate = (late: pg.QueryResult<Claimed>) => {
         // A claim that landed after the receiver already answered 503: give it back.
         if (late.rows[0]?.claimed === 1) connection.query('release', sql.release, [key, owner]).catch(() => undefined)
       }
-      const { rows } = await connection.query<Seen & { claimed: number }>('claim', sql.claim, [key, owner, lockTtlMs], releaseLate)
-      if (rows[0]?.claimed === 1) return { state: 'claimed' }
+      const { rows } = version
+        ? await connection.query<Claimed>(
+            'claim',
+            sql.claimWithVersion,
+            [key, owner, lockTtlMs, storable(version.record), version.version, version.retentionMs],
+            releaseLate,
+          )
+        : await connection.query<Claimed>('claim', sql.claim, [key, owner, lockTtlMs], releaseLate)
+      if (rows[0]?.claimed === 1) return version ? { state: 'claimed', stale: rows[0].newest === 0 } : { state: 'claimed' }
       let seen: Seen | undefined = rows[0]
       if (seen?.state === null || (seen?.left_ms ?? 0) <= 0) {
         // Lost a race to a row this statement's snapshot could not show: read it afresh.

@@ -1,5 +1,5 @@
 /**
- * The store's atomic operations as Lua scripts: each reads and writes one key inside Redis, so no other
+ * The store's atomic operations as Lua scripts: each reads and writes its keys inside Redis, so no other
  * client can act between the check and the write, and each costs one round trip (EVALSHA; EVAL once
  * after a restart or SCRIPT FLUSH dropped the cached script).
  *
@@ -20,12 +20,21 @@ function luaScript(source: string): LuaScript {
   return { source, sha1: createHash('sha1').update(source).digest('hex') }
 }
 
-/** KEYS[1] claim key; ARGV[1] owner, ARGV[2] lease ms. Returns {0} claimed, {1} completed, {2, ms left} in progress. */
+/**
+ * KEYS[1] claim key; ARGV[1] owner, ARGV[2] lease ms. With the ordering guard also KEYS[2] version key;
+ * ARGV[3] version, ARGV[4] retention ms: the version is recorded only when the claim is taken (as
+ * RECORD_VERSION would), so a delivery costs one round trip for both. Returns {0} claimed, {0, 0} claimed
+ * and the newest version, {0, 1} claimed but stale, {1} completed, {2, ms left} in progress.
+ */
 export const CLAIM = luaScript(`
 local current = redis.call('GET', KEYS[1])
 if not current then
   redis.call('SET', KEYS[1], 'p:' .. ARGV[1], 'PX', ARGV[2])
-  return {0}
+  if not KEYS[2] then return {0} end
+  local newest = tonumber(redis.call('GET', KEYS[2]))
+  if newest and newest > tonumber(ARGV[3]) then return {0, 1} end
+  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+  return {0, 0}
 end
 if current == 'c' then return {1} end
 local left = redis.call('PTTL', KEYS[1])
@@ -55,10 +64,9 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 0
 `)
 
-/** The client calls the scripts need (node-redis 5's `evalSha` and `eval`). */
+/** The one client call the scripts need: node-redis 5's `sendCommand`, which skips the typed command layer. */
 export interface ScriptClient {
-  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  sendCommand(args: string[]): Promise<unknown>
 }
 
 /**
@@ -69,12 +77,13 @@ export interface ScriptClient {
  * const reply = await runScript(client, CLAIM, ['crm-webhooks:claim:acme:evt_1'], ['owner-token', '60000'])
  * ```
  */
-export async function runScript(client: ScriptClient, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-  try {
-    return await client.evalSha(script.sha1, { keys, arguments: args })
-  } catch (error) {
+export function runScript(client: ScriptClient, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+  const command = ['EVALSHA', script.sha1, String(keys.length), ...keys, ...args]
+  return client.sendCommand(command).catch((error: unknown) => {
     // NOSCRIPT is the error code Redis puts first in the reply when its script cache lacks the SHA-1.
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-    return client.eval(script.source, { keys, arguments: args })
-  }
+    command[0] = 'EVAL'
+    command[1] = script.source
+    return client.sendCommand(command)
+  })
 }

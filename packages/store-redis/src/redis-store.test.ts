@@ -1,4 +1,5 @@
-import type { IdempotencyStore } from '@crm-webhooks/core'
+import { type IdempotencyStore, createReceiver } from '@crm-webhooks/core'
+import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
 import { deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
 import { type RedisClientType, createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -52,25 +53,43 @@ describe.skipIf(!available)('redis store against a real server', () => {
     expect(await client.get(`${prefix}version:acme:deal_1`)).toBe('1774105200000')
   })
 
-  it('costs one round trip per claim and one per completion', async () => {
-    const calls: string[] = []
+  it('costs two round trips per delivery: the claim, ordering guard included, and the completion', async () => {
+    const commands: string[] = []
     const counted = new Proxy(client, {
       get(target, property) {
         const value = Reflect.get(target, property, target) as unknown
         if (typeof value !== 'function') return value
         return (...args: unknown[]) => {
-          calls.push(String(property))
+          commands.push(property === 'sendCommand' ? String((args[0] as string[])[0]) : String(property))
           return (value as (...a: unknown[]) => unknown).apply(target, args)
         }
       },
     })
     const countedStore = createRedisStore({ client: counted, keyPrefix: prefix })
-    const key = `round-trips:${globalThis.crypto.randomUUID()}`
-    await countedStore.claim(key, 'owner', 60_000) // may load the script first (EVAL) on a fresh server
-    calls.length = 0
-    await countedStore.claim(`${key}:2`, 'owner', 60_000)
-    await countedStore.complete(`${key}:2`, 'owner', 60_000)
-    expect(calls).toEqual(['evalSha', 'evalSha'])
+    const secret = 'round-trip-secret'
+    let stale: boolean | undefined
+    const receiver = createReceiver({ provider: automatenexus, secret, store: countedStore }).onAny((event) => {
+      stale = event.stale
+    })
+    const deliver = async (id: string, now: number) => {
+      const data = { ...automatenexusFixtures['deal.stage_changed'], id }
+      const sample = await buildSampleDelivery('automatenexus', 'deal.stage_changed', { secret, now, data })
+      return { method: sample.method, headers: sample.headers, rawBody: sample.body }
+    }
+    const deal = `deal_${globalThis.crypto.randomUUID()}`
+    await receiver.handle(await deliver(deal, Date.now() - 1_000)) // may load the scripts first (EVAL) on a fresh server
+    commands.length = 0
+    const newer = await deliver(deal, Date.now())
+    expect((await receiver.handle(newer)).status).toBe(200)
+    expect(commands).toEqual(['EVALSHA', 'EVALSHA'])
+    expect(stale).toBe(false)
+    commands.length = 0
+    expect(JSON.parse((await receiver.handle(newer)).body)).toMatchObject({ duplicate: true })
+    expect(commands).toEqual(['EVALSHA'])
+    commands.length = 0
+    await receiver.handle(await deliver(deal, Date.now() - 2_000))
+    expect(commands).toEqual(['EVALSHA', 'EVALSHA'])
+    expect(stale).toBe(true)
   })
 
   it('reloads its scripts after the server forgot them (SCRIPT FLUSH, restart)', async () => {

@@ -1,7 +1,7 @@
 /**
  * `createRedisStore`: the idempotency store for receivers that run as several instances, on Redis.
- * One round trip per claim and one per completion, each an atomic Lua script; owner-checked completion
- * and release; the ordering guard; every call bounded in time.
+ * One round trip per claim (the ordering guard's version recorded in it) and one per completion, each an
+ * atomic Lua script; owner-checked completion and release; every call bounded in time.
  *
  * @module
  */
@@ -45,6 +45,18 @@ function wholeMs(ms: number): string {
   return String(Math.max(1, Math.ceil(ms)))
 }
 
+function isOne(reply: unknown): boolean {
+  return reply === 1
+}
+
+/** CLAIM's reply: {0} or {0, stale} claimed, {1} completed, {2, ms left} in progress. */
+function claimResult(reply: unknown): ClaimResult {
+  const [state, detail] = reply as [number, number?]
+  if (state === 0) return detail === undefined ? { state: 'claimed' } : { state: 'claimed', stale: detail === 1 }
+  if (state === 1) return { state: 'completed' }
+  return { state: 'in_progress', retryAfterMs: Number(detail) }
+}
+
 /**
  * Creates the Redis store.
  *
@@ -77,37 +89,35 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const versionKey = (record: string) => `${keyPrefix}version:${record}`
 
   return {
-    claim(key, owner, lockTtlMs) {
+    claim(key, owner, lockTtlMs, version) {
+      const keys = version ? [claimKey(key), versionKey(version.record)] : [claimKey(key)]
+      const args = version
+        ? [owner, wholeMs(lockTtlMs), String(version.version), wholeMs(version.retentionMs)]
+        : [owner, wholeMs(lockTtlMs)]
       return connection.run(
         'claim',
-        async (): Promise<ClaimResult> => {
-          const reply = (await runScript(client, CLAIM, [claimKey(key)], [owner, wholeMs(lockTtlMs)])) as number[]
-          if (reply[0] === 0) return { state: 'claimed' }
-          if (reply[0] === 1) return { state: 'completed' }
-          return { state: 'in_progress', retryAfterMs: Number(reply[1]) }
-        },
+        () => runScript(client, CLAIM, keys, args).then(claimResult),
         // A claim that landed after the receiver already answered 503: give it back, or the sender's retry
         // would meet 409 until the lease ends.
         (late) => {
-          if (late.state === 'claimed') runScript(client, RELEASE, [claimKey(key)], [owner]).catch(() => undefined)
+          if (late.state === 'claimed') runScript(client, RELEASE, [keys[0]!], [owner]).catch(() => undefined)
         },
       )
     },
     complete(key, owner, retentionMs) {
-      return connection.run('complete', async () => {
-        return (await runScript(client, COMPLETE, [claimKey(key)], [owner, wholeMs(retentionMs)])) === 1
-      })
+      return connection.run('complete', () => runScript(client, COMPLETE, [claimKey(key)], [owner, wholeMs(retentionMs)]).then(isOne))
     },
     release(key, owner) {
-      return connection.run('release', async () => (await runScript(client, RELEASE, [claimKey(key)], [owner])) === 1)
+      return connection.run('release', () => runScript(client, RELEASE, [claimKey(key)], [owner]).then(isOne))
     },
     async recordVersion(record, version, retentionMs) {
       // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
       if (!Number.isFinite(version)) return { stale: false }
-      return connection.run('recordVersion', async () => {
-        const reply = await runScript(client, RECORD_VERSION, [versionKey(record)], [String(version), wholeMs(retentionMs)])
-        return { stale: reply === 1 }
-      })
+      return connection.run('recordVersion', () =>
+        runScript(client, RECORD_VERSION, [versionKey(record)], [String(version), wholeMs(retentionMs)]).then((reply) => ({
+          stale: reply === 1,
+        })),
+      )
     },
     close: () => connection.close(),
   }

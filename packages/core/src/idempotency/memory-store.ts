@@ -87,18 +87,27 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
   }
 
+  /** Records `version` unless a newer one is known; true (stale) when one is. */
+  function recordVersion(record: string, version: number, retentionMs: number, at: number): boolean {
+    const known = versions.get(record)
+    if (known !== undefined && known.expiresAt > at && known.version > version) return true
+    versions.set(record, { version, expiresAt: at + retentionMs })
+    return false
+  }
+
   return {
     get size() {
       return leases.size + completed.size + versions.size
     },
-    async claim(key, owner, lockTtlMs): Promise<ClaimResult> {
+    async claim(key, owner, lockTtlMs, version): Promise<ClaimResult> {
       const at = now()
       if (isCompleted(key, at)) return { state: 'completed' }
       const lease = liveLease(key, at)
       if (lease) return { state: 'in_progress', retryAfterMs: lease.expiresAt - at }
       makeRoomForLease(at)
       leases.set(key, { owner, expiresAt: at + lockTtlMs })
-      return { state: 'claimed' }
+      if (version === undefined) return { state: 'claimed' }
+      return { state: 'claimed', stale: recordVersion(version.record, version.version, version.retentionMs, at) }
     },
     async complete(key, owner, retentionMs) {
       const at = now()
@@ -115,11 +124,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async recordVersion(record, version, retentionMs) {
       // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
       if (!Number.isFinite(version)) return { stale: false }
-      const at = now()
-      const known = versions.get(record)
-      if (known !== undefined && known.expiresAt > at && known.version > version) return { stale: true }
-      versions.set(record, { version, expiresAt: at + retentionMs })
-      return { stale: false }
+      return { stale: recordVersion(record, version, retentionMs, now()) }
     },
     async close() {
       leases.clear()

@@ -182,6 +182,28 @@ export const orderingGuardContract: readonly StoreContractCase[] = [
     },
   },
   {
+    // The receiver passes the version with the claim so a delivery costs one round trip for both. A store
+    // that ignores it (no `stale` in the answer) is asked by `recordVersion` instead: nothing to check here.
+    name: 'a claim given a version records it only when it takes the key, and answers stale with claimed',
+    async run({ store }) {
+      const record = uniqueKey('record-claim')
+      const at = (version: number) => ({ record, version, retentionMs: RETAIN_MS })
+      const key = uniqueKey('claim-version')
+      const first = await store.claim(key, 'owner', RETAIN_MS, at(20))
+      if (first.state === 'claimed' && first.stale === undefined) return
+      expectSame(first, { state: 'claimed', stale: false }, 'first claim with a version')
+      expectSame(await store.claim(uniqueKey('claim-older'), 'owner', RETAIN_MS, at(10)), { state: 'claimed', stale: true }, 'an older version')
+      expectSame(await store.claim(uniqueKey('claim-equal'), 'owner', RETAIN_MS, at(20)), { state: 'claimed', stale: false }, 'an equal version')
+      const busy = await store.claim(key, 'other', RETAIN_MS, at(30))
+      expectSame(busy.state, 'in_progress', 'a claim held by another owner')
+      expectSame(await store.recordVersion!(record, 21, RETAIN_MS), { stale: false }, 'the refused claim recorded nothing')
+      expectSame(await store.complete(key, 'owner', RETAIN_MS), true, 'complete')
+      expectSame(await store.claim(key, 'other', RETAIN_MS, at(40)), { state: 'completed' }, 'a duplicate')
+      expectSame(await store.recordVersion!(record, 22, RETAIN_MS), { stale: false }, 'the duplicate recorded nothing')
+      expectSame(await store.claim(uniqueKey('claim-after'), 'owner', RETAIN_MS, at(21)), { state: 'claimed', stale: true }, 'behind recordVersion')
+    },
+  },
+  {
     // A provider parsing a malformed timestamp yields NaN; a 503 would make the sender retry it forever.
     name: 'a version that is not a finite number is never stale and never recorded',
     async run({ store }) {

@@ -6,7 +6,7 @@
  * @module
  */
 import { HandlerError, IdempotencyError } from '../errors.js'
-import type { MaybePromise } from '../types.js'
+import type { ClaimVersion, MaybePromise } from '../types.js'
 import type { PipelineConfig } from './run-pipeline.js'
 
 /**
@@ -24,9 +24,13 @@ export function storeUnavailable(cause: unknown): IdempotencyError {
   })
 }
 
+/** What a claim of a fresh delivery answers: its owner token and, given a version, the ordering guard's verdict. */
+export type ClaimOnce = { duplicate: true } | { duplicate: false; owner: string; stale: boolean | undefined }
+
 /**
  * Claims `key` for a fresh owner token; a completed key is a duplicate, a key claimed by a live owner is
- * `delivery_in_progress` (409 with Retry-After).
+ * `delivery_in_progress` (409 with Retry-After). Given `version`, records it with the claim (the ordering
+ * guard): in the same round trip when the store can, else by `recordVersion` once the claim is held.
  *
  * @example
  * ```ts
@@ -34,14 +38,11 @@ export function storeUnavailable(cause: unknown): IdempotencyError {
  * if (!claimed.duplicate) await runClaimed(config, key, claimed.owner, work)
  * ```
  */
-export async function claimOnce(
-  config: PipelineConfig,
-  key: string,
-): Promise<{ duplicate: true } | { duplicate: false; owner: string }> {
+export async function claimOnce(config: PipelineConfig, key: string, version?: ClaimVersion): Promise<ClaimOnce> {
   const owner = config.ownerToken()
   let claim
   try {
-    claim = await config.store.claim(key, owner, config.lockTtlMs)
+    claim = await config.store.claim(key, owner, config.lockTtlMs, version)
   } catch (error) {
     throw storeUnavailable(error)
   }
@@ -51,7 +52,15 @@ export async function claimOnce(
       retryAfterSeconds: Math.max(1, claim.retryAfterMs / 1000),
     })
   }
-  return { duplicate: false, owner }
+  if (version === undefined || claim.stale !== undefined) return { duplicate: false, owner, stale: claim.stale }
+  // A store that took the claim without the version (one of your own, written before claims carried it).
+  try {
+    const { stale } = await config.store.recordVersion!(version.record, version.version, version.retentionMs)
+    return { duplicate: false, owner, stale }
+  } catch (error) {
+    await config.store.release(key, owner).catch(() => false)
+    throw storeUnavailable(error)
+  }
 }
 
 function handlerFailed(cause: unknown): HandlerError {

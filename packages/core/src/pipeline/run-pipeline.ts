@@ -20,6 +20,7 @@ import { encodeHex } from '../schemes/encoding.js'
 import { mapMaybePromise } from '../schemes/maybe-promise.js'
 import type { StandardSchemaV1 } from '../standard-schema.js'
 import type {
+  ClaimVersion,
   DeliveryContext,
   EventSchemas,
   IdempotencyStore,
@@ -264,23 +265,34 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   const status = schema ? 200 : STATUS_BY_CODE.unknown_event
   if (!schema) accepted.ignored = progress.ignored = 'unknown_event'
 
-  const claimed = await claimOnce(config, idempotencyKey)
+  const ordering = orderingOf(config, event)
+  const claimed = await claimOnce(config, idempotencyKey, typeof ordering === 'object' ? ordering : undefined)
   if (claimed.duplicate) {
     progress.duplicate = true
     return acceptedResponse(200, { ok: true, event: eventType, id: eventId || undefined, duplicate: true })
   }
-  try {
-    const ordering = config.recordVersion?.(event)
-    if (ordering && config.store.recordVersion) {
-      const { stale } = await config.store.recordVersion(`${provider.id}:${ordering.record}`, ordering.version, config.retentionMs)
-      ;(event as { stale: boolean | undefined }).stale = stale
-    }
-  } catch (error) {
-    await config.store.release(idempotencyKey, claimed.owner).catch(() => false)
-    throw storeUnavailable(error)
-  }
+  ;(event as { stale: boolean | undefined }).stale = typeof ordering === 'object' ? claimed.stale : ordering
   await runClaimed(config, idempotencyKey, claimed.owner, run)
   return acceptedResponse(status, accepted)
+}
+
+/**
+ * The version the claim records for the ordering guard, or the verdict without asking the store:
+ * `undefined` when the store has no guard or the event names no record, `false` for a version that
+ * cannot be compared (NaN from a malformed date), which can be neither stale nor the newest.
+ */
+function orderingOf(config: PipelineConfig, event: WebhookEvent): ClaimVersion | false | undefined {
+  if (!config.store.recordVersion || !config.recordVersion) return undefined
+  let ordering
+  try {
+    ordering = config.recordVersion(event)
+  } catch (error) {
+    // Nothing is claimed yet: a failing `recordVersion` option answers 503 like the store it stands for.
+    throw storeUnavailable(error)
+  }
+  if (!ordering) return undefined
+  if (!Number.isFinite(ordering.version)) return false
+  return { record: `${config.provider.id}:${ordering.record}`, version: ordering.version, retentionMs: config.retentionMs }
 }
 
 function idempotencyKeyOf(config: PipelineConfig, context: DeliveryContext, eventId: string | undefined): MaybePromise<string> {
