@@ -7,6 +7,12 @@
  * - a `__proto__` key, however it was spelled (`"\u005f_proto__"` parses to the same key), which
  *   JSON.parse keeps as an own property.
  *
+ * No native pre-check on the bytes skips the walk for less than the walk costs (Node 20, the bench's
+ * events): at 64 KB the walk takes ~8 us on a freshly parsed value, `indexOf('__proto__')` ~29 us
+ * (`'_proto'` ~5.6 us: `_` is common in keys), and the body holds 638 `{`/`[`, too many for a count to
+ * bound the depth; at 4 KB, counting its 40 with `indexOf` (~25 ns a hit) costs more than the ~0.6 us
+ * walk. Only the escaped spellings have a cheap needle (a backslash, ~0.5 us at 64 KB).
+ *
  * @module
  */
 
