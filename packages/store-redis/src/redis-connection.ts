@@ -88,13 +88,13 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         return Promise.reject(new IdempotencyError('store_unavailable', 'redis store: closed', { retryAfterSeconds: 5 }))
       }
       const deadline = { what: `redis store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned }
-      return withStoreDeadline(deadline, async (isAbandoned) => {
-        if (!client.isReady) {
-          await whenReady()
+      return withStoreDeadline(deadline, (isAbandoned) => {
+        if (client.isReady) return operation()
+        return whenReady().then(() => {
           // The caller has its answer already: running the command now would leave a claim nobody awaits.
           if (isAbandoned()) throw new Error('abandoned after the deadline')
-        }
-        return operation()
+          return operation()
+        })
       })
     },
     async close() {

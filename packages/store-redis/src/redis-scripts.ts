@@ -27,16 +27,14 @@ function luaScript(source: string): LuaScript {
  * and the newest version, {0, 1} claimed but stale, {1} completed, {2, ms left} in progress.
  */
 export const CLAIM = luaScript(`
-local current = redis.call('GET', KEYS[1])
-if not current then
-  redis.call('SET', KEYS[1], 'p:' .. ARGV[1], 'PX', ARGV[2])
+if redis.call('SET', KEYS[1], 'p:' .. ARGV[1], 'NX', 'PX', ARGV[2]) then
   if not KEYS[2] then return {0} end
   local newest = tonumber(redis.call('GET', KEYS[2]))
   if newest and newest > tonumber(ARGV[3]) then return {0, 1} end
   redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
   return {0, 0}
 end
-if current == 'c' then return {1} end
+if redis.call('GET', KEYS[1]) == 'c' then return {1} end
 local left = redis.call('PTTL', KEYS[1])
 if left < 1 then left = tonumber(ARGV[2]) end
 return {2, left}
