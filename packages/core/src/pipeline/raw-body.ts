@@ -128,6 +128,8 @@ export async function readWebStream(
 export interface NodeRequestStream {
   readonly headers: Record<string, string | string[] | undefined>
   readonly readableEnded?: boolean
+  /** Whether any of the body was read already (Node 16.7+): then what is left is not what was signed. */
+  readonly readableDidRead?: boolean
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
   on(event: 'end' | 'close', listener: () => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
@@ -135,6 +137,19 @@ export interface NodeRequestStream {
   pause?(): unknown
   resume?(): unknown
   destroy?(error?: Error): unknown
+}
+
+// Reads whose body had not ended when they started, waiting for the end of the event-loop turn. A body
+// that arrives with its headers (every delivery of a few KB) has ended by then and never gets a deadline
+// timer: one setImmediate a turn, shared by every read started in it, replaces a setTimeout and a
+// clearTimeout a request, and the churn of Node's timer list they cause when it empties between requests.
+// A body still arriving gets its timer then, for what is left of its deadline, counted from its start.
+let readsAwaitingDeadline: Array<() => void> = []
+
+function armDeadlinesOfThisTurn(): void {
+  const reads = readsAwaitingDeadline
+  readsAwaitingDeadline = []
+  for (const armDeadline of reads) armDeadline()
 }
 
 /**
@@ -150,8 +165,9 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
   const rawLength = request.headers['content-length']
   assertDeclaredLength(Array.isArray(rawLength) ? rawLength[0] : rawLength, maxBytes)
-  if (request.readableEnded) {
-    // Someone read the stream before us; whatever they did with it, the bytes are gone.
+  if (request.readableEnded || request.readableDidRead) {
+    // Someone read the stream before us, all of it or the start of it; whatever they did with it, the
+    // bytes are gone, and verifying what is left could only fail as a misleading invalid_signature.
     return Promise.reject(
       new RequestRejectedError(
         'body_already_parsed',
@@ -160,14 +176,17 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
       ),
     )
   }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS
+  const startedAt = Date.now()
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = []
     let length = 0
     let settled = false
+    let timer: ReturnType<typeof setTimeout> | undefined
     const finish = (error: Error | undefined) => {
       if (settled) return
       settled = true
-      clearTimeout(timer)
+      if (timer !== undefined) clearTimeout(timer)
       request.removeListener('data', onData)
       request.removeListener('end', onEnd)
       request.removeListener('error', onError)
@@ -192,10 +211,13 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
       finish(new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error }))
     const onClose = () =>
       finish(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'))
-    const timer = setTimeout(
-      () => finish(new RequestRejectedError('request_timeout', 'request body not received in time')),
-      options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
-    )
+    const armDeadline = () => {
+      if (settled) return
+      // Clamped: the wall clock may have moved since the read started.
+      const left = Math.min(timeoutMs, Math.max(0, timeoutMs - (Date.now() - startedAt)))
+      timer = setTimeout(() => finish(new RequestRejectedError('request_timeout', 'request body not received in time')), left)
+    }
+    if (readsAwaitingDeadline.push(armDeadline) === 1) setImmediate(armDeadlinesOfThisTurn)
     request.on('data', onData)
     request.on('end', onEnd)
     request.on('error', onError)
