@@ -1,4 +1,4 @@
-import { createServer } from 'node:http'
+import { type IncomingMessage, createServer } from 'node:http'
 import { createReceiver } from '@crm-webhooks/core'
 import {
   CONFORMANCE_SECRET,
@@ -107,6 +107,57 @@ describe('Hono specifics', () => {
     expect((await post(app, 'evt_plain')).status).toBe(200)
     const echo = await app.request('/api/echo', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } })
     expect(await echo.json()).toEqual({ a: 1 })
+  })
+
+  describe('on @hono/node-server, where the core reads the Node request itself', () => {
+    async function serveNode(app: Hono, beforeHono?: (request: IncomingMessage) => Promise<void>) {
+      const listener = getRequestListener(app.fetch)
+      const server = createServer((request, response) => {
+        if (!beforeHono) return void listener(request, response)
+        beforeHono(request).then(() => listener(request, response))
+      })
+      return listenOnLoopback(server)
+    }
+
+    async function postTo(url: string, id: string) {
+      const request = await signedRequest({ id })
+      return fetch(url, { method: 'POST', headers: request.headers, body: String(request.body) })
+    }
+
+    it('answers body_already_parsed, not invalid_signature, when c.req.raw was partly read first', async () => {
+      const app = new Hono()
+      app.use(async (c, next) => {
+        const reader = c.req.raw.body!.getReader()
+        await reader.read()
+        reader.releaseLock()
+        await next()
+      })
+      app.post('/webhooks', crmWebhooks(receiver()))
+      const entry = await serveNode(app)
+      try {
+        const response = await postTo(entry.url, 'evt_partly_read')
+        expect(response.status).toBe(500)
+        expect(await response.json()).toMatchObject({ error: { code: 'body_already_parsed' } })
+      } finally {
+        await entry.close()
+      }
+    })
+
+    it('verifies the bytes a host kept on incoming.rawBody, as node-server would read them', async () => {
+      const app = new Hono().post('/webhooks', crmWebhooks(receiver()))
+      // What some hosts (Google Cloud Functions) do before the app sees the request.
+      const entry = await serveNode(app, async (request) => {
+        const chunks: Buffer[] = []
+        for await (const chunk of request) chunks.push(chunk as Buffer)
+        ;(request as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.concat(chunks)
+      })
+      try {
+        const response = await postTo(entry.url, 'evt_raw_body_kept')
+        expect(await response.json()).toMatchObject({ ok: true, id: 'evt_raw_body_kept' })
+      } finally {
+        await entry.close()
+      }
+    })
   })
 
   it('returns the receiver answer unchanged: status, headers and the JSON body with the code', async () => {
