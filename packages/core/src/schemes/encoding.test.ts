@@ -1,5 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeBase64, decodeHex, encodeBase64, encodeHex } from './encoding.js'
+import { decodeBase64, decodeBase64Portable, decodeHex, encodeBase64, encodeHex } from './encoding.js'
 
 const allBytes = Uint8Array.from({ length: 256 }, (_, index) => index)
 
@@ -45,19 +46,22 @@ describe('decodeHex', () => {
   })
 })
 
-describe('decodeBase64', () => {
+describe.each([
+  ['decodeBase64 (node:buffer)', decodeBase64],
+  ['decodeBase64Portable (Web runtimes)', decodeBase64Portable],
+])('%s', (_name, decode) => {
   it('decodes padded base64 of every length remainder', () => {
-    expect(decodeBase64('aGk=')).toEqual(new Uint8Array([104, 105]))
-    expect(decodeBase64('aA==')).toEqual(new Uint8Array([104]))
-    expect(decodeBase64('aGk/')).toEqual(new Uint8Array([104, 105, 63]))
-    expect(decodeBase64('')).toEqual(new Uint8Array())
+    expect(decode('aGk=')).toEqual(new Uint8Array([104, 105]))
+    expect(decode('aA==')).toEqual(new Uint8Array([104]))
+    expect(decode('aGk/')).toEqual(new Uint8Array([104, 105, 63]))
+    expect(decode('')).toEqual(new Uint8Array())
   })
 
   it('round-trips every byte value and every short length with encodeBase64', () => {
-    expect(decodeBase64(encodeBase64(allBytes))).toEqual(allBytes)
+    expect(decode(encodeBase64(allBytes))).toEqual(allBytes)
     for (let length = 0; length <= 6; length++) {
       const sample = allBytes.subarray(250 - length, 250)
-      expect(decodeBase64(encodeBase64(sample))).toEqual(sample)
+      expect(decode(encodeBase64(sample))).toEqual(sample)
     }
   })
 
@@ -75,7 +79,29 @@ describe('decodeBase64', () => {
     ['a non-ASCII letter', 'aGé='],
     ['a v1, prefix', 'v1,aGk='],
   ])('rejects %s', (_name, text) => {
-    expect(decodeBase64(text)).toBeUndefined()
+    expect(decode(text)).toBeUndefined()
+  })
+})
+
+describe('decodeBase64 on node:buffer and without it', () => {
+  // Node's lenient decoder plus a re-encoding check must accept exactly the canonical spellings the
+  // pattern-based portable decoder accepts, and decode them to the same bytes.
+  const nearBase64 = fc.string({ unit: fc.constantFrom(...'AQgw+/=-_ aGk\n\u00e9'.split('')), maxLength: 12 })
+  const mutatedCanonical = fc
+    .tuple(fc.uint8Array({ maxLength: 40 }), fc.nat(), fc.constantFrom('', '=', '-', '_', ' ', 'A', 'B', '\n'))
+    .map(([bytes, at, replacement]) => {
+      const text = encodeBase64(bytes)
+      const position = text.length === 0 ? 0 : at % text.length
+      return text.slice(0, position) + replacement + text.slice(position + 1)
+    })
+
+  it('agree on any string near the base64 alphabet', () => {
+    fc.assert(
+      fc.property(fc.oneof(nearBase64, mutatedCanonical, fc.uint8Array({ maxLength: 40 }).map(encodeBase64)), (text) => {
+        expect(decodeBase64(text)).toEqual(decodeBase64Portable(text))
+      }),
+      { numRuns: 2000 },
+    )
   })
 })
 

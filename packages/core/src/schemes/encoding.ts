@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { loadNodeBuiltin } from '../node-builtin.js'
 
 const HEX_VALUES = new Int8Array(128).fill(-1)
 for (let digit = 0; digit < 10; digit++) HEX_VALUES[48 + digit] = digit
@@ -54,6 +55,7 @@ export function encodeHex(bytes: Uint8Array): string {
 }
 
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+const NodeBuffer = loadNodeBuiltin<typeof import('node:buffer')>('node:buffer')?.Buffer
 
 /**
  * Decodes canonical, padded base64; `undefined` for anything else (whitespace, URL-safe alphabet,
@@ -67,6 +69,26 @@ const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/
  * ```
  */
 export function decodeBase64(text: string): Uint8Array | undefined {
+  if (!NodeBuffer) return decodeBase64Portable(text)
+  // Node's decoder is lenient (it skips foreign characters, takes the URL-safe alphabet, missing padding
+  // and non-zero padding bits), but re-encoding what it decoded gives the one canonical spelling, equal
+  // to `text` only when `text` was canonical. Two native calls: a quarter of the time of the portable
+  // decoder, which Standard Webhooks pays on every delivery.
+  const bytes = NodeBuffer.from(text, 'base64')
+  if (bytes.toString('base64') !== text) return undefined
+  // A plain Uint8Array view of the same memory, as the portable decoder returns: no Buffer leaks out.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/**
+ * {@link decodeBase64} without node:buffer, for Web runtimes (and tested on Node against it).
+ *
+ * @example
+ * ```ts
+ * decodeBase64Portable('aGk=') // Uint8Array [104, 105]
+ * ```
+ */
+export function decodeBase64Portable(text: string): Uint8Array | undefined {
   if (!BASE64_PATTERN.test(text)) return undefined
   const binary = atob(text)
   const out = new Uint8Array(binary.length)
