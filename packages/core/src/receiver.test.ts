@@ -238,6 +238,17 @@ describe('every rejection has its code and status', () => {
     expect(response.headers.allow).toBe('POST, PUT')
   })
 
+  it('body_already_parsed: a Fetch body read in part and released, not a verification of the rest', async () => {
+    const request = await signedRequest(stageChange())
+    const fetchRequest = new Request('http://localhost/webhooks', { method: 'POST', headers: request.headers, body: request.rawBody as string })
+    const reader = fetchRequest.body!.getReader()
+    await reader.read()
+    reader.releaseLock()
+    const response = await makeReceiver().fetch(fetchRequest)
+    expect(response.status).toBe(500)
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('body_already_parsed')
+  })
+
   it('request_timeout: a body that never finishes arriving', async () => {
     const receiver = makeReceiver({ bodyTimeoutMs: 50 })
     const stream = new ReadableStream<Uint8Array>({

@@ -13,6 +13,7 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   type NodeRequestStream,
   assertDeclaredLength,
+  bodyStreamAlreadyRead,
   readNodeRequest,
   readWebStream,
 } from './pipeline/raw-body.js'
@@ -239,6 +240,8 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
       let response: WebhookResponse
       try {
         assertDeclaredLength(request.headers.get('content-length'), maxBodyBytes)
+        // A body read in part and released is unlocked but disturbed: what is left is not what was signed.
+        if (request.bodyUsed) throw bodyStreamAlreadyRead()
         const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs })
         response = await runPipeline(config, { method: request.method, url: request.url, headers: request.headers, rawBody })
       } catch (error) {

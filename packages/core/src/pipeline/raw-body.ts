@@ -67,6 +67,22 @@ function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
   return out
 }
 
+/**
+ * The rejection of a Fetch body stream something else read first, all of it or only its start.
+ *
+ * @example
+ * ```ts
+ * if (request.bodyUsed) throw bodyStreamAlreadyRead()
+ * ```
+ */
+export function bodyStreamAlreadyRead(): RequestRejectedError {
+  return new RequestRejectedError(
+    'body_already_parsed',
+    'the request body stream was already read before signature verification (a body parser ran first); ' +
+      'mount crm-webhooks before any body parser, or hand it the raw bytes that parser kept',
+  )
+}
+
 /** Options of the body readers. */
 export interface ReadBodyOptions {
   /** Maximum bytes; default 1 MiB. */
@@ -88,14 +104,8 @@ export async function readWebStream(
   options: ReadBodyOptions = {},
 ): Promise<Uint8Array> {
   if (!stream) return new Uint8Array(0)
-  if (stream.locked) {
-    // `await request.json()` (or any reader) ran first and keeps the stream locked: the bytes are gone.
-    throw new RequestRejectedError(
-      'body_already_parsed',
-      'the request body stream was already read before signature verification (a body parser ran first); ' +
-        'mount crm-webhooks before any body parser, or hand it the raw bytes that parser kept',
-    )
-  }
+  // `await request.json()` (or any reader) ran first and keeps the stream locked: the bytes are gone.
+  if (stream.locked) throw bodyStreamAlreadyRead()
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
