@@ -4,6 +4,7 @@ import {
   CONFORMANCE_SECRET,
   type ConformanceEntry,
   badInputCases,
+  conformanceEventBody,
   type EntryStartOptions,
   conformanceProvider,
   listenOnLoopback,
@@ -138,6 +139,42 @@ describe('Hono specifics', () => {
         const response = await postTo(entry.url, 'evt_partly_read')
         expect(response.status).toBe(500)
         expect(await response.json()).toMatchObject({ error: { code: 'body_already_parsed' } })
+      } finally {
+        await entry.close()
+      }
+    })
+
+    it('verifies through c.req.raw after a middleware read a clone of it', async () => {
+      const app = new Hono()
+      app.use(async (c, next) => {
+        await c.req.raw.clone().text()
+        await next()
+      })
+      app.post('/webhooks', crmWebhooks(receiver()))
+      const entry = await serveNode(app)
+      try {
+        const response = await postTo(entry.url, 'evt_clone_read')
+        expect(await response.json()).toMatchObject({ ok: true, id: 'evt_clone_read' })
+      } finally {
+        await entry.close()
+      }
+    })
+
+    it('never reads beside a c.req.raw a middleware had node-server build just before, at any body size', async () => {
+      const app = new Hono()
+      app.use(async (c, next) => {
+        // Building the Request and going straight on: its stream pulls the Node one from the next microtask.
+        void c.req.raw.signal
+        await next()
+      })
+      app.post('/webhooks', crmWebhooks(receiver()))
+      const entry = await serveNode(app)
+      try {
+        // Past node-server's 16 KB high-water mark, where its unread copy would pause the Node stream.
+        const body = conformanceEventBody('evt_built_first', { padding: 'x'.repeat(200_000) })
+        const request = await signedRequest({ id: 'evt_built_first', body })
+        const response = await fetch(entry.url, { method: 'POST', headers: request.headers, body: String(request.body) })
+        expect(await response.json()).toMatchObject({ ok: true, id: 'evt_built_first' })
       } finally {
         await entry.close()
       }

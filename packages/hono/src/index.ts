@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono'
 
 /** What @hono/node-server puts in `c.env` (its `HttpBindings`): the Node request behind `c.req.raw`. */
 interface NodeServerBindings {
-  incoming?: NodeRequestStream & { method?: string; url?: string; rawBody?: unknown }
+  incoming?: NodeRequestStream & { method?: string; url?: string; readableFlowing?: boolean | null }
 }
 
 function toResponse(out: WebhookResponse): Response {
@@ -32,13 +32,20 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | '
     if (kept !== undefined) {
       return toResponse(await receiver.handle({ method: c.req.method, url: c.req.url, headers: c.req.raw.headers, rawBody: await kept }))
     }
-    // On @hono/node-server the core reads the Node request itself, as the Node adapters do: building the
-    // Fetch Request and reading its body through two stream layers cost more than the whole pipeline. Bytes
-    // node-server would have taken instead (`incoming.rawBody`, set by some hosts) are taken here too.
-    // Elsewhere it reads the Request's stream. Either way the read is bounded in size and time, and a body
-    // something else consumed is answered body_already_parsed.
+    // On @hono/node-server the core reads the untouched Node request itself, as the Node adapters do:
+    // building the Fetch Request and reading its body through two stream layers cost more than the whole
+    // pipeline. Elsewhere, or once anything read or wrapped the Node request (a host that kept
+    // `incoming.rawBody`, a middleware that cloned c.req.raw or read its signal), it reads c.req.raw's
+    // stream: node-server's Request pulls the Node stream from the microtask after it is built, pausing it
+    // while nobody reads that copy, so the core never reads beside it (hence the look one microtask on).
+    // Either way the read is bounded in size and time, and a body something consumed is body_already_parsed.
     const incoming = (c.env as NodeServerBindings | undefined)?.incoming
-    if (typeof incoming?.on !== 'function') return receiver.fetch(c.req.raw)
-    return toResponse(await receiver.handleNodeRequest(incoming, incoming.rawBody instanceof Uint8Array ? incoming.rawBody : undefined))
+    if (typeof incoming?.on === 'function') {
+      await undefined
+      if (incoming.readableFlowing == null && !incoming.readableDidRead && !incoming.readableEnded) {
+        return toResponse(await receiver.handleNodeRequest(incoming))
+      }
+    }
+    return receiver.fetch(c.req.raw)
   }
 }
