@@ -402,6 +402,21 @@ describe('idempotency and ordering', () => {
     expect(handler.mock.calls[0]![0].idempotencyKey).toMatch(/^acme:sha256:[0-9a-f]{64}$/)
   })
 
+  it('keys a bodiless GET or DELETE without an id by its method and signed query, not the empty body', async () => {
+    const handler = vi.fn()
+    const provider = defineProvider({ ...testProvider, id: 'acme-get', methods: ['GET', 'DELETE'] })
+    // Query fields are strings: here the event's data is the `data` field itself.
+    const receiver = createReceiver({ provider, secret: SECRET, events: { 'contact.created': z.string() } }).on('contact.created', handler)
+    const send = async (method: string, query: string) =>
+      receiver.handle({ method, url: `/hooks?${query}`, headers: await scheme.sign({ body: query }, SECRET), rawBody: '' })
+    const first = 'event=contact.created&data=x'
+    const second = 'event=contact.created&data=y'
+    const statuses = [await send('GET', first), await send('GET', second), await send('GET', first), await send('DELETE', first)]
+    expect(statuses.map((response) => response.status)).toEqual([200, 200, 200, 200])
+    expect(statuses.map((response) => JSON.parse(response.body).duplicate)).toEqual([false, false, true, false])
+    expect(handler).toHaveBeenCalledTimes(3)
+  })
+
   it('an idempotencyKey option overrides the provider default', async () => {
     const handler = vi.fn()
     const receiver = makeReceiver({ idempotencyKey: (context) => (context.payload as { data: { id: string } }).data.id })

@@ -224,7 +224,9 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   const eventId = verification.signedId ?? provider.envelope.eventId?.(context)
   progress.eventType = eventType
   progress.eventId = eventId
-  const keying = idempotencyKeyOf(config, context, eventId)
+  // A bodiless GET or DELETE has no body to digest: its method and raw query (the signed bytes) are.
+  const digested = query !== undefined ? toBodyBytes(`${method} ?${query}`) : body
+  const keying = idempotencyKeyOf(config, context, eventId, digested)
   const idempotencyKey = `${provider.id}:${keying instanceof Promise ? await keying : keying}`
   progress.idempotencyKey = idempotencyKey
   const data = provider.envelope.data ? provider.envelope.data(context) : payload
@@ -295,15 +297,20 @@ function orderingOf(config: PipelineConfig, event: WebhookEvent): ClaimVersion |
   return { record: `${config.provider.id}:${ordering.record}`, version: ordering.version, retentionMs: config.retentionMs }
 }
 
-function idempotencyKeyOf(config: PipelineConfig, context: DeliveryContext, eventId: string | undefined): MaybePromise<string> {
+function idempotencyKeyOf(
+  config: PipelineConfig,
+  context: DeliveryContext,
+  eventId: string | undefined,
+  digested: Uint8Array,
+): MaybePromise<string> {
   const chosen = config.idempotencyKey ?? config.provider.idempotencyKey
   const key = chosen ? chosen(context) : eventId
-  if (key instanceof Promise) return key.then((resolved) => resolved || bodyDigestKey(context.body))
-  return key || bodyDigestKey(context.body)
+  if (key instanceof Promise) return key.then((resolved) => resolved || digestKey(digested))
+  return key || digestKey(digested)
 }
 
-// No id from the sender: retries resend the same bytes, so the body's digest identifies the delivery.
-function bodyDigestKey(body: Uint8Array): MaybePromise<string> {
+// No id from the sender: retries resend the same bytes, so their digest identifies the delivery.
+function digestKey(body: Uint8Array): MaybePromise<string> {
   const engine = getDefaultCryptoEngine()
   const hex = engine.sha256Hex ? engine.sha256Hex(body) : mapMaybePromise(engine.sha256(body), encodeHex)
   return hex instanceof Promise ? hex.then((digest) => `sha256:${digest}`) : `sha256:${hex}`

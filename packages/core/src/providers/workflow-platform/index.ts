@@ -7,9 +7,6 @@
  *
  * @module
  */
-import { rawQueryOf } from '../../pipeline/query-fields.js'
-import { getDefaultCryptoEngine, toBytes } from '../../schemes/crypto.js'
-import { encodeHex } from '../../schemes/encoding.js'
 import { createHmacSha256Scheme } from '../../schemes/hmac-sha256.js'
 import type { DeliveryContext } from '../../types.js'
 import { defineProvider } from '../define-provider.js'
@@ -33,20 +30,6 @@ const fields = createFieldEnvelope({ type: 'event', id: 'event_id', occurredAt: 
 
 function eventTypeOf(context: DeliveryContext): string {
   return fields.eventType(context) ?? WORKFLOW_ACTION_EVENT
-}
-
-/**
- * Idempotency: the `event_id` when the body has one (API v2 always; a workflow action when its mapping
- * includes one), else the pipeline's digest of the body. A bodiless GET or DELETE has no body to digest,
- * so its method and raw query string (the signed bytes) are digested instead: otherwise every such
- * request would share the digest of the empty body and all but the first would be taken for duplicates.
- */
-async function idempotencyKeyOf(context: DeliveryContext): Promise<string | undefined> {
-  const eventId = fields.eventId!(context)
-  if (eventId !== undefined) return eventId
-  if (context.body.length > 0) return undefined
-  const digest = await getDefaultCryptoEngine().sha256(toBytes(`${context.method} ?${rawQueryOf(context.url)}`))
-  return `sha256:${encodeHex(digest)}`
 }
 
 /**
@@ -83,7 +66,6 @@ export const workflowPlatform = defineProvider({
   methods: ['POST', 'GET', 'PUT', 'DELETE'],
   contentTypes: ['json', 'form'],
   handshake: answerSubscriptionConfirmation,
-  idempotencyKey: idempotencyKeyOf,
   recordVersion: recordVersionByOccurredAt,
   compose: (event) => {
     const timestamp = event.occurredAt.toISOString()
