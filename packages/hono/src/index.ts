@@ -11,8 +11,9 @@ function toResponse(out: WebhookResponse): Response {
 }
 
 /**
- * The Hono middleware: Web APIs only, so it runs on @hono/node-server, Bun, Deno, Workers and in
- * `app.request()` alike. It answers the request itself (it is the route's handler, not a pass-through).
+ * The Hono middleware for @hono/node-server, Bun, Deno, Workers and `app.request()` alike: on node-server
+ * the core reads the Node request, elsewhere the Fetch Request. It answers the request itself (it is the
+ * route's handler, not a pass-through).
  *
  * @example
  * ```ts
