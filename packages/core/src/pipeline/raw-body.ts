@@ -6,6 +6,7 @@
  * @module
  */
 import { RequestRejectedError } from '../errors.js'
+import { concatBytes } from '../schemes/encoding.js'
 import type { RawBody } from '../types.js'
 
 const textEncoder = new TextEncoder()
@@ -54,17 +55,6 @@ export function assertDeclaredLength(contentLength: string | null | undefined, l
   if (contentLength == null || contentLength === '') return
   const declared = Number(contentLength)
   if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit)
-}
-
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.length
-  }
-  return out
 }
 
 /**
@@ -125,7 +115,7 @@ export async function readWebStream(
       if (length > maxBytes) throw payloadTooLarge(maxBytes)
       chunks.push(value)
     }
-    return concat(chunks, length)
+    return concatBytes(chunks)
   } catch (error) {
     reader.cancel().catch(() => {})
     throw error
@@ -207,7 +197,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
         request.resume?.()
         reject(error)
       } else {
-        resolve(concat(chunks, length))
+        resolve(concatBytes(chunks))
       }
     }
     const onData = (chunk: Uint8Array | string) => {

@@ -8,6 +8,7 @@
  */
 import { loadNodeBuiltin } from '../node-builtin.js'
 import type { MaybePromise } from '../types.js'
+import { concatBytes } from './encoding.js'
 
 type NodeCrypto = typeof import('node:crypto')
 
@@ -71,18 +72,6 @@ export function createWebCryptoEngine(subtle: SubtleCrypto = globalThis.crypto.s
       return new Uint8Array(await subtle.digest('SHA-256', data as BufferSource))
     },
   }
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
 }
 
 let defaultEngine: CryptoEngine | undefined
