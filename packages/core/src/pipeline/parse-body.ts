@@ -98,21 +98,33 @@ export function decodeUtf8(bytes: Uint8Array): string {
  * ```
  */
 export function parseJsonBody(bytes: Uint8Array): ParsedBody {
-  const text = decodeUtf8(bytes)
+  return parseGuardedJson(decodeUtf8(bytes), 'request body')
+}
+
+/**
+ * `JSON.parse` with the guards every JSON the receiver reads gets (json-guards.ts): nesting deeper than
+ * `MAX_JSON_DEPTH` is `invalid_body`, and `__proto__` keys are dropped. `what` names the text in errors.
+ * Used for JSON bodies and for form fields that carry JSON.
+ *
+ * @example
+ * ```ts
+ * parseGuardedJson('{"__proto__":{},"a":1}', 'form field data') // { a: 1 }
+ * ```
+ */
+export function parseGuardedJson(text: string, what: string): ParsedBody {
   let parsed: ParsedBody
   try {
     parsed = JSON.parse(text)
   } catch (error) {
-    // An empty body fails to parse too: told apart only here, so a body that parses is not trimmed.
-    if (text.trim() === '') throw new RequestRejectedError('invalid_body', 'request body is empty')
-    throw new RequestRejectedError('invalid_body', `request body is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    })
+    // Empty text fails to parse too: told apart only here, so text that parses is not trimmed.
+    if (text.trim() === '') throw new RequestRejectedError('invalid_body', `${what} is empty`)
+    throw new RequestRejectedError('invalid_body', `${what} is not valid JSON: ${(error as Error).message}`, { cause: error })
   }
   const finding = inspectParsedJson(parsed, MAX_JSON_DEPTH)
   if (finding === 'too_deep') {
-    throw new RequestRejectedError('invalid_body', `request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`)
+    throw new RequestRejectedError('invalid_body', `${what} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`)
   }
+  // A second parse without `__proto__` keys only for the rare text that holds one.
   return finding === 'proto_key' ? JSON.parse(text, withoutProtoKeys) : parsed
 }
 

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { RequestRejectedError } from '../errors.js'
-import { MAX_JSON_DEPTH, inspectParsedJson, withoutProtoKeys } from '../pipeline/json-guards.js'
+import { parseGuardedJson } from '../pipeline/parse-body.js'
 
 /**
  * Flattens an envelope into form fields: strings, numbers and booleans as text, objects and arrays as
@@ -50,19 +49,7 @@ export function decodeJsonFieldsForm(fields: URLSearchParams, jsonFields: readon
       record[name] = value
       continue
     }
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(value)
-    } catch (error) {
-      throw new RequestRejectedError('invalid_body', `form field ${name} is not valid JSON`, { cause: error })
-    }
-    // The guards of the JSON body parser (parse-body.ts), in the same order: depth first, then a second
-    // parse without `__proto__` keys only for the rare field that holds one.
-    const finding = inspectParsedJson(parsed, MAX_JSON_DEPTH)
-    if (finding === 'too_deep') {
-      throw new RequestRejectedError('invalid_body', `form field ${name} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`)
-    }
-    record[name] = finding === 'proto_key' ? JSON.parse(value, withoutProtoKeys) : parsed
+    record[name] = parseGuardedJson(value, `form field ${name}`)
   }
   return record
 }
