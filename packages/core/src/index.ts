@@ -17,6 +17,7 @@ export { createHeaderReader } from './pipeline/headers.js'
 export {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
+  nodeBodyWasRead,
   readNodeRequest,
   readWebStream,
   toBodyBytes,

@@ -1,4 +1,4 @@
-import type { NodeRequestStream, Receiver, WebhookResponse } from '@crm-webhooks/core'
+import { type NodeRequestStream, type Receiver, type WebhookResponse, nodeBodyWasRead } from '@crm-webhooks/core'
 import type { MiddlewareHandler } from 'hono'
 
 /** What @hono/node-server puts in `c.env` (its `HttpBindings`): the Node request behind `c.req.raw`. */
@@ -43,7 +43,7 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | '
     const incoming = (c.env as NodeServerBindings | undefined)?.incoming
     if (typeof incoming?.on === 'function') {
       await undefined
-      if (incoming.readableFlowing == null && !incoming.readableDidRead && !incoming.readableEnded) {
+      if (incoming.readableFlowing == null && !nodeBodyWasRead(incoming)) {
         return toResponse(await receiver.handleNodeRequest(incoming))
       }
     }

@@ -139,6 +139,19 @@ export interface NodeRequestStream {
   destroy?(error?: Error): unknown
 }
 
+/**
+ * Whether any of a Node request's body was read already (all of it, or its start): the bytes left are not
+ * what was signed. Adapters that can reach the body another way (Hono's Fetch `Request`) ask this first.
+ *
+ * @example
+ * ```ts
+ * if (nodeBodyWasRead(req)) return receiver.fetch(request)
+ * ```
+ */
+export function nodeBodyWasRead(request: Pick<NodeRequestStream, 'readableEnded' | 'readableDidRead'>): boolean {
+  return Boolean(request.readableEnded || request.readableDidRead)
+}
+
 // Reads whose body had not ended when they started, waiting for the end of the event-loop turn. A body
 // that arrives with its headers (every delivery of a few KB) has ended by then and never gets a deadline
 // timer: one setImmediate a turn, shared by every read started in it, replaces a setTimeout and a
@@ -165,7 +178,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
   const rawLength = request.headers['content-length']
   assertDeclaredLength(Array.isArray(rawLength) ? rawLength[0] : rawLength, maxBytes)
-  if (request.readableEnded || request.readableDidRead) {
+  if (nodeBodyWasRead(request)) {
     // Someone read the stream before us, all of it or the start of it; whatever they did with it, the
     // bytes are gone, and verifying what is left could only fail as a misleading invalid_signature.
     return Promise.reject(

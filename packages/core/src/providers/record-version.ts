@@ -19,8 +19,20 @@ import type { WebhookEvent } from '../types.js'
  */
 export function recordVersionByOccurredAt(event: WebhookEvent): { record: string; version: number } | undefined {
   const id = (event.data as { id?: unknown } | null)?.id
-  const { occurredAt } = event
-  const version = typeof occurredAt === 'number' ? occurredAt : typeof occurredAt === 'string' ? Date.parse(occurredAt) : NaN
+  const version = occurredAtMs(event)
   if (typeof id !== 'string' || id === '' || !Number.isFinite(version)) return undefined
   return { record: `${event.type.split('.')[0]}:${id}`, version }
+}
+
+/**
+ * The event's time in ms, the version most providers order by: `NaN` when it has none or it does not parse.
+ *
+ * @example
+ * ```ts
+ * occurredAtMs({ occurredAt: '2026-03-21T15:00:00Z', ... }) // 1774105200000
+ * ```
+ */
+export function occurredAtMs(event: WebhookEvent): number {
+  const { occurredAt } = event
+  return typeof occurredAt === 'number' ? occurredAt : typeof occurredAt === 'string' ? Date.parse(occurredAt) : NaN
 }

@@ -8,6 +8,7 @@ import { createHmacSha256Scheme } from '../../schemes/hmac-sha256.js'
 import type { WebhookEvent } from '../../types.js'
 import { defineProvider } from '../define-provider.js'
 import { createFieldEnvelope } from '../field-envelope.js'
+import { occurredAtMs } from '../record-version.js'
 import { customermatesEvents } from './events.js'
 
 /**
@@ -48,7 +49,7 @@ export const customermates = defineProvider({
   contentTypes: ['json'],
   recordVersion: (event) => {
     const record = recordIdOf(event)
-    const version = typeof event.occurredAt === 'string' ? Date.parse(event.occurredAt) : NaN
+    const version = occurredAtMs(event)
     return record && Number.isFinite(version) ? { record, version } : undefined
   },
   compose: (event) => ({ payload: { event: event.type, data: event.data, timestamp: event.occurredAt.toISOString() } }),
