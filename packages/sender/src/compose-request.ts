@@ -1,13 +1,13 @@
 /**
- * Turns an event into the request a provider's document describes: the provider's own `compose`
- * builds the envelope and any event headers, the body is JSON or a form (through the provider's
- * `encodeForm`), and the signature comes from the provider's scheme — the same file the receiver
- * verifies with, so the two cannot drift (house style #6, #13).
+ * Turns an event into the request a provider's document describes: core's `composeDelivery` (the
+ * provider's own `compose` and `encodeForm`) gives the method, body or query and event headers, this adds
+ * the user agent and custom headers, and the signature comes from the provider's scheme — the same file
+ * the receiver verifies with, so the two cannot drift (house style #6, #13).
  *
  * @module
  */
-import { type OutgoingEvent, type Provider, QUERY_FIELD_METHODS, type SecretInput, rawQueryOf } from '@crm-webhooks/core'
-import { encodeJsonFieldsForm } from '@crm-webhooks/core/providers'
+import { type OutgoingEvent, type Provider, type SecretInput, rawQueryOf } from '@crm-webhooks/core'
+import { composeDelivery } from '@crm-webhooks/core/providers'
 import type { LoggedRequest } from './delivery-log.js'
 import type { OutgoingRequest } from './transport.js'
 
@@ -23,8 +23,6 @@ export interface RequestShape {
   headers?: Readonly<Record<string, string>>
 }
 
-const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const
-
 const USER_AGENT = 'crm-webhooks-sender/0.1'
 
 /**
@@ -37,21 +35,13 @@ const USER_AGENT = 'crm-webhooks-sender/0.1'
  * ```
  */
 export function composeRequest(provider: Provider, event: OutgoingEvent, shape: RequestShape): LoggedRequest {
-  if (typeof provider.compose !== 'function') {
-    throw new TypeError(`crm-webhooks: provider ${provider.id} has no compose(), so the sender cannot build its payload`)
-  }
-  const method = (shape.method ?? provider.methods?.[0] ?? 'POST').toUpperCase()
-  const contentType = shape.contentType ?? provider.contentTypes?.[0] ?? 'json'
-  const { payload, headers: eventHeaders } = provider.compose(event)
-  const headers = mergeHeaders({ 'user-agent': USER_AGENT }, shape.headers, eventHeaders)
-  // Seed 003's GET/DELETE actions: the fields travel in the query string, as the receiver reads them.
-  if (QUERY_FIELD_METHODS.has(method)) {
-    const url = new URL(shape.url)
-    for (const [name, value] of encodeFormFor(provider, payload)) url.searchParams.append(name, value)
-    return { method, url: url.href, headers, body: undefined }
-  }
-  const body = contentType === 'json' ? JSON.stringify(payload) : encodeFormFor(provider, payload).toString()
-  return { method, url: shape.url, headers: mergeHeaders(headers, { 'content-type': MEDIA_TYPES[contentType] }), body }
+  const composed = composeDelivery(provider, event, shape)
+  const headers = mergeHeaders({ 'user-agent': USER_AGENT }, shape.headers, composed.headers)
+  if (composed.body !== undefined) return { method: composed.method, url: shape.url, headers, body: composed.body }
+  // A bodiless GET or DELETE: its fields go after any query the configured URL already has.
+  const url = new URL(shape.url)
+  url.search = url.search ? `${url.search}&${composed.query}` : composed.query
+  return { method: composed.method, url: url.href, headers, body: undefined }
 }
 
 /**
@@ -87,11 +77,6 @@ function mergeHeaders(...records: ReadonlyArray<Readonly<Record<string, string>>
     for (const [name, value] of Object.entries(record ?? {})) merged.set(name.toLowerCase(), [name, value])
   }
   return Object.fromEntries(merged.values())
-}
-
-/** Form fields of a payload: the provider's `encodeForm`, else core's default, which the receiver's forms mirror. */
-function encodeFormFor(provider: Provider, payload: unknown): URLSearchParams {
-  return (provider.encodeForm ?? encodeJsonFieldsForm)(payload)
 }
 
 /**

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { QUERY_FIELD_METHODS } from '../pipeline/query-fields.js'
 import type { SecretInput } from '../types.js'
-import { encodeJsonFieldsForm } from './json-fields-form.js'
+import { composeDelivery } from './compose-delivery.js'
 import { type ProviderId, isProviderId, providerFixtures, providers } from './registry.js'
 
 /** Options of {@link buildSampleDelivery}. */
@@ -39,8 +38,6 @@ export interface SampleDelivery {
   search: string
 }
 
-const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const
-
 /**
  * Builds a signed sample delivery of `eventType` from provider `providerId`.
  *
@@ -66,27 +63,16 @@ export async function buildSampleDelivery(
   if (data === undefined) {
     throw new TypeError(`crm-webhooks: ${providerId} has no fixture for ${JSON.stringify(eventType)}; pass options.data`)
   }
-  const method = (options.method ?? provider.methods?.[0] ?? 'POST').toUpperCase()
-  const contentTypes: ReadonlyArray<'json' | 'form'> = provider.contentTypes ?? ['json']
-  const contentType = options.contentType ?? contentTypes[0] ?? 'json'
-  if (!(provider.methods ?? ['POST']).includes(method)) throw new TypeError(`crm-webhooks: ${providerId} does not send ${method}`)
-  if (!contentTypes.includes(contentType)) throw new TypeError(`crm-webhooks: ${providerId} does not send ${contentType} bodies`)
-  if (!provider.compose) throw new TypeError(`crm-webhooks: ${providerId} cannot compose a payload`)
-
   const nowMs = options.now ?? Date.now()
   const id = options.id ?? `evt_${globalThis.crypto.randomUUID()}`
-  const composed = provider.compose({ type: eventType, data, id, occurredAt: new Date(nowMs) })
-  const encodeForm = provider.encodeForm ?? encodeJsonFieldsForm
-  const bodiless = QUERY_FIELD_METHODS.has(method)
-  const body = bodiless ? '' : contentType === 'json' ? JSON.stringify(composed.payload) : encodeForm(composed.payload).toString()
-  const query = bodiless ? encodeForm(composed.payload).toString() : ''
+  const composed = composeDelivery(provider, { type: eventType, data, id, occurredAt: new Date(nowMs) }, options)
   // A bodiless GET or DELETE is signed over its query string, which is what the receiver verifies.
-  const signed = bodiless ? query : body
+  const signed = composed.body ?? composed.query
   const signature = await provider.scheme.sign({ body: signed, id, timestampSeconds: Math.floor(nowMs / 1000) }, options.secret)
   return {
-    method,
-    headers: { ...(bodiless ? {} : { 'content-type': MEDIA_TYPES[contentType] }), ...composed.headers, ...signature },
-    body,
-    search: bodiless ? `?${query}` : '',
+    method: composed.method,
+    headers: { ...composed.headers, ...signature },
+    body: composed.body ?? '',
+    search: composed.body === undefined ? `?${composed.query}` : '',
   }
 }
