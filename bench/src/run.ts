@@ -80,11 +80,11 @@ const STORES_INTRO =
   'distinct signed AutomateNexus event, per idempotency store; the stores take turns in small chunks within ' +
   'each round (ABBA). A store whose server does not answer is listed as skipped.\n\n' +
   'The target is Redis >= 0.5x memory. A Redis delivery makes two round trips (the claim, which also records ' +
-  'the ordering guard\'s version, and the completion), and node-redis already pipelines the commands issued in ' +
-  'one event-loop turn. On two shared cores the receiver and redis-server take turns rather than overlap, so ' +
-  'throughput comes out near 1 / (1/S + 1/M), S the store\'s own rate and M the memory pipeline\'s: measured ' +
-  'aside, S about 35,000/s and M about 38,000/s give about 18,000/s, under 0.5x unless the store alone were as ' +
-  'fast as the whole memory pipeline. See docs/idempotency.md for the breakdown.'
+  'the ordering guard\'s version, and the completion), and the claims (and the completions) of one event-loop ' +
+  'turn share one script call. On two shared cores the receiver and redis-server take turns rather than ' +
+  'overlap, so throughput comes out near 1 / (1/S + 1/M), S the store\'s own rate and M the memory pipeline\'s: ' +
+  'under 0.5x unless Redis\'s share of a delivery cost no more than the whole memory pipeline. See ' +
+  'docs/idempotency.md for the breakdown.'
 
 const startedAt = new Date()
 const machineBefore = describeMachine()

@@ -21,30 +21,66 @@ function luaScript(source: string): LuaScript {
 }
 
 /**
- * KEYS[1] claim key; ARGV[1] owner, ARGV[2] lease ms. With the ordering guard also KEYS[2] version key;
- * ARGV[3] version, ARGV[4] retention ms: the version is recorded only when the claim is taken (as
- * RECORD_VERSION would), so a delivery costs one round trip for both. Returns {0} claimed, {0, 0} claimed
- * and the newest version, {0, 1} claimed but stale, {1} completed, {2, ms left} in progress.
+ * Claims a batch of keys, each as if alone (a key named twice is claimed by the first and found in
+ * progress by the second). Per claim, in order: KEYS its claim key, then its version key when it carries
+ * the ordering guard's version; ARGV owner, lease ms, version ('' without one), retention ms ('' without).
+ * A version is recorded only when its claim is taken, in the same step, so a delivery costs one round trip
+ * for both. One integer per claim: 0 claimed, 1 claimed and the newest version, 2 claimed but stale,
+ * 3 completed, a negative number in progress (minus the ms left of its lease).
  */
-export const CLAIM = luaScript(`
-if redis.call('SET', KEYS[1], 'p:' .. ARGV[1], 'NX', 'PX', ARGV[2]) then
-  if not KEYS[2] then return {0} end
-  local newest = tonumber(redis.call('GET', KEYS[2]))
-  if newest and newest > tonumber(ARGV[3]) then return {0, 1} end
-  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
-  return {0, 0}
+export const CLAIM_BATCH = luaScript(`
+local replies = {}
+local k = 1
+for i = 1, #ARGV, 4 do
+  local claimKey = KEYS[k]
+  local versionKey = nil
+  k = k + 1
+  if ARGV[i + 2] ~= '' then
+    versionKey = KEYS[k]
+    k = k + 1
+  end
+  local reply
+  if redis.call('SET', claimKey, 'p:' .. ARGV[i], 'NX', 'PX', ARGV[i + 1]) then
+    if not versionKey then
+      reply = 0
+    else
+      -- Write first and put back a newer version in the rare stale case: one command on the common path.
+      local previous = redis.call('SET', versionKey, ARGV[i + 2], 'PX', ARGV[i + 3], 'GET')
+      local newest = tonumber(previous)
+      if newest and newest > tonumber(ARGV[i + 2]) then
+        redis.call('SET', versionKey, previous, 'PX', ARGV[i + 3])
+        reply = 2
+      else
+        reply = 1
+      end
+    end
+  elseif redis.call('GET', claimKey) == 'c' then
+    reply = 3
+  else
+    local left = redis.call('PTTL', claimKey)
+    if left < 1 then left = tonumber(ARGV[i + 1]) end
+    reply = -left
+  end
+  replies[#replies + 1] = reply
 end
-if redis.call('GET', KEYS[1]) == 'c' then return {1} end
-local left = redis.call('PTTL', KEYS[1])
-if left < 1 then left = tonumber(ARGV[2]) end
-return {2, left}
+return replies
 `)
 
-/** KEYS[1] claim key; ARGV[1] owner, ARGV[2] retention ms. Returns 1 when the owner's claim became completed. */
-export const COMPLETE = luaScript(`
-if redis.call('GET', KEYS[1]) ~= 'p:' .. ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], 'c', 'PX', ARGV[2])
-return 1
+/**
+ * Completes a batch of claims: KEYS the claim keys; ARGV per key its owner and retention ms. One integer
+ * per key: 1 when the owner's claim became completed, 0 when the owner no longer held it.
+ */
+export const COMPLETE_BATCH = luaScript(`
+local replies = {}
+for i = 1, #KEYS do
+  local reply = 0
+  if redis.call('GET', KEYS[i]) == 'p:' .. ARGV[2 * i - 1] then
+    redis.call('SET', KEYS[i], 'c', 'PX', ARGV[2 * i])
+    reply = 1
+  end
+  replies[i] = reply
+end
+return replies
 `)
 
 /** KEYS[1] claim key; ARGV[1] owner. Returns 1 when the owner's claim was dropped. */
@@ -72,7 +108,7 @@ export interface ScriptClient {
  *
  * @example
  * ```ts
- * const reply = await runScript(client, CLAIM, ['crm-webhooks:claim:acme:evt_1'], ['owner-token', '60000'])
+ * const reply = await runScript(client, RELEASE, ['crm-webhooks:claim:acme:evt_1'], ['owner-token'])
  * ```
  */
 export function runScript(client: ScriptClient, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {

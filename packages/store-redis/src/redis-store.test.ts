@@ -92,6 +92,85 @@ describe.skipIf(!available)('redis store against a real server', () => {
     expect(stale).toBe(true)
   })
 
+  describe('calls made in one turn share one script call, each answered as if alone', () => {
+    function countingStore() {
+      const scripts: string[] = []
+      const counted = new Proxy(client, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target) as unknown
+          if (property !== 'sendCommand') return typeof value === 'function' ? value.bind(target) : value
+          return (args: string[]) => {
+            scripts.push(args[0]!)
+            return (value as (a: string[]) => unknown).call(target, args)
+          }
+        },
+      })
+      return { scripts, store: createRedisStore({ client: counted, keyPrefix: prefix }) }
+    }
+
+    it('claims: fresh, completed, held, the same key twice, with and without the ordering guard', async () => {
+      const { scripts, store: batched } = countingStore()
+      const id = globalThis.crypto.randomUUID()
+      const retentionMs = 60_000
+      await batched.claim(`done:${id}`, 'earlier', 60_000)
+      await batched.complete(`done:${id}`, 'earlier', retentionMs)
+      await batched.claim(`held:${id}`, 'earlier', 30_000)
+      await batched.recordVersion(`deal:${id}`, 2_000, retentionMs)
+      scripts.length = 0
+
+      const results = await Promise.all([
+        batched.claim(`fresh:${id}`, 'a', 60_000),
+        batched.claim(`done:${id}`, 'b', 60_000),
+        batched.claim(`held:${id}`, 'c', 60_000),
+        batched.claim(`twice:${id}`, 'd', 60_000),
+        batched.claim(`twice:${id}`, 'e', 60_000),
+        batched.claim(`older:${id}`, 'f', 60_000, { record: `deal:${id}`, version: 1_000, retentionMs }),
+        batched.claim(`newer:${id}`, 'g', 60_000, { record: `deal:${id}`, version: 3_000, retentionMs }),
+        batched.claim(`oldest:${id}`, 'h', 60_000, { record: `deal:${id}`, version: 2_500, retentionMs }),
+      ])
+      expect(scripts).toEqual(['EVALSHA'])
+      const [fresh, done, held, first, second, older, newer, afterNewer] = results
+      expect(fresh).toEqual({ state: 'claimed' })
+      expect(done).toEqual({ state: 'completed' })
+      expect(held).toMatchObject({ state: 'in_progress' })
+      expect((held as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(25_000)
+      expect((held as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(30_000)
+      expect(first).toEqual({ state: 'claimed' })
+      expect(second).toMatchObject({ state: 'in_progress' })
+      expect(older).toEqual({ state: 'claimed', stale: true })
+      expect(newer).toEqual({ state: 'claimed', stale: false })
+      // In call order: 3 000 was recorded before 2 500 came.
+      expect(afterNewer).toEqual({ state: 'claimed', stale: true })
+      expect(await client.get(`${prefix}version:deal:${id}`)).toBe('3000')
+      expect(await client.get(`${prefix}claim:twice:${id}`)).toBe('p:d')
+    })
+
+    it('completions: only each claim owner completes it', async () => {
+      const { scripts, store: batched } = countingStore()
+      const id = globalThis.crypto.randomUUID()
+      await Promise.all([batched.claim(`one:${id}`, 'owner-1', 60_000), batched.claim(`two:${id}`, 'owner-2', 60_000)])
+      scripts.length = 0
+      const completed = await Promise.all([
+        batched.complete(`one:${id}`, 'owner-1', 60_000),
+        batched.complete(`two:${id}`, 'somebody-else', 60_000),
+        batched.complete(`never-claimed:${id}`, 'owner-3', 60_000),
+      ])
+      expect(completed).toEqual([true, false, false])
+      expect(scripts).toEqual(['EVALSHA'])
+      expect(await client.get(`${prefix}claim:one:${id}`)).toBe('c')
+      expect(await client.get(`${prefix}claim:two:${id}`)).toBe('p:owner-2')
+    })
+
+    it('a burst larger than a batch goes in several script calls, every claim answered', async () => {
+      const { scripts, store: batched } = countingStore()
+      const id = globalThis.crypto.randomUUID()
+      const results = await Promise.all(Array.from({ length: 300 }, (_, index) => batched.claim(`burst:${id}:${index % 250}`, `o${index}`, 60_000)))
+      expect(results.filter((each) => each.state === 'claimed')).toHaveLength(250)
+      expect(results.filter((each) => each.state === 'in_progress')).toHaveLength(50)
+      expect(scripts).toEqual(['EVALSHA', 'EVALSHA', 'EVALSHA'])
+    })
+  })
+
   it('reloads its scripts after the server forgot them (SCRIPT FLUSH, restart)', async () => {
     await client.scriptFlush()
     const key = `flushed:${globalThis.crypto.randomUUID()}`

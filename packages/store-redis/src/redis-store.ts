@@ -1,13 +1,15 @@
 /**
  * `createRedisStore`: the idempotency store for receivers that run as several instances, on Redis.
  * One round trip per claim (the ordering guard's version recorded in it) and one per completion, each an
- * atomic Lua script; owner-checked completion and release; every call bounded in time.
+ * atomic Lua script; owner-checked completion and release; every call bounded in time. The claims (and the
+ * completions) that fall due in the same turn of the event loop share one script call.
  *
  * @module
  */
-import type { ClaimResult, IdempotencyStore } from '@crm-webhooks/core'
+import type { ClaimResult, ClaimVersion, IdempotencyStore } from '@crm-webhooks/core'
+import { createCallBatcher } from './call-batcher.js'
 import { type RedisStoreClient, openRedisConnection } from './redis-connection.js'
-import { CLAIM, COMPLETE, RECORD_VERSION, RELEASE, runScript } from './redis-scripts.js'
+import { CLAIM_BATCH, COMPLETE_BATCH, RECORD_VERSION, RELEASE, runScript } from './redis-scripts.js'
 
 /** Options of {@link createRedisStore}: give either `client` or `url`. */
 export interface RedisStoreOptions {
@@ -45,16 +47,36 @@ function wholeMs(ms: number): string {
   return String(Math.max(1, Math.ceil(ms)))
 }
 
-function isOne(reply: unknown): boolean {
-  return reply === 1
+/** Most claims (or completions) in one script call: enough for any burst, short enough not to hold Redis up. */
+const MAX_BATCH = 128
+
+/** One CLAIM_BATCH reply: see the script for the encoding. */
+function claimResult(reply: number): ClaimResult {
+  if (reply === 0) return { state: 'claimed' }
+  if (reply === 1) return { state: 'claimed', stale: false }
+  if (reply === 2) return { state: 'claimed', stale: true }
+  if (reply === 3) return { state: 'completed' }
+  return { state: 'in_progress', retryAfterMs: -reply }
 }
 
-/** CLAIM's reply: {0} or {0, stale} claimed, {1} completed, {2, ms left} in progress. */
-function claimResult(reply: unknown): ClaimResult {
-  const [state, detail] = reply as [number, number?]
-  if (state === 0) return detail === undefined ? { state: 'claimed' } : { state: 'claimed', stale: detail === 1 }
-  if (state === 1) return { state: 'completed' }
-  return { state: 'in_progress', retryAfterMs: Number(detail) }
+function integerReplies(reply: unknown, expected: number): number[] {
+  if (!Array.isArray(reply) || reply.length !== expected || !reply.every((each) => typeof each === 'number')) {
+    throw new Error(`unexpected script reply ${JSON.stringify(reply)}`)
+  }
+  return reply as number[]
+}
+
+interface ClaimEntry {
+  key: string
+  owner: string
+  lockTtlMs: number
+  version: ClaimVersion | undefined
+}
+
+interface CompleteEntry {
+  key: string
+  owner: string
+  retentionMs: number
 }
 
 /**
@@ -88,27 +110,45 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const claimKey = (key: string) => `${keyPrefix}claim:${key}`
   const versionKey = (record: string) => `${keyPrefix}version:${record}`
 
+  const claimBatch = createCallBatcher((entries: ClaimEntry[]) => {
+    const keys: string[] = []
+    const args: string[] = []
+    for (const { key, owner, lockTtlMs, version } of entries) {
+      keys.push(claimKey(key))
+      if (version) keys.push(versionKey(version.record))
+      args.push(owner, wholeMs(lockTtlMs), version ? String(version.version) : '', version ? wholeMs(version.retentionMs) : '')
+    }
+    return connection.run(
+      'claim',
+      () => runScript(client, CLAIM_BATCH, keys, args).then((reply) => integerReplies(reply, entries.length).map(claimResult)),
+      // Claims that landed after the receiver already answered 503: give them back, or the sender's retries
+      // would meet 409 until the leases end.
+      (late) =>
+        late.forEach((result, index) => {
+          if (result.state !== 'claimed') return
+          const { key, owner } = entries[index]!
+          runScript(client, RELEASE, [claimKey(key)], [owner]).catch(() => undefined)
+        }),
+    )
+  }, MAX_BATCH)
+
+  const completeBatch = createCallBatcher((entries: CompleteEntry[]) => {
+    const keys: string[] = []
+    const args: string[] = []
+    for (const { key, owner, retentionMs } of entries) {
+      keys.push(claimKey(key))
+      args.push(owner, wholeMs(retentionMs))
+    }
+    return connection.run('complete', () =>
+      runScript(client, COMPLETE_BATCH, keys, args).then((reply) => integerReplies(reply, entries.length).map((each) => each === 1)),
+    )
+  }, MAX_BATCH)
+
   return {
-    claim(key, owner, lockTtlMs, version) {
-      const keys = version ? [claimKey(key), versionKey(version.record)] : [claimKey(key)]
-      const args = version
-        ? [owner, wholeMs(lockTtlMs), String(version.version), wholeMs(version.retentionMs)]
-        : [owner, wholeMs(lockTtlMs)]
-      return connection.run(
-        'claim',
-        () => runScript(client, CLAIM, keys, args).then(claimResult),
-        // A claim that landed after the receiver already answered 503: give it back, or the sender's retry
-        // would meet 409 until the lease ends.
-        (late) => {
-          if (late.state === 'claimed') runScript(client, RELEASE, [keys[0]!], [owner]).catch(() => undefined)
-        },
-      )
-    },
-    complete(key, owner, retentionMs) {
-      return connection.run('complete', () => runScript(client, COMPLETE, [claimKey(key)], [owner, wholeMs(retentionMs)]).then(isOne))
-    },
+    claim: (key, owner, lockTtlMs, version) => claimBatch({ key, owner, lockTtlMs, version }),
+    complete: (key, owner, retentionMs) => completeBatch({ key, owner, retentionMs }),
     release(key, owner) {
-      return connection.run('release', () => runScript(client, RELEASE, [claimKey(key)], [owner]).then(isOne))
+      return connection.run('release', () => runScript(client, RELEASE, [claimKey(key)], [owner]).then((reply) => reply === 1))
     },
     async recordVersion(record, version, retentionMs) {
       // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.

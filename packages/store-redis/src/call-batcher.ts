@@ -1,0 +1,68 @@
+/**
+ * Coalesces the calls made in one turn of the event loop into one request. A receiver under load has many
+ * deliveries in flight, and their claims (and completions) fall due together: one script call for all of
+ * them costs Redis one script run instead of one each, and the client one command and one reply to encode
+ * and parse. No call waits for a later one: the batch leaves once the current microtasks have run, in the
+ * same turn in which node-redis would have written the separate commands.
+ *
+ * @module
+ */
+
+/** Sends one batch and answers each entry, in order; a rejection fails every entry of the batch. */
+export type SendBatch<Entry, Result> = (entries: Entry[]) => Promise<Result[]>
+
+interface Waiting<Result> {
+  resolve: (result: Result) => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * Returns a function that queues one entry and resolves with its own result. A batch holds at most
+ * `maxBatch` entries, so one script never keeps Redis (single-threaded) busy for long.
+ *
+ * @example
+ * ```ts
+ * const claim = createCallBatcher((entries: ClaimEntry[]) => runClaimScript(entries), 128)
+ * const [a, b] = await Promise.all([claim(first), claim(second)]) // one script call
+ * ```
+ */
+export function createCallBatcher<Entry, Result>(send: SendBatch<Entry, Result>, maxBatch: number): (entry: Entry) => Promise<Result> {
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new TypeError('crm-webhooks: maxBatch must be a positive integer')
+  let entries: Entry[] = []
+  let waiting: Waiting<Result>[] = []
+
+  function flush(): void {
+    if (entries.length === 0) return
+    const batch = entries
+    const callers = waiting
+    entries = []
+    waiting = []
+    let sent: Promise<Result[]>
+    try {
+      sent = send(batch)
+    } catch (error) {
+      sent = Promise.reject(error)
+    }
+    sent.then(
+      (results) => {
+        if (results.length !== callers.length) {
+          const error = new Error(`crm-webhooks: a batch of ${callers.length} got ${results.length} answers`)
+          for (const caller of callers) caller.reject(error)
+          return
+        }
+        for (let index = 0; index < callers.length; index += 1) callers[index]!.resolve(results[index]!)
+      },
+      (error: unknown) => {
+        for (const caller of callers) caller.reject(error)
+      },
+    )
+  }
+
+  return (entry) =>
+    new Promise<Result>((resolve, reject) => {
+      if (entries.length === 0) queueMicrotask(flush)
+      entries.push(entry)
+      waiting.push({ resolve, reject })
+      if (entries.length >= maxBatch) flush()
+    })
+}
