@@ -11,6 +11,7 @@ import { createHmacSha256Scheme } from '../../schemes/hmac-sha256.js'
 import type { DeliveryContext } from '../../types.js'
 import { defineProvider } from '../define-provider.js'
 import { createFieldEnvelope } from '../field-envelope.js'
+import { decodeJsonFieldsForm } from '../json-fields-form.js'
 import { recordVersionByOccurredAt } from '../record-version.js'
 import { workflowPlatformEvents } from './events.js'
 import { answerSubscriptionConfirmation } from './subscription-confirmation.js'
@@ -65,6 +66,9 @@ export const workflowPlatform = defineProvider({
   events: workflowPlatformEvents,
   methods: ['POST', 'GET', 'PUT', 'DELETE'],
   contentTypes: ['json', 'form'],
+  // Form and query fields stay text, as the user mapped them; only an API v2 envelope carries `data` as
+  // JSON text, the way the reference sender (and AutomateNexus) encodes it in a form.
+  decodeForm: (form) => decodeJsonFieldsForm(form, API_V2_EVENTS.has(form.get('event') ?? '') ? ['data'] : []),
   handshake: answerSubscriptionConfirmation,
   recordVersion: recordVersionByOccurredAt,
   compose: (event) => {

@@ -34,6 +34,10 @@ async function signed(body: string, headers: Record<string, string> = {}) {
   return { method: 'POST', url: '/hooks', headers: { 'content-type': 'application/json', ...signature, ...headers }, rawBody: body }
 }
 
+async function signedForm(body: string) {
+  return { ...(await signed(body)), headers: { 'content-type': 'application/x-www-form-urlencoded', ...(await workflowPlatform.scheme.sign({ body }, SECRET)) } }
+}
+
 const confirmation = (token: unknown) =>
   JSON.stringify({ event: 'subscription.confirmation', subscription_id: 'whsub_1', confirmation_token: token, timestamp: '2026-05-04T08:00:00Z' })
 
@@ -82,6 +86,28 @@ describe('workflow-platform: API v2 events', () => {
     expect([retry.status, json(retry).duplicate]).toEqual([200, true])
     expect(seen).toHaveLength(1)
     expect(seen[0]!).toMatchObject({ id: 'evt_42', idempotencyKey: 'workflow-platform:evt_42', data: workflowPlatformFixtures['opportunity.stage_changed'] })
+  })
+
+  it('reads an API v2 event sent as a form or a GET query, its data as JSON text, as the reference sender sends it', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const form = await buildSampleDelivery('workflow-platform', 'contact.updated', { secret: SECRET, now: NOW, contentType: 'form' })
+    expect(form.body).toMatch(/&data=%7B/)
+    expect((await receiver.handle({ ...form, url: '/hooks', rawBody: form.body })).status).toBe(200)
+    const query = await buildSampleDelivery('workflow-platform', 'opportunity.stage_changed', { secret: SECRET, now: NOW, method: 'GET' })
+    expect((await receiver.handle({ ...query, url: `/hooks${query.search}`, rawBody: '' })).status).toBe(200)
+    expect(seen.map((event) => [event.type, event.data])).toEqual([
+      ['contact.updated', workflowPlatformFixtures['contact.updated']],
+      ['opportunity.stage_changed', workflowPlatformFixtures['opportunity.stage_changed']],
+    ])
+  })
+
+  it("refuses an API v2 form whose data field is not JSON (400), and keeps an action's data field as text", async () => {
+    const { receiver, seen } = receiverWithLog()
+    const broken = await receiver.handle(await signedForm('event=contact.updated&event_id=evt_1&data=%7Bnot-json'))
+    expect([broken.status, (json(broken).error as { code: string }).code]).toEqual([400, 'invalid_body'])
+    const action = await receiver.handle(await signedForm('event=lead.qualified&email=a%40b.c&full_name=A&score=1&data=%7Bas-mapped'))
+    expect(action.status).toBe(200)
+    expect(seen[0]!.data).toMatchObject({ data: '{as-mapped', score: 1 })
   })
 })
 
