@@ -37,6 +37,8 @@ describe('bad arguments: one line, the usage, exit 2', () => {
     [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://x/', '--event', 'deal.won', '--data', '/nonexistent.json'], /cannot read --data \/nonexistent.json: ENOENT/],
     [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://x/', '--event', 'deal.flew'], /has no event "deal.flew"/],
     [['verify', '--provider', 'automatenexus', '--secret', 's', '--header', 'no colon'], /is not 'Name: value'/],
+    [['verify', '--provider', 'workflow-platform', '--secret', 's', '--method', 'GE T'], /--method "GE T" is not an HTTP method/],
+    [['verify', '--provider', 'workflow-platform', '--secret', 's', '--method', 'GET', '--url', 'hooks?a=1'], /--url "hooks\?a=1" is neither a path/],
   ])('%j', async (argv, message) => {
     const { code, err, out } = await run(argv)
     expect(code).toBe(2)
@@ -111,5 +113,31 @@ describe('verify (offline)', () => {
     const unsigned = await run([...flags, '--header', 'content-type: application/json'], delivery.body)
     expect(unsigned).toMatchObject({ code: 1 })
     expect(unsigned.err).toMatch(/^invalid: missing_signature: missing X-AutomateNexus-Signature header/)
+  })
+
+  it('checks a captured GET or DELETE over its query with --method and --url, no body piped', async () => {
+    const delivery = await buildSampleDelivery('workflow-platform', 'contact.updated', { secret: 'current', method: 'GET' })
+    expect(delivery.search).toMatch(/^\?./)
+    const flags = ['verify', '--provider', 'workflow-platform', '--secret', 'current', ...headerFlags(delivery.headers)]
+    const valid = await run([...flags, '--method', 'get', '--url', `/hooks${delivery.search}`])
+    expect(valid).toMatchObject({ code: 0, out: 'valid: contact.updated (secret #0)\n' })
+    const absolute = await run([...flags, '--method', 'GET', '--url', `https://example.com/hooks${delivery.search}`])
+    expect(absolute).toMatchObject({ code: 0 })
+    // The signature covers the query: another value, or the query left out, is refused.
+    const altered = await run([...flags, '--method', 'GET', '--url', `/hooks${delivery.search}x`])
+    expect(altered).toMatchObject({ code: 1 })
+    expect(altered.err).toMatch(/^invalid: invalid_signature/)
+    const withoutQuery = await run([...flags, '--method', 'GET'])
+    expect(withoutQuery).toMatchObject({ code: 1 })
+  })
+
+  it('refuses a method the provider does not accept, with its code', async () => {
+    const delivery = await buildSampleDelivery('automatenexus', 'deal.won', { secret: 's' })
+    const { code, err } = await run(
+      ['verify', '--provider', 'automatenexus', '--secret', 's', '--method', 'DELETE', ...headerFlags(delivery.headers)],
+      delivery.body,
+    )
+    expect(code).toBe(1)
+    expect(err).toMatch(/^invalid: method_not_allowed/)
   })
 })

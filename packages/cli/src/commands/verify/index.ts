@@ -1,7 +1,7 @@
 /**
- * `crm-webhooks verify --provider <id> --secret <s> --header 'Name: value'... < body`: runs a captured
- * delivery through the receiver pipeline offline (signature, body, envelope, schema) and says whether it
- * would be accepted.
+ * `crm-webhooks verify --provider <id> --secret <s> --header 'Name: value'... [--method M] [--url U] < body`:
+ * runs a captured delivery through the receiver pipeline offline (signature, body, envelope, schema) and
+ * says whether it would be accepted. `--url` carries the query string a bodiless GET or DELETE is signed over.
  *
  * @module
  */
@@ -24,6 +24,27 @@ function headerFlags(values: readonly string[]): Record<string, string> {
   return headers
 }
 
+/** Methods whose deliveries carry their fields in the query string and may have no body at all. */
+const BODILESS_METHODS = new Set(['GET', 'DELETE'])
+
+/** The request target as captured: a path with its query (`/hooks?a=1`) or an absolute URL. */
+function urlFlag(value: string | undefined): string {
+  if (value === undefined) return '/'
+  if (value.startsWith('/')) return value
+  try {
+    new URL(value)
+    return value
+  } catch {
+    throw new UsageError(`--url ${JSON.stringify(value)} is neither a path starting with / nor an absolute URL`)
+  }
+}
+
+function methodFlag(value: string | undefined, fallback: string): string {
+  if (value === undefined) return fallback
+  if (!/^[A-Za-z]+$/.test(value)) throw new UsageError(`--method ${JSON.stringify(value)} is not an HTTP method`)
+  return value.toUpperCase()
+}
+
 /**
  * Exit 0 when the delivery verifies (and its payload is valid), 1 with the error code otherwise.
  *
@@ -34,18 +55,24 @@ function headerFlags(values: readonly string[]): Record<string, string> {
  */
 export const verifyCommand: Command = {
   name: 'verify',
-  usage: "verify --provider <id> --secret <s> --header 'Name: value'... < body",
+  usage: "verify --provider <id> --secret <s> --header 'Name: value'... [--method <M>] [--url <path?query>] < body",
   summary: 'check a captured delivery offline (exit 0 valid, 1 invalid)',
   async run(args, io) {
     const { values } = parseFlags(args, {
       provider: { type: 'string' },
       secret: { type: 'string', multiple: true },
       header: { type: 'string', multiple: true },
+      method: { type: 'string' },
+      url: { type: 'string' },
     })
     const provider = providerFlag(values.provider)
     const secrets = requireFlag(values.secret, '--secret')
     const headers = headerFlags(values.header ?? [])
-    if (io.stdinIsTTY) throw new UsageError('pipe the raw body on stdin, e.g. `< body.json`')
+    const method = methodFlag(values.method, provider.methods?.[0] ?? 'POST')
+    const url = urlFlag(values.url)
+    // A GET or DELETE is signed over its query and usually has no body: nothing to pipe.
+    const bodiless = BODILESS_METHODS.has(method) && io.stdinIsTTY
+    if (io.stdinIsTTY && !bodiless) throw new UsageError('pipe the raw body on stdin, e.g. `< body.json`')
     let outcome: { code?: string | undefined; message?: string | undefined; event?: string | undefined; secretIndex?: number } = {}
     const receiver = fromFlags(() =>
       createReceiver({
@@ -61,9 +88,8 @@ export const verifyCommand: Command = {
         },
       }),
     )
-    const rawBody = await io.readStdin()
-    const method = provider.methods?.[0] ?? 'POST'
-    const response = await receiver.handle({ method, url: '/', headers, rawBody })
+    const rawBody = bodiless ? new Uint8Array() : await io.readStdin()
+    const response = await receiver.handle({ method, url, headers, rawBody })
     if (response.status >= 300) {
       io.stderr.write(`invalid: ${outcome.code ?? 'internal_error'}: ${outcome.message ?? response.body}\n`)
       return EXIT.failed
