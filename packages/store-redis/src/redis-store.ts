@@ -42,9 +42,22 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value
 }
 
-/** Redis takes whole milliseconds, at least one. */
-function wholeMs(ms: number): string {
+/**
+ * Redis takes whole milliseconds, at least one. Checked per call before it joins a batch: a NaN would fail
+ * the whole script, and with it every other delivery in the batch.
+ */
+function wholeMs(name: string, ms: number): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`crm-webhooks: ${name} must be a finite number of ms`)
   return String(Math.max(1, Math.ceil(ms)))
+}
+
+/** Runs `call`, turning a synchronous throw into a rejection. */
+function settle<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call()
+  } catch (error) {
+    return Promise.reject(error)
+  }
 }
 
 /** Most claims (or completions) in one script call: enough for any burst, short enough not to hold Redis up. */
@@ -66,17 +79,18 @@ function integerReplies(reply: unknown, expected: number): number[] {
   return reply as number[]
 }
 
+/** One claim of a batch: its keys and script arguments, and what to give back if it lands too late. */
 interface ClaimEntry {
+  keys: string[]
+  args: string[]
   key: string
   owner: string
-  lockTtlMs: number
-  version: ClaimVersion | undefined
 }
 
+/** One completion of a batch. */
 interface CompleteEntry {
   key: string
-  owner: string
-  retentionMs: number
+  args: string[]
 }
 
 /**
@@ -111,13 +125,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const versionKey = (record: string) => `${keyPrefix}version:${record}`
 
   const claimBatch = createCallBatcher((entries: ClaimEntry[]) => {
-    const keys: string[] = []
-    const args: string[] = []
-    for (const { key, owner, lockTtlMs, version } of entries) {
-      keys.push(claimKey(key))
-      if (version) keys.push(versionKey(version.record))
-      args.push(owner, wholeMs(lockTtlMs), version ? String(version.version) : '', version ? wholeMs(version.retentionMs) : '')
-    }
+    const keys = entries.flatMap((entry) => entry.keys)
+    const args = entries.flatMap((entry) => entry.args)
     return connection.run(
       'claim',
       () => runScript(client, CLAIM_BATCH, keys, args).then((reply) => integerReplies(reply, entries.length).map(claimResult)),
@@ -133,20 +142,30 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }, MAX_BATCH)
 
   const completeBatch = createCallBatcher((entries: CompleteEntry[]) => {
-    const keys: string[] = []
-    const args: string[] = []
-    for (const { key, owner, retentionMs } of entries) {
-      keys.push(claimKey(key))
-      args.push(owner, wholeMs(retentionMs))
-    }
+    const keys = entries.map((entry) => claimKey(entry.key))
+    const args = entries.flatMap((entry) => entry.args)
     return connection.run('complete', () =>
       runScript(client, COMPLETE_BATCH, keys, args).then((reply) => integerReplies(reply, entries.length).map((each) => each === 1)),
     )
   }, MAX_BATCH)
 
+  function claim(key: string, owner: string, lockTtlMs: number, version?: ClaimVersion): Promise<ClaimResult> {
+    const lease = wholeMs('lockTtlMs', lockTtlMs)
+    // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
+    if (version && !(typeof version.version === 'number' && Number.isFinite(version.version))) {
+      return claimBatch({ keys: [claimKey(key)], args: [owner, lease, '', ''], key, owner }).then((result) =>
+        result.state === 'claimed' ? { state: 'claimed', stale: false } : result,
+      )
+    }
+    const keys = version ? [claimKey(key), versionKey(version.record)] : [claimKey(key)]
+    const args = [owner, lease, version ? String(version.version) : '', version ? wholeMs('retentionMs', version.retentionMs) : '']
+    return claimBatch({ keys, args, key, owner })
+  }
+
   return {
-    claim: (key, owner, lockTtlMs, version) => claimBatch({ key, owner, lockTtlMs, version }),
-    complete: (key, owner, retentionMs) => completeBatch({ key, owner, retentionMs }),
+    // A bad argument rejects this call alone, before it can join (and fail) a batch.
+    claim: (key, owner, lockTtlMs, version) => settle(() => claim(key, owner, lockTtlMs, version)),
+    complete: (key, owner, retentionMs) => settle(() => completeBatch({ key, args: [owner, wholeMs('retentionMs', retentionMs)] })),
     release(key, owner) {
       return connection.run('release', () => runScript(client, RELEASE, [claimKey(key)], [owner]).then((reply) => reply === 1))
     },
@@ -154,7 +173,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
       if (!Number.isFinite(version)) return { stale: false }
       return connection.run('recordVersion', () =>
-        runScript(client, RECORD_VERSION, [versionKey(record)], [String(version), wholeMs(retentionMs)]).then((reply) => ({
+        runScript(client, RECORD_VERSION, [versionKey(record)], [String(version), wholeMs('retentionMs', retentionMs)]).then((reply) => ({
           stale: reply === 1,
         })),
       )
