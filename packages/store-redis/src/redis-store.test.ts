@@ -177,6 +177,8 @@ describe.skipIf(!available)('redis store against a real server', () => {
       expect(uncomparable).toEqual({ status: 'fulfilled', value: { state: 'claimed', stale: false } })
       expect(await client.get(`${prefix}version:deal:${id}`)).toBeNull()
       await expect(batched.complete(`good:${id}`, 'a', Number.NaN)).rejects.toBeInstanceOf(TypeError)
+      await expect(batched.claim(42 as never, 'a', 60_000)).rejects.toBeInstanceOf(TypeError)
+      await expect(batched.complete(`good:${id}`, undefined as never, 60_000)).rejects.toBeInstanceOf(TypeError)
       expect(await batched.complete(`good:${id}`, 'a', 60_000)).toBe(true)
     })
 

@@ -51,6 +51,12 @@ function wholeMs(name: string, ms: number): string {
   return String(Math.max(1, Math.ceil(ms)))
 }
 
+/** Keys and owners go to Redis as they are: anything but a string would fail the batch's encoding. */
+function text(name: string, value: string): string {
+  if (typeof value !== 'string') throw new TypeError(`crm-webhooks: ${name} must be a string`)
+  return value
+}
+
 /** Runs `call`, turning a synchronous throw into a rejection. */
 function settle<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -150,6 +156,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }, MAX_BATCH)
 
   function claim(key: string, owner: string, lockTtlMs: number, version?: ClaimVersion): Promise<ClaimResult> {
+    text('key', key)
+    text('owner', owner)
     const lease = wholeMs('lockTtlMs', lockTtlMs)
     // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
     if (version && !(typeof version.version === 'number' && Number.isFinite(version.version))) {
@@ -157,7 +165,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         result.state === 'claimed' ? { state: 'claimed', stale: false } : result,
       )
     }
-    const keys = version ? [claimKey(key), versionKey(version.record)] : [claimKey(key)]
+    const keys = version ? [claimKey(key), versionKey(text('record', version.record))] : [claimKey(key)]
     const args = [owner, lease, version ? String(version.version) : '', version ? wholeMs('retentionMs', version.retentionMs) : '']
     return claimBatch({ keys, args, key, owner })
   }
@@ -165,7 +173,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return {
     // A bad argument rejects this call alone, before it can join (and fail) a batch.
     claim: (key, owner, lockTtlMs, version) => settle(() => claim(key, owner, lockTtlMs, version)),
-    complete: (key, owner, retentionMs) => settle(() => completeBatch({ key, args: [owner, wholeMs('retentionMs', retentionMs)] })),
+    complete: (key, owner, retentionMs) =>
+      settle(() => completeBatch({ key: text('key', key), args: [text('owner', owner), wholeMs('retentionMs', retentionMs)] })),
     release(key, owner) {
       return connection.run('release', () => runScript(client, RELEASE, [claimKey(key)], [owner]).then((reply) => reply === 1))
     },
