@@ -44,7 +44,8 @@ for i = 1, #ARGV, 4 do
     if not versionKey then
       reply = 0
     else
-      -- Write first and put back a newer version in the rare stale case: one command on the common path.
+      -- Write first and put back a newer version in the rare stale case (its retention starts again):
+      -- one command on the common path.
       local previous = redis.call('SET', versionKey, ARGV[i + 2], 'PX', ARGV[i + 3], 'GET')
       local newest = tonumber(previous)
       if newest and newest > tonumber(ARGV[i + 2]) then

@@ -67,8 +67,9 @@ export const workflowPlatform = defineProvider({
   methods: ['POST', 'GET', 'PUT', 'DELETE'],
   contentTypes: ['json', 'form'],
   // Form and query fields stay text, as the user mapped them; only an API v2 envelope carries `data` as
-  // JSON text, the way the reference sender (and AutomateNexus) encodes it in a form.
-  decodeForm: (form) => decodeJsonFieldsForm(form, API_V2_EVENTS.has(form.get('event') ?? '') ? ['data'] : []),
+  // JSON text, the way the reference sender (and AutomateNexus) encodes it in a form. A field sent twice
+  // keeps its last value, so the event named here is the one the envelope reads.
+  decodeForm: (form) => decodeJsonFieldsForm(form, API_V2_EVENTS.has(form.getAll('event').at(-1) ?? '') ? ['data'] : []),
   handshake: answerSubscriptionConfirmation,
   recordVersion: recordVersionByOccurredAt,
   compose: (event) => {

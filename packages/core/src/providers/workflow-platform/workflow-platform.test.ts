@@ -108,6 +108,11 @@ describe('workflow-platform: API v2 events', () => {
     const action = await receiver.handle(await signedForm('event=lead.qualified&email=a%40b.c&full_name=A&score=1&data=%7Bas-mapped'))
     expect(action.status).toBe(200)
     expect(seen[0]!.data).toMatchObject({ data: '{as-mapped', score: 1 })
+    // A field sent twice keeps its last value, for the event name as for the rest.
+    const data = encodeURIComponent(JSON.stringify(workflowPlatformFixtures['contact.deleted']))
+    const twice = await receiver.handle(await signedForm(`event=lead.qualified&event=contact.deleted&event_id=evt_2&data=${data}`))
+    expect(twice.status).toBe(200)
+    expect([seen[1]!.type, seen[1]!.data]).toEqual(['contact.deleted', workflowPlatformFixtures['contact.deleted']])
   })
 })
 
