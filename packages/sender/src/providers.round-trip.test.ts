@@ -13,7 +13,8 @@ import { createSender } from './sender.js'
 
 /**
  * Seed 003's forms and bodiless GET/DELETE are workflow actions: flat bodies the user maps and types
- * (its API v2 events are JSON only). Those shapes are tried with such an action.
+ * (its API v2 events are JSON only). Those shapes are tried with such an action, and with an API v2
+ * event as the reference sender would send it in them (its data as JSON text in a field).
  */
 const workflowAction = {
   type: 'lead.qualified',
@@ -80,5 +81,14 @@ describe.each(Object.values(providers) as Provider[])('sender -> receiver: $id',
       expect(served.handled.at(-1)?.type).toBe(type)
       if (action) expect(served.handled.at(-1)?.data).toMatchObject({ email: 'sam.rivera@example.com', score: 87 })
     })
+
+    if (provider.id === 'workflow-platform') {
+      it.each(shapes)('an API v2 event, $method with a $contentType body', async ({ method, contentType }) => {
+        const type = Object.keys(provider.events)[0]!
+        const sender = createSender({ provider, secret: secretFor(provider), url: served.url, method, contentType, retry: { maxRetries: 0 } })
+        expect(await sender.send({ type, data: fixtures[type] })).toMatchObject({ ok: true, status: 200 })
+        expect(served.handled.at(-1)).toMatchObject({ type, data: fixtures[type] })
+      })
+    }
   })
 })
