@@ -192,7 +192,8 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   readonly contentTypes?: ReadonlyArray<'json' | 'form'>
   /**
    * Turns a form body's fields into the payload the envelope reads (e.g. a `data` field holding JSON).
-   * Default: the fields as a plain object of strings.
+   * Default: the fields as a plain object of strings. A provider whose forms carry nested values, as the
+   * default `encodeForm` writes them, pairs it with `decodeJsonFieldsForm(fields, ['data'])`.
    */
   readonly decodeForm?: (fields: URLSearchParams) => ParsedBody
   /**
@@ -207,7 +208,10 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   readonly recordVersion?: (event: WebhookEvent) => { record: string; version: number } | undefined
   /** Builds what a sender posts for an event (the reference sender and the tests use it). */
   readonly compose?: (event: OutgoingEvent) => { payload: unknown; headers?: Record<string, string> }
-  /** Flattens a payload into form fields; the inverse of `decodeForm`. Default: top-level fields as strings. */
+  /**
+   * Flattens a payload into form fields; the inverse of `decodeForm`. Default: `encodeJsonFieldsForm`,
+   * top-level scalars as text and objects or arrays as JSON text.
+   */
   readonly encodeForm?: (payload: unknown) => URLSearchParams
   /**
    * A verified request that is not an event but a handshake (seed 003's subscription confirmation):
