@@ -43,6 +43,10 @@ function payloadTooLarge(limit: number): RequestRejectedError {
   return new RequestRejectedError('payload_too_large', `request body exceeds ${limit} bytes`)
 }
 
+function bodyTimedOut(): RequestRejectedError {
+  return new RequestRejectedError('request_timeout', 'request body not received in time')
+}
+
 /**
  * Rejects at once when a declared Content-Length is over the limit, before reading a byte.
  *
@@ -100,16 +104,17 @@ export async function readWebStream(
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let length = 0
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RequestRejectedError('request_timeout', 'request body not received in time')),
-      options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
-    )
-  })
+  let timedOut = false
+  // At the deadline the reader is cancelled, which settles a read still waiting (as done): one timer for
+  // the whole body rather than a race set up for every chunk.
+  const timer = setTimeout(() => {
+    timedOut = true
+    reader.cancel().catch(() => {})
+  }, options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS)
   try {
     for (;;) {
-      const { done, value } = await Promise.race([reader.read(), deadline])
+      const { done, value } = await reader.read()
+      if (timedOut) throw bodyTimedOut()
       if (done) break
       length += value.length
       if (length > maxBytes) throw payloadTooLarge(maxBytes)
@@ -117,6 +122,8 @@ export async function readWebStream(
     }
     return concatBytes(chunks)
   } catch (error) {
+    // A source that errors as it is cancelled at the deadline still timed out.
+    if (timedOut) throw bodyTimedOut()
     reader.cancel().catch(() => {})
     throw error
   } finally {
@@ -228,7 +235,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
       if (settled) return
       // Clamped: the wall clock may have moved since the read started.
       const left = Math.min(timeoutMs, Math.max(0, timeoutMs - (Date.now() - startedAt)))
-      timer = setTimeout(() => finish(new RequestRejectedError('request_timeout', 'request body not received in time')), left)
+      timer = setTimeout(() => finish(bodyTimedOut()), left)
     }
     if (readsAwaitingDeadline.push(armDeadline) === 1) setImmediate(armDeadlinesOfThisTurn)
     request.on('data', onData)
