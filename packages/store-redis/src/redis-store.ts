@@ -57,15 +57,6 @@ function text(name: string, value: string): string {
   return value
 }
 
-/** Runs `call`, turning a synchronous throw into a rejection. */
-function settle<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return call()
-  } catch (error) {
-    return Promise.reject(error)
-  }
-}
-
 /** Most claims (or completions) in one script call: enough for any burst, short enough not to hold Redis up. */
 const MAX_BATCH = 128
 
@@ -78,8 +69,9 @@ function claimResult(reply: number): ClaimResult {
   return { state: 'in_progress', retryAfterMs: -reply }
 }
 
-function integerReplies(reply: unknown, expected: number): number[] {
-  if (!Array.isArray(reply) || reply.length !== expected || !reply.every((each) => typeof each === 'number')) {
+/** A script's reply, one integer per call of the batch (the batcher checks that the count matches). */
+function integerReplies(reply: unknown): number[] {
+  if (!Array.isArray(reply) || !reply.every((each) => typeof each === 'number')) {
     throw new Error(`unexpected script reply ${JSON.stringify(reply)}`)
   }
   return reply as number[]
@@ -135,7 +127,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     const args = entries.flatMap((entry) => entry.args)
     return connection.run(
       'claim',
-      () => runScript(client, CLAIM_BATCH, keys, args).then((reply) => integerReplies(reply, entries.length).map(claimResult)),
+      () => runScript(client, CLAIM_BATCH, keys, args).then((reply) => integerReplies(reply).map(claimResult)),
       // Claims that landed after the receiver already answered 503: give them back, or the sender's retries
       // would meet 409 until the leases end.
       (late) =>
@@ -151,11 +143,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     const keys = entries.map((entry) => claimKey(entry.key))
     const args = entries.flatMap((entry) => entry.args)
     return connection.run('complete', () =>
-      runScript(client, COMPLETE_BATCH, keys, args).then((reply) => integerReplies(reply, entries.length).map((each) => each === 1)),
+      runScript(client, COMPLETE_BATCH, keys, args).then((reply) => integerReplies(reply).map((each) => each === 1)),
     )
   }, MAX_BATCH)
 
-  function claim(key: string, owner: string, lockTtlMs: number, version?: ClaimVersion): Promise<ClaimResult> {
+  // Async, so a bad argument rejects this call alone, before it can join (and fail) a batch; the entry is
+  // still queued in the same turn, since nothing is awaited before it.
+  async function claim(key: string, owner: string, lockTtlMs: number, version?: ClaimVersion): Promise<ClaimResult> {
     text('key', key)
     text('owner', owner)
     const lease = wholeMs('lockTtlMs', lockTtlMs)
@@ -171,10 +165,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
 
   return {
-    // A bad argument rejects this call alone, before it can join (and fail) a batch.
-    claim: (key, owner, lockTtlMs, version) => settle(() => claim(key, owner, lockTtlMs, version)),
-    complete: (key, owner, retentionMs) =>
-      settle(() => completeBatch({ key: text('key', key), args: [text('owner', owner), wholeMs('retentionMs', retentionMs)] })),
+    claim,
+    async complete(key, owner, retentionMs) {
+      return completeBatch({ key: text('key', key), args: [text('owner', owner), wholeMs('retentionMs', retentionMs)] })
+    },
     release(key, owner) {
       return connection.run('release', () => runScript(client, RELEASE, [claimKey(key)], [owner]).then((reply) => reply === 1))
     },

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createReceiver } from '@crm-webhooks/core'
+import { QUERY_FIELD_METHODS, createReceiver } from '@crm-webhooks/core'
 import { type Command, EXIT } from '../../command.js'
 import { UsageError, fromFlags, parseFlags, requireFlag } from '../../parse-flags.js'
 import { providerFlag } from '../../provider-flag.js'
@@ -23,9 +23,6 @@ function headerFlags(values: readonly string[]): Record<string, string> {
   }
   return headers
 }
-
-/** Methods whose deliveries carry their fields in the query string and may have no body at all. */
-const BODILESS_METHODS = new Set(['GET', 'DELETE'])
 
 /** The request target as captured: a path with its query (`/hooks?a=1`) or an absolute URL. */
 function urlFlag(value: string | undefined): string {
@@ -71,7 +68,7 @@ export const verifyCommand: Command = {
     const method = methodFlag(values.method, provider.methods?.[0] ?? 'POST')
     const url = urlFlag(values.url)
     // A GET or DELETE is signed over its query and usually has no body: nothing to pipe.
-    const bodiless = BODILESS_METHODS.has(method) && io.stdinIsTTY
+    const bodiless = QUERY_FIELD_METHODS.has(method) && io.stdinIsTTY
     if (io.stdinIsTTY && !bodiless) throw new UsageError('pipe the raw body on stdin, e.g. `< body.json`')
     let outcome: { code?: string | undefined; message?: string | undefined; event?: string | undefined; secretIndex?: number } = {}
     const receiver = fromFlags(() =>
