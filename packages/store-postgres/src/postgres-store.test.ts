@@ -17,6 +17,7 @@ describe('createPostgresStore: configuration mistakes throw TypeError', () => {
     ['a table name too long for its derived names', { connectionString: DATABASE_URL, table: 'x'.repeat(49) }],
     ['a zero command timeout', { connectionString: DATABASE_URL, commandTimeoutMs: 0 }],
     ['a negative purge interval', { connectionString: DATABASE_URL, purgeIntervalMs: -1 }],
+    ['preparedStatements that is not a boolean', { connectionString: DATABASE_URL, preparedStatements: 'no' as never }],
   ])('%s', (_, options) => {
     expect(() => createPostgresStore(options)).toThrow(TypeError)
   })
@@ -70,9 +71,9 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       get(target, property) {
         const value = Reflect.get(target, property, target) as unknown
         if (property !== 'query') return typeof value === 'function' ? value.bind(target) : value
-        return (text: string, values: unknown[]) => {
-          statements.push(text.trimStart().split(/\s/, 1)[0]!)
-          return target.query(text, values)
+        return (query: pg.QueryConfig) => {
+          statements.push(query.text.trimStart().split(/\s/, 1)[0]!)
+          return target.query(query)
         }
       },
     })
@@ -133,6 +134,51 @@ describe.skipIf(!available)('postgres store against a real server', () => {
     } finally {
       await Promise.all(stores.map((each) => each.close()))
       await dropTables(shared)
+    }
+  })
+
+  it('prepares its statements once per connection, under names no other store on the connection shares', async () => {
+    // One connection, so every statement below runs in the session whose prepared statements are read.
+    const session = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
+    const other = uniqueTable('prepared')
+    const late = uniqueTable('prepared_late')
+    const prepared = async () =>
+      (await session.query(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'crm\\_webhooks\\_%'`)).rows.map((row) => row.name)
+    try {
+      const first = createPostgresStore({ pool: session, table })
+      const second = createPostgresStore({ pool: session, table: other, autoMigrate: true })
+      const third = createPostgresStore({ pool: session, table: late })
+      expect(await first.claim('prepared:1', 'o', 60_000)).toEqual({ state: 'claimed' })
+      expect(await first.complete('prepared:1', 'o', 60_000)).toBe(true)
+      expect(await first.claim('prepared:2', 'o', 60_000)).toEqual({ state: 'claimed' })
+      expect(await first.claim('prepared:1', 'o', 60_000)).toEqual({ state: 'completed' })
+      expect(await prepared()).toHaveLength(2)
+      // The same statement on another table: its own name, so pg never sees one name with two texts.
+      expect(await second.claim('prepared:1', 'o', 60_000)).toEqual({ state: 'claimed' })
+      expect(await prepared()).toHaveLength(3)
+      // A statement that failed to prepare (its table was missing) is prepared afresh once the table exists
+      // (pg-pool also drops a connection whose query failed, so the session starts empty).
+      await expect(third.claim('prepared:1', 'o', 60_000)).rejects.toMatchObject({ code: 'store_unavailable' })
+      await third.migrate()
+      expect(await third.claim('prepared:1', 'o', 60_000)).toEqual({ state: 'claimed' })
+      expect(await third.claim('prepared:1', 'o', 60_000)).toMatchObject({ state: 'in_progress' })
+      expect((await prepared()).length).toBeGreaterThanOrEqual(1)
+    } finally {
+      await session.end()
+      await dropTables(other)
+      await dropTables(late)
+    }
+  })
+
+  it('with preparedStatements: false, sends every statement unnamed (for PgBouncer in transaction mode)', async () => {
+    const session = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
+    try {
+      const unprepared = createPostgresStore({ pool: session, table, preparedStatements: false })
+      expect(await unprepared.claim('unprepared:1', 'o', 60_000)).toEqual({ state: 'claimed' })
+      expect(await unprepared.complete('unprepared:1', 'o', 60_000)).toBe(true)
+      expect((await session.query('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0].n).toBe(0)
+    } finally {
+      await session.end()
     }
   })
 

@@ -27,6 +27,12 @@ export interface PostgresStoreOptions {
   commandTimeoutMs?: number
   /** Connect timeout of the pool the store creates; default 2000 ms. */
   connectTimeoutMs?: number
+  /**
+   * Send the store's statements as named prepared statements, each parsed and planned once per connection;
+   * default true. Turn it off behind a pooler that hands one connection's statements to another session:
+   * PgBouncer in transaction mode before 1.21, or without `max_prepared_statements` set above zero.
+   */
+  preparedStatements?: boolean
   /** How often expired rows are deleted, in ms; 0 turns the sweep off (call `purgeExpired()` yourself). Default 10 minutes. */
   purgeIntervalMs?: number
   /** Errors nobody awaits: the created pool's idle-connection errors and failed background sweeps. Default ignored. */
@@ -88,6 +94,9 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   if ((options.pool === undefined) === (options.connectionString === undefined)) {
     throw new TypeError('crm-webhooks: createPostgresStore needs either `pool` or `connectionString`, not both')
   }
+  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') {
+    throw new TypeError('crm-webhooks: preparedStatements must be a boolean')
+  }
   const names = tableNames(options.table)
   const sql = storeQueries(names)
   const purgeIntervalMs = positive('purgeIntervalMs', options.purgeIntervalMs, 10 * 60_000, true)
@@ -98,6 +107,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     autoMigrate: options.autoMigrate ?? false,
     commandTimeoutMs: positive('commandTimeoutMs', options.commandTimeoutMs, 2_000),
     connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 2_000),
+    preparedStatements: options.preparedStatements ?? true,
     onError: options.onError,
   })
 
