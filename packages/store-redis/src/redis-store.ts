@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { ClaimResult, ClaimVersion, IdempotencyStore } from '@crm-webhooks/core'
-import { createCallBatcher } from './call-batcher.js'
+import { type ClaimResult, type ClaimVersion, type IdempotencyStore, createCallBatcher } from '@crm-webhooks/core'
 import { type RedisStoreClient, openRedisConnection } from './redis-connection.js'
 import { CLAIM_BATCH, COMPLETE_BATCH, RECORD_VERSION, RELEASE, runScript } from './redis-scripts.js'
 

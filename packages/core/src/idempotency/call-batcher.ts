@@ -1,9 +1,10 @@
 /**
- * Coalesces the calls made in one turn of the event loop into one request. A receiver under load has many
- * deliveries in flight, and their claims (and completions) fall due together: one script call for all of
- * them costs Redis one script run instead of one each, and the client one command and one reply to encode
- * and parse. No call waits for a later one: the batch leaves once the current microtasks have run, in the
- * same turn in which node-redis would have written the separate commands.
+ * Coalesces the calls made in one turn of the event loop into one request, for stores that talk to a
+ * server. A receiver under load has many deliveries in flight, and their claims (and completions) fall due
+ * together: one script call or one statement for all of them costs the server one run instead of one each,
+ * and the client one command and one reply to encode and parse (the Redis and PostgreSQL stores use it).
+ * No call waits for a later one: the batch leaves once the current microtasks have run, in the same turn
+ * in which the client would have written the separate commands.
  *
  * @module
  */
