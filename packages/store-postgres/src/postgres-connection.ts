@@ -23,16 +23,20 @@ export interface PostgresConnectionOptions {
   onError?: ((error: Error) => void) | undefined
 }
 
+/** What a query does past its deadline, and a deadline shorter than `commandTimeoutMs`. */
+export interface LateResult<R extends pg.QueryResultRow> {
+  onAbandoned?: (result: pg.QueryResult<R>) => void
+  timeoutMs?: number
+}
+
 /** Bounded queries, the migration, and the way to let go of the pool. */
 export interface PostgresConnection {
   readonly pool: pg.Pool
-  /** Runs one statement within the deadline; any failure rejects with `store_unavailable`. */
-  query<R extends pg.QueryResultRow>(
-    what: string,
-    text: string,
-    values: unknown[],
-    onAbandoned?: (result: pg.QueryResult<R>) => void,
-  ): Promise<pg.QueryResult<R>>
+  /**
+   * Runs one statement within the deadline (`commandTimeoutMs`, or `timeoutMs` when given); any failure
+   * rejects with `store_unavailable`. `onAbandoned` gets a result that arrived after the deadline.
+   */
+  query<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[], late?: LateResult<R>): Promise<pg.QueryResult<R>>
   migrate(): Promise<void>
   close(): Promise<void>
 }
@@ -101,11 +105,11 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
 
   return {
     pool,
-    query(what, text, values, onAbandoned) {
+    query(what, text, values, late = {}) {
       if (closed) {
         return Promise.reject(new IdempotencyError('store_unavailable', 'postgres store: closed', { retryAfterSeconds: 5 }))
       }
-      const deadline = { what: `postgres store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned }
+      const deadline = { what: `postgres store: ${what}`, timeoutMs: late.timeoutMs ?? options.commandTimeoutMs, onAbandoned: late.onAbandoned }
       return withStoreDeadline(deadline, async (isAbandoned) => {
         if (options.autoMigrate) {
           await migrate()

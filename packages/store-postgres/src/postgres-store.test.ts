@@ -1,6 +1,6 @@
 import { createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
-import { deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
+import { batchedStoreContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DATABASE_URL, dropTables, postgresAvailable, sleep, uniqueTable } from './__fixtures__/postgres-test-env.js'
@@ -50,7 +50,7 @@ describe.skipIf(!available)('postgres store against a real server', () => {
   })
 
   describe('the store contract', () => {
-    for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...deliveryContract]) {
+    for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...batchedStoreContract, ...deliveryContract]) {
       it(contractCase.name, () => contractCase.run({ store, advance: sleep }))
     }
   })
@@ -65,20 +65,29 @@ describe.skipIf(!available)('postgres store against a real server', () => {
     expect(Number(completed.rows[0].left)).toBeGreaterThan(71 * 3_600)
   })
 
-  it('costs two statements per delivery: the claim, ordering guard included, and the completion', async () => {
+  /**
+   * A store over a pool that records the first word of every statement it is sent; `before` may delay a
+   * statement or fail it (by its number, from 0) before it reaches the server.
+   */
+  function countingStore(options: { commandTimeoutMs?: number; before?: (index: number) => Promise<void> } = {}) {
     const statements: string[] = []
     const counted = new Proxy(admin, {
       get(target, property) {
         const value = Reflect.get(target, property, target) as unknown
         if (property !== 'query') return typeof value === 'function' ? value.bind(target) : value
-        return (query: pg.QueryConfig) => {
-          statements.push(query.text.trimStart().split(/\s/, 1)[0]!)
+        return async (query: pg.QueryConfig) => {
+          const index = statements.push(query.text.trimStart().split(/\s/, 1)[0]!) - 1
+          await options.before?.(index)
           return target.query(query)
         }
       },
     })
+    return { statements, store: createPostgresStore({ pool: counted, table, commandTimeoutMs: options.commandTimeoutMs }) }
+  }
+
+  it('costs two statements per delivery: the claim, ordering guard included, and the completion', async () => {
+    const { statements, store: counting } = countingStore()
     const secret = 'round-trip-secret'
-    const counting = createPostgresStore({ pool: counted, table })
     let stale: boolean | undefined
     const receiver = createReceiver({ provider: automatenexus, secret, store: counting }).onAny((event) => {
       stale = event.stale
@@ -90,13 +99,116 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       return receiver.handle({ method: sample.method, headers: sample.headers, rawBody: sample.body })
     }
     expect((await deliver(Date.now())).status).toBe(200)
-    expect(statements).toEqual(['WITH', 'UPDATE'])
+    expect(statements).toEqual(['WITH', 'WITH'])
     expect(stale).toBe(false)
     statements.length = 0
     expect((await deliver(Date.now() - 1_000)).status).toBe(200)
-    expect(statements).toEqual(['WITH', 'UPDATE'])
+    expect(statements).toEqual(['WITH', 'WITH'])
     expect(stale).toBe(true)
     await counting.close()
+  })
+
+  describe('batching: the calls of one event-loop turn share a statement', () => {
+    const rowOf = async (key: string) => (await admin.query(`SELECT state, owner FROM "${table}" WHERE key = $1`, [key])).rows[0]
+    const versionOf = async (record: string) =>
+      (await admin.query(`SELECT version FROM "${table}_versions" WHERE record = $1`, [record])).rows[0]?.version
+
+    // What each call answers is the store contract's ('made together ... in call order'); these check how
+    // the calls are split into statements and what lands in the tables.
+    it('a key or a record named again in one turn waits for a statement of its own', async () => {
+      const { statements, store: batched } = countingStore()
+      const id = globalThis.crypto.randomUUID()
+      const at = (version: number) => ({ record: `deal:${id}`, version, retentionMs: 60_000 })
+      const results = await Promise.all([
+        batched.claim(`fresh:${id}`, 'a', 60_000),
+        batched.claim(`twice:${id}`, 'd', 60_000),
+        batched.claim(`twice:${id}`, 'e', 60_000),
+        batched.claim(`older:${id}`, 'f', 60_000, at(1_000)),
+        batched.claim(`newer:${id}`, 'g', 60_000, at(3_000)),
+        batched.claim(`between:${id}`, 'h', 60_000, at(2_500)),
+      ])
+      // [fresh, twice d, older], then [twice e, newer], then [between].
+      expect(statements).toEqual(['WITH', 'WITH', 'WITH'])
+      expect(results.map((each) => each.state)).toEqual(['claimed', 'claimed', 'in_progress', 'claimed', 'claimed', 'claimed'])
+      expect(await versionOf(`deal:${id}`)).toBe(3_000)
+      expect(await rowOf(`twice:${id}`)).toEqual({ state: 'in_progress', owner: 'd' })
+    })
+
+    it('completions of one turn share a statement; a key completed twice goes in a second', async () => {
+      const { statements, store: batched } = countingStore()
+      const id = globalThis.crypto.randomUUID()
+      await Promise.all([batched.claim(`one:${id}`, 'owner-1', 60_000), batched.claim(`two:${id}`, 'owner-2', 60_000)])
+      statements.length = 0
+      const completed = await Promise.all([
+        batched.complete(`one:${id}`, 'owner-1', 60_000),
+        batched.complete(`two:${id}`, 'somebody-else', 60_000),
+        batched.complete(`one:${id}`, 'owner-1', 60_000),
+      ])
+      expect(completed).toEqual([true, false, false])
+      expect(statements).toEqual(['WITH', 'WITH'])
+      expect(await rowOf(`one:${id}`)).toEqual({ state: 'completed', owner: 'owner-1' })
+      expect(await rowOf(`two:${id}`)).toEqual({ state: 'in_progress', owner: 'owner-2' })
+    })
+
+    it('two instances claiming the same keys at once, in opposite call orders: each key is taken once', async () => {
+      const instances = [createPostgresStore({ connectionString: DATABASE_URL, table }), createPostgresStore({ connectionString: DATABASE_URL, table })]
+      await store.migrate()
+      try {
+        // Both pools connected first, so both batches reach the server together.
+        await Promise.all(instances.map((each) => each.claim(`crossed:warm:${globalThis.crypto.randomUUID()}`, 'warm', 1_000)))
+        for (let round = 0; round < 8; round += 1) {
+          const keys = Array.from({ length: 128 }, (_, index) => `crossed:${globalThis.crypto.randomUUID()}:${index}`)
+          const record = (index: number) => ({ record: `crossed-deal:${index % 7}`, version: round * 100 + index, retentionMs: 60_000 })
+          const [forward, backward] = await Promise.all([
+            Promise.all(keys.map((key, index) => instances[0]!.claim(key, 'forward', 60_000, record(index)))),
+            Promise.all([...keys].reverse().map((key, index) => instances[1]!.claim(key, 'backward', 60_000, record(keys.length - 1 - index)))),
+          ])
+          const taken = [...forward, ...backward].filter((each) => each.state === 'claimed')
+          expect(taken).toHaveLength(keys.length)
+          expect([...forward, ...backward].every((each) => each.state === 'claimed' || each.state === 'in_progress')).toBe(true)
+        }
+      } finally {
+        await Promise.all(instances.map((each) => each.close()))
+      }
+    })
+
+    it('a statement that fails fails its own calls only, never those an earlier statement of the batch claimed', async () => {
+      const { statements, store: batched } = countingStore({
+        before: async (index) => {
+          if (index === 1) throw new Error('connection reset')
+        },
+      })
+      const id = globalThis.crypto.randomUUID()
+      const [first, again] = await Promise.allSettled([batched.claim(`split:${id}`, 'a', 60_000), batched.claim(`split:${id}`, 'b', 60_000)])
+      expect(statements).toEqual(['WITH', 'WITH'])
+      expect(first).toEqual({ status: 'fulfilled', value: { state: 'claimed' } })
+      expect(again).toMatchObject({ status: 'rejected', reason: { code: 'store_unavailable' } })
+      expect(await rowOf(`split:${id}`)).toEqual({ state: 'in_progress', owner: 'a' })
+    })
+
+    it('the statements of one batch share one deadline: a call never waits past commandTimeoutMs', async () => {
+      const { store: batched } = countingStore({ commandTimeoutMs: 400, before: () => sleep(250) })
+      const id = globalThis.crypto.randomUUID()
+      const started = Date.now()
+      const [first, again] = await Promise.allSettled([batched.claim(`slow:${id}`, 'a', 60_000), batched.claim(`slow:${id}`, 'b', 60_000)])
+      expect(first).toEqual({ status: 'fulfilled', value: { state: 'claimed' } })
+      // The second statement had 150 ms of the 400 left, and took 250 before it even reached the server.
+      expect(again).toMatchObject({ status: 'rejected', reason: { code: 'store_unavailable' } })
+      expect(Date.now() - started).toBeLessThan(650)
+    })
+
+    it('a burst larger than a batch goes in a few statements, every claim answered', async () => {
+      const { statements, store: batched } = countingStore()
+      const id = globalThis.crypto.randomUUID()
+      const results = await Promise.all(Array.from({ length: 300 }, (_, index) => batched.claim(`burst:${id}:${index % 250}`, `o${index}`, 60_000)))
+      expect(results.filter((each) => each.state === 'claimed')).toHaveLength(250)
+      expect(results.filter((each) => each.state === 'in_progress')).toHaveLength(50)
+      // Batches of 128, 128 and 44, on three connections at once: the 50 repeated keys fall in later
+      // batches than their first claims, and each meets its first claim's row, taken or being taken (one
+      // that committed after the statement began is read afresh, a SELECT of its own).
+      expect(statements.filter((each) => each === 'WITH')).toEqual(['WITH', 'WITH', 'WITH'])
+      expect(statements.filter((each) => each !== 'WITH' && each !== 'SELECT')).toEqual([])
+    })
   })
 
   it('purgeExpired deletes expired claims, completions and versions, and only those', async () => {

@@ -1,13 +1,14 @@
 /**
  * `createPostgresStore`: the idempotency store for receivers that run as several instances, on
  * PostgreSQL. One statement per claim (INSERT ... ON CONFLICT DO UPDATE ... WHERE expired, the ordering
- * guard's version recorded in the same statement) and one per completion; owner-checked completion and
- * release; a migration it applies or prints; expired rows swept in the background.
+ * guard's version recorded in the same statement) and one per completion, the claims (and the
+ * completions) that fall due in the same turn of the event loop sharing one statement; owner-checked
+ * completion and release; a migration it applies or prints; expired rows swept in the background.
  *
  * @module
  */
 import { createHash } from 'node:crypto'
-import type { ClaimResult, IdempotencyStore } from '@crm-webhooks/core'
+import { type ClaimResult, type ClaimVersion, IdempotencyError, type IdempotencyStore, createCallBatcher } from '@crm-webhooks/core'
 import type pg from 'pg'
 import { migrationSql, tableNames } from './migration.js'
 import { openPostgresConnection } from './postgres-connection.js'
@@ -54,6 +55,125 @@ export interface PostgresStore extends IdempotencyStore {
 
 const PURGE_BATCH = 5_000
 
+/** Most claims (or completions) in one statement: enough for any burst, few enough to hold few row locks. */
+const MAX_BATCH = 128
+
+/** One claim of a batch, as the statement takes it. */
+interface ClaimEntry {
+  key: string
+  owner: string
+  lockTtlMs: number
+  /** The ordering guard's record, version and retention, or null without a version to record. */
+  record: string | null
+  version: number | null
+  retentionMs: number | null
+}
+
+/** What the claim statement answers for one claim. */
+interface ClaimRow {
+  claimed: boolean
+  newest: boolean
+  state: 'in_progress' | 'completed' | null
+  left_ms: number | null
+}
+
+/** One completion of a batch. */
+interface CompleteEntry {
+  key: string
+  owner: string
+  retentionMs: number
+}
+
+/**
+ * Splits a batch into the entries one statement can take (the first to name each key, or each record) and
+ * the rest, which run in a statement of their own afterwards: ON CONFLICT DO UPDATE may touch a row only
+ * once per statement, and each claim must behave as if alone, in order.
+ */
+function firstOfEach<Entry>(entries: Entry[], namesOf: (entry: Entry) => Array<string | null>): { now: number[]; later: number[] } {
+  const named = new Set<string>()
+  const now: number[] = []
+  const later: number[] = []
+  entries.forEach((entry, index) => {
+    const names = namesOf(entry).filter((name): name is string => name !== null)
+    if (names.some((name) => named.has(name))) return void later.push(index)
+    for (const name of names) named.add(name)
+    now.push(index)
+  })
+  return { now, later }
+}
+
+/** One entry's outcome in a batch: its row, or the failure of the statement it went in. */
+type Settled<Result> = { value: Result } | { error: unknown }
+
+/** Sends one statement of a batch within `timeoutMs` and answers each of its entries, in order. */
+type SendStatement<Entry, Result> = (entries: Entry[], timeoutMs: number) => Promise<Result[]>
+
+/**
+ * Runs `send` over the entries of a batch in as few statements as {@link firstOfEach} allows, one after
+ * the other and all within `timeoutMs`, and settles each entry on its own: a statement that fails fails its
+ * own entries only, never those an earlier statement already claimed.
+ */
+async function inStatements<Entry, Result>(
+  what: string,
+  entries: Entry[],
+  namesOf: (entry: Entry) => Array<string | null>,
+  send: SendStatement<Entry, Result>,
+  timeoutMs: number,
+  startedAt = Date.now(),
+): Promise<Settled<Result>[]> {
+  const { now, later } = firstOfEach(entries, namesOf)
+  const statement = now.map((index) => entries[index]!)
+  const leftMs = timeoutMs - (Date.now() - startedAt)
+  const settled: Settled<Result>[] =
+    leftMs < 1
+      ? statement.map(() => ({ error: new IdempotencyError('store_unavailable', `${what}: no answer within ${timeoutMs} ms`, { retryAfterSeconds: 5 }) }))
+      : await send(statement, leftMs).then(
+          (rows) => onePerEntry(rows, statement).map((value) => ({ value })),
+          (error: unknown) => statement.map(() => ({ error })),
+        )
+  const results: Settled<Result>[] = new Array(entries.length)
+  now.forEach((index, position) => (results[index] = settled[position]!))
+  if (later.length > 0) {
+    const rest = await inStatements(
+      what,
+      later.map((index) => entries[index]!),
+      namesOf,
+      send,
+      timeoutMs,
+      startedAt,
+    )
+    later.forEach((index, position) => (results[index] = rest[position]!))
+  }
+  return results
+}
+
+/** An entry's row, or the failure of its statement, thrown. */
+function settledValue<Result>(settled: Settled<Result>): Result {
+  if ('error' in settled) throw settled.error
+  return settled.value
+}
+
+/** A statement's rows, one per entry it was given, or an error that fails the statement's entries. */
+function onePerEntry<Row>(rows: Row[], entries: readonly unknown[]): Row[] {
+  if (rows.length !== entries.length) throw new Error(`a statement of ${entries.length} entries returned ${rows.length} rows`)
+  return rows
+}
+
+/**
+ * A lease or retention the statement can compute with. Checked per call before it joins a batch: a NaN
+ * would fail the whole statement, and with it every other delivery in the batch.
+ */
+function finiteMs(name: string, ms: number): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`crm-webhooks: ${name} must be a finite number of ms`)
+  return ms
+}
+
+/** Keys, owners and records go to PostgreSQL as text: anything else would fail the batch's encoding. */
+function text(name: string, value: string): string {
+  if (typeof value !== 'string') throw new TypeError(`crm-webhooks: ${name} must be a string`)
+  return value
+}
+
 /** Longest key stored as it is: a btree index entry holds at most about 2.7 kB. */
 const MAX_STORED_BYTES = 1_024
 
@@ -99,13 +219,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   }
   const names = tableNames(options.table)
   const sql = storeQueries(names)
+  const commandTimeoutMs = positive('commandTimeoutMs', options.commandTimeoutMs, 2_000)
   const purgeIntervalMs = positive('purgeIntervalMs', options.purgeIntervalMs, 10 * 60_000, true)
   const connection = openPostgresConnection({
     pool: options.pool,
     connectionString: options.connectionString,
     names,
     autoMigrate: options.autoMigrate ?? false,
-    commandTimeoutMs: positive('commandTimeoutMs', options.commandTimeoutMs, 2_000),
+    commandTimeoutMs,
     connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 2_000),
     preparedStatements: options.preparedStatements ?? true,
     onError: options.onError,
@@ -130,34 +251,67 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return { state: 'in_progress', retryAfterMs: Math.max(1, leftMs ?? 1_000) }
   }
 
-  return {
-    async claim(givenKey, owner, lockTtlMs, version) {
-      const key = storable(givenKey)
-      type Seen = { state: 'in_progress' | 'completed' | null; left_ms: number | null }
-      type Claimed = Seen & { claimed: number; newest?: number }
-      const releaseLate = (late: pg.QueryResult<Claimed>) => {
-        // A claim that landed after the receiver already answered 503: give it back.
-        if (late.rows[0]?.claimed === 1) connection.query('release', sql.release, [key, owner]).catch(() => undefined)
+  function claimStatement(entries: ClaimEntry[], timeoutMs: number): Promise<ClaimRow[]> {
+    const column = <T>(pick: (entry: ClaimEntry) => T) => entries.map(pick)
+    const values = [
+      column((entry) => entry.key),
+      column((entry) => entry.owner),
+      column((entry) => entry.lockTtlMs),
+      column((entry) => entry.record),
+      column((entry) => entry.version),
+      column((entry) => entry.retentionMs),
+    ]
+    const releaseLate = (late: pg.QueryResult<ClaimRow>) => {
+      // Claims that landed after the receiver already answered 503: give them back.
+      for (let index = 0; index < Math.min(late.rows.length, entries.length); index += 1) {
+        const { key, owner } = entries[index]!
+        if (late.rows[index]!.claimed) connection.query('release', sql.release, [key, owner]).catch(() => undefined)
       }
-      const { rows } = version
-        ? await connection.query<Claimed>(
-            'claim',
-            sql.claimWithVersion,
-            [key, owner, lockTtlMs, storable(version.record), version.version, version.retentionMs],
-            releaseLate,
-          )
-        : await connection.query<Claimed>('claim', sql.claim, [key, owner, lockTtlMs], releaseLate)
-      if (rows[0]?.claimed === 1) return version ? { state: 'claimed', stale: rows[0].newest === 0 } : { state: 'claimed' }
-      let seen: Seen | undefined = rows[0]
-      if (seen?.state === null || (seen?.left_ms ?? 0) <= 0) {
+    }
+    return connection.query<ClaimRow>('claim', sql.claimBatch, values, { onAbandoned: releaseLate, timeoutMs }).then(({ rows }) => rows)
+  }
+
+  async function completeStatement(entries: CompleteEntry[], timeoutMs: number): Promise<boolean[]> {
+    const values = [entries.map((entry) => entry.key), entries.map((entry) => entry.owner), entries.map((entry) => entry.retentionMs)]
+    const { rows } = await connection.query<{ completed: boolean }>('complete', sql.completeBatch, values, { timeoutMs })
+    return rows.map((row) => row.completed)
+  }
+
+  const claimBatch = createCallBatcher(
+    (entries: ClaimEntry[]) =>
+      inStatements('postgres store: claim', entries, (entry) => [entry.key, entry.record], claimStatement, commandTimeoutMs),
+    MAX_BATCH,
+  )
+  const completeBatch = createCallBatcher(
+    (entries: CompleteEntry[]) => inStatements('postgres store: complete', entries, (entry) => [entry.key], completeStatement, commandTimeoutMs),
+    MAX_BATCH,
+  )
+
+  return {
+    async claim(givenKey, owner, lockTtlMs, version?: ClaimVersion) {
+      const key = storable(text('key', givenKey))
+      const entry: ClaimEntry = { key, owner: text('owner', owner), lockTtlMs: finiteMs('lockTtlMs', lockTtlMs), record: null, version: null, retentionMs: null }
+      // A version that is not a finite number (NaN from a malformed date) is claimed without being
+      // recorded: it can be neither stale nor the newest, as recordVersion answers it.
+      const recorded = version !== undefined && Number.isFinite(version.version)
+      if (recorded) {
+        entry.record = storable(text('record', version.record))
+        entry.version = version.version
+        entry.retentionMs = finiteMs('retentionMs', version.retentionMs)
+      }
+      const row = settledValue(await claimBatch(entry))
+      if (row.claimed) return version === undefined ? { state: 'claimed' } : { state: 'claimed', stale: recorded && !row.newest }
+      let seen: Pick<ClaimRow, 'state' | 'left_ms'> | undefined = row
+      if (seen.state === null || (seen.left_ms ?? 0) <= 0) {
         // Lost a race to a row this statement's snapshot could not show: read it afresh.
-        seen = (await connection.query<Seen>('claim', sql.inspect, [key])).rows[0]
+        seen = (await connection.query<Pick<ClaimRow, 'state' | 'left_ms'>>('claim', sql.inspect, [key])).rows[0]
       }
       if (seen?.state === 'completed' && (seen.left_ms ?? 0) > 0) return { state: 'completed' }
       return inProgress(seen?.left_ms ?? null)
     },
     async complete(key, owner, retentionMs) {
-      return (await connection.query('complete', sql.complete, [storable(key), owner, retentionMs])).rowCount === 1
+      const entry = { key: storable(text('key', key)), owner: text('owner', owner), retentionMs: finiteMs('retentionMs', retentionMs) }
+      return settledValue(await completeBatch(entry))
     },
     async release(key, owner) {
       return (await connection.query('release', sql.release, [storable(key), owner])).rowCount === 1

@@ -8,17 +8,21 @@ import type { TableNames } from './migration.js'
 
 /** The SQL text of every statement the store runs, for one pair of tables. */
 export interface StoreQueries {
-  /** $1 key, $2 owner, $3 lease ms. Row: claimed (0/1), state and left_ms of the row the statement saw. */
-  readonly claim: string
   /**
-   * `claim`, and when it takes the key, `recordVersion` of $4 record, $5 version, $6 retention ms in the
-   * same statement. Row: as `claim`, plus newest (0/1): 1 when the version was recorded (not stale).
+   * Claims a batch: $1 keys, $2 owners, $3 lease ms, and per claim the ordering guard's $4 record (NULL
+   * without one), $5 version, $6 retention ms, recorded only when the claim is taken. No key, and no
+   * record, may appear twice (ON CONFLICT DO UPDATE touches a row once per statement). One row per claim,
+   * in order: claimed, newest (the version was recorded: not stale), and the state and left_ms of the row
+   * the statement's snapshot saw.
    */
-  readonly claimWithVersion: string
+  readonly claimBatch: string
   /** $1 key. Row: state and left_ms, read afresh (after a claim lost a race to a row it could not see). */
   readonly inspect: string
-  /** $1 key, $2 owner, $3 retention ms. One row affected when the owner's live claim became completed. */
-  readonly complete: string
+  /**
+   * Completes a batch: $1 keys (none twice), $2 owners, $3 retention ms. One row per key, in order:
+   * completed, true when the owner's live claim became completed.
+   */
+  readonly completeBatch: string
   /** $1 key, $2 owner. One row affected when the owner's live claim was dropped. */
   readonly release: string
   /** $1 record, $2 version, $3 retention ms. One row returned when the version is the newest (not stale). */
@@ -36,42 +40,51 @@ const MS = `* interval '1 millisecond'`
  *
  * @example
  * ```ts
- * const { rows } = await pool.query(storeQueries(tableNames()).claim, [key, owner, 60_000])
+ * const { rows } = await pool.query(storeQueries(tableNames()).inspect, [key])
  * ```
  */
 export function storeQueries(names: TableNames): StoreQueries {
   const { claims, versions } = names
   const leftMs = `ceil(extract(epoch FROM seen.expires_at - now()) * 1000)::float8 AS left_ms`
+  // Rows are taken in key order, and versions in record order after every claim row, so two batches that
+  // share keys (a resend reaching two instances at once) lock them in the same order and never deadlock.
   // The insert takes a free key; on conflict it takes over only an expired row. The outer select reads
-  // the row as the statement's snapshot saw it, to answer completed or in progress in the same round trip.
-  const claimed = `claimed AS (
-  INSERT INTO ${claims} AS held (key, state, owner, expires_at)
-  VALUES ($1::text, 'in_progress', $2::text, now() + $3::float8 ${MS})
-  ON CONFLICT (key) DO UPDATE SET state = 'in_progress', owner = excluded.owner, expires_at = excluded.expires_at
-    WHERE held.expires_at <= now()
-  RETURNING 1
-)`
-  const seen = `FROM (SELECT 1) AS one LEFT JOIN ${claims} AS seen ON seen.key = $1::text`
-  // Records a version unless a newer, unexpired one is known; returns a row when it did.
-  const recordVersion = (row: string) => `INSERT INTO ${versions} AS known (record, version, expires_at)
-${row}
+  // each row as the statement's snapshot saw it, to answer completed or in progress in the same round trip.
+  const recordVersion = (rows: string) => `INSERT INTO ${versions} AS known (record, version, expires_at)
+${rows}
 ON CONFLICT (record) DO UPDATE SET version = excluded.version, expires_at = excluded.expires_at
   WHERE known.version <= excluded.version OR known.expires_at <= now()
-RETURNING 1`
+RETURNING record`
   return {
-    claim: `WITH ${claimed}
-SELECT (SELECT count(*) FROM claimed)::int AS claimed, seen.state, ${leftMs}
-${seen}`,
-    // Claims lock their claim row before their version row, and recordVersion locks only a version row:
-    // no two statements wait on each other in opposite orders.
-    claimWithVersion: `WITH ${claimed}, versioned AS (
-${recordVersion(`SELECT $4::text, $5::float8, now() + $6::float8 ${MS} WHERE EXISTS (SELECT 1 FROM claimed)`)}
+    claimBatch: `WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[], $5::float8[], $6::float8[]) WITH ORDINALITY
+    AS input (key, owner, lease_ms, record, version, retention_ms, position)
+), claimed AS (
+  INSERT INTO ${claims} AS held (key, state, owner, expires_at)
+  SELECT key, 'in_progress', owner, now() + lease_ms ${MS} FROM input ORDER BY key
+  ON CONFLICT (key) DO UPDATE SET state = 'in_progress', owner = excluded.owner, expires_at = excluded.expires_at
+    WHERE held.expires_at <= now()
+  RETURNING key
+), versioned AS (
+${recordVersion(`SELECT record, version, now() + retention_ms ${MS} FROM input
+WHERE record IS NOT NULL AND key IN (SELECT key FROM claimed) ORDER BY record`)}
 )
-SELECT (SELECT count(*) FROM claimed)::int AS claimed, (SELECT count(*) FROM versioned)::int AS newest, seen.state, ${leftMs}
-${seen}`,
+SELECT claimed.key IS NOT NULL AS claimed, versioned.record IS NOT NULL AS newest, seen.state, ${leftMs}
+FROM input
+LEFT JOIN claimed ON claimed.key = input.key
+LEFT JOIN versioned ON versioned.record = input.record
+LEFT JOIN ${claims} AS seen ON seen.key = input.key
+ORDER BY input.position`,
     inspect: `SELECT seen.state, ${leftMs} FROM ${claims} AS seen WHERE seen.key = $1::text`,
-    complete: `UPDATE ${claims} SET state = 'completed', expires_at = now() + $3::float8 ${MS}
-WHERE key = $1::text AND owner = $2::text AND state = 'in_progress' AND expires_at > now()`,
+    completeBatch: `WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::float8[]) WITH ORDINALITY AS input (key, owner, retention_ms, position)
+), completed AS (
+  UPDATE ${claims} AS held SET state = 'completed', expires_at = now() + input.retention_ms ${MS}
+  FROM input
+  WHERE held.key = input.key AND held.owner = input.owner AND held.state = 'in_progress' AND held.expires_at > now()
+  RETURNING held.key
+)
+SELECT completed.key IS NOT NULL AS completed FROM input LEFT JOIN completed ON completed.key = input.key ORDER BY input.position`,
     release: `DELETE FROM ${claims} WHERE key = $1::text AND owner = $2::text AND state = 'in_progress' AND expires_at > now()`,
     recordVersion: recordVersion(`VALUES ($1::text, $2::float8, now() + $3::float8 ${MS})`),
     purgeClaims: purge(claims, 'key'),

@@ -1,6 +1,6 @@
 import { type IdempotencyStore, createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
-import { deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
+import { batchedStoreContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
 import { type RedisClientType, createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REDIS_URL, deleteKeysUnder, redisAvailable, sleep, uniqueKeyPrefix } from './__fixtures__/redis-test-env.js'
@@ -37,7 +37,7 @@ describe.skipIf(!available)('redis store against a real server', () => {
   })
 
   describe('the store contract', () => {
-    for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...deliveryContract]) {
+    for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...batchedStoreContract, ...deliveryContract]) {
       it(contractCase.name, () => contractCase.run({ store, advance: sleep }))
     }
   })
@@ -159,27 +159,6 @@ describe.skipIf(!available)('redis store against a real server', () => {
       expect(scripts).toEqual(['EVALSHA'])
       expect(await client.get(`${prefix}claim:one:${id}`)).toBe('c')
       expect(await client.get(`${prefix}claim:two:${id}`)).toBe('p:owner-2')
-    })
-
-    it('a call with a bad argument fails alone, never the batch it would have joined', async () => {
-      const { store: batched } = countingStore()
-      const id = globalThis.crypto.randomUUID()
-      const [good, badLease, badRetention, uncomparable] = await Promise.allSettled([
-        batched.claim(`good:${id}`, 'a', 60_000),
-        batched.claim(`bad-lease:${id}`, 'b', Number.NaN),
-        batched.claim(`bad-retention:${id}`, 'c', 60_000, { record: `deal:${id}`, version: 1, retentionMs: Number.POSITIVE_INFINITY }),
-        batched.claim(`nan-version:${id}`, 'd', 60_000, { record: `deal:${id}`, version: Number.NaN, retentionMs: 60_000 }),
-      ])
-      expect(good).toEqual({ status: 'fulfilled', value: { state: 'claimed' } })
-      expect(badLease).toMatchObject({ status: 'rejected', reason: expect.any(TypeError) })
-      expect(badRetention).toMatchObject({ status: 'rejected', reason: expect.any(TypeError) })
-      // A version that cannot be compared is neither stale nor recorded.
-      expect(uncomparable).toEqual({ status: 'fulfilled', value: { state: 'claimed', stale: false } })
-      expect(await client.get(`${prefix}version:deal:${id}`)).toBeNull()
-      await expect(batched.complete(`good:${id}`, 'a', Number.NaN)).rejects.toBeInstanceOf(TypeError)
-      await expect(batched.claim(42 as never, 'a', 60_000)).rejects.toBeInstanceOf(TypeError)
-      await expect(batched.complete(`good:${id}`, undefined as never, 60_000)).rejects.toBeInstanceOf(TypeError)
-      expect(await batched.complete(`good:${id}`, 'a', 60_000)).toBe(true)
     })
 
     it('a burst larger than a batch goes in several script calls, every claim answered', async () => {

@@ -124,6 +124,37 @@ export const idempotencyStoreContract: readonly StoreContractCase[] = [
     },
   },
   {
+    // Stores that coalesce the calls of one event-loop turn (the Redis and PostgreSQL stores) must still
+    // answer each as if it had been made alone, after the ones before it.
+    name: 'claims and completions made together answer as if made one after another, in call order',
+    async run({ store }) {
+      const key = uniqueKey('together')
+      await store.claim(`${key}:done`, 'earlier', CONTRACT_LEASE_MS)
+      await store.complete(`${key}:done`, 'earlier', RETAIN_MS)
+      await store.claim(`${key}:held`, 'earlier', CONTRACT_LEASE_MS)
+      const [fresh, done, held, first, second] = await Promise.all([
+        store.claim(`${key}:fresh`, 'a', CONTRACT_LEASE_MS),
+        store.claim(`${key}:done`, 'b', CONTRACT_LEASE_MS),
+        store.claim(`${key}:held`, 'c', CONTRACT_LEASE_MS),
+        store.claim(`${key}:twice`, 'd', CONTRACT_LEASE_MS),
+        store.claim(`${key}:twice`, 'e', CONTRACT_LEASE_MS),
+      ])
+      expectSame(fresh, { state: 'claimed' }, 'a fresh key')
+      expectSame(done, { state: 'completed' }, 'a completed key')
+      expectInProgress(held!, 'a held key')
+      expectSame(first, { state: 'claimed' }, 'the first of two claims of one key')
+      expectInProgress(second!, 'the second of two claims of one key')
+      const completed = await Promise.all([
+        store.complete(`${key}:fresh`, 'a', RETAIN_MS),
+        store.complete(`${key}:twice`, 'e', RETAIN_MS),
+        store.complete(`${key}:never-claimed`, 'f', RETAIN_MS),
+        store.complete(`${key}:twice`, 'd', RETAIN_MS),
+        store.complete(`${key}:twice`, 'd', RETAIN_MS),
+      ])
+      expectSame(completed, [true, false, false, true, false], 'completions: only each owner, a key completed twice once')
+    },
+  },
+  {
     name: 'keys are independent and kept verbatim (separators, unicode, NUL, backslashes, keys of several kB)',
     async run({ store }) {
       const base = uniqueKey('verbatim')
@@ -204,6 +235,25 @@ export const orderingGuardContract: readonly StoreContractCase[] = [
     },
   },
   {
+    name: 'claims made together with versions of one record answer stale in call order',
+    async run({ store }) {
+      const record = uniqueKey('record-together')
+      const at = (version: number) => ({ record, version, retentionMs: RETAIN_MS })
+      await store.recordVersion!(record, 2_000, RETAIN_MS)
+      const results = await Promise.all([
+        store.claim(uniqueKey('together-older'), 'f', RETAIN_MS, at(1_000)),
+        store.claim(uniqueKey('together-newer'), 'g', RETAIN_MS, at(3_000)),
+        store.claim(uniqueKey('together-between'), 'h', RETAIN_MS, at(2_500)),
+        store.claim(uniqueKey('together-nan'), 'i', RETAIN_MS, at(Number.NaN)),
+        store.claim(uniqueKey('together-infinite'), 'j', RETAIN_MS, at(Number.POSITIVE_INFINITY)),
+      ])
+      if (results[0]!.state === 'claimed' && results[0]!.stale === undefined) return // versions go by recordVersion
+      const stale = (stale: boolean) => ({ state: 'claimed', stale })
+      expectSame(results, [stale(true), stale(false), stale(true), stale(false), stale(false)], 'each against the versions before it')
+      expectSame(await store.recordVersion!(record, 2_999, RETAIN_MS), { stale: true }, 'the newest kept: 3 000, not NaN or Infinity')
+    },
+  },
+  {
     // A provider parsing a malformed timestamp yields NaN; a 503 would make the sender retry it forever.
     name: 'a version that is not a finite number is never stale and never recorded',
     async run({ store }) {
@@ -212,6 +262,49 @@ export const orderingGuardContract: readonly StoreContractCase[] = [
       expectSame(await store.recordVersion!(record, 5, RETAIN_MS), { stale: false }, 'a number after NaN')
       expectSame(await store.recordVersion!(record, Number.POSITIVE_INFINITY, RETAIN_MS), { stale: false }, 'Infinity')
       expectSame(await store.recordVersion!(record, 4, RETAIN_MS), { stale: true }, 'the guard still holds 5')
+    },
+  },
+]
+
+/** A settled call, as the batching case compares it: its value, or the name of what it threw. */
+function outcome(settled: PromiseSettledResult<unknown>): unknown {
+  if (settled.status === 'fulfilled') return settled.value
+  return settled.reason instanceof Error ? settled.reason.name : settled.reason
+}
+
+/**
+ * The case of stores that coalesce the calls of one event-loop turn into one request (the Redis and
+ * PostgreSQL stores, or a store of your own built on `createCallBatcher`): a call the server could not
+ * take must be refused on its own, before it joins a batch, or it would fail every delivery in it.
+ *
+ * @example
+ * ```ts
+ * for (const c of batchedStoreContract) it(c.name, () => c.run({ store, advance }))
+ * ```
+ */
+export const batchedStoreContract: readonly StoreContractCase[] = [
+  {
+    name: 'a call with an argument the server cannot take is refused alone with a TypeError; the calls made with it go through',
+    async run({ store }) {
+      const key = uniqueKey('bad-argument')
+      const record = uniqueKey('record-bad-argument')
+      const claims = await Promise.allSettled([
+        store.claim(`${key}:good`, 'a', RETAIN_MS),
+        store.claim(`${key}:nan-lease`, 'b', Number.NaN),
+        store.claim(`${key}:infinite-retention`, 'c', RETAIN_MS, { record, version: 1, retentionMs: Number.POSITIVE_INFINITY }),
+        store.claim(42 as never, 'd', RETAIN_MS),
+        store.claim(`${key}:no-owner`, undefined as never, RETAIN_MS),
+      ])
+      expectSame(claims.map(outcome), [{ state: 'claimed' }, 'TypeError', 'TypeError', 'TypeError', 'TypeError'], 'claims made together')
+      const completions = await Promise.allSettled([
+        store.complete(`${key}:good`, 'a', Number.NaN),
+        store.complete(`${key}:good`, undefined as never, RETAIN_MS),
+        store.complete(`${key}:good`, 'a', RETAIN_MS),
+      ])
+      expectSame(completions.map(outcome), ['TypeError', 'TypeError', true], 'completions made together')
+      if (store.recordVersion) {
+        expectSame(await store.recordVersion(record, 0, RETAIN_MS), { stale: false }, 'the refused claim recorded no version')
+      }
     },
   },
 ]
