@@ -111,6 +111,28 @@ describe('parseJsonBody', () => {
   })
 })
 
+describe('a polluted Object.prototype (a bug elsewhere in the process)', () => {
+  it('walks only the value\'s own keys: an inherited enumerable object neither nests nor hides a finding', () => {
+    const prototype = Object.prototype as Record<string, unknown>
+    prototype.pollutedByTest = { nested: { deeper: true } }
+    let findings: string[]
+    let parsed: string
+    try {
+      findings = [
+        inspectText('{"a":{"b":[1,{"c":2}]}}'),
+        inspectText('{"a":{"__proto__":1}}'),
+        inspectText('[[{"a":[1]}]]', 3),
+        inspectText('{"a":{"b":{}}}', 3),
+      ]
+      parsed = JSON.stringify(parseJsonBody(bytes('{"event":"deal.won","data":{"id":"deal_1"}}')))
+    } finally {
+      delete prototype.pollutedByTest
+    }
+    expect(findings).toEqual(['ok', 'proto_key', 'too_deep', 'ok'])
+    expect(parsed).toBe('{"event":"deal.won","data":{"id":"deal_1"}}')
+  })
+})
+
 describe('withoutProtoKeys', () => {
   it('is the reviver that removes the key', () => {
     expect(Object.hasOwn(JSON.parse('{"__proto__":1,"a":2}', withoutProtoKeys), '__proto__')).toBe(false)

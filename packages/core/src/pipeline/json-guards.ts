@@ -52,6 +52,29 @@ function inspect(node: object, depth: number, limit: number): number {
   return found
 }
 
+// The same walk over own keys only, for a process whose Object.prototype has enumerable properties (a
+// prototype-pollution bug elsewhere): for-in would follow an inherited object into itself at every level,
+// branching at each, and the walk above would take exponential time to reach its limit.
+function inspectOwnKeys(node: object, depth: number, limit: number): number {
+  if (depth > limit) return TOO_DEEP
+  let found = 0
+  const children: unknown[] = Array.isArray(node) ? node : Object.values(node)
+  if (!Array.isArray(node) && Object.hasOwn(node, '__proto__')) found |= PROTO_KEY
+  for (let index = 0; index < children.length; index++) {
+    const child = children[index]
+    if (typeof child === 'object' && child !== null) found |= inspectOwnKeys(child, depth + 1, limit)
+  }
+  return found
+}
+
+const PLAIN_OBJECT = {}
+
+/** Whether for-in over a plain object would yield a key it does not own (checked per walk: ~10 ns). */
+function objectPrototypeIsPolluted(): boolean {
+  for (const _ in PLAIN_OBJECT) return true
+  return false
+}
+
 /**
  * Walks a value JSON.parse produced: `too_deep` when arrays and objects nest more than `limit` levels,
  * else `proto_key` when some object has an own `__proto__` key, else `ok`.
@@ -64,7 +87,7 @@ function inspect(node: object, depth: number, limit: number): number {
  */
 export function inspectParsedJson(value: unknown, limit: number): JsonFinding {
   if (typeof value !== 'object' || value === null) return 'ok'
-  const found = inspect(value, 1, limit)
+  const found = objectPrototypeIsPolluted() ? inspectOwnKeys(value, 1, limit) : inspect(value, 1, limit)
   return found & TOO_DEEP ? 'too_deep' : found & PROTO_KEY ? 'proto_key' : 'ok'
 }
 
