@@ -28,7 +28,7 @@ export { createNodeListener } from './http/node-listener.js'
 export { createMemoryStore } from './idempotency/memory-store.js'
 export type { MemoryStore, MemoryStoreOptions } from './idempotency/memory-store.js'
 export { withStoreDeadline } from './idempotency/store-deadline.js'
-export { createCallBatcher } from './idempotency/call-batcher.js'
+export { batchedMs, batchedText, createCallBatcher } from './idempotency/call-batcher.js'
 export type { SendBatch } from './idempotency/call-batcher.js'
 export type { StoreDeadlineOptions } from './idempotency/store-deadline.js'
 export {

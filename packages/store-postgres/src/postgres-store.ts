@@ -8,7 +8,15 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { type ClaimResult, type ClaimVersion, IdempotencyError, type IdempotencyStore, createCallBatcher } from '@crm-webhooks/core'
+import {
+  type ClaimResult,
+  type ClaimVersion,
+  IdempotencyError,
+  type IdempotencyStore,
+  batchedMs,
+  batchedText,
+  createCallBatcher,
+} from '@crm-webhooks/core'
 import type pg from 'pg'
 import { migrationSql, tableNames } from './migration.js'
 import { openPostgresConnection } from './postgres-connection.js'
@@ -159,21 +167,6 @@ function onePerEntry<Row>(rows: Row[], entries: readonly unknown[]): Row[] {
   return rows
 }
 
-/**
- * A lease or retention the statement can compute with. Checked per call before it joins a batch: a NaN
- * would fail the whole statement, and with it every other delivery in the batch.
- */
-function finiteMs(name: string, ms: number): number {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`crm-webhooks: ${name} must be a finite number of ms`)
-  return ms
-}
-
-/** Keys, owners and records go to PostgreSQL as text: anything else would fail the batch's encoding. */
-function text(name: string, value: string): string {
-  if (typeof value !== 'string') throw new TypeError(`crm-webhooks: ${name} must be a string`)
-  return value
-}
-
 /** Longest key stored as it is: a btree index entry holds at most about 2.7 kB. */
 const MAX_STORED_BYTES = 1_024
 
@@ -289,15 +282,22 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
   return {
     async claim(givenKey, owner, lockTtlMs, version?: ClaimVersion) {
-      const key = storable(text('key', givenKey))
-      const entry: ClaimEntry = { key, owner: text('owner', owner), lockTtlMs: finiteMs('lockTtlMs', lockTtlMs), record: null, version: null, retentionMs: null }
+      const key = storable(batchedText('key', givenKey))
+      const entry: ClaimEntry = {
+        key,
+        owner: batchedText('owner', owner),
+        lockTtlMs: batchedMs('lockTtlMs', lockTtlMs),
+        record: null,
+        version: null,
+        retentionMs: null,
+      }
       // A version that is not a finite number (NaN from a malformed date) is claimed without being
       // recorded: it can be neither stale nor the newest, as recordVersion answers it.
       const recorded = version !== undefined && Number.isFinite(version.version)
       if (recorded) {
-        entry.record = storable(text('record', version.record))
+        entry.record = storable(batchedText('record', version.record))
         entry.version = version.version
-        entry.retentionMs = finiteMs('retentionMs', version.retentionMs)
+        entry.retentionMs = batchedMs('retentionMs', version.retentionMs)
       }
       const row = settledValue(await claimBatch(entry))
       if (row.claimed) return version === undefined ? { state: 'claimed' } : { state: 'claimed', stale: recorded && !row.newest }
@@ -310,7 +310,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return inProgress(seen?.left_ms ?? null)
     },
     async complete(key, owner, retentionMs) {
-      const entry = { key: storable(text('key', key)), owner: text('owner', owner), retentionMs: finiteMs('retentionMs', retentionMs) }
+      const entry = { key: storable(batchedText('key', key)), owner: batchedText('owner', owner), retentionMs: batchedMs('retentionMs', retentionMs) }
       return settledValue(await completeBatch(entry))
     },
     async release(key, owner) {

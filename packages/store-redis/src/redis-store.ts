@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type ClaimResult, type ClaimVersion, type IdempotencyStore, createCallBatcher } from '@crm-webhooks/core'
+import { type ClaimResult, type ClaimVersion, type IdempotencyStore, batchedMs, batchedText, createCallBatcher } from '@crm-webhooks/core'
 import { type RedisStoreClient, openRedisConnection } from './redis-connection.js'
 import { CLAIM_BATCH, COMPLETE_BATCH, RECORD_VERSION, RELEASE, runScript } from './redis-scripts.js'
 
@@ -41,19 +41,9 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value
 }
 
-/**
- * Redis takes whole milliseconds, at least one. Checked per call before it joins a batch: a NaN would fail
- * the whole script, and with it every other delivery in the batch.
- */
+/** Redis takes whole milliseconds, at least one; `batchedMs` has refused what is not a finite number. */
 function wholeMs(name: string, ms: number): string {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`crm-webhooks: ${name} must be a finite number of ms`)
-  return String(Math.max(1, Math.ceil(ms)))
-}
-
-/** Keys and owners go to Redis as they are: anything but a string would fail the batch's encoding. */
-function text(name: string, value: string): string {
-  if (typeof value !== 'string') throw new TypeError(`crm-webhooks: ${name} must be a string`)
-  return value
+  return String(Math.max(1, Math.ceil(batchedMs(name, ms))))
 }
 
 /** Most claims (or completions) in one script call: enough for any burst, short enough not to hold Redis up. */
@@ -149,8 +139,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   // Async, so a bad argument rejects this call alone, before it can join (and fail) a batch; the entry is
   // still queued in the same turn, since nothing is awaited before it.
   async function claim(key: string, owner: string, lockTtlMs: number, version?: ClaimVersion): Promise<ClaimResult> {
-    text('key', key)
-    text('owner', owner)
+    batchedText('key', key)
+    batchedText('owner', owner)
     const lease = wholeMs('lockTtlMs', lockTtlMs)
     // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
     if (version && !(typeof version.version === 'number' && Number.isFinite(version.version))) {
@@ -158,7 +148,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         result.state === 'claimed' ? { state: 'claimed', stale: false } : result,
       )
     }
-    const keys = version ? [claimKey(key), versionKey(text('record', version.record))] : [claimKey(key)]
+    const keys = version ? [claimKey(key), versionKey(batchedText('record', version.record))] : [claimKey(key)]
     const args = [owner, lease, version ? String(version.version) : '', version ? wholeMs('retentionMs', version.retentionMs) : '']
     return claimBatch({ keys, args, key, owner })
   }
@@ -166,7 +156,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return {
     claim,
     async complete(key, owner, retentionMs) {
-      return completeBatch({ key: text('key', key), args: [text('owner', owner), wholeMs('retentionMs', retentionMs)] })
+      return completeBatch({ key: batchedText('key', key), args: [batchedText('owner', owner), wholeMs('retentionMs', retentionMs)] })
     },
     release(key, owner) {
       return connection.run('release', () => runScript(client, RELEASE, [claimKey(key)], [owner]).then((reply) => reply === 1))

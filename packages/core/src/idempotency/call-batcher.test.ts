@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { createCallBatcher } from './call-batcher.js'
+import { batchedMs, batchedText, createCallBatcher } from './call-batcher.js'
 
 /** A send that records each batch and answers every entry with `answer(entry)`. */
 function recordingSend<Entry, Result>(answer: (entry: Entry) => Result) {
@@ -74,6 +74,22 @@ describe('createCallBatcher', () => {
   it('refuses a maxBatch that is not a positive integer', () => {
     for (const maxBatch of [0, -1, 1.5, Number.NaN]) {
       expect(() => createCallBatcher(async (entries: number[]) => entries, maxBatch)).toThrow(TypeError)
+    }
+  })
+})
+
+describe('the argument checks a batched call runs before it joins a batch', () => {
+  it('batchedText takes strings only', () => {
+    expect(batchedText('key', '')).toBe('')
+    expect(batchedText('key', 'acme:evt_1')).toBe('acme:evt_1')
+    for (const bad of [undefined, null, 42, {}, ['a']]) expect(() => batchedText('key', bad as never)).toThrow(/key must be a string/)
+  })
+
+  it('batchedMs takes finite numbers only', () => {
+    expect(batchedMs('lockTtlMs', 0.5)).toBe(0.5)
+    expect(batchedMs('lockTtlMs', 60_000)).toBe(60_000)
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, '60000', undefined]) {
+      expect(() => batchedMs('lockTtlMs', bad as never)).toThrow(/lockTtlMs must be a finite number of ms/)
     }
   })
 })

@@ -67,3 +67,31 @@ export function createCallBatcher<Entry, Result>(send: SendBatch<Entry, Result>,
       if (entries.length >= maxBatch) flush()
     })
 }
+
+/**
+ * A batched call's string argument (a key, an owner, a record), checked before the call joins a batch:
+ * anything else would fail the batch's encoding, and with it every other call in the batch.
+ *
+ * @example
+ * ```ts
+ * const key = batchedText('key', givenKey) // throws TypeError unless a string
+ * ```
+ */
+export function batchedText(name: string, value: string): string {
+  if (typeof value !== 'string') throw new TypeError(`crm-webhooks: ${name} must be a string`)
+  return value
+}
+
+/**
+ * A batched call's duration in ms (a lease, a retention), checked before the call joins a batch: a NaN
+ * or an infinity would fail the whole script or statement, and with it every other call in the batch.
+ *
+ * @example
+ * ```ts
+ * const leaseMs = batchedMs('lockTtlMs', lockTtlMs) // throws TypeError unless a finite number
+ * ```
+ */
+export function batchedMs(name: string, ms: number): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`crm-webhooks: ${name} must be a finite number of ms`)
+  return ms
+}
