@@ -7,7 +7,7 @@
  * @module
  */
 import { type OutgoingEvent, type Provider, type SecretInput, rawQueryOf } from '@crm-webhooks/core'
-import { composeDelivery } from '@crm-webhooks/core/providers'
+import { composeDelivery, resolveDeliveryShape } from '@crm-webhooks/core/providers'
 import type { LoggedRequest } from './delivery-log.js'
 import type { OutgoingRequest } from './transport.js'
 
@@ -81,7 +81,8 @@ function mergeHeaders(...records: ReadonlyArray<Readonly<Record<string, string>>
 
 /**
  * Checks a request shape against the provider before any delivery: a method or body type the provider
- * does not send, or a custom header that would replace a signed or reserved header, is a `TypeError`.
+ * does not send, a provider without `compose` (core's `resolveDeliveryShape`), or a custom header that
+ * would replace a signed or reserved header, is a `TypeError`.
  *
  * @example
  * ```ts
@@ -96,14 +97,7 @@ export function assertRequestShape(provider: Provider, shape: RequestShape): voi
     throw new TypeError(`crm-webhooks: ${JSON.stringify(shape.url)} is not an absolute URL`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('crm-webhooks: the URL must be http or https')
-  const methods = (provider.methods ?? ['POST']).map((method) => method.toUpperCase())
-  if (shape.method !== undefined && !methods.includes(shape.method.toUpperCase())) {
-    throw new TypeError(`crm-webhooks: ${provider.id} sends ${methods.join(', ')}, not ${shape.method}`)
-  }
-  const contentTypes = provider.contentTypes ?? ['json']
-  if (shape.contentType !== undefined && !contentTypes.includes(shape.contentType)) {
-    throw new TypeError(`crm-webhooks: ${provider.id} sends ${contentTypes.join(' or ')} bodies, not ${shape.contentType}`)
-  }
+  resolveDeliveryShape(provider, shape)
   const reserved = new Set(
     ['content-type', 'content-length', 'host', provider.scheme.signatureHeader, ...provider.scheme.signedHeaders].map((name) =>
       name.toLowerCase(),

@@ -110,9 +110,6 @@ export function createSender(options: SenderOptions): Sender {
   if (!provider || typeof provider.scheme?.sign !== 'function') {
     throw new TypeError('crm-webhooks: `provider` must be a provider (see defineProvider)')
   }
-  if (typeof provider.compose !== 'function') {
-    throw new TypeError(`crm-webhooks: provider ${provider.id} has no compose(), so the sender cannot build its payload`)
-  }
   normalizeSecrets([secret])
   provider.scheme.prepareSecrets([secret]) // a secret the receiver's scheme would refuse is refused here too
   const shape: RequestShape = {

@@ -54,7 +54,9 @@ function inspect(node: object, depth: number, limit: number): number {
 
 // The same walk over own keys only, for a process whose Object.prototype has enumerable properties (a
 // prototype-pollution bug elsewhere): for-in would follow an inherited object into itself at every level,
-// branching at each, and the walk above would take exponential time to reach its limit.
+// branching at each, and the walk above would take exponential time to reach its limit. A walk of its own
+// rather than an own-keys flag on the one above: the flag's check per key cost verify + parse 1-2% at 4 KB
+// and under 1% at 64 KB (`pnpm ab --only parse`, two runs), where the targets are closest.
 function inspectOwnKeys(node: object, depth: number, limit: number): number {
   if (depth > limit) return TOO_DEEP
   let found = 0

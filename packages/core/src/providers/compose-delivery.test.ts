@@ -29,7 +29,8 @@ describe('composeDelivery', () => {
   })
 
   it('refuses a method or body type the provider does not send', () => {
-    expect(() => composeDelivery(connectgain, event, { method: 'GET' })).toThrow(/connectgain does not send GET/)
-    expect(() => composeDelivery(connectgain, event, { contentType: 'form' })).toThrow(/does not send form bodies/)
+    expect(() => composeDelivery(connectgain, event, { method: 'GET' })).toThrow(/connectgain sends POST, not GET/)
+    expect(() => composeDelivery(connectgain, event, { contentType: 'form' })).toThrow(/sends json bodies, not form/)
+    expect(() => composeDelivery({ ...connectgain, compose: undefined }, event)).toThrow(/has no compose\(\)/)
   })
 })

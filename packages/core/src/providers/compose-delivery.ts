@@ -32,8 +32,32 @@ export interface ComposedDelivery {
 const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const
 
 /**
- * Composes `event` as `provider` sends it. A method or body type the provider does not send, or a provider
- * without `compose`, is a `TypeError`.
+ * The method (upper case) and body type an event goes on the wire with, each defaulting to the provider's
+ * first. A method or body type the provider does not send, or a provider without `compose`, is a
+ * `TypeError`: the reference sender asks this when it is created, {@link composeDelivery} on every event.
+ *
+ * @example
+ * ```ts
+ * resolveDeliveryShape(workflowPlatform, { method: 'get' }) // { method: 'GET', contentType: 'json' }
+ * ```
+ */
+export function resolveDeliveryShape(provider: Provider, shape: DeliveryShape = {}): { method: string; contentType: 'json' | 'form' } {
+  const methods = (provider.methods ?? ['POST']).map((name) => name.toUpperCase())
+  const contentTypes: ReadonlyArray<'json' | 'form'> = provider.contentTypes ?? ['json']
+  const method = (shape.method ?? methods[0] ?? 'POST').toUpperCase()
+  const contentType = shape.contentType ?? contentTypes[0] ?? 'json'
+  if (!methods.includes(method)) throw new TypeError(`crm-webhooks: ${provider.id} sends ${methods.join(', ')}, not ${method}`)
+  if (!contentTypes.includes(contentType)) {
+    throw new TypeError(`crm-webhooks: ${provider.id} sends ${contentTypes.join(' or ')} bodies, not ${contentType}`)
+  }
+  if (typeof provider.compose !== 'function') {
+    throw new TypeError(`crm-webhooks: provider ${provider.id} has no compose(), so it cannot be sent`)
+  }
+  return { method, contentType }
+}
+
+/**
+ * Composes `event` as `provider` sends it; refuses what {@link resolveDeliveryShape} refuses.
  *
  * @example
  * ```ts
@@ -41,16 +65,8 @@ const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-ur
  * ```
  */
 export function composeDelivery(provider: Provider, event: OutgoingEvent, shape: DeliveryShape = {}): ComposedDelivery {
-  const methods = (provider.methods ?? ['POST']).map((name) => name.toUpperCase())
-  const contentTypes: ReadonlyArray<'json' | 'form'> = provider.contentTypes ?? ['json']
-  const method = (shape.method ?? methods[0] ?? 'POST').toUpperCase()
-  const contentType = shape.contentType ?? contentTypes[0] ?? 'json'
-  if (!methods.includes(method)) throw new TypeError(`crm-webhooks: ${provider.id} does not send ${method}`)
-  if (!contentTypes.includes(contentType)) throw new TypeError(`crm-webhooks: ${provider.id} does not send ${contentType} bodies`)
-  if (typeof provider.compose !== 'function') {
-    throw new TypeError(`crm-webhooks: provider ${provider.id} has no compose(), so it cannot be sent`)
-  }
-  const { payload, headers = {} } = provider.compose(event)
+  const { method, contentType } = resolveDeliveryShape(provider, shape)
+  const { payload, headers = {} } = provider.compose!(event)
   const encodeForm = provider.encodeForm ?? encodeJsonFieldsForm
   // Seed 003's GET/DELETE actions: the fields travel in the query string, as the receiver reads them.
   if (QUERY_FIELD_METHODS.has(method)) return { method, headers: { ...headers }, body: undefined, query: encodeForm(payload).toString() }

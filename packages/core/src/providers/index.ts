@@ -28,7 +28,7 @@ export { demoSecrets, isProviderId, providerFixtures, providers } from './regist
 export type { ProviderId } from './registry.js'
 export { buildSampleDelivery } from './build-sample-delivery.js'
 export type { SampleDelivery, SampleDeliveryOptions } from './build-sample-delivery.js'
-export { composeDelivery } from './compose-delivery.js'
+export { composeDelivery, resolveDeliveryShape } from './compose-delivery.js'
 export type { ComposedDelivery, DeliveryShape } from './compose-delivery.js'
 export { eventJsonSchema } from './event-json-schema.js'
 export { defineProvider } from './define-provider.js'
