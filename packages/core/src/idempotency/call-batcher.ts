@@ -19,7 +19,7 @@ interface Waiting<Result> {
 
 /**
  * Returns a function that queues one entry and resolves with its own result. A batch holds at most
- * `maxBatch` entries, so one script never keeps Redis (single-threaded) busy for long.
+ * `maxBatch` entries, so one request never holds its server (Redis is single-threaded) up for long.
  *
  * @example
  * ```ts
