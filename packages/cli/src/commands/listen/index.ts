@@ -39,7 +39,7 @@ function pathFlag(value: string): string {
 export const listenCommand: Command = {
   name: 'listen',
   usage:
-    'listen --provider <id> --secret <s> [--secret <old>]... [--port 3000|0] [--host 127.0.0.1] [--path /webhooks] [--framework express|hono|fastify] [--store memory|redis://...|postgres://...] [--json]',
+    'listen --provider <id> --secret <s> [--secret <old>]... [--port 3000|0] [--host 127.0.0.1] [--path /webhooks] [--framework express|hono|fastify] [--store memory|redis://...|postgres://...] [--key-prefix <p>] [--table <name>] [--json]',
   summary: 'run a local receiver and report every delivery',
   async run(args, io) {
     const { values } = parseFlags(args, {
@@ -50,6 +50,8 @@ export const listenCommand: Command = {
       path: { type: 'string' },
       framework: { type: 'string' },
       store: { type: 'string' },
+      'key-prefix': { type: 'string' },
+      table: { type: 'string' },
       json: { type: 'boolean' },
     })
     const provider = providerFlag(values.provider)
@@ -60,7 +62,7 @@ export const listenCommand: Command = {
       path: pathFlag(values.path ?? '/webhooks'),
     }
     const framework = frameworkFlag(values.framework)
-    const storeSpec = storeFlag(values.store ?? 'memory')
+    const storeSpec = storeFlag(values.store ?? 'memory', { keyPrefix: values['key-prefix'], table: values.table })
     const json = values.json ?? false
     const paint = createPalette(!json && colorsEnabled(io))
     const report = (outcome: DeliveryOutcome) =>

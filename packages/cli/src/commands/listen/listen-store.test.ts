@@ -2,6 +2,8 @@
  * `listen --store redis://... | postgres://...`: two listeners sharing one store see each other's
  * deliveries (the second copy is a duplicate), and an unreachable store fails at start, not per delivery.
  */
+import pg from 'pg'
+import { createClient } from 'redis'
 import { describe, expect, it } from 'vitest'
 import { buildSampleDelivery } from '@crm-webhooks/core/providers'
 import { requireService } from '@crm-webhooks/core/testing'
@@ -9,19 +11,47 @@ import { createMemoryIo } from '../../memory-io.fixture.js'
 import { runCli } from '../../run-cli.js'
 import { openStore, storeFlag } from './open-store.js'
 
+// This run's own namespace in the shared servers, removed afterwards: nothing is left under the defaults.
+const run = `${process.pid}_${Date.now().toString(36)}`
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
 const stores = [
-  { name: 'Redis', envVar: 'REDIS_URL', url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', unreachable: 'redis://127.0.0.1:1' },
+  {
+    name: 'Redis',
+    envVar: 'REDIS_URL',
+    url: redisUrl,
+    unreachable: 'redis://127.0.0.1:1',
+    namespace: ['--key-prefix', `crm-webhooks-test:listen_${run}:`],
+    async removeNamespace() {
+      const client = createClient({ url: redisUrl })
+      await client.connect()
+      const keys = await client.keys(`crm-webhooks-test:listen_${run}:*`)
+      if (keys.length > 0) await client.del(keys)
+      client.destroy()
+      return keys.filter((key) => key.includes(':claim:'))
+    },
+  },
   {
     name: 'PostgreSQL',
     envVar: 'DATABASE_URL',
-    url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    url: databaseUrl,
     unreachable: 'postgres://postgres@127.0.0.1:1/test',
+    namespace: ['--table', `crm_webhooks_test_listen_${run}`],
+    async removeNamespace() {
+      const client = new pg.Client({ connectionString: databaseUrl })
+      await client.connect()
+      const { rows } = await client.query<{ key: string }>(`SELECT key FROM "crm_webhooks_test_listen_${run}"`)
+      await client.query(`DROP TABLE "crm_webhooks_test_listen_${run}", "crm_webhooks_test_listen_${run}_versions"`)
+      await client.end()
+      return rows.map((row) => row.key)
+    },
   },
 ]
 
-async function startListen(store: string) {
+async function startListen(store: string, namespace: string[]) {
   const io = createMemoryIo()
-  const exit = runCli(['listen', '--provider', 'automatenexus', '--secret', 'shared', '--port', '0', '--json', '--store', store], io)
+  const exit = runCli(['listen', '--provider', 'automatenexus', '--secret', 'shared', '--port', '0', '--json', '--store', store, ...namespace], io)
   const lines = () => io.out().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>)
   for (let tries = 0; tries < 200 && lines().length === 0; tries++) {
     const exited = await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, 25))])
@@ -39,7 +69,7 @@ describe.each(stores)('listen --store ($name)', (store) => {
       probe: async () => (await openStore(storeFlag(store.url))).close?.(),
     })
     if (!available) return
-    const [first, second] = [await startListen(store.url), await startListen(store.url)]
+    const [first, second] = [await startListen(store.url, store.namespace), await startListen(store.url, store.namespace)]
     try {
       const delivery = await buildSampleDelivery('automatenexus', 'deal.won', { secret: 'shared' })
       for (const listener of [first, second]) {
@@ -53,6 +83,8 @@ describe.each(stores)('listen --store ($name)', (store) => {
       second.io.stop()
       expect([await first.exit, await second.exit]).toEqual([0, 0])
     }
+    // The claim was made under --key-prefix / --table, and only there.
+    expect(await store.removeNamespace()).toHaveLength(1)
   })
 
   it('exits 1 at start when the store cannot be reached', async () => {

@@ -5,25 +5,44 @@
  * @module
  */
 import { type IdempotencyStore, createMemoryStore } from '@crm-webhooks/core'
-import { UsageError } from '../../parse-flags.js'
+import { UsageError, fromFlags } from '../../parse-flags.js'
 
-/** A parsed `--store` value. */
-export type StoreSpec = { readonly kind: 'memory' } | { readonly kind: 'redis' | 'postgres'; readonly url: string }
+/** A parsed `--store` value, with the namespace `--key-prefix` (Redis) or `--table` (PostgreSQL) gave it. */
+export type StoreSpec =
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix?: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly table?: string }
+
+/** `--key-prefix` and `--table`: each names the namespace of one store kind only. */
+export interface StoreNamespaceFlags {
+  keyPrefix?: string
+  table?: string
+}
 
 /**
- * Parses `--store`.
+ * Parses `--store`, with `--key-prefix` or `--table` when given (a flag for another kind of store is a
+ * usage error rather than silently ignored).
  *
  * @example
  * ```ts
  * storeFlag('redis://127.0.0.1:6379') // { kind: 'redis', url: 'redis://127.0.0.1:6379' }
+ * storeFlag('postgres://localhost/dev', { table: 'billing_webhooks' }) // { kind: 'postgres', url, table: 'billing_webhooks' }
  * ```
  */
-export function storeFlag(value: string): StoreSpec {
-  if (value === 'memory') return { kind: 'memory' }
+export function storeFlag(value: string, namespace: StoreNamespaceFlags = {}): StoreSpec {
   const scheme = /^([a-z]+):\/\//.exec(value)?.[1]
-  if (scheme === 'redis' || scheme === 'rediss') return { kind: 'redis', url: value }
-  if (scheme === 'postgres' || scheme === 'postgresql') return { kind: 'postgres', url: value }
-  throw new UsageError('--store must be memory, redis://... or postgres://...')
+  const spec: StoreSpec | undefined =
+    value === 'memory'
+      ? { kind: 'memory' }
+      : scheme === 'redis' || scheme === 'rediss'
+        ? { kind: 'redis', url: value, keyPrefix: namespace.keyPrefix }
+        : scheme === 'postgres' || scheme === 'postgresql'
+          ? { kind: 'postgres', url: value, table: namespace.table }
+          : undefined
+  if (!spec) throw new UsageError('--store must be memory, redis://... or postgres://...')
+  if (namespace.keyPrefix !== undefined && spec.kind !== 'redis') throw new UsageError('--key-prefix needs --store redis://...')
+  if (namespace.table !== undefined && spec.kind !== 'postgres') throw new UsageError('--table needs --store postgres://...')
+  return spec
 }
 
 /**
@@ -43,6 +62,17 @@ export function describeStore(spec: StoreSpec): string {
   }
 }
 
+/** The Redis or PostgreSQL store; a bad `--key-prefix` or `--table` is a usage error, like any bad flag. */
+async function createServerStore(spec: Exclude<StoreSpec, { kind: 'memory' }>) {
+  if (spec.kind === 'redis') {
+    const { createRedisStore } = await import('@crm-webhooks/store-redis')
+    return fromFlags(() => createRedisStore({ url: spec.url, keyPrefix: spec.keyPrefix }))
+  }
+  const { createPostgresStore } = await import('@crm-webhooks/store-postgres')
+  // A local dev receiver: creating the tables when missing beats a 503 on every delivery.
+  return fromFlags(() => createPostgresStore({ connectionString: spec.url, table: spec.table, autoMigrate: true }))
+}
+
 /**
  * Opens the store `spec` names.
  *
@@ -53,11 +83,7 @@ export function describeStore(spec: StoreSpec): string {
  */
 export async function openStore(spec: StoreSpec): Promise<IdempotencyStore> {
   if (spec.kind === 'memory') return createMemoryStore()
-  const store =
-    spec.kind === 'redis'
-      ? (await import('@crm-webhooks/store-redis')).createRedisStore({ url: spec.url })
-      : // A local dev receiver: creating the tables when missing beats a 503 on every delivery.
-        (await import('@crm-webhooks/store-postgres')).createPostgresStore({ connectionString: spec.url, autoMigrate: true })
+  const store = await createServerStore(spec)
   try {
     // The stores connect lazily; releasing a key nobody holds is a harmless round trip that proves the
     // server is there, so a mistyped URL fails now rather than as a 503 on every delivery.
