@@ -46,20 +46,25 @@ export function storeFlag(value: string, namespace: StoreNamespaceFlags = {}): S
 }
 
 /**
- * The store's kind and host, without credentials, for the startup line.
+ * The store's kind, host (without credentials) and namespace when one was given, for the startup line.
  *
  * @example
  * ```ts
  * describeStore({ kind: 'redis', url: 'redis://:pw@cache:6379' }) // 'redis (cache:6379)'
+ * describeStore({ kind: 'postgres', url: 'postgres://db/app', table: 'hooks' }) // 'postgres (db, table hooks)'
  * ```
  */
 export function describeStore(spec: StoreSpec): string {
   if (spec.kind === 'memory') return 'memory'
+  let host = ''
   try {
-    return `${spec.kind} (${new URL(spec.url).host})`
+    host = new URL(spec.url).host
   } catch {
-    return spec.kind
+    // A URL the driver accepts but WHATWG URL does not: the kind alone still says which store.
   }
+  const namespace = spec.kind === 'redis' ? spec.keyPrefix && `key prefix ${spec.keyPrefix}` : spec.table && `table ${spec.table}`
+  const details = [host, namespace].filter(Boolean)
+  return details.length > 0 ? `${spec.kind} (${details.join(', ')})` : spec.kind
 }
 
 /** The Redis or PostgreSQL store; a bad `--key-prefix` or `--table` is a usage error, like any bad flag. */
