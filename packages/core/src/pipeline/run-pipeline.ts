@@ -224,9 +224,10 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   const eventId = verification.signedId ?? provider.envelope.eventId?.(context)
   progress.eventType = eventType
   progress.eventId = eventId
-  // A bodiless GET or DELETE has no body to digest: its method and raw query (the signed bytes) are.
-  const digested = query !== undefined ? toBodyBytes(`${method} ?${query}`) : body
-  const keying = idempotencyKeyOf(config, context, eventId, digested)
+  // The digest is of the signed bytes, the raw query of a bodiless GET or DELETE included, and of nothing
+  // else: the method is not signed, so a key that named it would let a captured GET, or a form POST of
+  // the same bytes, be replayed as a DELETE and run its handler again.
+  const keying = idempotencyKeyOf(config, context, eventId, signed)
   const idempotencyKey = `${provider.id}:${keying instanceof Promise ? await keying : keying}`
   progress.idempotencyKey = idempotencyKey
   const data = provider.envelope.data ? provider.envelope.data(context) : payload

@@ -192,11 +192,10 @@ describe('workflow-platform: GET and DELETE actions are signed over their raw qu
     expect((await receiver.handle(await signedQuery('GET', asSent))).status).toBe(200)
     const absolute = await signedQuery('GET', asSent, `https://hooks.example.com/hooks?${asSent}#section`)
     expect((await receiver.handle({ ...absolute, url: absolute.url.replace('score=87', 'score=88') })).status).toBe(401)
-    expect((await receiver.handle({ ...absolute, method: 'DELETE' })).status).toBe(200)
-    expect(seen.map((event) => event.data)).toEqual([
-      { event: 'lead.qualified', score: 87, full_name: "Sam O'Brien", email: 'sam@example.com' },
-      { event: 'lead.qualified', score: 87, full_name: "Sam O'Brien", email: 'sam@example.com' },
-    ])
+    // Origin and fragment are not signed; the query is, and it is the same delivery (a duplicate).
+    const replayed = await receiver.handle({ ...absolute, method: 'DELETE' })
+    expect([replayed.status, json(replayed).duplicate]).toEqual([200, true])
+    expect(seen.map((event) => event.data)).toEqual([{ event: 'lead.qualified', score: 87, full_name: "Sam O'Brien", email: 'sam@example.com' }])
   })
 
   it.each([
@@ -237,15 +236,19 @@ describe('workflow-platform: GET and DELETE actions are signed over their raw qu
     expect([response.status, json(response).error]).toEqual([400, expect.objectContaining({ code: 'invalid_body' })])
   })
 
-  it('keys idempotency on a mapped event_id, else on the method and raw query: retries are duplicates, other queries run', async () => {
+  it('keys idempotency on a mapped event_id, else on the signed bytes: retries are duplicates, other queries run', async () => {
     const { receiver, seen } = receiverWithLog()
     const withoutId = (score: number) => `note=score+${score}&email=sam%40example.com`
     expect(json(await receiver.handle(await signedQuery('GET', withoutId(1)))).duplicate).toBe(false)
     expect(json(await receiver.handle(await signedQuery('GET', withoutId(2)))).duplicate).toBe(false)
     expect(json(await receiver.handle(await signedQuery('GET', withoutId(2)))).duplicate).toBe(true)
-    // The same fields sent as a DELETE are another action, not a retry of the GET.
-    expect(json(await receiver.handle(await signedQuery('DELETE', withoutId(2)))).duplicate).toBe(false)
-    expect(seen.map((event) => (event.data as { note: string }).note)).toEqual(['score 1', 'score 2', 'score 2'])
+    // The method is not signed: a captured GET replayed as a DELETE, or its bytes posted as a form, is the
+    // same signed delivery, and must not run the handler again.
+    expect(json(await receiver.handle(await signedQuery('DELETE', withoutId(2)))).duplicate).toBe(true)
+    expect(json(await receiver.handle(await signedForm(withoutId(2)))).duplicate).toBe(true)
+    expect(json(await receiver.handle(await signedForm(withoutId(3)))).duplicate).toBe(false)
+    expect(json(await receiver.handle(await signedQuery('DELETE', withoutId(3)))).duplicate).toBe(true)
+    expect(seen.map((event) => (event.data as { note: string }).note)).toEqual(['score 1', 'score 2', 'score 3'])
     expect(new Set(seen.map((event) => event.idempotencyKey)).size).toBe(3)
     for (const event of seen) expect(event.idempotencyKey).toMatch(/^workflow-platform:sha256:[0-9a-f]{64}$/)
 
