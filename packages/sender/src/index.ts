@@ -1,6 +1,14 @@
 export { createSender } from './sender.js'
 export type { DeliveryResult, EventInput, NextRetry, Sender, SenderOptions } from './sender.js'
-export { DEFAULT_RETRY_SCHEDULE, createRetryPolicy, formatDuration, parseDuration, parseRetrySchedule } from './retry-policy.js'
+export {
+  DEFAULT_RETRY_SCHEDULE,
+  PROVIDER_RETRY_DEFAULTS,
+  createRetryPolicy,
+  formatDuration,
+  parseDuration,
+  parseRetrySchedule,
+  providerRetryPolicy,
+} from './retry-policy.js'
 export type { RetryPolicy, RetryPolicyOptions } from './retry-policy.js'
 export { RESPONSE_BODY_LIMIT, createDeliveryLog } from './delivery-log.js'
 export type {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_RETRY_SCHEDULE, createRetryPolicy, formatDuration, parseDuration, parseRetrySchedule } from './retry-policy.js'
+import { providers } from '@crm-webhooks/core/providers'
+import {
+  DEFAULT_RETRY_SCHEDULE,
+  PROVIDER_RETRY_DEFAULTS,
+  createRetryPolicy,
+  formatDuration,
+  parseDuration,
+  parseRetrySchedule,
+  providerRetryPolicy,
+} from './retry-policy.js'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -38,6 +47,31 @@ describe('createRetryPolicy', () => {
     expect(() => createRetryPolicy({ schedule: [5 * MINUTE, MINUTE] })).toThrow(/ascending/)
     expect(() => createRetryPolicy({ schedule: [-1] })).toThrow(/ascending/)
     expect(() => createRetryPolicy({ maxRetries: 2 }).retryOffsetMs(3)).toThrow(TypeError)
+  })
+})
+
+describe('providerRetryPolicy', () => {
+  it('follows each seed: ConnectGain one 5 s attempt, Customermates and Auto-Respond one attempt, the rest seed 000', () => {
+    const summary = (id: string) => {
+      const policy = providerRetryPolicy(id)
+      return { maxRetries: policy.maxRetries, timeoutMs: policy.timeoutMs }
+    }
+    expect(summary('connectgain')).toEqual({ maxRetries: 0, timeoutMs: 5_000 })
+    expect(summary('customermates')).toEqual({ maxRetries: 0, timeoutMs: 30_000 })
+    expect(summary('autorespond')).toEqual({ maxRetries: 0, timeoutMs: 30_000 })
+    for (const id of ['automatenexus', 'workflow-platform', 'standard-webhooks', 'my-own-crm', 'constructor']) {
+      expect(summary(id)).toEqual({ maxRetries: 5, timeoutMs: 30_000 })
+    }
+    // Every entry names a provider that exists.
+    for (const id of Object.keys(PROVIDER_RETRY_DEFAULTS)) expect(providers).toHaveProperty(id)
+  })
+
+  it('lets each option given win, and an undefined one (a CLI flag left out) fall back', () => {
+    const policy = providerRetryPolicy('customermates', { maxRetries: 3, schedule: undefined })
+    expect(policy.maxRetries).toBe(3)
+    expect(policy.retryOffsetMs(3)).toBe(30 * MINUTE)
+    expect(providerRetryPolicy('connectgain', { timeoutMs: 20_000 })).toMatchObject({ maxRetries: 0, timeoutMs: 20_000 })
+    expect(() => providerRetryPolicy('connectgain', { maxRetries: 11 })).toThrow(/maxRetries/)
   })
 })
 

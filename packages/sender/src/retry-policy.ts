@@ -1,7 +1,8 @@
 /**
  * Seed 000's retry policy: retries at 1 m, 5 m, 30 m, 2 h and 24 h after the initial failure; 0 to 10
  * retries; a 5-60 s timeout per attempt (30 s by default); optionally auto-disable the endpoint after N
- * consecutive failures. The other seeds say only that they retry, so every provider uses this one.
+ * consecutive failures. It is the only schedule any seed gives, so it is every provider's starting point;
+ * {@link PROVIDER_RETRY_DEFAULTS} changes what another seed says its CRM does differently.
  *
  * Choice where the seed is vague: "at 1 minute, 5 minutes, ... after the initial failure" reads as
  * offsets from the moment the first attempt failed, not gaps between attempts, so the fifth retry
@@ -44,6 +45,49 @@ export interface RetryPolicy {
   readonly disableAfterConsecutiveFailures: number | undefined
   /** Offset in ms from the initial failure at which retry number `retry` (1-based) runs. */
   retryOffsetMs(retry: number): number
+}
+
+/**
+ * Where a seed describes its CRM's failed deliveries otherwise than seed 000, the retry options that
+ * follow it (over seed 000's defaults); a provider not listed, your own included, retries as seed 000 does.
+ *
+ * - `connectgain`: seed 001 calls its webhooks "fire-and-forget", "sent synchronously", and asks for an
+ *   answer "within 5 seconds": one attempt of 5 s. (Its "may be retried" is read as advice to receivers.)
+ * - `customermates`: seed 002 keeps failed deliveries so "teams can inspect and resend them manually": one
+ *   attempt; `sender.resend(id)` is the manual resend.
+ * - `autorespond`: seed 004 treats any other status as "a delivery failure" and names no retry: one attempt.
+ * - `workflow-platform` ("may retry failed webhook deliveries", a 2xx "within 30 seconds") and
+ *   `standard-webhooks` name no schedule, so they keep seed 000's.
+ *
+ * @example
+ * ```ts
+ * createRetryPolicy(PROVIDER_RETRY_DEFAULTS.connectgain) // maxRetries 0, timeoutMs 5000
+ * ```
+ */
+export const PROVIDER_RETRY_DEFAULTS: Readonly<Record<string, RetryPolicyOptions>> = {
+  connectgain: { maxRetries: 0, timeoutMs: 5_000 },
+  customermates: { maxRetries: 0 },
+  autorespond: { maxRetries: 0 },
+}
+
+/**
+ * The retry policy of a sender for `providerId`: each option given wins, each one left out (or
+ * `undefined`) comes from {@link PROVIDER_RETRY_DEFAULTS}, then from seed 000.
+ *
+ * @example
+ * ```ts
+ * providerRetryPolicy('customermates').maxRetries // 0: resent by hand
+ * providerRetryPolicy('customermates', { maxRetries: 3 }).retryOffsetMs(3) // 1800000, on seed 000's schedule
+ * ```
+ */
+export function providerRetryPolicy(providerId: string, options: RetryPolicyOptions = {}): RetryPolicy {
+  const defaults = Object.hasOwn(PROVIDER_RETRY_DEFAULTS, providerId) ? PROVIDER_RETRY_DEFAULTS[providerId]! : {}
+  return createRetryPolicy({
+    maxRetries: options.maxRetries ?? defaults.maxRetries,
+    schedule: options.schedule ?? defaults.schedule,
+    timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+    disableAfterConsecutiveFailures: options.disableAfterConsecutiveFailures ?? defaults.disableAfterConsecutiveFailures,
+  })
 }
 
 function integerIn(name: string, value: number, min: number, max: number): number {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createHeaderReader } from '@crm-webhooks/core'
+import { customermates, customermatesFixtures } from '@crm-webhooks/core/providers'
 import { acmeProvider } from './acme-provider.fixture.js'
 import { createManualClock } from './manual-clock.js'
 import { type SenderOptions, createSender } from './sender.js'
@@ -27,6 +28,18 @@ function acmeSender(overrides: Partial<SenderOptions> & Pick<SenderOptions, 'clo
 }
 
 describe('createSender retries (manual clock: the 24 h schedule runs in milliseconds)', () => {
+  it("takes the provider's own policy unless told otherwise: a Customermates delivery that fails waits for a manual resend", async () => {
+    const { transport, requests } = scriptedTransport([500, 200])
+    const sender = createSender({ provider: customermates, secret: 'test-secret', url: URL_, transport, clock: createManualClock() })
+    expect(sender.policy.maxRetries).toBe(0)
+    const failed = await sender.send({ type: 'contact.created', data: customermatesFixtures['contact.created'] })
+    expect(failed).toMatchObject({ ok: false, state: 'failed' })
+    expect(requests).toHaveLength(1)
+    expect(await sender.resend(failed.deliveryId)).toMatchObject({ ok: true, status: 200 })
+    const retrying = createSender({ provider: customermates, secret: 'test-secret', url: URL_, transport, retry: { maxRetries: 2 } })
+    expect(retrying.policy.maxRetries).toBe(2)
+  })
+
   it('retries at 1m, 5m, 30m, 2h and 24h after the initial failure, logging every attempt', async () => {
     const clock = createManualClock()
     const start = clock.now()

@@ -16,7 +16,7 @@ import {
   type LoggedRequest,
   createDeliveryLog,
 } from './delivery-log.js'
-import { type RetryPolicy, type RetryPolicyOptions, createRetryPolicy } from './retry-policy.js'
+import { type RetryPolicy, type RetryPolicyOptions, providerRetryPolicy } from './retry-policy.js'
 import { type OutgoingRequest, type Transport, createFetchTransport } from './transport.js'
 
 /** An event to send: its type and data; the id and time default to fresh ones. */
@@ -43,7 +43,7 @@ export interface SenderOptions extends RequestShape {
   provider: Provider
   /** The signing secret (the receiver's, or one of its rotation list). */
   secret: SecretInput
-  /** Retry policy options (seed 000's defaults), or a policy from `createRetryPolicy`. */
+  /** Retry policy options over the provider's defaults (`PROVIDER_RETRY_DEFAULTS`, else seed 000's), or a policy from `createRetryPolicy`. */
   retry?: RetryPolicyOptions | RetryPolicy
   /** How an attempt goes out; default `fetch` with the policy's timeout. */
   transport?: Transport
@@ -119,7 +119,7 @@ export function createSender(options: SenderOptions): Sender {
     headers: options.headers,
   }
   assertRequestShape(provider, shape)
-  const policy = isPolicy(options.retry) ? options.retry : createRetryPolicy(options.retry)
+  const policy = isPolicy(options.retry) ? options.retry : providerRetryPolicy(provider.id, options.retry)
   const clock = options.clock ?? systemClock
   const transport = options.transport ?? createFetchTransport({ clock })
   const log = options.log ?? createDeliveryLog()
