@@ -76,6 +76,7 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
   if (owned) pool.on('error', (error) => options.onError?.(error))
   let migrated: Promise<void> | undefined
   let closed = false
+  let ending: Promise<void> = Promise.resolve()
   const statementNames = new Map<string, string>()
   // Parsed and planned once per connection, then only bound and executed: planning the claim costs the
   // server about as much as running it (pgbench, claim then completion, 10 clients: 2 900/s unprepared,
@@ -120,9 +121,14 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
     },
     migrate: () =>
       withStoreDeadline({ what: 'postgres store: migrate', timeoutMs: Math.max(options.commandTimeoutMs, 10_000) }, () => migrate()),
-    async close() {
-      closed = true
-      if (owned) await pool.end()
+    close() {
+      // One ending for every call: pg refuses a second pool.end(), and a second SIGTERM handler calling
+      // close() must not turn into an unhandled rejection.
+      if (!closed) {
+        closed = true
+        ending = owned ? pool.end() : Promise.resolve()
+      }
+      return ending
     },
   }
 }

@@ -300,4 +300,12 @@ describe.skipIf(!available)('postgres store against a real server', () => {
     expect((await admin.query('SELECT 1 AS one')).rows[0].one).toBe(1)
     await expect(borrowed.claim('after-close', 'o', 1_000)).rejects.toMatchObject({ code: 'store_unavailable', status: 503 })
   })
+
+  it('close() may be called again (a second SIGTERM): every call resolves, the pool is ended once', async () => {
+    const owned = createPostgresStore({ connectionString: DATABASE_URL, table })
+    expect(await owned.claim('close-twice', 'o', 1_000)).toEqual({ state: 'claimed' })
+    await expect(Promise.all([owned.close(), owned.close()])).resolves.toEqual([undefined, undefined])
+    await expect(owned.close()).resolves.toBeUndefined()
+    await admin.query(`DELETE FROM "${table}" WHERE key = 'close-twice'`)
+  })
 })
