@@ -29,6 +29,8 @@ export { createMemoryStore } from './idempotency/memory-store.js'
 export type { MemoryStore, MemoryStoreOptions } from './idempotency/memory-store.js'
 export { withStoreDeadline } from './idempotency/store-deadline.js'
 export { batchedMs, batchedText, createCallBatcher } from './idempotency/call-batcher.js'
+export { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
+export type { PositiveOptionLimits } from './option-checks.js'
 export type { SendBatch } from './idempotency/call-batcher.js'
 export type { StoreDeadlineOptions } from './idempotency/store-deadline.js'
 export {

@@ -73,6 +73,12 @@ describe('createReceiver: configuration mistakes throw TypeError at creation', (
     ['an empty secret list', { secret: [] }],
     ['a handler timeout not shorter than the lock', { handlerTimeoutMs: 60_000, lockTtlMs: 60_000 }],
     ['a negative body limit', { maxBodyBytes: -1 }],
+    // Node fires a longer timer after 1 ms: every handler would time out at once.
+    ['a handler timeout no timer can hold', { handlerTimeoutMs: 3e9, lockTtlMs: 4e9 }],
+    ['a body timeout no timer can hold', { bodyTimeoutMs: 2 ** 31 }],
+    // Past what Redis's PX or PostgreSQL's interval holds: every claim would fail.
+    ['a lease no store can hold', { lockTtlMs: 1e19 }],
+    ['a retention no store can hold', { retentionMs: 1e16 }],
     ['an unknown invalidPayload mode', { invalidPayload: 'drop' as 'reject' }],
   ])('%s', (_, options) => {
     expect(() => makeReceiver(options as TestOptions)).toThrow(TypeError)

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
 import type { WebhookError } from './errors.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import type { BodyType } from './pipeline/parse-body.js'
@@ -134,14 +135,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`crm-webhooks: ${name} must be a positive number`)
-  }
-  return value
-}
-
 /**
  * Creates a receiver.
  *
@@ -170,10 +163,10 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
   if (invalidPayload !== 'reject' && invalidPayload !== 'accept') {
     throw new TypeError("crm-webhooks: invalidPayload must be 'reject' or 'accept'")
   }
-  const lockTtlMs = positive('lockTtlMs', options.lockTtlMs, 60_000)
-  const handlerTimeoutMs = positive('handlerTimeoutMs', options.handlerTimeoutMs, 25_000)
-  const maxBodyBytes = positive('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES)
-  const bodyTimeoutMs = positive('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS)
+  const lockTtlMs = positiveOption('lockTtlMs', options.lockTtlMs, 60_000, { max: MAX_STORE_MS })
+  const handlerTimeoutMs = positiveOption('handlerTimeoutMs', options.handlerTimeoutMs, 25_000, { max: MAX_TIMER_MS })
+  const maxBodyBytes = positiveOption('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES)
+  const bodyTimeoutMs = positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, { max: MAX_TIMER_MS })
   const handlers = new Map<string, Array<(event: WebhookEvent) => MaybePromise<void>>>()
   const anyHandlers: Array<(event: WebhookEvent) => MaybePromise<void>> = []
 
@@ -197,10 +190,10 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     methods: (provider.methods ?? ['POST']).map((method) => method.toUpperCase()),
     contentTypes: (provider.contentTypes ?? ['json']) as readonly BodyType[],
     maxBodyBytes,
-    toleranceSeconds: positive('toleranceSeconds', options.toleranceSeconds, 300),
+    toleranceSeconds: positiveOption('toleranceSeconds', options.toleranceSeconds, 300),
     store: options.store ?? createMemoryStore(),
     lockTtlMs,
-    retentionMs: positive('retentionMs', options.retentionMs, 72 * 60 * 60 * 1000),
+    retentionMs: positiveOption('retentionMs', options.retentionMs, 72 * 60 * 60 * 1000, { max: MAX_STORE_MS }),
     handlerTimeoutMs,
     invalidPayload,
     now: options.now ?? Date.now,

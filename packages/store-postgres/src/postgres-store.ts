@@ -13,9 +13,11 @@ import {
   type ClaimVersion,
   IdempotencyError,
   type IdempotencyStore,
+  MAX_TIMER_MS,
   batchedMs,
   batchedText,
   createCallBatcher,
+  positiveOption,
 } from '@crm-webhooks/core'
 import type pg from 'pg'
 import { migrationSql, tableNames } from './migration.js'
@@ -182,14 +184,6 @@ function storable(text: string): string {
   return `\\h${createHash('sha256').update(escaped).digest('hex')}`
 }
 
-function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
-    throw new TypeError(`crm-webhooks: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`)
-  }
-  return value
-}
-
 /**
  * Creates the PostgreSQL store.
  *
@@ -212,15 +206,15 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   }
   const names = tableNames(options.table)
   const sql = storeQueries(names)
-  const commandTimeoutMs = positive('commandTimeoutMs', options.commandTimeoutMs, 2_000)
-  const purgeIntervalMs = positive('purgeIntervalMs', options.purgeIntervalMs, 10 * 60_000, true)
+  const commandTimeoutMs = positiveOption('commandTimeoutMs', options.commandTimeoutMs, 2_000, { max: MAX_TIMER_MS })
+  const purgeIntervalMs = positiveOption('purgeIntervalMs', options.purgeIntervalMs, 10 * 60_000, { max: MAX_TIMER_MS, allowZero: true })
   const connection = openPostgresConnection({
     pool: options.pool,
     connectionString: options.connectionString,
     names,
     autoMigrate: options.autoMigrate ?? false,
     commandTimeoutMs,
-    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 2_000),
+    connectTimeoutMs: positiveOption('connectTimeoutMs', options.connectTimeoutMs, 2_000, { max: MAX_TIMER_MS }),
     preparedStatements: options.preparedStatements ?? true,
     onError: options.onError,
   })
@@ -319,7 +313,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     async recordVersion(record, version, retentionMs) {
       // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
       if (!Number.isFinite(version)) return { stale: false }
-      const answer = await connection.query('recordVersion', sql.recordVersion, [storable(record), version, retentionMs])
+      const answer = await connection.query('recordVersion', sql.recordVersion, [storable(record), version, batchedMs('retentionMs', retentionMs)])
       return { stale: answer.rowCount === 0 }
     },
     migrate: () => connection.migrate(),

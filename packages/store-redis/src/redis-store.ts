@@ -6,7 +6,16 @@
  *
  * @module
  */
-import { type ClaimResult, type ClaimVersion, type IdempotencyStore, batchedMs, batchedText, createCallBatcher } from '@crm-webhooks/core'
+import {
+  type ClaimResult,
+  type ClaimVersion,
+  type IdempotencyStore,
+  MAX_TIMER_MS,
+  batchedMs,
+  batchedText,
+  createCallBatcher,
+  positiveOption,
+} from '@crm-webhooks/core'
 import { type RedisStoreClient, openRedisConnection } from './redis-connection.js'
 import { CLAIM_BATCH, COMPLETE_BATCH, RECORD_VERSION, RELEASE, runScript } from './redis-scripts.js'
 
@@ -31,14 +40,6 @@ export interface RedisStore extends IdempotencyStore {
   recordVersion(record: string, version: number, retentionMs: number): Promise<{ stale: boolean }>
   /** Closes the client the store created from `url`; a client you passed stays open. Later calls reject. */
   close(): Promise<void>
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`crm-webhooks: ${name} must be a positive number`)
-  }
-  return value
 }
 
 /** Redis takes whole milliseconds, at least one; `batchedMs` has refused what is not a finite number. */
@@ -102,8 +103,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const connection = openRedisConnection({
     client: options.client,
     url: options.url,
-    commandTimeoutMs: positive('commandTimeoutMs', options.commandTimeoutMs, 2_000),
-    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 2_000),
+    commandTimeoutMs: positiveOption('commandTimeoutMs', options.commandTimeoutMs, 2_000, { max: MAX_TIMER_MS }),
+    connectTimeoutMs: positiveOption('connectTimeoutMs', options.connectTimeoutMs, 2_000, { max: MAX_TIMER_MS }),
     onError: options.onConnectionError,
   })
   const { client } = connection

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { MAX_STORE_MS } from '../option-checks.js'
 
 /** Sends one batch and answers each entry, in order; a rejection fails every entry of the batch. */
 export type SendBatch<Entry, Result> = (entries: Entry[]) => Promise<Result[]>
@@ -83,8 +84,9 @@ export function batchedText(name: string, value: string): string {
 }
 
 /**
- * A batched call's duration in ms (a lease, a retention), checked before the call joins a batch: a NaN
- * or an infinity would fail the whole script or statement, and with it every other call in the batch.
+ * A batched call's duration in ms (a lease, a retention), checked before the call joins a batch: a NaN,
+ * an infinity or a value past {@link MAX_STORE_MS} (which Redis's `PX` or PostgreSQL's `interval` cannot
+ * hold) would fail the whole script or statement, and with it every other call in the batch.
  *
  * @example
  * ```ts
@@ -92,6 +94,8 @@ export function batchedText(name: string, value: string): string {
  * ```
  */
 export function batchedMs(name: string, ms: number): number {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`crm-webhooks: ${name} must be a finite number of ms`)
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms > MAX_STORE_MS) {
+    throw new TypeError(`crm-webhooks: ${name} must be a finite number of ms, at most ${MAX_STORE_MS}`)
+  }
   return ms
 }

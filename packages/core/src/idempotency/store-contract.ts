@@ -294,14 +294,22 @@ export const batchedStoreContract: readonly StoreContractCase[] = [
         store.claim(`${key}:infinite-retention`, 'c', RETAIN_MS, { record, version: 1, retentionMs: Number.POSITIVE_INFINITY }),
         store.claim(42 as never, 'd', RETAIN_MS),
         store.claim(`${key}:no-owner`, undefined as never, RETAIN_MS),
+        // Finite, but past what Redis's PX or PostgreSQL's interval holds (MAX_STORE_MS).
+        store.claim(`${key}:huge-lease`, 'e', 1e19),
+        store.claim(`${key}:huge-retention`, 'f', RETAIN_MS, { record, version: 1, retentionMs: 1e16 }),
       ])
-      expectSame(claims.map(outcome), [{ state: 'claimed' }, 'TypeError', 'TypeError', 'TypeError', 'TypeError'], 'claims made together')
+      expectSame(
+        claims.map(outcome),
+        [{ state: 'claimed' }, 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError'],
+        'claims made together',
+      )
       const completions = await Promise.allSettled([
         store.complete(`${key}:good`, 'a', Number.NaN),
         store.complete(`${key}:good`, undefined as never, RETAIN_MS),
+        store.complete(`${key}:good`, 'a', 1e19),
         store.complete(`${key}:good`, 'a', RETAIN_MS),
       ])
-      expectSame(completions.map(outcome), ['TypeError', 'TypeError', true], 'completions made together')
+      expectSame(completions.map(outcome), ['TypeError', 'TypeError', 'TypeError', true], 'completions made together')
       if (store.recordVersion) {
         expectSame(await store.recordVersion(record, 0, RETAIN_MS), { stale: false }, 'the refused claim recorded no version')
       }
