@@ -30,6 +30,7 @@ export type { MemoryStore, MemoryStoreOptions } from './idempotency/memory-store
 export { withStoreDeadline } from './idempotency/store-deadline.js'
 export { batchedMs, batchedText, createCallBatcher } from './idempotency/call-batcher.js'
 export { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
+export { escapeLoneSurrogates, hasLoneSurrogate } from './idempotency/lone-surrogates.js'
 export type { PositiveOptionLimits } from './option-checks.js'
 export type { SendBatch } from './idempotency/call-batcher.js'
 export type { StoreDeadlineOptions } from './idempotency/store-deadline.js'

@@ -17,6 +17,8 @@ import {
   batchedMs,
   batchedText,
   createCallBatcher,
+  escapeLoneSurrogates,
+  hasLoneSurrogate,
   positiveOption,
 } from '@crm-webhooks/core'
 import type pg from 'pg'
@@ -174,12 +176,17 @@ const MAX_STORED_BYTES = 1_024
 
 /**
  * The text a key or record is stored as, one to one. PostgreSQL `text` cannot hold U+0000, which a JSON
- * event id can carry: a key holding a NUL or a backslash is escaped (`\` -> `\\`, NUL -> `\0`), so an
- * escaped key always holds a backslash, followed by another or by `0`, and a plain one never does. A key
- * longer than the index can hold becomes `\h` and its SHA-256, which neither form can be.
+ * event id can carry, nor a lone surrogate (pg sends UTF-8, where it becomes U+FFFD): a key holding a NUL,
+ * a lone surrogate or a backslash is escaped (`\` -> `\\`, NUL -> `\0`, a lone surrogate -> `\u` and its
+ * four hex digits), so an escaped key always holds a backslash, followed by another, `0` or `u`, and a
+ * plain one never does. A key longer than the index can hold becomes `\h` and its SHA-256, which neither
+ * form can be.
  */
 function storable(text: string): string {
-  const escaped = text.includes('\0') || text.includes('\\') ? text.replaceAll('\\', '\\\\').replaceAll('\0', '\\0') : text
+  const escaped =
+    text.includes('\0') || text.includes('\\') || hasLoneSurrogate(text)
+      ? escapeLoneSurrogates(text.replaceAll('\\', '\\\\').replaceAll('\0', '\\0'))
+      : text
   if (escaped.length * 3 <= MAX_STORED_BYTES || Buffer.byteLength(escaped) <= MAX_STORED_BYTES) return escaped
   return `\\h${createHash('sha256').update(escaped).digest('hex')}`
 }

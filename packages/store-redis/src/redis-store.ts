@@ -14,6 +14,7 @@ import {
   batchedMs,
   batchedText,
   createCallBatcher,
+  hasLoneSurrogate,
   positiveOption,
 } from '@crm-webhooks/core'
 import { type RedisStoreClient, openRedisConnection } from './redis-connection.js'
@@ -45,6 +46,19 @@ export interface RedisStore extends IdempotencyStore {
 /** Redis takes whole milliseconds, at least one; `batchedMs` has refused what is not a finite number. */
 function wholeMs(name: string, ms: number): string {
   return String(Math.max(1, Math.ceil(batchedMs(name, ms))))
+}
+
+/**
+ * The Redis key of a claim or version, one to one. node-redis sends strings as UTF-8, where a lone
+ * surrogate (a JSON event id may carry `\ud800`) becomes U+FFFD, so two distinct ids would share one key.
+ * Such a text is written as the hex of its UTF-16 code units in a namespace of its own (`claim16:`), which
+ * no other text reaches; every other key is written as it is, as before.
+ */
+function redisKey(keyPrefix: string, namespace: 'claim' | 'version', text: string): string {
+  if (!hasLoneSurrogate(text)) return `${keyPrefix}${namespace}:${text}`
+  let hex = ''
+  for (let index = 0; index < text.length; index++) hex += text.charCodeAt(index).toString(16).padStart(4, '0')
+  return `${keyPrefix}${namespace}16:${hex}`
 }
 
 /** Most claims (or completions) in one script call: enough for any burst, short enough not to hold Redis up. */
@@ -109,8 +123,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   })
   const { client } = connection
   // Separate namespaces, so no idempotency key can ever name a version key.
-  const claimKey = (key: string) => `${keyPrefix}claim:${key}`
-  const versionKey = (record: string) => `${keyPrefix}version:${record}`
+  const claimKey = (key: string) => redisKey(keyPrefix, 'claim', key)
+  const versionKey = (record: string) => redisKey(keyPrefix, 'version', record)
 
   const claimBatch = createCallBatcher((entries: ClaimEntry[]) => {
     const keys = entries.flatMap((entry) => entry.keys)

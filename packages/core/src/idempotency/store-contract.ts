@@ -155,11 +155,13 @@ export const idempotencyStoreContract: readonly StoreContractCase[] = [
     },
   },
   {
-    name: 'keys are independent and kept verbatim (separators, unicode, NUL, backslashes, keys of several kB)',
+    name: 'keys are independent and kept verbatim (separators, unicode, NUL, lone surrogates, backslashes, keys of several kB)',
     async run({ store }) {
       const base = uniqueKey('verbatim')
       // A NUL can reach a key through a JSON event id ("\u0000"); PostgreSQL text cannot hold one as is.
-      const odd = [`${base}'"\\%_*?[]`, `${base}\u0000`, `${base}\\0`, `${base}\\`]
+      // So can a lone surrogate ("\ud800"), which a driver's UTF-8 turns into U+FFFD: three keys, not one.
+      const surrogates = [`${base}\ud800`, `${base}\udfff`, `${base}\ufffd`, `${base}\\ud800`, `${base}\udc00\ud800`, `${'\ud800'.repeat(2_000)}${base}`]
+      const odd = [`${base}'"\\%_*?[]`, `${base}\u0000`, `${base}\\0`, `${base}\\`, ...surrogates]
       const long = [`${base}:${'k'.repeat(400)}`, `${base}:${'漢'.repeat(3_000)}`, `${base}:${'漢'.repeat(2_999)}`]
       const keys = [base, `${base}:`, `${base}:x`, `${base} ü 漢 🚀`, ...long, ...odd]
       for (const key of keys) expectSame(await store.claim(key, 'owner', 10_000), { state: 'claimed' }, `claim ${key.slice(-12)}`)
@@ -178,6 +180,17 @@ export const idempotencyStoreContract: readonly StoreContractCase[] = [
  * ```
  */
 export const orderingGuardContract: readonly StoreContractCase[] = [
+  {
+    name: 'records that differ only in a lone surrogate are distinct records',
+    async run({ store }) {
+      const record = uniqueKey('record-surrogate')
+      const guard = store.recordVersion!.bind(store)
+      expectSame(await guard(`${record}\ud800`, 20, RETAIN_MS), { stale: false }, 'the first record')
+      expectSame(await guard(`${record}\udfff`, 10, RETAIN_MS), { stale: false }, 'another record, not behind the first')
+      expectSame(await guard(`${record}\ufffd`, 10, RETAIN_MS), { stale: false }, 'U+FFFD itself, another record')
+      expectSame(await guard(`${record}\ud800`, 10, RETAIN_MS), { stale: true }, 'the first record again')
+    },
+  },
   {
     name: 'an older version than the newest recorded is stale; an equal or newer one is not',
     async run({ store }) {
