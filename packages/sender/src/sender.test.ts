@@ -3,6 +3,7 @@ import { createHeaderReader } from '@crm-webhooks/core'
 import { customermates, customermatesFixtures } from '@crm-webhooks/core/providers'
 import { acmeProvider } from './acme-provider.fixture.js'
 import { createManualClock } from './manual-clock.js'
+import { type DeliveryAttempt, type DeliveryLog, createDeliveryLog } from './delivery-log.js'
 import { type SenderOptions, createSender } from './sender.js'
 import type { OutgoingRequest, Transport } from './transport.js'
 
@@ -157,6 +158,34 @@ describe('the delivery log and resend', () => {
     expect(requests[1]!.body).toBe(requests[0]!.body)
     expect(sender.log.list().map((record) => record.state)).toEqual(['failed', 'delivered'])
     await expect(sender.resend('nope')).rejects.toThrow(TypeError)
+  })
+
+  it("answers with its own attempts, whether the log dropped the delivery or keeps only copies", async () => {
+    const clock = createManualClock()
+    const { transport } = scriptedTransport([500, 200])
+    // A log of one delivery: the second send opens its record while the first still waits for its retry.
+    const small = acmeSender({ clock, transport, log: createDeliveryLog({ maxDeliveries: 1 }) })
+    const first = small.send(contact)
+    await clock.runUntilSettled(small.send({ ...contact, data: { ...contact.data, id: 'con_2' } }))
+    const result = await clock.runUntilSettled(first)
+    expect(small.log.get(result.deliveryId)).toBeUndefined()
+    expect(result).toMatchObject({ ok: true, state: 'delivered', status: 200 })
+    expect(result.attempts.map((attempt) => [attempt.attempt, attempt.status])).toEqual([[1, 500], [2, 200]])
+
+    // A log that persists copies, as a database-backed one would, never touches the sender's record.
+    const rows: DeliveryAttempt[] = []
+    const copying: DeliveryLog = {
+      open: () => {},
+      append: (attempt) => void rows.push({ ...attempt }),
+      close: () => {},
+      get: () => undefined,
+      list: () => [],
+      attempts: () => rows,
+    }
+    const persisted = await clock.runUntilSettled(acmeSender({ clock, transport: scriptedTransport([503, 201]).transport, log: copying }).send(contact))
+    expect(persisted).toMatchObject({ ok: true, status: 201 })
+    expect(persisted.attempts).toHaveLength(2)
+    expect(rows.map((row) => row.status)).toEqual([503, 201])
   })
 
   it('close() cancels an attempt in flight, without counting it as a failure', async () => {

@@ -174,11 +174,13 @@ export function createSender(options: SenderOptions): Sender {
 
   async function deliver(record: DeliveryRecord, maxRetries: number, signal: AbortSignal | undefined): Promise<DeliveryResult> {
     log.open(record)
+    // The result keeps its own attempts: the log is only a sink, which may hold a copy of the record (a log
+    // of your own) or have dropped it already (the default log keeps the last 1000 deliveries).
+    const attempts: DeliveryAttempt[] = []
     const stopped = signal ? AbortSignal.any([signal, lifecycle.signal]) : lifecycle.signal
     const finish = (state: DeliveryState): DeliveryResult => {
       log.close(record.deliveryId, state)
-      const last = record.attempts[record.attempts.length - 1]
-      return { deliveryId: record.deliveryId, event: record.event, ok: state === 'delivered', state, status: last?.status, attempts: record.attempts }
+      return { deliveryId: record.deliveryId, event: record.event, ok: state === 'delivered', state, status: attempts.at(-1)?.status, attempts }
     }
     const interrupted = (): DeliveryState | undefined => (disabled ? 'disabled' : stopped.aborted || closed ? 'cancelled' : undefined)
     let initialFailureAt = 0
@@ -187,6 +189,7 @@ export function createSender(options: SenderOptions): Sender {
       const stop = interrupted()
       if (stop) return finish(stop)
       const entry = await attemptOnce(record, attempt)
+      attempts.push(entry)
       // Closed mid-attempt: not the endpoint's failure, so it does not count towards auto-disable.
       if (entry.error === 'cancelled') return finish('cancelled')
       if (entry.ok) {
