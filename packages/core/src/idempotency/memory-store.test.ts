@@ -57,12 +57,19 @@ describe('memory store: bounds', () => {
     for (const maxEntries of [0, -1, 1.5, Number.NaN]) expect(() => createMemoryStore({ maxEntries })).toThrow(TypeError)
   })
 
-  it('close() forgets everything', async () => {
+  it('close() forgets everything, and a closed store fails closed (503) rather than take a completed key for new', async () => {
     const { store } = withClock()
     await store.claim('a', 'o', 1_000)
+    expect(await store.complete('a', 'o', 60_000)).toBe(true)
     await store.recordVersion!('r', 1, 1_000)
     await store.close!()
     expect(store.size).toBe(0)
+    const closed = { name: 'IdempotencyError', code: 'store_unavailable', status: 503 }
+    await expect(store.claim('a', 'o', 1_000)).rejects.toMatchObject(closed)
+    await expect(store.complete('a', 'o', 1_000)).rejects.toMatchObject(closed)
+    await expect(store.release('a', 'o')).rejects.toMatchObject(closed)
+    await expect(store.recordVersion!('r', 0, 1_000)).rejects.toMatchObject(closed)
+    await expect(store.close!()).resolves.toBeUndefined()
   })
 })
 

@@ -87,7 +87,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
   }
 
-  /** Records `version` unless a newer one is known; true (stale) when one is. */
+  function closedError(): IdempotencyError {
+  return new IdempotencyError('store_unavailable', 'memory store: closed', { retryAfterSeconds: 5 })
+}
+
+/** Records `version` unless a newer one is known; true (stale) when one is. */
   function recordVersion(record: string, version: number, retentionMs: number, at: number): boolean {
     const known = versions.get(record)
     if (known !== undefined && known.expiresAt > at && known.version > version) return true
@@ -95,11 +99,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return false
   }
 
+  // Closed, the store has forgotten every claim: answering as if each key were new would run completed
+  // deliveries again, so it fails closed (503), as the server stores do once closed.
+  let closed = false
+
   return {
     get size() {
       return leases.size + completed.size + versions.size
     },
     async claim(key, owner, lockTtlMs, version): Promise<ClaimResult> {
+      if (closed) throw closedError()
       const at = now()
       if (isCompleted(key, at)) return { state: 'completed' }
       const lease = liveLease(key, at)
@@ -110,6 +119,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return { state: 'claimed', stale: recordVersion(version.record, version.version, version.retentionMs, at) }
     },
     async complete(key, owner, retentionMs) {
+      if (closed) throw closedError()
       const at = now()
       if (liveLease(key, at)?.owner !== owner) return false
       leases.delete(key)
@@ -117,16 +127,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return true
     },
     async release(key, owner) {
+      if (closed) throw closedError()
       if (liveLease(key, now())?.owner !== owner) return false
       leases.delete(key)
       return true
     },
     async recordVersion(record, version, retentionMs) {
+      if (closed) throw closedError()
       // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
       if (!Number.isFinite(version)) return { stale: false }
       return { stale: recordVersion(record, version, retentionMs, now()) }
     },
     async close() {
+      closed = true
       leases.clear()
       completed.clear()
       versions.clear()
