@@ -1,9 +1,11 @@
-import { createReceiver } from '@crm-webhooks/core'
+import { createServer } from 'node:http'
+import { type DeliveryOutcome, createNodeListener, createReceiver } from '@crm-webhooks/core'
 import {
   CONFORMANCE_SECRET,
   type ConformanceEntry,
   badInputCases,
   conformanceProvider,
+  listenOnLoopback,
   runConformanceSuite,
   signedRequest,
 } from '@crm-webhooks/core/testing'
@@ -82,5 +84,81 @@ describe('Fastify specifics (app.inject)', () => {
     const response = await inject(app, '/webhooks', 'evt_too_big')
     expect(response.statusCode).toBe(413)
     expect(response.json()).toMatchObject({ ok: false, error: { code: 'payload_too_large' } })
+  })
+})
+
+describe('Content-Types Fastify cannot parse (it answers them 415 before any parser runs)', () => {
+  // An empty header is JSON to the core; the others are the core's own 415, not FST_ERR_CTP_INVALID_MEDIA_TYPE.
+  const contentTypes = ['', ';;;', 'json', 'application/json, text/plain']
+
+  function observedReceiver() {
+    const outcomes: DeliveryOutcome[] = []
+    const errors: string[] = []
+    const receiver = createReceiver({
+      provider: conformanceProvider,
+      secret: CONFORMANCE_SECRET,
+      onDelivery: (outcome) => void outcomes.push(outcome),
+      onError: (error) => void errors.push(error.code),
+    })
+    receiver.onAny(() => {})
+    return { receiver, outcomes, errors }
+  }
+
+  async function post(url: string, contentType: string, id: string) {
+    const request = await signedRequest({ id })
+    const headers = { ...request.headers, 'content-type': contentType }
+    const response = await fetch(url, { method: 'POST', headers, body: String(request.body) })
+    const body = (await response.json()) as { ok: boolean; error?: { code: string } }
+    return { status: response.status, code: body.error?.code ?? null }
+  }
+
+  it.each(contentTypes)('Content-Type %j reaches the core and gets the node:http answer', async (contentType) => {
+    const node = observedReceiver()
+    const nodeServer = await listenOnLoopback(createServer(createNodeListener(node.receiver)))
+    const fastify = observedReceiver()
+    const app = Fastify()
+    const answered: unknown[] = []
+    app.addHook('onResponse', async (request) => void answered.push(request.webhookResponse?.status))
+    await app.register(crmWebhooks, { receiver: fastify.receiver })
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const expected = await post(nodeServer.url, contentType, 'evt_ct')
+      expect(expected.status).toBe(contentType === '' ? 200 : 415)
+      expect(await post(`${address}/webhooks`, contentType, 'evt_ct')).toEqual(expected)
+      expect(fastify.outcomes.map((outcome) => [outcome.status, outcome.code])).toEqual(
+        node.outcomes.map((outcome) => [outcome.status, outcome.code]),
+      )
+      expect(fastify.outcomes).toHaveLength(1)
+      expect(fastify.errors).toEqual(node.errors)
+      expect(answered).toEqual([expected.status])
+    } finally {
+      await app.close()
+      await nodeServer.close()
+    }
+  })
+
+  it("leaves the app's own error handler and other routes as Fastify has them", async () => {
+    const app = Fastify()
+    app.setErrorHandler(async (error: { code?: string; message: string }, _request, reply) =>
+      reply.code(418).send({ mine: error.code ?? error.message }),
+    )
+    app.addHook('preHandler', async (request) => {
+      if (request.headers['x-fail'] !== undefined) throw new Error('from the app')
+    })
+    await app.register(crmWebhooks, { receiver: observedReceiver().receiver })
+    app.post('/api/echo', async (request) => ({ echoed: request.body }))
+    // Another route: Fastify's own 415, through the app's error handler.
+    const other = await app.inject({
+      method: 'POST',
+      url: '/api/echo',
+      headers: { 'content-type': 'json' },
+      payload: '{}',
+    })
+    expect([other.statusCode, other.json()]).toEqual([418, { mine: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }])
+    // Any other error on the webhook route still reaches the app's error handler.
+    const request = await signedRequest({ id: 'evt_app_error' })
+    const headers = { ...request.headers, 'x-fail': '1' }
+    const failed = await app.inject({ method: 'POST', url: '/webhooks', headers, payload: String(request.body) })
+    expect([failed.statusCode, failed.json()]).toEqual([418, { mine: 'from the app' }])
   })
 })

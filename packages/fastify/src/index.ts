@@ -1,5 +1,5 @@
 import type { Receiver, WebhookResponse } from '@crm-webhooks/core'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
 declare module 'fastify' {
@@ -26,10 +26,18 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
     // deadline (Fastify's own parsing would answer oversized bodies with its own code and never time out).
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null))
-    scope.all(path, async function crmWebhooksHandler(request, reply) {
+    async function crmWebhooksHandler(request: FastifyRequest, reply: FastifyReply) {
       const out = await receiver.handleNodeRequest(request.raw)
       request.webhookResponse = out
       return reply.code(out.status).headers(out.headers).send(out.body)
+    }
+    scope.all(path, crmWebhooksHandler)
+    // Fastify answers 415 itself, before any parser runs, for a Content-Type it cannot parse (empty, `json`,
+    // `;;;`, `a/b, c/d`: lib/handle-request.js); the body is still unread, so the core answers it as on every
+    // other entry point. Rethrown, every other error reaches the app's error handler as before.
+    scope.setErrorHandler(async function crmWebhooksMediaTypeHandler(error: FastifyError, request, reply) {
+      if (error.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') throw error
+      return crmWebhooksHandler(request, reply)
     })
   })
 }
