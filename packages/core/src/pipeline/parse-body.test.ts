@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { bodyTypeOf, decodeUtf8 } from './parse-body.js'
+import { bodyTypeOf, decodeUtf8, requireIdentityEncoding } from './parse-body.js'
 
 const reference = new TextDecoder('utf-8', { fatal: true })
 
@@ -37,5 +37,18 @@ describe('bodyTypeOf', () => {
   it('refuses JSON where the provider sends none, and other charsets', () => {
     expect(() => bodyTypeOf('application/json', ['form'])).toThrow(expect.objectContaining({ code: 'unsupported_media_type' }))
     expect(() => bodyTypeOf('application/json; charset=latin1', ['json'])).toThrow(expect.objectContaining({ code: 'unsupported_media_type' }))
+  })
+})
+
+describe('requireIdentityEncoding', () => {
+  it('passes a body with no coding, or only identity', () => {
+    for (const encoding of [undefined, '', 'identity', ' Identity ', 'identity, identity']) expect(() => requireIdentityEncoding(encoding)).not.toThrow()
+  })
+
+  it('refuses any compression with unsupported_media_type, naming it', () => {
+    for (const encoding of ['gzip', 'x-gzip', 'deflate', 'br', 'zstd', 'identity, gzip']) {
+      expect(() => requireIdentityEncoding(encoding)).toThrow(expect.objectContaining({ code: 'unsupported_media_type' }))
+    }
+    expect(() => requireIdentityEncoding('gzip')).toThrow('unsupported Content-Encoding "gzip"; send the body uncompressed')
   })
 })

@@ -57,6 +57,29 @@ export function bodyTypeOf(contentType: string | undefined, accepted: ReadonlyAr
   return type
 }
 
+/**
+ * Refuses a compressed body (`Content-Encoding: gzip`, ...) with `unsupported_media_type`, as RFC 9110
+ * says a server answers a content coding it does not take. No seed compresses, a sender signs the bytes
+ * before any compression, and inflating would need limits of its own (a small gzip can inflate to
+ * gigabytes): a clear 415 beats an `invalid_signature` over the compressed bytes. Some framework parsers
+ * (Express's) would inflate on their own, so refusing it here keeps every entry point's answer the same.
+ *
+ * @example
+ * ```ts
+ * requireIdentityEncoding(undefined) // passes
+ * requireIdentityEncoding('gzip')    // throws unsupported_media_type
+ * ```
+ */
+export function requireIdentityEncoding(contentEncoding: string | undefined): void {
+  if (contentEncoding === undefined) return
+  const codings = contentEncoding.split(',').map((coding) => coding.trim().toLowerCase())
+  if (codings.every((coding) => coding === '' || coding === 'identity')) return
+  throw new RequestRejectedError(
+    'unsupported_media_type',
+    `unsupported Content-Encoding ${JSON.stringify(contentEncoding.trim())}; send the body uncompressed`,
+  )
+}
+
 function mediaTypeName(type: BodyType): string {
   return type === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'
 }

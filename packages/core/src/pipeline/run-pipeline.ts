@@ -32,7 +32,7 @@ import type {
   WebhookResponse,
 } from '../types.js'
 import { createHeaderReader } from './headers.js'
-import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody } from './parse-body.js'
+import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, requireIdentityEncoding } from './parse-body.js'
 import { carriesQueryFields, rawQueryOf } from './query-fields.js'
 import { toBodyBytes } from './raw-body.js'
 import { type AcceptedResponseBody, acceptedResponse, errorResponse } from './respond.js'
@@ -189,6 +189,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // is parsed must be what is signed, so the signature covers the raw query there, not the empty body
   // (otherwise a signed GET's headers could be replayed with other query values).
   const query = carriesQueryFields(method, body.length) ? rawQueryOf(request.url) : undefined
+  if (query === undefined) requireIdentityEncoding(header('content-encoding'))
   const bodyType = query !== undefined ? 'form' : bodyTypeOf(header('content-type'), config.contentTypes)
   const signed = query !== undefined ? toBodyBytes(query) : body
 

@@ -37,6 +37,11 @@ function overSocket(steps: (target: ConformanceTarget) => Promise<RawStep[]>) {
   }
 }
 
+/** `request` with one more header. */
+function withHeader<Request extends { headers: Record<string, string> }>(request: Request, name: string, value: string): Request {
+  return { ...request, headers: { ...request.headers, [name]: value } }
+}
+
 /** A signed request with this exact body. */
 const signedBody = (body: string | Uint8Array, contentType = 'application/json') => () => signedRequest({ body, contentType })
 
@@ -233,6 +238,17 @@ const contentTypes: ConformanceCase[] = [
   ].map((contentType) =>
     rejected(`Content-Type ${contentType}`, 'unsupported_media_type', 415, { request: signedBody(conformanceEventBody('evt_type'), contentType) }),
   ),
+  // A compressed body is refused on the header alone, whether the framework would inflate it or not.
+  ...['gzip', 'deflate, gzip', 'br'].map((contentEncoding) =>
+    rejected(`Content-Encoding ${contentEncoding}`, 'unsupported_media_type', 415, {
+      request: async () => withHeader(await signedRequest({ id: 'evt_encoded' }), 'content-encoding', contentEncoding),
+    }),
+  ),
+  {
+    name: 'bad input: Content-Encoding identity is no encoding (200)',
+    request: async () => withHeader(await signedRequest({ id: 'evt_identity' }), 'content-encoding', 'Identity'),
+    expect: { status: 200, handled: 1 },
+  },
   {
     name: 'bad input: Content-Type application/json; charset="UTF-8" in any case is JSON (200)',
     request: signedBody(conformanceEventBody('evt_charset_case'), 'APPLICATION/JSON; Charset="UTF-8"'),
