@@ -38,7 +38,7 @@ function overSocket(steps: (target: ConformanceTarget) => Promise<RawStep[]>) {
 }
 
 /** `request` with one more header. */
-function withHeader<Request extends { headers: Record<string, string> }>(request: Request, name: string, value: string): Request {
+function withHeader<Request extends { headers?: Record<string, string> }>(request: Request, name: string, value: string): Request {
   return { ...request, headers: { ...request.headers, [name]: value } }
 }
 
