@@ -1,6 +1,8 @@
+import { createServer } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { readNodeRequest, readWebStream } from './raw-body.js'
+import { DISCARD_MAX_BYTES, DISCARD_MAX_MS, readNodeRequest, readWebStream } from './raw-body.js'
 
 function requestStream(headers: Record<string, string> = {}) {
   return Object.assign(new PassThrough(), { headers })
@@ -105,14 +107,17 @@ describe('readWebStream', () => {
     expect(wasCancelled()).toBe(true)
   })
 
-  it('passes on the error of a stream that fails, and refuses one another reader holds', async () => {
+  it('answers a stream that fails mid-body as invalid_body, as the Node reader does, and refuses one another reader holds', async () => {
     const failure = new Error('connection reset')
+    let sent = false
     const failing = new ReadableStream<Uint8Array>({
       pull(controller) {
-        controller.error(failure)
+        if (sent) return controller.error(failure)
+        sent = true
+        controller.enqueue(encode('{"event":'))
       },
     })
-    await expect(readWebStream(failing)).rejects.toBe(failure)
+    await expect(readWebStream(failing)).rejects.toMatchObject({ code: 'invalid_body', status: 400, cause: failure })
     const { stream } = webStream(['{}'], true)
     stream.getReader()
     await expect(readWebStream(stream)).rejects.toMatchObject({ code: 'body_already_parsed' })
@@ -126,5 +131,108 @@ describe('readWebStream', () => {
     const armed = setSpy.mock.results.filter((_, index) => setSpy.mock.calls[index]![1] === 12_345).map((result) => result.value)
     expect(armed).toHaveLength(1)
     expect(clearSpy).toHaveBeenCalledWith(armed[0])
+  })
+})
+
+describe('readNodeRequest after refusing a body', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('stops discarding the rest, and destroys the stream, past the byte cap or the time cap', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const flooding = requestStream()
+    const reading = readNodeRequest(flooding, { maxBytes: 8 })
+    flooding.write('1234567890')
+    await expect(reading).rejects.toMatchObject({ code: 'payload_too_large' })
+    flooding.write(Buffer.alloc(DISCARD_MAX_BYTES / 2))
+    await nextTurn()
+    expect(flooding.destroyed).toBe(false)
+    flooding.write(Buffer.alloc(DISCARD_MAX_BYTES / 2 + 1))
+    await nextTurn()
+    expect(flooding.destroyed).toBe(true)
+
+    const trickling = requestStream({ 'content-length': '1000000000' })
+    await expect(readNodeRequest(trickling, { maxBytes: 8 })).rejects.toMatchObject({ code: 'payload_too_large' })
+    trickling.write('x')
+    await nextTurn()
+    vi.advanceTimersByTime(DISCARD_MAX_MS - 1)
+    expect(trickling.destroyed).toBe(false)
+    vi.advanceTimersByTime(1)
+    expect(trickling.destroyed).toBe(true)
+  })
+
+  /** A server that answers 413 when the reader refuses the body, 200 when it reads it. */
+  async function refusingServer(maxBytes: number) {
+    const server = createServer((request, response) => {
+      // Through a promise, as the receiver awaits it: a reader that throws is a refusal too.
+      Promise.resolve(request)
+        .then((stream) => readNodeRequest(stream, { maxBytes, timeoutMs: 5_000 }))
+        .then(
+          () => response.end('read'),
+          () => response.writeHead(413).end('refused'),
+        )
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return { port: (server.address() as AddressInfo).port, close: () => server.close() }
+  }
+
+  /** Sends `head`, then body chunks for as long as the connection stays open (at most 10 s). */
+  function floodUntilClosed(port: number, head: string, chunk: Buffer) {
+    return new Promise<{ answer: string; answeredAt: number; closedAt: number }>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      const startedAt = Date.now()
+      let answer = ''
+      let answeredAt = -1
+      const pump = () => {
+        while (!socket.destroyed && Date.now() - startedAt < 10_000) {
+          if (!socket.write(chunk)) return void socket.once('drain', pump)
+        }
+        socket.destroy()
+      }
+      socket.on('connect', () => {
+        socket.write(head)
+        pump()
+      })
+      socket.on('data', (data) => {
+        if (answeredAt < 0) answeredAt = Date.now()
+        answer += data.toString('latin1')
+      })
+      socket.on('error', () => {})
+      socket.on('close', () => resolve({ answer, answeredAt, closedAt: Date.now() }))
+    })
+  }
+
+  const frame = (bytes: number) => Buffer.concat([Buffer.from(`${bytes.toString(16)}\r\n`), Buffer.alloc(bytes, 0x61), Buffer.from('\r\n')])
+
+  it.each([
+    ['a chunked body that never ends', 'transfer-encoding: chunked', frame(64 * 1024)],
+    ['a declared length of 1 TB', 'content-length: 1000000000000', Buffer.alloc(64 * 1024, 0x61)],
+  ])('answers 413 to %s, then closes the connection while the sender is still writing', async (_name, framing, chunk) => {
+    const server = await refusingServer(1024)
+    try {
+      const head = `POST /webhooks HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${framing}\r\n\r\n`
+      const { answer, answeredAt, closedAt } = await floodUntilClosed(server.port, head, chunk)
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /)
+      expect(closedAt - answeredAt).toBeLessThan(DISCARD_MAX_MS + 3_000)
+    } finally {
+      server.close()
+    }
+  }, 15_000)
+
+  it('keeps the connection of a sender whose body was only a little too large: the next request is answered', async () => {
+    const server = await refusingServer(1024)
+    try {
+      const tooLarge = `POST /webhooks HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n${frame(200 * 1024)}0\r\n\r\n`
+      const next = 'POST /webhooks HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}'
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => socket.end(tooLarge + next))
+        let received = ''
+        socket.on('data', (data) => (received += data.toString('latin1')))
+        socket.on('error', () => {})
+        socket.on('close', () => resolve(received))
+      })
+      expect(answer).toMatch(/^HTTP\/1\.1 413 [\s\S]*refused[\s\S]*HTTP\/1\.1 200 [\s\S]*read$/)
+    } finally {
+      server.close()
+    }
   })
 })

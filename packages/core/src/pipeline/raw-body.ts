@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { RequestRejectedError } from '../errors.js'
+import { RequestRejectedError, WebhookError } from '../errors.js'
 import { concatBytes } from '../schemes/encoding.js'
 import type { RawBody } from '../types.js'
 
@@ -15,6 +15,15 @@ const textEncoder = new TextEncoder()
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 /** Default time to receive a whole body. */
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000
+/**
+ * After a body is refused (too large, too slow), how much more of it the Node reader reads and throws away
+ * so a sender still writing can read the answer, and for how long, before it destroys the connection: an
+ * endless or trickling body must not keep a socket (and the bandwidth) busy for ever, as it did when the
+ * rest was drained with no cap. Apache's lingering close bounds the same read (2 s).
+ */
+export const DISCARD_MAX_BYTES = 1024 * 1024
+/** See {@link DISCARD_MAX_BYTES}. */
+export const DISCARD_MAX_MS = 2_000
 
 /**
  * The body as bytes, without copying a `Uint8Array` (a Node `Buffer` included). Anything that is not a
@@ -73,7 +82,8 @@ export function bodyStreamAlreadyRead(): RequestRejectedError {
   return new RequestRejectedError(
     'body_already_parsed',
     'the request body stream was already read before signature verification (a body parser ran first); ' +
-      'mount crm-webhooks before any body parser, or hand it the raw bytes that parser kept',
+      'mount crm-webhooks before any body parser, or hand it the exact bytes that parser kept ' +
+      '(in Hono, read c.req.arrayBuffer(): a text or JSON read decodes the bytes and cannot give them back)',
   )
 }
 
@@ -125,7 +135,9 @@ export async function readWebStream(
     // A source that errors as it is cancelled at the deadline still timed out.
     if (timedOut) throw bodyTimedOut()
     reader.cancel().catch(() => {})
-    throw error
+    if (error instanceof WebhookError) throw error
+    // The source failed mid-body (the sender went away): the same 400 the Node reader gives, not a 500.
+    throw new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error })
   } finally {
     clearTimeout(timer)
   }
@@ -173,8 +185,38 @@ function armDeadlinesOfThisTurn(): void {
 }
 
 /**
+ * Reads and throws away what is left of a refused body, so a sender still writing reads the answer
+ * instead of a reset, up to {@link DISCARD_MAX_BYTES} and {@link DISCARD_MAX_MS}; past either the
+ * connection is destroyed (an answer already written has left by then).
+ */
+function discardRest(request: NodeRequestStream): void {
+  let left = DISCARD_MAX_BYTES
+  const stop = () => {
+    clearTimeout(timer)
+    request.removeListener('data', onData)
+    request.removeListener('end', stop)
+    request.removeListener('close', stop)
+  }
+  const cutOff = () => {
+    stop()
+    request.destroy?.()
+  }
+  const onData = (chunk: Uint8Array | string) => {
+    left -= chunk.length
+    if (left < 0) cutOff()
+  }
+  const timer = setTimeout(cutOff, DISCARD_MAX_MS)
+  request.on('data', onData)
+  request.on('end', stop)
+  request.on('close', stop)
+  // The answer is decided: a later failure of this stream (the sender resetting) must not be unhandled.
+  request.on('error', () => {})
+  request.resume?.()
+}
+
+/**
  * Reads a Node request stream into bytes, enforcing the limit and the deadline. On rejection the rest
- * of the body is discarded, so the connection can still carry the error response.
+ * of the body is discarded, bounded, so the connection can still carry the error response.
  *
  * @example
  * ```ts
@@ -184,7 +226,13 @@ function armDeadlinesOfThisTurn(): void {
 export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOptions = {}): Promise<Uint8Array> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
   const rawLength = request.headers['content-length']
-  assertDeclaredLength(Array.isArray(rawLength) ? rawLength[0] : rawLength, maxBytes)
+  try {
+    assertDeclaredLength(Array.isArray(rawLength) ? rawLength[0] : rawLength, maxBytes)
+  } catch (error) {
+    // Left unread, node:http would drain the whole declared length once the 413 is written.
+    discardRest(request)
+    return Promise.reject(error)
+  }
   if (nodeBodyWasRead(request)) {
     // Someone read the stream before us, all of it or the start of it; whatever they did with it, the
     // bytes are gone, and verifying what is left could only fail as a misleading invalid_signature.
@@ -203,7 +251,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
     let length = 0
     let settled = false
     let timer: ReturnType<typeof setTimeout> | undefined
-    const finish = (error: Error | undefined) => {
+    const finish = (error: Error | undefined, closed = false) => {
       if (settled) return
       settled = true
       if (timer !== undefined) clearTimeout(timer)
@@ -212,9 +260,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
       request.removeListener('error', onError)
       request.removeListener('close', onClose)
       if (error) {
-        // Drain what is left without keeping it, so the response can still be written.
-        request.on('data', () => {})
-        request.resume?.()
+        if (!closed) discardRest(request)
         reject(error)
       } else {
         resolve(concatBytes(chunks))
@@ -230,7 +276,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
     const onError = (error: Error) =>
       finish(new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error }))
     const onClose = () =>
-      finish(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'))
+      finish(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'), true)
     const armDeadline = () => {
       if (settled) return
       // Clamped: the wall clock may have moved since the read started.
