@@ -12,7 +12,7 @@ import {
   signedRequest,
 } from '@crm-webhooks/core/testing'
 import { getRequestListener } from '@hono/node-server'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { validator } from 'hono/validator'
 import { describe, expect, it } from 'vitest'
 import { crmWebhooks } from './index.js'
@@ -20,12 +20,12 @@ import type { Receiver } from '@crm-webhooks/core'
 
 function buildApp(receiver: Receiver<any>, { bodyParser }: EntryStartOptions): Hono {
   const app = new Hono()
-  // What an app mounts app-wide before its webhook route: parsing through Hono keeps Hono's copy of the
-  // body; reading the raw Request directly keeps nothing.
+  // What an app mounts app-wide before its webhook route: reading the bytes through Hono keeps Hono's copy
+  // of them (a text or JSON read keeps only decoded text); reading the raw Request directly keeps nothing.
   if (bodyParser === 'keeps-raw-body') {
     app.use(async (c, next) => {
       const type = c.req.header('content-type') ?? ''
-      if (type.includes('json')) await c.req.json().catch(() => undefined)
+      if (type.includes('json')) await c.req.arrayBuffer().then((bytes) => JSON.parse(new TextDecoder().decode(bytes))).catch(() => undefined)
       else if (type.includes('form')) await c.req.parseBody()
       await next()
     })
@@ -70,20 +70,72 @@ describe('Hono specifics', () => {
     return app.request(path, { method: 'POST', headers: request.headers, body: String(request.body) })
   }
 
-  it("verifies after hono/validator('json') parsed the body in the same route", async () => {
-    const seen: unknown[] = []
+  it("answers body_already_parsed naming c.req.arrayBuffer() after hono/validator('json'): its text copy is not the bytes", async () => {
     const app = new Hono()
-    app.post(
-      '/webhooks',
-      validator('json', (value) => {
-        seen.push(value)
-        return value
-      }),
-      crmWebhooks(receiver()),
-    )
+    app.post('/webhooks', validator('json', (value) => value), crmWebhooks(receiver()))
     const response = await post(app, 'evt_validated')
-    expect(response.status).toBe(200)
-    expect(seen).toEqual([expect.objectContaining({ id: 'evt_validated' })])
+    expect(response.status).toBe(500)
+    expect(await response.json()).toMatchObject({ error: { code: 'body_already_parsed', message: expect.stringContaining('c.req.arrayBuffer()') } })
+  })
+
+  describe('after an earlier middleware read the body through Hono', () => {
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf])
+    const reads = {
+      text: (c: Context) => c.req.text(),
+      json: (c: Context) => c.req.json(),
+      arrayBuffer: (c: Context) => c.req.arrayBuffer(),
+      blob: (c: Context) => c.req.blob(),
+    }
+
+    function appReading(read: (c: Context) => Promise<unknown>, webhookReceiver = receiver()) {
+      const app = new Hono()
+      app.use(async (c, next) => {
+        await read(c).catch(() => undefined)
+        await next()
+      })
+      return app.post('/webhooks', crmWebhooks(webhookReceiver))
+    }
+
+    async function postWithBom(app: Hono, id: string) {
+      const body = new Uint8Array([...bom, ...new TextEncoder().encode(conformanceEventBody(id))])
+      const request = await signedRequest({ id, body })
+      return app.request('/webhooks', { method: 'POST', headers: request.headers, body })
+    }
+
+    it.each(['arrayBuffer', 'blob'] as const)('verifies the exact bytes c.req.%s() kept, a leading BOM included', async (name) => {
+      const response = await postWithBom(appReading(reads[name]), `evt_bom_${name}`)
+      expect(await response.json()).toMatchObject({ ok: true, id: `evt_bom_${name}` })
+    })
+
+    it.each(['text', 'json'] as const)('never verifies the decoded copy c.req.%s() kept: body_already_parsed, not invalid_signature', async (name) => {
+      const response = await postWithBom(appReading(reads[name]), `evt_bom_${name}`)
+      expect(response.status).toBe(500)
+      expect(await response.json()).toMatchObject({ error: { code: 'body_already_parsed', message: expect.stringContaining('c.req.arrayBuffer()') } })
+    })
+
+    it.each(['json', 'arrayBuffer'] as const)('answers 400 invalid_body through the core when c.req.%s() failed as the sender left', async (name) => {
+      const seen: string[] = []
+      const observed = createReceiver({
+        provider: conformanceProvider,
+        secret: CONFORMANCE_SECRET,
+        onError: (error) => seen.push(`onError ${error.code}`),
+        onDelivery: (outcome) => seen.push(`onDelivery ${outcome.status}`),
+      })
+      const request = await signedRequest({ id: 'evt_sender_left' })
+      let sent = false
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent) return controller.error(new Error('aborted'))
+          sent = true
+          controller.enqueue(new TextEncoder().encode(String(request.body).slice(0, 20)))
+        },
+      })
+      const init = { method: 'POST', headers: request.headers, body, duplex: 'half' }
+      const response = await appReading(reads[name], observed).request(new Request('http://localhost/webhooks', init as RequestInit))
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ error: { code: 'invalid_body' } })
+      expect(seen).toEqual(['onError invalid_body', 'onDelivery 400'])
+    })
   })
 
   it('verifies a form body after c.req.parseBody() read it', async () => {
@@ -137,6 +189,25 @@ describe('Hono specifics', () => {
       const entry = await serveNode(app)
       try {
         const response = await postTo(entry.url, 'evt_partly_read')
+        expect(response.status).toBe(500)
+        expect(await response.json()).toMatchObject({ error: { code: 'body_already_parsed' } })
+      } finally {
+        await entry.close()
+      }
+    })
+
+    it('answers body_already_parsed, not invalid_signature, after c.req.json() kept only decoded text', async () => {
+      const app = new Hono()
+      app.use(async (c, next) => {
+        await c.req.json()
+        await next()
+      })
+      app.post('/webhooks', crmWebhooks(receiver()))
+      const entry = await serveNode(app)
+      try {
+        const body = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(conformanceEventBody('evt_bom_node'))])
+        const request = await signedRequest({ id: 'evt_bom_node', body })
+        const response = await fetch(entry.url, { method: 'POST', headers: request.headers, body })
         expect(response.status).toBe(500)
         expect(await response.json()).toMatchObject({ error: { code: 'body_already_parsed' } })
       } finally {

@@ -27,19 +27,26 @@ function toResponse(out: WebhookResponse): Response {
  */
 export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | 'handleNodeRequest'>): MiddlewareHandler {
   return async function crmWebhooksHandler(c) {
-    // An earlier middleware that read the body through Hono (c.req.json(), a validator) left Hono's copy of
-    // its text or bytes: those are what was sent.
-    const kept = c.req.bodyCache.arrayBuffer ?? c.req.bodyCache.text
-    if (kept !== undefined) {
-      return toResponse(await receiver.handle({ method: c.req.method, url: c.req.url, headers: c.req.raw.headers, rawBody: await kept }))
+    // A read through Hono as bytes (arrayBuffer(), blob(), parseBody()) kept what was sent; a text copy (text(),
+    // json()) is not it (decoding drops a BOM, replaces bad bytes): the used c.req.raw is body_already_parsed.
+    // A read that failed (the sender left mid-body) reaches the core as the failing body it was (400).
+    const { arrayBuffer, blob, text } = c.req.bodyCache // promises, whatever Hono's types say
+    if (arrayBuffer !== undefined || blob !== undefined || text !== undefined) {
+      const request = { method: c.req.method, url: c.req.url, headers: c.req.raw.headers }
+      let kept: ArrayBuffer | undefined
+      try {
+        ;[kept] = await Promise.all([arrayBuffer ?? (await blob)?.arrayBuffer(), text])
+      } catch (error) {
+        const body = new ReadableStream({ start: (controller) => controller.error(error) })
+        return receiver.fetch(new Request(request.url, { ...request, body, duplex: 'half' } as RequestInit))
+      }
+      if (kept !== undefined) return toResponse(await receiver.handle({ ...request, rawBody: kept }))
     }
-    // On @hono/node-server the core reads the untouched Node request itself, as the Node adapters do:
-    // building the Fetch Request and reading its body through two stream layers cost more than the whole
-    // pipeline. Elsewhere, or once anything read or wrapped the Node request (a host that kept
-    // `incoming.rawBody`, a middleware that cloned c.req.raw or read its signal), it reads c.req.raw's
-    // stream: node-server's Request pulls the Node stream from the microtask after it is built, pausing it
-    // while nobody reads that copy, so the core never reads beside it (hence the look one microtask on).
-    // Either way the read is bounded in size and time, and a body something consumed is body_already_parsed.
+    // On @hono/node-server the core reads the untouched Node request itself (a Fetch Request read through two
+    // stream layers cost more than the whole pipeline). Once anything read or wrapped it (a host's
+    // `incoming.rawBody`, a middleware that cloned c.req.raw or read its signal) it reads c.req.raw: node-server's
+    // Request pulls the Node stream from the microtask after it is built, so the core looks one microtask on and
+    // never reads beside it. Either way the read is bounded, and a consumed body is body_already_parsed.
     const incoming = (c.env as NodeServerBindings | undefined)?.incoming
     if (typeof incoming?.on === 'function') {
       await undefined
