@@ -53,6 +53,21 @@ describe('memory store: bounds', () => {
     expect(await store.claim('b', 'x', 1_000)).toMatchObject({ state: 'in_progress' })
   })
 
+  it('when full, frees a slot as soon as any lease ends, a shorter lease set after the last sweep included', async () => {
+    const { store, advance } = withClock(2)
+    await store.claim('long-1', 'o', 5_000)
+    await store.claim('long-2', 'o', 5_000)
+    await expect(store.claim('refused', 'o', 100)).rejects.toMatchObject({ code: 'store_unavailable' })
+    expect(await store.complete('long-1', 'o', 60_000)).toBe(true)
+    // A lease far shorter than every lease the sweep saw: its end must free its slot.
+    expect(await store.claim('short', 'o', 100)).toEqual({ state: 'claimed' })
+    await expect(store.claim('refused', 'o', 100)).rejects.toMatchObject({ code: 'store_unavailable' })
+    await advance(101)
+    expect(await store.claim('after-short', 'o', 1_000)).toEqual({ state: 'claimed' })
+    await expect(store.claim('refused', 'o', 100)).rejects.toMatchObject({ code: 'store_unavailable' })
+    expect(await store.claim('long-2', 'x', 1_000)).toMatchObject({ state: 'in_progress' })
+  })
+
   it('refuses a maxEntries that is not a positive integer', () => {
     for (const maxEntries of [0, -1, 1.5, Number.NaN]) expect(() => createMemoryStore({ maxEntries })).toThrow(TypeError)
   })

@@ -42,6 +42,10 @@ export interface MemoryStore extends IdempotencyStore {
   readonly size: number
 }
 
+function closedError(): IdempotencyError {
+  return new IdempotencyError('store_unavailable', 'memory store: closed', { retryAfterSeconds: 5 })
+}
+
 /**
  * Creates the in-memory store.
  *
@@ -76,9 +80,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return false
   }
 
+  // No lease ends before this, as of the last sweep (lowered by every lease set since): while every slot
+  // holds a live lease, claims fail closed without walking all of them again, one walk per lease ending.
+  let noLeaseEndsBefore = Number.NEGATIVE_INFINITY
+
   function makeRoomForLease(at: number): void {
     if (leases.size < maxEntries) return
-    for (const [key, lease] of leases) if (lease.expiresAt <= at) leases.delete(key)
+    if (at >= noLeaseEndsBefore) {
+      let soonest = Number.POSITIVE_INFINITY
+      for (const [key, lease] of leases) {
+        if (lease.expiresAt <= at) leases.delete(key)
+        else if (lease.expiresAt < soonest) soonest = lease.expiresAt
+      }
+      noLeaseEndsBefore = soonest
+    }
     if (leases.size >= maxEntries) {
       // Evicting a live lease would let a duplicate run beside its handler: fail closed (503, retried later).
       throw new IdempotencyError('store_unavailable', `memory store: ${maxEntries} deliveries already in progress`, {
@@ -87,11 +102,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
   }
 
-  function closedError(): IdempotencyError {
-  return new IdempotencyError('store_unavailable', 'memory store: closed', { retryAfterSeconds: 5 })
-}
-
-/** Records `version` unless a newer one is known; true (stale) when one is. */
+  /** Records `version` unless a newer one is known; true (stale) when one is. */
   function recordVersion(record: string, version: number, retentionMs: number, at: number): boolean {
     const known = versions.get(record)
     if (known !== undefined && known.expiresAt > at && known.version > version) return true
@@ -114,7 +125,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const lease = liveLease(key, at)
       if (lease) return { state: 'in_progress', retryAfterMs: lease.expiresAt - at }
       makeRoomForLease(at)
-      leases.set(key, { owner, expiresAt: at + lockTtlMs })
+      const expiresAt = at + lockTtlMs
+      leases.set(key, { owner, expiresAt })
+      if (expiresAt < noLeaseEndsBefore) noLeaseEndsBefore = expiresAt
       if (version === undefined) return { state: 'claimed' }
       return { state: 'claimed', stale: recordVersion(version.record, version.version, version.retentionMs, at) }
     },
