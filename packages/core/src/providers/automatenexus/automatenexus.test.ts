@@ -153,6 +153,34 @@ describe('automatenexus', () => {
     expect([wrong.status, json(wrong).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
   })
 
+  it.each([
+    ['email.clicked without url', 'email.clicked', { id: 'em_1', contact_id: 'con_12345' }],
+    ['form.submitted with its values at the top level, no fields', 'form.submitted', { id: 'sub_1', email: 'jane.doe@example.com' }],
+    ['payment.failed without amount or currency', 'payment.failed', { id: 'pay_1', failure_reason: 'card_declined' }],
+    ['payment.received with a numeric-string amount', 'payment.received', { id: 'pay_2', amount: '1499.00', currency: 'USD' }],
+    ['sms.received without from, to or body', 'sms.received', { id: 'sms_1', contact_id: 'con_12345' }],
+    ['call.completed with a direction the project does not list', 'call.completed', { id: 'call_1', direction: 'missed' }],
+    ['appointment.booked without start_time', 'appointment.booked', { id: 'appt_1' }],
+    ['contact.tag_removed without tag, owner as a user id', 'contact.tag_removed', { id: 'con_1', owner: 'user_111' }],
+    ['task.created assigned to a user id', 'task.created', { id: 'task_1', assigned_to: 'user_111' }],
+  ])('accepts %s: the seed never shows the field, so it is optional (200)', async (_, type, data) => {
+    const { receiver, seen } = receiverWithLog()
+    const response = await send(receiver, envelope(type, data))
+    expect(response.status).toBe(200)
+    expect(seen[0]!.data).toEqual(data)
+  })
+
+  it.each([
+    ['deal.stage_changed without new_stage (the seed says the payload includes it)', 'deal.stage_changed', { id: 'deal_1', previous_stage: 'Proposal' }],
+    ['deal.stage_changed without previous_stage', 'deal.stage_changed', { id: 'deal_1', new_stage: 'Negotiation' }],
+    ['a record without its id (both seed examples carry data.id)', 'contact.created', { first_name: 'Jane' }],
+  ])('still rejects %s with 422', async (_, type, data) => {
+    const { receiver, seen } = receiverWithLog()
+    const response = await send(receiver, envelope(type, data))
+    expect([response.status, json(response).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
+    expect(seen).toHaveLength(0)
+  })
+
   it('marks an update older than one already handled for the same record as stale', async () => {
     const { receiver, seen } = receiverWithLog()
     const deal = automatenexusFixtures['deal.updated']

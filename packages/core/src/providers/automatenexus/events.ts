@@ -4,9 +4,12 @@
  * declared once and reused.
  *
  * The seed shows two payloads in full (contact.created and deal.stage_changed); their fields are typed as
- * shown. Fields of other events follow the record the event is about and are optional, since the seed
- * does not show them: a schema must never reject a genuine delivery. Every object is a `z.looseObject`,
- * so fields a sender adds pass through untouched.
+ * shown. Required are only `data.id` (both examples carry it, and the seed says `data` is "the full
+ * record data") and deal.stage_changed's `previous_stage`/`new_stage` (the seed says the payload includes
+ * both). Every other field is one the seed does not show, so it is optional, and typed loosely where a real
+ * payload could plausibly differ (a user as an object or an id, an amount as a number or a numeric string,
+ * a direction as any string): a schema must never reject a genuine delivery. Every object is a
+ * `z.looseObject`, so fields a sender adds pass through untouched.
  *
  * @module
  */
@@ -20,6 +23,21 @@ const user = z.looseObject({
   name: z.string().optional().describe('Display name'),
 })
 
+/**
+ * A user where the seed shows none: the seed's `{id, name}` object, or just the user id, since a CRM may
+ * send either and a strict object would turn an id into a 422 on every retry.
+ */
+const userOrId = z.union([user, z.string().describe('User id')])
+
+/** An amount the seed never shows: a number, or the numeric string many billing systems send. */
+const amountOf = (what: string) => z.union([z.number(), z.string().describe('The same, as a numeric string')]).describe(`${what} (a number, or a numeric string)`)
+
+/** A tag the seed never shows: its name, or a tag object. */
+const tagRef = z.union([
+  z.string().describe('Tag name'),
+  z.looseObject({ id: z.string().optional().describe('Tag id'), name: z.string().optional().describe('Tag name') }),
+])
+
 const customFields = z.record(z.string(), z.unknown()).describe('Custom field values by field name')
 
 /** The contact record, as the seed's general payload example shows it. */
@@ -30,8 +48,8 @@ const contactFields = {
   email: z.string().nullish().describe('Email address'),
   phone: z.string().nullish().describe('Phone number (E.164)'),
   company: z.string().nullish().describe('Company name'),
-  tags: z.array(z.string()).optional().describe('Tags on the contact'),
-  owner: user.optional().describe('Owner of the contact'),
+  tags: z.array(tagRef).optional().describe('Tags on the contact (names, or tag objects)'),
+  owner: userOrId.nullish().describe('Owner of the contact: a user object or a user id'),
   created_at: isoTime('When the contact was created').optional(),
   updated_at: isoTime('When the contact was last modified').optional(),
   custom_fields: customFields.optional(),
@@ -63,7 +81,7 @@ const taskFields = {
   due_date: isoTime('When the task is due').nullish(),
   contact_id: z.string().nullish().describe('Related contact'),
   deal_id: z.string().nullish().describe('Related deal'),
-  assigned_to: user.optional().describe('User the task is assigned to'),
+  assigned_to: userOrId.nullish().describe('User the task is assigned to: a user object or a user id'),
   completed_at: isoTime('When the task was completed').nullish(),
   created_at: isoTime('When the task was created').optional(),
   updated_at: isoTime('When the task was last modified').optional(),
@@ -72,8 +90,9 @@ const task = z.looseObject(taskFields)
 
 const paymentFields = {
   id: z.string().describe('Payment id'),
-  amount: z.number().describe('Amount in `currency` units'),
-  currency: z.string().describe('ISO 4217 currency code'),
+  // Not in the seed, so optional: a payment.failed for a declined card may well carry no amount.
+  amount: amountOf('Amount in `currency` units').nullish(),
+  currency: z.string().nullish().describe('ISO 4217 currency code'),
   status: z.string().optional().describe('Payment status, e.g. `succeeded`, `failed`, `refunded`'),
   contact_id: z.string().nullish().describe('Paying contact'),
   invoice_id: z.string().nullish().describe('Invoice the payment settles'),
@@ -87,7 +106,7 @@ const payment = z.looseObject(paymentFields)
 const subscriptionFields = {
   id: z.string().describe('Subscription id'),
   plan: z.string().optional().describe('Plan name'),
-  amount: z.number().optional().describe('Recurring amount in `currency` units'),
+  amount: amountOf('Recurring amount in `currency` units').nullish(),
   currency: z.string().optional().describe('ISO 4217 currency code'),
   interval: z.string().optional().describe('Billing interval, e.g. `month`, `year`'),
   status: z.string().optional().describe('Subscription status, e.g. `active`, `canceled`'),
@@ -98,13 +117,13 @@ const subscriptionFields = {
 const appointmentFields = {
   id: z.string().describe('Appointment id'),
   title: z.string().optional().describe('Appointment title'),
-  start_time: isoTime('Start of the appointment'),
+  start_time: isoTime('Start of the appointment').optional(),
   end_time: isoTime('End of the appointment').optional(),
   timezone: z.string().optional().describe('IANA time zone of the booking, e.g. `America/New_York`'),
   status: z.string().optional().describe('Status, e.g. `booked`, `canceled`'),
   contact_id: z.string().nullish().describe('Contact who booked'),
   booking_page: z.string().optional().describe('Booking page the appointment came through'),
-  assigned_to: user.optional().describe('User the appointment is with'),
+  assigned_to: userOrId.nullish().describe('User the appointment is with: a user object or a user id'),
 }
 
 const emailFields = {
@@ -120,24 +139,25 @@ const emailFields = {
 const smsFields = {
   id: z.string().describe('SMS message id'),
   contact_id: z.string().nullish().describe('Contact on the other end'),
-  from: z.string().describe('Sending number (E.164)'),
-  to: z.string().describe('Receiving number (E.164)'),
-  body: z.string().describe('Message text'),
+  from: z.string().optional().describe('Sending number (E.164)'),
+  to: z.string().optional().describe('Receiving number (E.164)'),
+  body: z.string().nullish().describe('Message text (empty or absent for a media-only message)'),
   status: z.string().optional().describe('Delivery status, e.g. `queued`, `sent`, `received`'),
 }
 
 const callFields = {
   id: z.string().describe('Call id'),
   contact_id: z.string().nullish().describe('Contact on the other end'),
-  direction: z.enum(['inbound', 'outbound']).describe('Who placed the call'),
+  // Not in the seed: any string, so a value this project does not expect (`missed`, `internal`) is no 422.
+  direction: z.string().optional().describe('Who placed the call; expected `inbound` or `outbound`'),
   from: z.string().optional().describe('Calling number (E.164)'),
   to: z.string().optional().describe('Called number (E.164)'),
   status: z.string().optional().describe('Outcome, e.g. `completed`, `no-answer`, `busy`'),
-  duration_seconds: z.number().optional().describe('Talk time in seconds'),
+  duration_seconds: amountOf('Talk time in seconds').optional(),
   recording_url: z.string().nullish().describe('Recording, when the call was recorded'),
   started_at: isoTime('When the call started').optional(),
   ended_at: isoTime('When the call ended').optional(),
-  user: user.optional().describe('CRM user on the call'),
+  user: userOrId.nullish().describe('CRM user on the call: a user object or a user id'),
 }
 
 /** A deleted record: the seed does not show one, so only the id is required. */
@@ -147,7 +167,10 @@ const deleted = (what: string) =>
     deleted_at: isoTime(`When the ${what} was deleted`).optional(),
   })
 
-const tagChange = z.looseObject({ ...contactFields, tag: z.string().describe('The tag added or removed') })
+const tagChange = z.looseObject({
+  ...contactFields,
+  tag: tagRef.optional().describe('The tag added or removed (a name, or a tag object); the seed does not show it'),
+})
 
 /**
  * The 32 events of seed 000, keyed by wire name, in the seed's order.
@@ -209,7 +232,9 @@ export const automatenexusEvents = {
       contact_id: z.string().nullish().describe('Contact created or matched from the submission'),
       page_url: z.string().optional().describe('Page the form was submitted on'),
       submitted_at: isoTime('When the form was submitted').optional(),
-      fields: z.record(z.string(), z.unknown()).describe('Every form field value, by field name'),
+      // The seed says the payload "includes all form field values" but not under which key: they may be here
+      // or at the top level of `data`, which passes through.
+      fields: z.record(z.string(), z.unknown()).optional().describe('Every form field value, by field name'),
     })
     .describe('Fired when a form is submitted; includes all form field values.'),
 
@@ -220,7 +245,7 @@ export const automatenexusEvents = {
   'payment.refunded': z
     .looseObject({
       ...paymentFields,
-      refunded_amount: z.number().optional().describe('Amount refunded, in `currency` units (partial refunds are less than `amount`)'),
+      refunded_amount: amountOf('Amount refunded, in `currency` units (partial refunds are less than `amount`)').nullish(),
       refund_reason: z.string().nullish().describe('Reason given for the refund'),
     })
     .describe('Fired when a payment is refunded.'),
@@ -252,7 +277,7 @@ export const automatenexusEvents = {
   'email.clicked': z
     .looseObject({
       ...emailFields,
-      url: z.string().describe('The tracked link that was clicked'),
+      url: z.string().optional().describe('The tracked link that was clicked'),
       clicked_at: isoTime('When the link was clicked').optional(),
     })
     .describe('Fired when a tracked link in an email is clicked.'),

@@ -98,6 +98,26 @@ describe('connectgain', () => {
     expect(seen[0]!.idempotencyKey).toMatch(/^connectgain:sha256:[0-9a-f]{64}$/)
   })
 
+  it('accepts an assignee sent as a user id and a deal value sent as a numeric string, and types both', async () => {
+    const { receiver, seen } = receiverWithLog()
+    let assignee: string | { id: string; name?: string | undefined } | null | undefined
+    receiver.on('deal.assigned', (event) => {
+      assignee = event.data.assigned_to
+    })
+    const data = { id: 'deal-uuid', value: '4800.00', assigned_to: 'user-uuid', previous_assignee: null, assigned_by: 'manager-uuid' }
+    const delivery = await buildSampleDelivery('connectgain', 'deal.assigned', { secret: SECRET, now: NOW, data })
+    expect((await receiver.handle({ ...delivery, rawBody: delivery.body })).status).toBe(200)
+    expect([assignee, seen[0]!.data]).toEqual(['user-uuid', data])
+  })
+
+  it('still rejects a record without its id with 422 (the seed\'s format puts data.id on every call)', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = await buildSampleDelivery('connectgain', 'contact.created', { secret: SECRET, now: NOW, data: { first_name: 'John' } })
+    const response = await receiver.handle({ ...delivery, rawBody: delivery.body })
+    expect([response.status, json(response).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
+    expect(seen).toHaveLength(0)
+  })
+
   it('accepts only POST with JSON', async () => {
     const { receiver } = receiverWithLog()
     const delivery = await buildSampleDelivery('connectgain', 'contact.created', { secret: SECRET, now: NOW })

@@ -3,9 +3,10 @@
  * Record shapes (contact, deal, conversation, message, user) are declared once and reused.
  *
  * The seed shows one `data` (a contact: `id`, `first_name`, `last_name`, `organization_id`, "other fields
- * specific to the event"). Records require their `id`; every other field is optional, named in the seed's
- * snake_case style, and typed as the event's description implies. Objects are loose, so fields ConnectGain
- * adds pass through.
+ * specific to the event") and says "all webhook calls follow this format". Records require their `id`;
+ * every other field is one the seed does not show, so it is optional, named in the seed's snake_case style,
+ * and typed loosely where a real payload could plausibly differ (a user as an object or an id, a value as
+ * a number or a numeric string). Objects are loose, so fields ConnectGain adds pass through.
  *
  * @module
  */
@@ -19,10 +20,25 @@ const user = z.looseObject({
   email: z.string().optional().describe('Email address'),
 })
 
+/**
+ * A user the seed never shows: a user object or the bare user id (ConnectGain's records carry
+ * `organization_id`-style id columns), so an id is not a 422 on every retry.
+ */
+const userOrId = z.union([user, z.string().describe('User id')])
+
+/** A number the seed never shows: a number, or the numeric string a SQL `numeric` column serializes to. */
+const numberOf = (what: string) => z.union([z.number(), z.string().describe('The same, as a numeric string')]).describe(`${what} (a number, or a numeric string)`)
+
+/** A tag the seed never shows: its name, or a tag object. */
+const tagRef = z.union([
+  z.string().describe('Tag name'),
+  z.looseObject({ id: z.string().optional().describe('Tag id'), name: z.string().optional().describe('Tag name') }),
+])
+
 const assignment = {
-  assigned_to: user.nullish().describe('User the record is now assigned to (`null` when unassigned)'),
-  previous_assignee: user.nullish().describe('User it was assigned to before, if any'),
-  assigned_by: user.nullish().describe('User who made the assignment'),
+  assigned_to: userOrId.nullish().describe('User the record is now assigned to: a user object or a user id (`null` when unassigned)'),
+  previous_assignee: userOrId.nullish().describe('User it was assigned to before, if any: a user object or a user id'),
+  assigned_by: userOrId.nullish().describe('User who made the assignment: a user object or a user id'),
 }
 
 const contactFields = {
@@ -32,7 +48,7 @@ const contactFields = {
   organization_id: z.string().optional().describe('Your ConnectGain organization (workspace) id'),
   email: z.string().nullish().describe('Email address'),
   phone: z.string().nullish().describe('Phone number (E.164)'),
-  tags: z.array(z.string()).optional().describe('Tags on the contact'),
+  tags: z.array(tagRef).optional().describe('Tags on the contact (names, or tag objects)'),
   created_at: isoTime('When the contact was created').optional(),
   updated_at: isoTime('When the contact was last modified').optional(),
 }
@@ -40,7 +56,7 @@ const contactFields = {
 const dealFields = {
   id: z.string().describe('Deal (lead) id'),
   title: z.string().optional().describe('Deal title'),
-  value: z.number().nullish().describe('Deal value in `currency` units'),
+  value: numberOf('Deal value in `currency` units').nullish(),
   currency: z.string().optional().describe('ISO 4217 currency code'),
   pipeline_id: z.string().optional().describe('Pipeline the deal is in'),
   stage: z.string().optional().describe('Current pipeline stage'),
@@ -140,7 +156,7 @@ export const connectgainEvents = {
       meeting_id: z.string().optional().describe('Zoom meeting id'),
       topic: z.string().optional().describe('Meeting topic'),
       start_time: isoTime('When the meeting started').optional(),
-      duration_minutes: z.number().optional().describe('Meeting length in minutes'),
+      duration_minutes: numberOf('Meeting length in minutes').optional(),
       contact_id: z.string().nullish().describe('Contact the meeting was with'),
       recording_files: z
         .array(
@@ -148,7 +164,7 @@ export const connectgainEvents = {
             id: z.string().optional().describe('Recording file id'),
             file_type: z.string().optional().describe('e.g. `MP4`, `M4A`, `TRANSCRIPT`'),
             download_url: z.string().optional().describe('Where to fetch the file'),
-            file_size: z.number().optional().describe('Size in bytes'),
+            file_size: numberOf('Size in bytes').optional(),
           }),
         )
         .optional()

@@ -2,11 +2,13 @@
  * Customermates' 15 events (seed 002): created, updated and deleted for contact, organization, deal,
  * service and task, one zod schema each for the envelope's `data`, keyed by wire name.
  *
- * The seed names the events and the envelope `{event, data, timestamp}` but shows no `data`. The shapes
- * here follow Customermates' published OpenAPI webhook schemas (camelCase; `data` is
- * `{userId, companyId, payload}`; `*.updated` carries `payload: {<entity>, changes}`). Only ids are
- * required, so a field Customermates drops never turns a genuine delivery into a 422; objects are loose,
- * so fields it adds pass through.
+ * The seed names the events and the envelope `{event, data, timestamp}` but shows no `data`, so nothing
+ * inside `data` is required: it must be an object, and that is all. The shapes here are what this project
+ * expects, after Customermates' published OpenAPI webhook schemas (camelCase; `data` is
+ * `{userId, companyId, payload}`; `*.updated` carries `payload: {<entity>, changes}`), declared so
+ * handlers see them as `T | undefined`. A related record is its object or its bare id, and a money or
+ * quantity field a number or a numeric string (a decimal column often serializes as text). Objects are
+ * loose, so fields Customermates adds pass through.
  *
  * @module
  */
@@ -15,74 +17,73 @@ import { z } from 'zod'
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 const uuid = (what: string) => z.string().describe(`${what} (UUID)`)
 
-const userRef = z.looseObject({
-  id: uuid('User id'),
-  firstName: z.string().optional().describe('First name'),
-  lastName: z.string().optional().describe('Last name'),
-  email: z.string().optional().describe('Email address'),
+/** A money amount or quantity: a number, or the numeric string a decimal column serializes to. */
+const numberOf = (what: string) => z.union([z.number(), z.string().describe('The same, as a numeric string')]).describe(`${what} (a number, or a numeric string)`)
+const name = (what: string) => z.string().nullish().describe(what)
+
+/** A related record: the object this project expects, or just its id. */
+const refOf = <Shape extends z.core.$ZodLooseShape>(what: string, shape: Shape) =>
+  z.union([z.looseObject({ id: uuid(`${what} id`).optional(), ...shape }), uuid(`${what} id`)])
+
+const userRef = refOf('User', {
+  firstName: name('First name'),
+  lastName: name('Last name'),
+  email: name('Email address'),
   avatarUrl: z.string().nullish().describe('Avatar image URL'),
 })
-const contactRef = z.looseObject({
-  id: uuid('Contact id'),
-  firstName: z.string().optional().describe('First name'),
-  lastName: z.string().optional().describe('Last name'),
-})
-const organizationRef = z.looseObject({ id: uuid('Organization id'), name: z.string().optional().describe('Name') })
-const dealRef = z.looseObject({ id: uuid('Deal id'), name: z.string().optional().describe('Name') })
-const serviceRef = z.looseObject({
-  id: uuid('Service id'),
-  name: z.string().optional().describe('Name'),
-  amount: z.number().optional().describe('Price of one unit'),
-})
+const contactRef = refOf('Contact', { firstName: name('First name'), lastName: name('Last name') })
+const organizationRef = refOf('Organization', { name: name('Name') })
+const dealRef = refOf('Deal', { name: name('Name') })
+const serviceRef = refOf('Service', { name: name('Name'), amount: numberOf('Price of one unit').nullish() })
 const customFieldValue = z.looseObject({
-  columnId: uuid('Custom column id'),
-  value: z.string().nullish().describe('The value, as text'),
+  columnId: uuid('Custom column id').optional(),
+  value: z.union([z.string().describe('Text'), z.number().describe('A number'), z.boolean().describe('A checkbox')]).nullish().describe('The value: text, or a number or boolean'),
 })
 
 const recordFields = (what: string) => ({
-  id: uuid(`${what} id`),
+  id: uuid(`${what} id`).optional(),
   createdAt: isoTime(`When the ${what.toLowerCase()} was created`).optional(),
   updatedAt: isoTime(`When the ${what.toLowerCase()} was last modified`).optional(),
-  users: z.array(userRef).optional().describe('Users assigned'),
+  users: z.array(userRef).optional().describe('Users assigned (objects or ids)'),
   customFieldValues: z.array(customFieldValue).optional().describe('Custom field values by column'),
 })
 
 const contact = z.looseObject({
   ...recordFields('Contact'),
-  firstName: z.string().optional().describe('First name'),
-  lastName: z.string().optional().describe('Last name'),
+  firstName: name('First name'),
+  lastName: name('Last name'),
   organizations: z.array(organizationRef).optional().describe('Organizations the contact belongs to'),
   deals: z.array(dealRef).optional().describe('Related deals'),
 })
 const organization = z.looseObject({
   ...recordFields('Organization'),
-  name: z.string().optional().describe('Organization name'),
+  name: name('Organization name'),
   contacts: z.array(contactRef).optional().describe('Contacts in the organization'),
   deals: z.array(dealRef).optional().describe('Related deals'),
 })
 const deal = z.looseObject({
   ...recordFields('Deal'),
-  name: z.string().optional().describe('Deal name'),
-  totalValue: z.number().optional().describe('Sum of the services times their quantities'),
-  totalQuantity: z.number().optional().describe('Total quantity of services'),
+  name: name('Deal name'),
+  totalValue: numberOf('Sum of the services times their quantities').nullish(),
+  totalQuantity: numberOf('Total quantity of services').nullish(),
   organizations: z.array(organizationRef).optional().describe('Organizations on the deal'),
   contacts: z.array(contactRef).optional().describe('Contacts on the deal'),
   services: z.array(serviceRef).optional().describe('Services sold'),
   servicesWithQuantity: z
-    .array(z.looseObject({ serviceId: uuid('Service id'), quantity: z.number().describe('Units sold') }))
+    .array(z.looseObject({ serviceId: uuid('Service id').optional(), quantity: numberOf('Units sold').optional() }))
     .optional()
     .describe('Quantity per service'),
 })
 const service = z.looseObject({
   ...recordFields('Service'),
-  name: z.string().optional().describe('Service name'),
-  amount: z.number().optional().describe('Price of one unit'),
+  name: name('Service name'),
+  amount: numberOf('Price of one unit').nullish(),
   deals: z.array(dealRef).optional().describe('Deals that include the service'),
 })
 const task = z.looseObject({
   ...recordFields('Task'),
-  name: z.string().optional().describe('Task name'),
-  type: z.string().optional().describe('Task type'),
+  name: name('Task name'),
+  type: z.string().nullish().describe('Task type'),
 })
 
 const actor = {
@@ -97,7 +98,11 @@ const changes = z
 
 /** `data` of a created or deleted event: the record as it is (or was) in `payload`. */
 const snapshot = <RecordSchema extends z.ZodType>(record: RecordSchema, description: string) =>
-  z.looseObject({ ...actor, payload: record.describe('The record') }).describe(description)
+  z.looseObject({ ...actor, payload: record.optional().describe('The record') }).describe(description)
+
+/** `payload` of an update: the record after the change (under the entity's name) and what changed. */
+const updated = <Shape extends z.core.$ZodLooseShape>(fields: Shape, description: string) =>
+  z.looseObject({ ...fields, changes }).optional().describe(description)
 
 /**
  * The 15 events of seed 002, keyed by wire name, in the seed's order.
@@ -111,34 +116,31 @@ const snapshot = <RecordSchema extends z.ZodType>(record: RecordSchema, descript
 export const customermatesEvents = {
   'contact.created': snapshot(contact, 'Fired when a contact is created.'),
   'contact.updated': z
-    .looseObject({ ...actor, payload: z.looseObject({ contact, changes }).describe('The contact after the change, and what changed') })
+    .looseObject({ ...actor, payload: updated({ contact: contact.optional() }, 'The contact after the change, and what changed') })
     .describe('Fired when a contact is updated.'),
   'contact.deleted': snapshot(contact, 'Fired when a contact is deleted; `payload` is the contact as it was.'),
 
   'organization.created': snapshot(organization, 'Fired when an organization is created.'),
   'organization.updated': z
-    .looseObject({
-      ...actor,
-      payload: z.looseObject({ organization, changes }).describe('The organization after the change, and what changed'),
-    })
+    .looseObject({ ...actor, payload: updated({ organization: organization.optional() }, 'The organization after the change, and what changed') })
     .describe('Fired when an organization is updated.'),
   'organization.deleted': snapshot(organization, 'Fired when an organization is deleted; `payload` is the organization as it was.'),
 
   'deal.created': snapshot(deal, 'Fired when a deal is created.'),
   'deal.updated': z
-    .looseObject({ ...actor, payload: z.looseObject({ deal, changes }).describe('The deal after the change, and what changed') })
+    .looseObject({ ...actor, payload: updated({ deal: deal.optional() }, 'The deal after the change, and what changed') })
     .describe('Fired when a deal is updated.'),
   'deal.deleted': snapshot(deal, 'Fired when a deal is deleted; `payload` is the deal as it was.'),
 
   'service.created': snapshot(service, 'Fired when a service is created.'),
   'service.updated': z
-    .looseObject({ ...actor, payload: z.looseObject({ service, changes }).describe('The service after the change, and what changed') })
+    .looseObject({ ...actor, payload: updated({ service: service.optional() }, 'The service after the change, and what changed') })
     .describe('Fired when a service is updated.'),
   'service.deleted': snapshot(service, 'Fired when a service is deleted; `payload` is the service as it was.'),
 
   'task.created': snapshot(task, 'Fired when a task is created.'),
   'task.updated': z
-    .looseObject({ ...actor, payload: z.looseObject({ task, changes }).describe('The task after the change, and what changed') })
+    .looseObject({ ...actor, payload: updated({ task: task.optional() }, 'The task after the change, and what changed') })
     .describe('Fired when a task is updated.'),
   'task.deleted': snapshot(task, 'Fired when a task is deleted; `payload` is the task as it was.'),
 }

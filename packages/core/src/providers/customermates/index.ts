@@ -36,7 +36,7 @@ function recordIdOf(event: WebhookEvent): string | undefined {
  * import { customermates } from '@crm-webhooks/core/providers'
  *
  * const receiver = createReceiver({ provider: customermates, secret: process.env.CUSTOMERMATES_SECRET! })
- * receiver.on('deal.updated', (event) => console.log(event.data.payload.deal.totalValue, event.data.payload.changes))
+ * receiver.on('deal.updated', (event) => console.log(event.data.payload?.deal?.totalValue, event.data.payload?.changes))
  * ```
  */
 export const customermates = defineProvider({

@@ -4,6 +4,11 @@
  * lifecycle events, named as the specification's own example (`contact.created`). A sender with other
  * events passes their schemas to `createReceiver({ events })`; events in neither are acknowledged 202.
  *
+ * The specification shows one `data`, for `contact.created`: `{"id": ..., "type": "contact"}`. So contact
+ * events require `data.id`; every other field, the deal's and task's `id` and `new_stage` included, is not
+ * shown and is optional, typed loosely where a sender could plausibly differ (a value as a number or a
+ * numeric string).
+ *
  * @module
  */
 import { z } from 'zod'
@@ -21,9 +26,9 @@ const contactFields = {
 }
 
 const dealFields = {
-  id: z.string().describe('Deal id'),
+  id: z.string().optional().describe('Deal id'),
   title: z.string().optional().describe('Deal title'),
-  value: z.number().nullish().describe('Deal value in `currency` units'),
+  value: z.union([z.number(), z.string().describe('The same, as a numeric string')]).nullish().describe('Deal value in `currency` units (a number, or a numeric string)'),
   currency: z.string().optional().describe('ISO 4217 currency code'),
   stage: z.string().optional().describe('Current pipeline stage'),
   contact_id: z.string().nullish().describe('Contact the deal belongs to'),
@@ -31,7 +36,7 @@ const dealFields = {
 }
 
 const taskFields = {
-  id: z.string().describe('Task id'),
+  id: z.string().optional().describe('Task id'),
   title: z.string().optional().describe('Task title'),
   due_at: isoTime('When the task is due').nullish(),
   contact_id: z.string().nullish().describe('Related contact'),
@@ -57,7 +62,7 @@ export const standardWebhooksEvents = {
     .looseObject({
       ...dealFields,
       previous_stage: z.string().nullish().describe('Stage the deal left'),
-      new_stage: z.string().describe('Stage the deal entered'),
+      new_stage: z.string().optional().describe('Stage the deal entered'),
     })
     .describe('A deal moved to another pipeline stage.'),
   'task.created': z.looseObject(taskFields).describe('A task was created.'),

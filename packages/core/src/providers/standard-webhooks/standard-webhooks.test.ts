@@ -74,4 +74,19 @@ describe('standard-webhooks', () => {
     expect((await receiver.handle({ method: 'POST', headers, rawBody: body })).status).toBe(200)
     expect(seen[0]).toMatchObject({ type: 'contact.created', occurredAt: '2022-11-03T20:26:10.344522Z', data: { type: 'contact' } })
   })
+  it('accepts a deal.stage_changed without id or new_stage and a numeric-string value: the specification shows neither (200)', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const data = { stage: 'Negotiation', value: '50000.00' }
+    const delivery = await buildSampleDelivery('standard-webhooks', 'deal.stage_changed', { secret: SECRET, now: NOW, data })
+    expect((await receiver.handle({ ...delivery, rawBody: delivery.body })).status).toBe(200)
+    expect(seen[0]!.data).toEqual(data)
+  })
+
+  it("still rejects a contact without data.id with 422 (the specification's own example carries it)", async () => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = await buildSampleDelivery('standard-webhooks', 'contact.created', { secret: SECRET, now: NOW, data: { name: 'Jane' } })
+    const response = await receiver.handle({ ...delivery, rawBody: delivery.body })
+    expect([response.status, json(response).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
+    expect(seen).toHaveLength(0)
+  })
 })

@@ -4,7 +4,10 @@
  * down in the README: lower-case, dotted, past tense, the seed's spelling kept (`cancelled`).
  *
  * Fields use the snake_case of the platform's merge tags (`{{contact.full_name}}`, `{{opportunity.name}}`).
- * Records require their `id`; everything else is optional, and objects are loose.
+ * The seed's payload example did not survive, so it shows no `data`: nothing in it is required (a
+ * rejected delivery is a 422 on every retry). The fields are what this project expects, declared so
+ * handlers see them as `T | undefined`, typed loosely where a real payload could plausibly differ (a user
+ * as an object or an id, an amount as a number or a numeric string). Objects are loose.
  *
  * Workflow webhook actions are not here: their bodies are whatever the user mapped, so the user declares
  * their schemas with `createReceiver({ events })`.
@@ -17,8 +20,20 @@ const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
 const user = z.looseObject({ id: z.string().describe('User id'), name: z.string().optional().describe('Display name') })
 
+/** A user the seed never shows: a user object or the bare user id. */
+const userOrId = z.union([user, z.string().describe('User id')])
+
+/** An amount the seed never shows: a number, or a numeric string. */
+const amountOf = (what: string) => z.union([z.number(), z.string().describe('The same, as a numeric string')]).describe(`${what} (a number, or a numeric string)`)
+
+/** A tag the seed never shows: its name, or a tag object. */
+const tagRef = z.union([
+  z.string().describe('Tag name'),
+  z.looseObject({ id: z.string().optional().describe('Tag id'), name: z.string().optional().describe('Tag name') }),
+])
+
 const contactFields = {
-  id: z.string().describe('Contact id'),
+  id: z.string().optional().describe('Contact id'),
   first_name: z.string().nullish().describe('First name'),
   last_name: z.string().nullish().describe('Last name'),
   full_name: z.string().nullish().describe('Full name'),
@@ -26,15 +41,15 @@ const contactFields = {
   phone: z.string().nullish().describe('Phone number (E.164)'),
   company_name: z.string().nullish().describe('Company name'),
   source: z.string().nullish().describe('Lead source'),
-  tags: z.array(z.string()).optional().describe('Tags on the contact'),
-  assigned_to: user.nullish().describe('User the contact is assigned to'),
+  tags: z.array(tagRef).optional().describe('Tags on the contact (names, or tag objects)'),
+  assigned_to: userOrId.nullish().describe('User the contact is assigned to: a user object or a user id'),
   custom_fields: z.record(z.string(), z.unknown()).optional().describe('Custom field values by field key'),
   date_added: isoTime('When the contact was created').optional(),
   date_updated: isoTime('When the contact was last modified').optional(),
 }
 
 const appointmentFields = {
-  id: z.string().describe('Appointment id'),
+  id: z.string().optional().describe('Appointment id'),
   calendar_id: z.string().optional().describe('Calendar the appointment is on'),
   contact_id: z.string().nullish().describe('Contact who booked'),
   title: z.string().optional().describe('Appointment title'),
@@ -42,7 +57,7 @@ const appointmentFields = {
   end_time: isoTime('End of the appointment').optional(),
   timezone: z.string().optional().describe('IANA time zone, e.g. `Europe/London`'),
   status: z.string().optional().describe('e.g. `booked`, `confirmed`, `cancelled`'),
-  assigned_to: user.nullish().describe('User the appointment is with'),
+  assigned_to: userOrId.nullish().describe('User the appointment is with: a user object or a user id'),
 }
 
 /**
@@ -61,33 +76,33 @@ export const workflowPlatformEvents = {
     .describe('Contact updated: a field of a contact changed.'),
   'contact.deleted': z
     .looseObject({
-      id: z.string().describe('Id of the deleted contact'),
+      id: z.string().optional().describe('Id of the deleted contact'),
       email: z.string().nullish().describe('Email address it had'),
       date_deleted: isoTime('When the contact was deleted').optional(),
     })
     .describe('Contact deleted: a contact was removed from the account.'),
   'opportunity.stage_changed': z
     .looseObject({
-      id: z.string().describe('Opportunity id'),
+      id: z.string().optional().describe('Opportunity id'),
       name: z.string().optional().describe('Opportunity name'),
       pipeline_id: z.string().optional().describe('Pipeline id'),
       pipeline_name: z.string().optional().describe('Pipeline name'),
       previous_stage: z.string().nullish().describe('Stage the opportunity left'),
-      new_stage: z.string().describe('Stage the opportunity entered'),
+      new_stage: z.string().optional().describe('Stage the opportunity entered'),
       status: z.string().optional().describe('`open`, `won`, `lost` or `abandoned`'),
-      monetary_value: z.number().nullish().describe('Value in the account currency'),
+      monetary_value: amountOf('Value in the account currency').nullish(),
       contact_id: z.string().nullish().describe('Contact the opportunity belongs to'),
-      assigned_to: user.nullish().describe('User who owns the opportunity'),
+      assigned_to: userOrId.nullish().describe('User who owns the opportunity: a user object or a user id'),
     })
     .describe('Opportunity stage changed: an opportunity moved to another pipeline stage.'),
   'form.submitted': z
     .looseObject({
-      id: z.string().describe('Submission id'),
+      id: z.string().optional().describe('Submission id'),
       form_id: z.string().optional().describe('Form id'),
       form_name: z.string().optional().describe('Form name'),
       contact_id: z.string().nullish().describe('Contact created or matched from the submission'),
       page_url: z.string().optional().describe('Page the form was submitted on'),
-      fields: z.record(z.string(), z.unknown()).describe('Submitted values by field key'),
+      fields: z.record(z.string(), z.unknown()).optional().describe('Submitted values by field key'),
       submitted_at: isoTime('When the form was submitted').optional(),
     })
     .describe('Form submitted: a visitor submitted a form.'),
@@ -97,9 +112,9 @@ export const workflowPlatformEvents = {
     .describe('Appointment cancelled: a booked appointment was cancelled.'),
   'payment.received': z
     .looseObject({
-      id: z.string().describe('Payment (transaction) id'),
-      amount: z.number().describe('Amount in `currency` units'),
-      currency: z.string().describe('ISO 4217 currency code'),
+      id: z.string().optional().describe('Payment (transaction) id'),
+      amount: amountOf('Amount in `currency` units').nullish(),
+      currency: z.string().nullish().describe('ISO 4217 currency code'),
       contact_id: z.string().nullish().describe('Paying contact'),
       invoice_id: z.string().nullish().describe('Invoice the payment settles'),
       payment_method: z.string().optional().describe('e.g. `card`, `ach`'),
@@ -109,13 +124,16 @@ export const workflowPlatformEvents = {
     .describe('Payment received: a payment was captured.'),
   'conversation.message_received': z
     .looseObject({
-      id: z.string().describe('Message id'),
+      id: z.string().optional().describe('Message id'),
       conversation_id: z.string().optional().describe('Conversation the message belongs to'),
       contact_id: z.string().nullish().describe('Contact who wrote'),
       channel: z.string().optional().describe('e.g. `sms`, `email`, `whatsapp`, `facebook`, `live_chat`'),
       direction: z.string().optional().describe('`inbound` for a received message'),
       body: z.string().nullish().describe('Message text'),
-      attachments: z.array(z.string()).optional().describe('Attachment URLs'),
+      attachments: z
+        .array(z.union([z.string().describe('Attachment URL'), z.looseObject({ url: z.string().optional().describe('Attachment URL') })]))
+        .optional()
+        .describe('Attachments: URLs, or attachment objects'),
       date_added: isoTime('When the message arrived').optional(),
     })
     .describe('Conversation message received: a contact sent a message on any channel.'),

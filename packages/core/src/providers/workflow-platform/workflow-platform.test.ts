@@ -114,6 +114,25 @@ describe('workflow-platform: API v2 events', () => {
     expect(twice.status).toBe(200)
     expect([seen[1]!.type, seen[1]!.data]).toEqual(['contact.deleted', workflowPlatformFixtures['contact.deleted']])
   })
+
+  it.each([
+    ['opportunity.stage_changed without id or new_stage', 'opportunity.stage_changed', { name: 'Kitchen remodel', assigned_to: 'usr_7' }],
+    ['form.submitted with its values at the top level, no fields', 'form.submitted', { form_id: 'frm_1', email: 'sam@example.com' }],
+    ['payment.received with a numeric-string amount and no currency', 'payment.received', { id: 'txn_1', amount: '249.00' }],
+  ])('accepts %s: the seed shows no data, so nothing in it is required (200)', async (_, type, data) => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = await buildSampleDelivery('workflow-platform', type, { secret: SECRET, now: NOW, id: `evt_${type}`, data })
+    expect((await receiver.handle({ ...delivery, rawBody: delivery.body })).status).toBe(200)
+    expect(seen[0]!.data).toEqual(data)
+  })
+
+  it('still rejects an API v2 data that is not an object with 422', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = await buildSampleDelivery('workflow-platform', 'contact.created', { secret: SECRET, now: NOW, id: 'evt_1', data: 'con_1' })
+    const response = await receiver.handle({ ...delivery, rawBody: delivery.body })
+    expect([response.status, json(response).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
+    expect(seen).toHaveLength(0)
+  })
 })
 
 describe('workflow-platform: workflow actions with user-mapped bodies', () => {
