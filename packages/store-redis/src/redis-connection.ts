@@ -68,12 +68,18 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   let connecting: Promise<unknown> | undefined
   let readiness: Promise<void> | undefined
   let closed = false
+  // When a call first found the client not ready, while it still is not. A call waits for a reconnect
+  // only within one deadline of that moment: a blip (the client reconnects within tens of ms) costs a
+  // delivery nothing, but once the server has been gone a whole deadline, waiting another one per delivery
+  // would only hold every sender's connection open for the same 503.
+  let notReadySince: number | undefined
 
   function whenReady(): Promise<void> {
     if (!client.isOpen) connecting ??= client.connect().catch((error: Error) => options.onError?.(error))
     readiness ??= new Promise<void>((resolve) => {
       client.once('ready', () => {
         readiness = undefined
+        notReadySince = undefined
         resolve()
       })
     })
@@ -85,7 +91,15 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     client,
     run(what, operation, onAbandoned) {
       if (closed) {
-        return Promise.reject(new IdempotencyError('store_unavailable', 'redis store: closed', { retryAfterSeconds: 5 }))
+        return Promise.reject(unavailable('redis store: closed'))
+      }
+      if (!client.isReady) {
+        const now = Date.now()
+        notReadySince ??= now
+        if (now - notReadySince >= options.commandTimeoutMs) {
+          void whenReady() // still listening for the reconnect, which ends this
+          return Promise.reject(unavailable(`redis store: ${what}: not connected for ${now - notReadySince} ms`))
+        }
       }
       const deadline = { what: `redis store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned }
       return withStoreDeadline(deadline, (isAbandoned) => {
@@ -104,4 +118,9 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       else if (client.isOpen) client.destroy()
     },
   }
+}
+
+/** Retry-After of the store's own refusals: as the core's deadline gives, time for a reconnect. */
+function unavailable(message: string): IdempotencyError {
+  return new IdempotencyError('store_unavailable', message, { retryAfterSeconds: 5 })
 }

@@ -1,5 +1,5 @@
 import { outageContract } from '@crm-webhooks/core/testing'
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type OwnRedisServer, startOwnRedisServer } from './__fixtures__/own-redis-server.js'
 import { redisAvailable } from './__fixtures__/redis-test-env.js'
 import { type RedisStore, createRedisStore } from './index.js'
@@ -24,4 +24,36 @@ describe.skipIf(!available)('redis store: fails closed while its server is unrea
   for (const contractCase of outageContract) {
     it(contractCase.name, () => contractCase.run({ store, server, createStore }), 60_000)
   }
+
+  it('once the server has been gone a whole command timeout, calls fail at once instead of each waiting one more', async () => {
+    const failureOf = (call: Promise<unknown>) =>
+      call.then(
+        () => 'resolved',
+        (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
+      )
+    const ownStore = createStore()
+    try {
+      await ownStore.claim(`warm-${globalThis.crypto.randomUUID()}`, 'owner', 1_000)
+      await server.stop()
+      // A call sent before the client noticed fails on the closed socket; the first after that waits for a
+      // reconnect, up to the deadline (a blip would cost it nothing).
+      let first = await failureOf(ownStore.claim('k', 'owner', 1_000))
+      if (!/no answer within/.test(first)) first = await failureOf(ownStore.claim('k', 'owner', 1_000))
+      expect(first).toMatch(/^store_unavailable: .*no answer within 1000 ms/)
+      // The server has now been gone a whole deadline: no second wait.
+      expect(await failureOf(ownStore.claim('k', 'owner', 1_000))).toMatch(/^store_unavailable: redis store: .*not connected for \d+ ms/)
+      expect(await failureOf(ownStore.complete('k', 'owner', 1_000))).toMatch(/^store_unavailable: redis store: .*not connected/)
+      await server.start()
+      // The reconnect (backing off up to 2 s) ends it: a call then works again.
+      const deadline = Date.now() + 15_000
+      let answer = await failureOf(ownStore.claim(`back-${globalThis.crypto.randomUUID()}`, 'owner', 1_000))
+      while (answer !== 'resolved' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        answer = await failureOf(ownStore.claim(`back-${globalThis.crypto.randomUUID()}`, 'owner', 1_000))
+      }
+      expect(answer).toBe('resolved')
+    } finally {
+      await ownStore.close()
+    }
+  }, 60_000)
 })
