@@ -172,6 +172,63 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       }
     })
 
+    it("a completion batch and another instance's claim batch over the same keys never deadlock", async () => {
+      const ownTable = uniqueTable('lock_order')
+      const [first, second] = [0, 1].map(() =>
+        createPostgresStore({ connectionString: DATABASE_URL, table: ownTable, autoMigrate: true, commandTimeoutMs: 15_000 }),
+      ) as [PostgresStore, PostgresStore]
+      const waitingOnLocks = async () =>
+        Number(
+          (
+            await admin.query(
+              `SELECT count(*) AS waiting FROM pg_stat_activity
+               WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`,
+              [ownTable],
+            )
+          ).rows[0].waiting,
+        )
+      try {
+        await first.migrate()
+        // A table in service holds many rows, so the planner updates a batch by probing the key index once
+        // per entry, in the batch's order (with a handful of rows it may walk the whole index instead, in
+        // key order, and this case would prove nothing).
+        await admin.query(
+          `INSERT INTO "${ownTable}" (key, state, owner, expires_at)
+           SELECT 'filler:' || n, 'completed', 'filler', now() + interval '1 hour' FROM generate_series(1, 20000) AS n`,
+        )
+        await admin.query(`ANALYZE "${ownTable}"`)
+        for (let round = 0; round < 3; round += 1) {
+          const keys = Array.from({ length: 64 }, (_, index) => `held:${round}:${String(index).padStart(2, '0')}`)
+          await Promise.all(keys.map((key) => first.claim(key, 'first', 60_000)))
+          // A transaction of the test's own holds the middle row, so both batches lock up to it and wait: a
+          // completion that locked in its call order (the reverse of key order here) would hold the rows
+          // after it and the claims those before, and each would then wait for the other: a deadlock, which
+          // PostgreSQL breaks by failing one of them.
+          const blocker = await admin.connect()
+          try {
+            await blocker.query('BEGIN')
+            await blocker.query(`SELECT 1 FROM "${ownTable}" WHERE key = $1 FOR UPDATE`, [keys[32]])
+            const both = Promise.allSettled([
+              Promise.all([...keys].reverse().map((key) => first.complete(key, 'first', 60_000))),
+              Promise.all(keys.map((key) => second.claim(key, 'second', 60_000))),
+            ])
+            for (let polls = 0; (await waitingOnLocks()) < 2 && polls < 200; polls += 1) await sleep(25)
+            await blocker.query('COMMIT')
+            const [completed, claimed] = await both
+            expect(completed).toEqual({ status: 'fulfilled', value: keys.map(() => true) })
+            expect(claimed.status).toBe('fulfilled')
+            const states = (claimed as PromiseFulfilledResult<{ state: string }[]>).value.map((each) => each.state)
+            expect(states.every((state) => state === 'completed' || state === 'in_progress')).toBe(true)
+          } finally {
+            blocker.release()
+          }
+        }
+      } finally {
+        await Promise.all([first.close(), second.close()])
+        await dropTables(ownTable)
+      }
+    }, 60_000)
+
     it('a statement that fails fails its own calls only, never those an earlier statement of the batch claimed', async () => {
       const { statements, store: batched } = countingStore({
         before: async (index) => {

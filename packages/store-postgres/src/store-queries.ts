@@ -48,6 +48,11 @@ export function storeQueries(names: TableNames): StoreQueries {
   const leftMs = `ceil(extract(epoch FROM seen.expires_at - now()) * 1000)::float8 AS left_ms`
   // Rows are taken in key order, and versions in record order after every claim row, so two batches that
   // share keys (a resend reaching two instances at once) lock them in the same order and never deadlock.
+  // A completion batch locks its rows in key order too (`owned`: ORDER BY is applied before FOR UPDATE),
+  // before updating them: an UPDATE ... FROM locks in whatever order its join yields, and against a claim
+  // batch of the same keys on another instance (its ON CONFLICT locks each existing row) that deadlocked,
+  // failing the claims with a 503 after PostgreSQL's deadlock_timeout. FOR UPDATE rechecks the ownership
+  // on the newest row version after any wait, so the update needs no second check.
   // The insert takes a free key; on conflict it takes over only an expired row. The outer select reads
   // each row as the statement's snapshot saw it, to answer completed or in progress in the same round trip.
   const recordVersion = (rows: string) => `INSERT INTO ${versions} AS known (record, version, expires_at)
@@ -78,10 +83,13 @@ ORDER BY input.position`,
     inspect: `SELECT seen.state, ${leftMs} FROM ${claims} AS seen WHERE seen.key = $1::text`,
     completeBatch: `WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::float8[]) WITH ORDINALITY AS input (key, owner, retention_ms, position)
+), owned AS MATERIALIZED (
+  SELECT held.key, input.retention_ms FROM ${claims} AS held JOIN input ON input.key = held.key
+  WHERE held.owner = input.owner AND held.state = 'in_progress' AND held.expires_at > now()
+  ORDER BY held.key FOR UPDATE OF held
 ), completed AS (
-  UPDATE ${claims} AS held SET state = 'completed', expires_at = now() + input.retention_ms ${MS}
-  FROM input
-  WHERE held.key = input.key AND held.owner = input.owner AND held.state = 'in_progress' AND held.expires_at > now()
+  UPDATE ${claims} AS held SET state = 'completed', expires_at = now() + owned.retention_ms ${MS}
+  FROM owned WHERE held.key = owned.key
   RETURNING held.key
 )
 SELECT completed.key IS NOT NULL AS completed FROM input LEFT JOIN completed ON completed.key = input.key ORDER BY input.position`,
