@@ -14,6 +14,7 @@
  * @module
  */
 import { z } from 'zod'
+import { numberOrNumericString, tagNameOrObject, userObjectOrId } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601, UTC)`)
 
@@ -23,20 +24,8 @@ const user = z.looseObject({
   name: z.string().optional().describe('Display name'),
 })
 
-/**
- * A user where the seed shows none: the seed's `{id, name}` object, or just the user id, since a CRM may
- * send either and a strict object would turn an id into a 422 on every retry.
- */
-const userOrId = z.union([user, z.string().describe('User id')])
-
-/** An amount the seed never shows: a number, or the numeric string many billing systems send. */
-const amountOf = (what: string) => z.union([z.number(), z.string().describe('The same, as a numeric string')]).describe(`${what} (a number, or a numeric string)`)
-
-/** A tag the seed never shows: its name, or a tag object. */
-const tagRef = z.union([
-  z.string().describe('Tag name'),
-  z.looseObject({ id: z.string().optional().describe('Tag id'), name: z.string().optional().describe('Tag name') }),
-])
+/** A user where the seed shows none: the seed's `{id, name}` object, or just the user id. */
+const userOrId = userObjectOrId(user)
 
 const customFields = z.record(z.string(), z.unknown()).describe('Custom field values by field name')
 
@@ -48,7 +37,7 @@ const contactFields = {
   email: z.string().nullish().describe('Email address'),
   phone: z.string().nullish().describe('Phone number (E.164)'),
   company: z.string().nullish().describe('Company name'),
-  tags: z.array(tagRef).optional().describe('Tags on the contact (names, or tag objects)'),
+  tags: z.array(tagNameOrObject).optional().describe('Tags on the contact (names, or tag objects)'),
   owner: userOrId.nullish().describe('Owner of the contact: a user object or a user id'),
   created_at: isoTime('When the contact was created').optional(),
   updated_at: isoTime('When the contact was last modified').optional(),
@@ -91,7 +80,7 @@ const task = z.looseObject(taskFields)
 const paymentFields = {
   id: z.string().describe('Payment id'),
   // Not in the seed, so optional: a payment.failed for a declined card may well carry no amount.
-  amount: amountOf('Amount in `currency` units').nullish(),
+  amount: numberOrNumericString('Amount in `currency` units').nullish(),
   currency: z.string().nullish().describe('ISO 4217 currency code'),
   status: z.string().optional().describe('Payment status, e.g. `succeeded`, `failed`, `refunded`'),
   contact_id: z.string().nullish().describe('Paying contact'),
@@ -106,7 +95,7 @@ const payment = z.looseObject(paymentFields)
 const subscriptionFields = {
   id: z.string().describe('Subscription id'),
   plan: z.string().optional().describe('Plan name'),
-  amount: amountOf('Recurring amount in `currency` units').nullish(),
+  amount: numberOrNumericString('Recurring amount in `currency` units').nullish(),
   currency: z.string().optional().describe('ISO 4217 currency code'),
   interval: z.string().optional().describe('Billing interval, e.g. `month`, `year`'),
   status: z.string().optional().describe('Subscription status, e.g. `active`, `canceled`'),
@@ -153,7 +142,7 @@ const callFields = {
   from: z.string().optional().describe('Calling number (E.164)'),
   to: z.string().optional().describe('Called number (E.164)'),
   status: z.string().optional().describe('Outcome, e.g. `completed`, `no-answer`, `busy`'),
-  duration_seconds: amountOf('Talk time in seconds').optional(),
+  duration_seconds: numberOrNumericString('Talk time in seconds').optional(),
   recording_url: z.string().nullish().describe('Recording, when the call was recorded'),
   started_at: isoTime('When the call started').optional(),
   ended_at: isoTime('When the call ended').optional(),
@@ -169,7 +158,7 @@ const deleted = (what: string) =>
 
 const tagChange = z.looseObject({
   ...contactFields,
-  tag: tagRef.optional().describe('The tag added or removed (a name, or a tag object); the seed does not show it'),
+  tag: tagNameOrObject.optional().describe('The tag added or removed (a name, or a tag object); the seed does not show it'),
 })
 
 /**
@@ -245,7 +234,7 @@ export const automatenexusEvents = {
   'payment.refunded': z
     .looseObject({
       ...paymentFields,
-      refunded_amount: amountOf('Amount refunded, in `currency` units (partial refunds are less than `amount`)').nullish(),
+      refunded_amount: numberOrNumericString('Amount refunded, in `currency` units (partial refunds are less than `amount`)').nullish(),
       refund_reason: z.string().nullish().describe('Reason given for the refund'),
     })
     .describe('Fired when a payment is refunded.'),

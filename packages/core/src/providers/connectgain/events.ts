@@ -11,6 +11,7 @@
  * @module
  */
 import { z } from 'zod'
+import { numberOrNumericString, tagNameOrObject, userObjectOrId } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
@@ -20,20 +21,8 @@ const user = z.looseObject({
   email: z.string().optional().describe('Email address'),
 })
 
-/**
- * A user the seed never shows: a user object or the bare user id (ConnectGain's records carry
- * `organization_id`-style id columns), so an id is not a 422 on every retry.
- */
-const userOrId = z.union([user, z.string().describe('User id')])
-
-/** A number the seed never shows: a number, or the numeric string a SQL `numeric` column serializes to. */
-const numberOf = (what: string) => z.union([z.number(), z.string().describe('The same, as a numeric string')]).describe(`${what} (a number, or a numeric string)`)
-
-/** A tag the seed never shows: its name, or a tag object. */
-const tagRef = z.union([
-  z.string().describe('Tag name'),
-  z.looseObject({ id: z.string().optional().describe('Tag id'), name: z.string().optional().describe('Tag name') }),
-])
+/** A user the seed never shows: a user object or the bare user id (its records refer to others by id). */
+const userOrId = userObjectOrId(user)
 
 const assignment = {
   assigned_to: userOrId.nullish().describe('User the record is now assigned to: a user object or a user id (`null` when unassigned)'),
@@ -48,7 +37,7 @@ const contactFields = {
   organization_id: z.string().optional().describe('Your ConnectGain organization (workspace) id'),
   email: z.string().nullish().describe('Email address'),
   phone: z.string().nullish().describe('Phone number (E.164)'),
-  tags: z.array(tagRef).optional().describe('Tags on the contact (names, or tag objects)'),
+  tags: z.array(tagNameOrObject).optional().describe('Tags on the contact (names, or tag objects)'),
   created_at: isoTime('When the contact was created').optional(),
   updated_at: isoTime('When the contact was last modified').optional(),
 }
@@ -56,7 +45,7 @@ const contactFields = {
 const dealFields = {
   id: z.string().describe('Deal (lead) id'),
   title: z.string().optional().describe('Deal title'),
-  value: numberOf('Deal value in `currency` units').nullish(),
+  value: numberOrNumericString('Deal value in `currency` units').nullish(),
   currency: z.string().optional().describe('ISO 4217 currency code'),
   pipeline_id: z.string().optional().describe('Pipeline the deal is in'),
   stage: z.string().optional().describe('Current pipeline stage'),
@@ -156,7 +145,7 @@ export const connectgainEvents = {
       meeting_id: z.string().optional().describe('Zoom meeting id'),
       topic: z.string().optional().describe('Meeting topic'),
       start_time: isoTime('When the meeting started').optional(),
-      duration_minutes: numberOf('Meeting length in minutes').optional(),
+      duration_minutes: numberOrNumericString('Meeting length in minutes').optional(),
       contact_id: z.string().nullish().describe('Contact the meeting was with'),
       recording_files: z
         .array(
@@ -164,7 +153,7 @@ export const connectgainEvents = {
             id: z.string().optional().describe('Recording file id'),
             file_type: z.string().optional().describe('e.g. `MP4`, `M4A`, `TRANSCRIPT`'),
             download_url: z.string().optional().describe('Where to fetch the file'),
-            file_size: numberOf('Size in bytes').optional(),
+            file_size: numberOrNumericString('Size in bytes').optional(),
           }),
         )
         .optional()

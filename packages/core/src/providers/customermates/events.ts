@@ -13,12 +13,11 @@
  * @module
  */
 import { z } from 'zod'
+import { numberOrNumericString } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 const uuid = (what: string) => z.string().describe(`${what} (UUID)`)
 
-/** A money amount or quantity: a number, or the numeric string a decimal column serializes to. */
-const numberOf = (what: string) => z.union([z.number(), z.string().describe('The same, as a numeric string')]).describe(`${what} (a number, or a numeric string)`)
 const name = (what: string) => z.string().nullish().describe(what)
 
 /** A related record: the object this project expects, or just its id. */
@@ -34,7 +33,7 @@ const userRef = refOf('User', {
 const contactRef = refOf('Contact', { firstName: name('First name'), lastName: name('Last name') })
 const organizationRef = refOf('Organization', { name: name('Name') })
 const dealRef = refOf('Deal', { name: name('Name') })
-const serviceRef = refOf('Service', { name: name('Name'), amount: numberOf('Price of one unit').nullish() })
+const serviceRef = refOf('Service', { name: name('Name'), amount: numberOrNumericString('Price of one unit').nullish() })
 const customFieldValue = z.looseObject({
   columnId: uuid('Custom column id').optional(),
   value: z.union([z.string().describe('Text'), z.number().describe('A number'), z.boolean().describe('A checkbox')]).nullish().describe('The value: text, or a number or boolean'),
@@ -64,20 +63,20 @@ const organization = z.looseObject({
 const deal = z.looseObject({
   ...recordFields('Deal'),
   name: name('Deal name'),
-  totalValue: numberOf('Sum of the services times their quantities').nullish(),
-  totalQuantity: numberOf('Total quantity of services').nullish(),
+  totalValue: numberOrNumericString('Sum of the services times their quantities').nullish(),
+  totalQuantity: numberOrNumericString('Total quantity of services').nullish(),
   organizations: z.array(organizationRef).optional().describe('Organizations on the deal'),
   contacts: z.array(contactRef).optional().describe('Contacts on the deal'),
   services: z.array(serviceRef).optional().describe('Services sold'),
   servicesWithQuantity: z
-    .array(z.looseObject({ serviceId: uuid('Service id').optional(), quantity: numberOf('Units sold').optional() }))
+    .array(z.looseObject({ serviceId: uuid('Service id').optional(), quantity: numberOrNumericString('Units sold').optional() }))
     .optional()
     .describe('Quantity per service'),
 })
 const service = z.looseObject({
   ...recordFields('Service'),
   name: name('Service name'),
-  amount: numberOf('Price of one unit').nullish(),
+  amount: numberOrNumericString('Price of one unit').nullish(),
   deals: z.array(dealRef).optional().describe('Deals that include the service'),
 })
 const task = z.looseObject({

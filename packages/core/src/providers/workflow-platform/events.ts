@@ -15,22 +15,14 @@
  * @module
  */
 import { z } from 'zod'
+import { numberOrNumericString, tagNameOrObject, userObjectOrId } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
 const user = z.looseObject({ id: z.string().describe('User id'), name: z.string().optional().describe('Display name') })
 
 /** A user the seed never shows: a user object or the bare user id. */
-const userOrId = z.union([user, z.string().describe('User id')])
-
-/** An amount the seed never shows: a number, or a numeric string. */
-const amountOf = (what: string) => z.union([z.number(), z.string().describe('The same, as a numeric string')]).describe(`${what} (a number, or a numeric string)`)
-
-/** A tag the seed never shows: its name, or a tag object. */
-const tagRef = z.union([
-  z.string().describe('Tag name'),
-  z.looseObject({ id: z.string().optional().describe('Tag id'), name: z.string().optional().describe('Tag name') }),
-])
+const userOrId = userObjectOrId(user)
 
 const contactFields = {
   id: z.string().optional().describe('Contact id'),
@@ -41,7 +33,7 @@ const contactFields = {
   phone: z.string().nullish().describe('Phone number (E.164)'),
   company_name: z.string().nullish().describe('Company name'),
   source: z.string().nullish().describe('Lead source'),
-  tags: z.array(tagRef).optional().describe('Tags on the contact (names, or tag objects)'),
+  tags: z.array(tagNameOrObject).optional().describe('Tags on the contact (names, or tag objects)'),
   assigned_to: userOrId.nullish().describe('User the contact is assigned to: a user object or a user id'),
   custom_fields: z.record(z.string(), z.unknown()).optional().describe('Custom field values by field key'),
   date_added: isoTime('When the contact was created').optional(),
@@ -90,7 +82,7 @@ export const workflowPlatformEvents = {
       previous_stage: z.string().nullish().describe('Stage the opportunity left'),
       new_stage: z.string().optional().describe('Stage the opportunity entered'),
       status: z.string().optional().describe('`open`, `won`, `lost` or `abandoned`'),
-      monetary_value: amountOf('Value in the account currency').nullish(),
+      monetary_value: numberOrNumericString('Value in the account currency').nullish(),
       contact_id: z.string().nullish().describe('Contact the opportunity belongs to'),
       assigned_to: userOrId.nullish().describe('User who owns the opportunity: a user object or a user id'),
     })
@@ -113,7 +105,7 @@ export const workflowPlatformEvents = {
   'payment.received': z
     .looseObject({
       id: z.string().optional().describe('Payment (transaction) id'),
-      amount: amountOf('Amount in `currency` units').nullish(),
+      amount: numberOrNumericString('Amount in `currency` units').nullish(),
       currency: z.string().nullish().describe('ISO 4217 currency code'),
       contact_id: z.string().nullish().describe('Paying contact'),
       invoice_id: z.string().nullish().describe('Invoice the payment settles'),

@@ -1,0 +1,36 @@
+/**
+ * Schemas for fields a vendor document never shows, shared by the providers' events.ts. A schema must
+ * never reject a genuine delivery (a 422 is answered again on every retry), so where a real payload could
+ * plausibly take either of two shapes, these accept both.
+ *
+ * @module
+ */
+import { z } from 'zod'
+
+/**
+ * A number, or the numeric string many billing systems and SQL `numeric` columns serialize to.
+ *
+ * @example
+ * ```ts
+ * const amount = numberOrNumericString('Amount in `currency` units').nullish()
+ * ```
+ */
+export const numberOrNumericString = (what: string) =>
+  z.union([z.number(), z.string().describe('The same, as a numeric string')]).describe(`${what} (a number, or a numeric string)`)
+
+/**
+ * A user as the provider's user object, or just the user id: a CRM may send either, and a strict object
+ * would turn an id into a 422 on every retry.
+ *
+ * @example
+ * ```ts
+ * const assignedTo = userObjectOrId(user).nullish().describe('User the task is assigned to')
+ * ```
+ */
+export const userObjectOrId = <User extends z.ZodType>(user: User) => z.union([user, z.string().describe('User id')])
+
+/** A tag as its name, or as a tag object. */
+export const tagNameOrObject = z.union([
+  z.string().describe('Tag name'),
+  z.looseObject({ id: z.string().optional().describe('Tag id'), name: z.string().optional().describe('Tag name') }),
+])
