@@ -9,7 +9,23 @@ import { createStandardWebhooksScheme } from '../../schemes/standard-webhooks.js
 import { defineProvider } from '../define-provider.js'
 import { createFieldEnvelope } from '../field-envelope.js'
 import { recordVersionByOccurredAt } from '../record-version.js'
+import type { DeliveryContext } from '../../types.js'
 import { standardWebhooksEvents } from './events.js'
+
+const fields = createFieldEnvelope({ type: 'type', occurredAt: 'timestamp', data: 'data' })
+
+/**
+ * The event's data: the specification says it "can either be passed as part of the data property, or
+ * squashed as part of the top-level object". A payload with its own `data` key is read the first way;
+ * one without is the squashed form, whose data is every top-level field but `type` and `timestamp`.
+ */
+function dataOrSquashed(context: DeliveryContext): unknown {
+  const payload = context.payload
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined
+  if (Object.hasOwn(payload, 'data')) return (payload as { data: unknown }).data
+  const { type: _type, timestamp: _timestamp, ...squashed } = payload as Record<string, unknown>
+  return squashed
+}
 
 /**
  * The Standard Webhooks provider, with a small CRM catalog; add a sender's own events with
@@ -36,7 +52,7 @@ export const standardWebhooks = defineProvider({
   name: 'Standard Webhooks',
   scheme: createStandardWebhooksScheme(),
   // No body id: the scheme's signed webhook-id is the event id and the idempotency key.
-  envelope: createFieldEnvelope({ type: 'type', occurredAt: 'timestamp', data: 'data' }),
+  envelope: { ...fields, data: dataOrSquashed },
   events: standardWebhooksEvents,
   methods: ['POST'],
   contentTypes: ['json'],

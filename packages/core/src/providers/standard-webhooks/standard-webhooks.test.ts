@@ -74,6 +74,26 @@ describe('standard-webhooks', () => {
     expect((await receiver.handle({ method: 'POST', headers, rawBody: body })).status).toBe(200)
     expect(seen[0]).toMatchObject({ type: 'contact.created', occurredAt: '2022-11-03T20:26:10.344522Z', data: { type: 'contact' } })
   })
+  it('takes the squashed form the specification allows: without a data key, the data is the top level but type and timestamp', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const body = '{"type":"contact.created","timestamp":"2022-11-03T20:26:10.344522Z","id":"1f81eb52","email":"jane@example.com"}'
+    const headers = await standardWebhooks.scheme.sign({ body, id: 'msg_squashed', timestampSeconds: NOW / 1000 }, SECRET)
+    const response = await receiver.handle({ method: 'POST', headers, rawBody: body })
+    expect([response.status, json(response).ok]).toEqual([200, true])
+    expect(seen[0]).toMatchObject({ type: 'contact.created', occurredAt: '2022-11-03T20:26:10.344522Z' })
+    expect(seen[0]!.data).toEqual({ id: '1f81eb52', email: 'jane@example.com' })
+    // The ordering guard reads the squashed record id as it reads data.id.
+    expect(standardWebhooks.recordVersion!(seen[0]!)?.record).toBe('contact:1f81eb52')
+  })
+
+  it('reads a payload that has a data key the nested way, even with other top-level fields', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const body = '{"type":"contact.created","timestamp":"2022-11-03T20:26:10Z","source":"import","data":{"id":"c_2"}}'
+    const headers = await standardWebhooks.scheme.sign({ body, id: 'msg_nested', timestampSeconds: NOW / 1000 }, SECRET)
+    expect((await receiver.handle({ method: 'POST', headers, rawBody: body })).status).toBe(200)
+    expect(seen[0]!.data).toEqual({ id: 'c_2' })
+  })
+
   it('accepts a deal.stage_changed without id or new_stage and a numeric-string value: the specification shows neither (200)', async () => {
     const { receiver, seen } = receiverWithLog()
     const data = { stage: 'Negotiation', value: '50000.00' }
