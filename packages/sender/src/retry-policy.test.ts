@@ -59,9 +59,19 @@ describe('providerRetryPolicy', () => {
     expect(summary('connectgain')).toEqual({ maxRetries: 0, timeoutMs: 5_000 })
     expect(summary('customermates')).toEqual({ maxRetries: 0, timeoutMs: 30_000 })
     expect(summary('autorespond')).toEqual({ maxRetries: 0, timeoutMs: 30_000 })
-    for (const id of ['automatenexus', 'workflow-platform', 'standard-webhooks', 'my-own-crm', 'constructor']) {
+    for (const id of ['automatenexus', 'workflow-platform', 'my-own-crm', 'constructor']) {
       expect(summary(id)).toEqual({ maxRetries: 5, timeoutMs: 30_000 })
+      expect(providerRetryPolicy(id).disableOnGone).toBe(false)
     }
+    // The specification's example schedule, as offsets: the last retry 24 h after the failure.
+    const standard = providerRetryPolicy('standard-webhooks')
+    expect(summary('standard-webhooks')).toEqual({ maxRetries: 9, timeoutMs: 30_000 })
+    expect(standard.disableOnGone).toBe(true)
+    expect(Array.from({ length: 9 }, (_, index) => standard.retryOffsetMs(index + 1))).toEqual([
+      5_000, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 14 * HOUR, 20 * HOUR, 24 * HOUR,
+    ])
+    expect(providerRetryPolicy('standard-webhooks', { disableOnGone: false }).disableOnGone).toBe(false)
+    expect(() => createRetryPolicy({ disableOnGone: 'yes' as never })).toThrow(/disableOnGone/)
     // Every entry names a provider that exists.
     for (const id of Object.keys(PROVIDER_RETRY_DEFAULTS)) expect(providers).toHaveProperty(id)
   })

@@ -12,7 +12,8 @@
  * @module
  */
 
-const MINUTE = 60_000
+const SECOND = 1_000
+const MINUTE = 60 * SECOND
 const HOUR = 60 * MINUTE
 
 /**
@@ -35,6 +36,8 @@ export interface RetryPolicyOptions {
   timeoutMs?: number
   /** Disable the endpoint after this many consecutive failed attempts (seed 000's example: 50); default never. */
   disableAfterConsecutiveFailures?: number
+  /** Stop and disable the endpoint when it answers `410 Gone`, as Standard Webhooks asks; default false. */
+  disableOnGone?: boolean
 }
 
 /** A checked, resolved retry policy. */
@@ -43,6 +46,7 @@ export interface RetryPolicy {
   readonly schedule: readonly number[]
   readonly timeoutMs: number
   readonly disableAfterConsecutiveFailures: number | undefined
+  readonly disableOnGone: boolean
   /** Offset in ms from the initial failure at which retry number `retry` (1-based) runs. */
   retryOffsetMs(retry: number): number
 }
@@ -56,8 +60,12 @@ export interface RetryPolicy {
  * - `customermates`: seed 002 keeps failed deliveries so "teams can inspect and resend them manually": one
  *   attempt; `sender.resend(id)` is the manual resend.
  * - `autorespond`: seed 004 treats any other status as "a delivery failure" and names no retry: one attempt.
- * - `workflow-platform` ("may retry failed webhook deliveries", a 2xx "within 30 seconds") and
- *   `standard-webhooks` name no schedule, so they keep seed 000's.
+ * - `standard-webhooks`: the specification's "example retry schedule" (immediately, then 5 s, 5 m, 30 m,
+ *   2 h, 5 h, 10 h, 14 h, 20 h, 24 h), read as offsets like seed 000's: 9 retries within 24 h; and a
+ *   `410 Gone` disables the endpoint ("Sender should disable the webhook endpoint, and stop sending it
+ *   messages").
+ * - `workflow-platform` ("may retry failed webhook deliveries", a 2xx "within 30 seconds") names no
+ *   schedule, so it keeps seed 000's.
  *
  * @example
  * ```ts
@@ -68,6 +76,11 @@ export const PROVIDER_RETRY_DEFAULTS: Readonly<Record<string, RetryPolicyOptions
   connectgain: { maxRetries: 0, timeoutMs: 5_000 },
   customermates: { maxRetries: 0 },
   autorespond: { maxRetries: 0 },
+  'standard-webhooks': {
+    maxRetries: 9,
+    schedule: [5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 14 * HOUR, 20 * HOUR, 24 * HOUR],
+    disableOnGone: true,
+  },
 }
 
 /**
@@ -87,6 +100,7 @@ export function providerRetryPolicy(providerId: string, options: RetryPolicyOpti
     schedule: options.schedule ?? defaults.schedule,
     timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
     disableAfterConsecutiveFailures: options.disableAfterConsecutiveFailures ?? defaults.disableAfterConsecutiveFailures,
+    disableOnGone: options.disableOnGone ?? defaults.disableOnGone,
   })
 }
 
@@ -119,12 +133,15 @@ export function createRetryPolicy(options: RetryPolicyOptions = {}): RetryPolicy
   })
   const disableAfter = options.disableAfterConsecutiveFailures
   if (disableAfter !== undefined) integerIn('disableAfterConsecutiveFailures', disableAfter, 1, Number.MAX_SAFE_INTEGER)
+  const disableOnGone = options.disableOnGone ?? false
+  if (typeof disableOnGone !== 'boolean') throw new TypeError('crm-webhooks: disableOnGone must be a boolean')
   const last = schedule[schedule.length - 1]!
   return {
     maxRetries,
     schedule,
     timeoutMs,
     disableAfterConsecutiveFailures: disableAfter,
+    disableOnGone,
     retryOffsetMs(retry: number) {
       integerIn('retry', retry, 1, maxRetries)
       return retry <= schedule.length ? schedule[retry - 1]! : last + (retry - schedule.length) * last

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createHeaderReader } from '@crm-webhooks/core'
-import { customermates, customermatesFixtures } from '@crm-webhooks/core/providers'
+import { customermates, customermatesFixtures, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
 import { acmeProvider } from './acme-provider.fixture.js'
 import { createManualClock } from './manual-clock.js'
 import { type DeliveryAttempt, type DeliveryLog, createDeliveryLog } from './delivery-log.js'
@@ -186,6 +186,23 @@ describe('the delivery log and resend', () => {
     expect(persisted).toMatchObject({ ok: true, status: 201 })
     expect(persisted.attempts).toHaveLength(2)
     expect(rows.map((row) => row.status)).toEqual([503, 201])
+  })
+
+  it('410 Gone disables the endpoint at once when the policy says so (Standard Webhooks), and is an ordinary failure otherwise', async () => {
+    const clock = createManualClock()
+    const gone = scriptedTransport([410, 200])
+    const onDisabled = vi.fn()
+    const sender = createSender({ provider: standardWebhooks, secret: demoSecrets['standard-webhooks'], url: URL_, clock, transport: gone.transport, onDisabled })
+    const result = await clock.runUntilSettled(sender.send({ type: 'contact.created', data: { id: 'con_1' } }))
+    expect(result).toMatchObject({ ok: false, state: 'disabled', status: 410 })
+    expect(gone.requests).toHaveLength(1)
+    expect([sender.disabled, onDisabled.mock.calls]).toEqual([true, [[1]]])
+    expect(await sender.send({ type: 'contact.created', data: { id: 'con_2' } })).toMatchObject({ state: 'disabled', attempts: [] })
+
+    const retried = scriptedTransport([410, 200])
+    const acme = acmeSender({ clock, transport: retried.transport })
+    expect(await clock.runUntilSettled(acme.send(contact))).toMatchObject({ ok: true, state: 'delivered', status: 200 })
+    expect([retried.requests.length, acme.disabled]).toEqual([2, false])
   })
 
   it('close() cancels an attempt in flight, without counting it as a failure', async () => {

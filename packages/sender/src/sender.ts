@@ -140,10 +140,11 @@ export function createSender(options: SenderOptions): Sender {
     }
   }
 
-  function recordFailure(): void {
+  function recordFailure(status: number | undefined): void {
     consecutiveFailures++
     const threshold = policy.disableAfterConsecutiveFailures
-    if (threshold !== undefined && consecutiveFailures >= threshold && !disabled) {
+    const gone = status === 410 && policy.disableOnGone
+    if ((gone || (threshold !== undefined && consecutiveFailures >= threshold)) && !disabled) {
       disabled = true
       lifecycle.abort()
       try {
@@ -198,7 +199,7 @@ export function createSender(options: SenderOptions): Sender {
         return finish('delivered')
       }
       if (attempt === 1) initialFailureAt = clock.now()
-      recordFailure()
+      recordFailure(entry.status)
       const retry = attempt <= maxRetries && !disabled ? attempt : undefined
       const at = retry === undefined ? undefined : initialFailureAt + policy.retryOffsetMs(retry)
       observe(entry, at === undefined ? undefined : { retry: retry!, at, inMs: Math.max(0, at - clock.now()) })

@@ -25,6 +25,8 @@ const arbitraryStandardSecret = fc.oneof(
   arbitraryKey,
 )
 const arbitraryId = fc.stringMatching(/^[!-~]{1,40}$/)
+// What the scheme signs: the specification forbids a `.` in the id (it separates the signed parts).
+const arbitrarySignableId = fc.stringMatching(/^[!-\-/-~]{1,40}$/)
 // Any Unix second from 1970 to 2100, and a tolerance from 1 s to a day.
 const arbitrarySeconds = fc.integer({ min: 0, max: 4_102_444_800 })
 const arbitraryTolerance = fc.integer({ min: 1, max: 86_400 })
@@ -58,7 +60,7 @@ describe.each(cryptoEngines)('Standard Webhooks properties on $name', ({ engine 
       fc.asyncProperty(
         arbitraryBodyBytes,
         arbitraryStandardSecret,
-        arbitraryId,
+        arbitrarySignableId,
         arbitrarySeconds,
         arbitraryTolerance,
         fc.integer({ min: -2 * 86_400_000, max: 2 * 86_400_000 }),
@@ -114,7 +116,7 @@ describe.each(cryptoEngines)('Standard Webhooks properties on $name', ({ engine 
       fc.asyncProperty(
         arbitraryBodyBytes.filter((body) => body.length > 0),
         arbitraryStandardSecret,
-        arbitraryId,
+        arbitrarySignableId,
         arbitrarySeconds,
         target,
         fc.nat(),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { createHmac } from 'node:crypto'
 import type { SecretInput, VerifyResult } from '../types.js'
 import { cryptoEngines } from './__fixtures__/crypto-engines.js'
 import { expectRejection } from './__fixtures__/expect-rejection.js'
@@ -166,6 +167,14 @@ describe.each(cryptoEngines)('createStandardWebhooksScheme on $name', ({ engine 
     ])('refuses %s at configuration time (TypeError)', (_name, secrets) => {
       expect(() => scheme.prepareSecrets(secrets)).toThrow(TypeError)
     })
+  })
+
+  it('refuses to sign an id holding a "." (the specification forbids it), and still verifies one a sender signed', async () => {
+    expect(() => scheme.sign({ body: '{}', id: 'msg.1', timestampSeconds: T }, REFERENCE.secret)).toThrow(/must not contain "\."/)
+    const key = Buffer.from(REFERENCE.secret.slice('whsec_'.length), 'base64')
+    const signature = createHmac('sha256', key).update(`msg.1.${T}.{}`).digest('base64')
+    const headers = { 'webhook-id': 'msg.1', 'webhook-timestamp': String(T), 'webhook-signature': `v1,${signature}` }
+    await expect(verify(headers, { body: '{}' })()).resolves.toMatchObject({ signedId: 'msg.1' })
   })
 
   it('refuses to sign without an id or an integer timestamp (TypeError)', () => {

@@ -161,6 +161,9 @@ export function createStandardWebhooksScheme(
       if (typeof id !== 'string' || id.length === 0) {
         throw new TypeError('crm-webhooks: Standard Webhooks signing needs input.id (the webhook-id)')
       }
+      // The signed content is `id.timestamp.body`: the specification says the id must never hold a `.`,
+      // which would let one id and timestamp pass for another. The receiver stays lenient.
+      if (id.includes('.')) throw new TypeError('crm-webhooks: a Standard Webhooks webhook-id must not contain "."')
       if (typeof timestampSeconds !== 'number' || !Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) {
         throw new TypeError('crm-webhooks: Standard Webhooks signing needs input.timestampSeconds as integer Unix seconds')
       }
