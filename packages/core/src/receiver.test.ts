@@ -494,6 +494,60 @@ describe('observers', () => {
   })
 })
 
+describe('observers and stores that fail asynchronously or by throwing', () => {
+  const unhandled: unknown[] = []
+  const collect = (reason: unknown) => void unhandled.push(reason)
+  afterEach(() => {
+    process.off('unhandledRejection', collect)
+    unhandled.length = 0
+  })
+  // Let every rejection made so far reach the unhandledRejection check.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
+
+  it('an async onError or onDelivery that rejects changes nothing and leaves no unhandled rejection', async () => {
+    process.on('unhandledRejection', collect)
+    const seen: string[] = []
+    const receiver = makeReceiver({
+      onError: async (error) => {
+        seen.push(error.code)
+        throw new Error('log shipping failed')
+      },
+      onDelivery: async () => {
+        throw new Error('metrics down')
+      },
+    })
+    const request = await signedRequest(stageChange())
+    expectRejected(await receiver.handle({ ...request, headers: {} }), 'missing_signature')
+    expect((await receiver.handle(request)).status).toBe(200)
+    await settle()
+    expect([seen, unhandled]).toEqual([['missing_signature'], []])
+  })
+
+  it('a store whose complete throws instead of rejecting, after a handler timeout: 503, no unhandled error, retried', async () => {
+    process.on('unhandledRejection', collect)
+    const memory = createMemoryStore()
+    let completeCalls = 0
+    const throwing: IdempotencyStore = {
+      claim: (key, owner, lockTtlMs) => memory.claim(key, owner, lockTtlMs),
+      complete: (key, owner, retentionMs) => {
+        completeCalls += 1
+        if (completeCalls === 1) throw new Error('driver: connection not open')
+        return memory.complete(key, owner, retentionMs)
+      },
+      release: (key, owner) => memory.release(key, owner),
+    }
+    let finish!: () => void
+    const receiver = makeReceiver({ store: throwing, handlerTimeoutMs: 20 }).on('deal.stage_changed', () => new Promise<void>((resolve) => (finish = resolve)))
+    const request = await signedRequest(stageChange())
+    expectRejected(await receiver.handle(request), 'handler_timeout')
+    finish()
+    // The throw is retried like a rejection, so the completion lands and the next retry is a duplicate.
+    await vi.waitFor(async () => expect(JSON.parse((await receiver.handle(request)).body).duplicate).toBe(true))
+    await settle()
+    expect([completeCalls, unhandled]).toEqual([2, []])
+  })
+})
+
 describe('entry points', () => {
   it('fetch: Request in, Response out; a declared oversize is refused before reading', async () => {
     const receiver = makeReceiver({ maxBodyBytes: 1024 })

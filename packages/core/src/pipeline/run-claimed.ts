@@ -132,7 +132,14 @@ function settleClaim(
   leaseEndsAt: number,
   retryInMs = 100,
 ): Promise<void> {
-  const attempt = outcome === 'complete' ? config.store.complete(key, owner, config.retentionMs) : config.store.release(key, owner)
+  let attempt: Promise<unknown>
+  try {
+    attempt = outcome === 'complete' ? config.store.complete(key, owner, config.retentionMs) : config.store.release(key, owner)
+  } catch (error) {
+    // A store of your own may throw instead of rejecting. Nothing awaits this after a handler timeout
+    // (nor the retry's timer), so a throw that escaped would be an unhandled error ending the process.
+    attempt = Promise.reject(error)
+  }
   return attempt.then(
     () => undefined,
     () => {

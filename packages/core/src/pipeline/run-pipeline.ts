@@ -166,9 +166,12 @@ function report(
   safely(() => config.onDelivery?.(outcome))
 }
 
-function safely(observe: () => void): void {
+function safely(observe: () => unknown): void {
   try {
-    observe()
+    const result = observe()
+    // An async observer (`async (error) => ship(error)` type-checks as returning void) that rejects would
+    // be an unhandled rejection, which ends a Node process: one unsigned request would take it down.
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
   } catch {
     // An observer's own failure is its business; the response is already decided.
   }
