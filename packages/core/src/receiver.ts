@@ -9,6 +9,7 @@ import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
 import type { WebhookError } from './errors.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import type { BodyType } from './pipeline/parse-body.js'
+import { nodeRequestHeaders } from './pipeline/headers.js'
 import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
@@ -252,7 +253,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         return await runPipeline(config, {
           method: request.method ?? 'GET',
           url: request.url,
-          headers: request.headers,
+          headers: nodeRequestHeaders(request),
           rawBody: body as RawBody,
         })
       } catch (error) {

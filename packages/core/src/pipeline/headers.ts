@@ -40,3 +40,30 @@ export function createHeaderReader(headers: HeaderInput): HeaderReader {
     return lowerCased.get(wanted)
   }
 }
+
+/** What {@link nodeRequestHeaders} reads of a Node request. */
+export interface NodeHeaderSource {
+  readonly headers: Record<string, string | string[] | undefined>
+  /** Every header line as sent, name and value in turn. */
+  readonly rawHeaders?: readonly string[] | undefined
+  /** Every header with each copy sent (Node 18.3+). */
+  readonly headersDistinct?: Record<string, string[] | undefined> | undefined
+}
+
+/**
+ * The headers of a Node request with every copy that was sent. Node's parser keeps only the first copy of
+ * a repeated `Content-Type`, `Authorization` and a few others, where Fetch joins every copy with `, `: the
+ * same bytes were accepted on one entry point and a 415 or 401 on another, and a duplicated credential had
+ * one copy picked. Only a request with a repeated header line (fewer names than lines) pays for the
+ * distinct view.
+ *
+ * @example
+ * ```ts
+ * createHeaderReader(nodeRequestHeaders(request))('content-type') // 'application/json, text/plain' when sent twice
+ * ```
+ */
+export function nodeRequestHeaders(request: NodeHeaderSource): HeaderInput {
+  const { headers, rawHeaders } = request
+  if (rawHeaders === undefined || rawHeaders.length / 2 <= Object.keys(headers).length) return headers
+  return request.headersDistinct ?? headers
+}

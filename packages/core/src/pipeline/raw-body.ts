@@ -146,6 +146,9 @@ export async function readWebStream(
 /** The part of Node's IncomingMessage the reader needs (also satisfied by Express's and Fastify's raw request). */
 export interface NodeRequestStream {
   readonly headers: Record<string, string | string[] | undefined>
+  /** Every header line as sent (node:http): read when a header came more than once. */
+  readonly rawHeaders?: readonly string[] | undefined
+  readonly headersDistinct?: Record<string, string[] | undefined> | undefined
   readonly readableEnded?: boolean
   /** Whether any of the body was read already (Node 16.7+): then what is left is not what was signed. */
   readonly readableDidRead?: boolean

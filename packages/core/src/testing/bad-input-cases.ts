@@ -244,6 +244,19 @@ const contentTypes: ConformanceCase[] = [
       request: async () => withHeader(await signedRequest({ id: 'evt_encoded' }), 'content-encoding', contentEncoding),
     }),
   ),
+  // Node's parser keeps the first copy of a repeated Content-Type where Fetch joins them: every entry point
+  // must read every copy, so the same bytes get the same answer everywhere.
+  rejected('two Content-Type lines, JSON then text/plain: every copy is read', 'unsupported_media_type', 415, {
+    ...overSocket(async (target) => {
+      const body = conformanceEventBody('evt_two_types')
+      const head = requestHead('POST', target.url, {
+        'content-type': ['application/json', 'text/plain'],
+        'content-length': String(body.length),
+        [SIGNATURE_HEADER]: await signatureOf(body),
+      })
+      return [head + body]
+    }),
+  }),
   {
     name: 'bad input: Content-Encoding identity is no encoding (200)',
     request: async () => withHeader(await signedRequest({ id: 'evt_identity' }), 'content-encoding', 'Identity'),
