@@ -31,10 +31,26 @@ function expressEntry(name: string, express: typeof express5): ConformanceEntry 
   }
 }
 
+/** The README's recipe for an app with parsers: they run on every path but the webhook's. */
+function expressWithParsersElsewhere(name: string, express: typeof express5): ConformanceEntry {
+  return {
+    name,
+    async start(receiver) {
+      const app = express()
+      const notWebhooks = /^(?!\/webhooks(?:$|[/?]))/
+      app.use(notWebhooks, express.json(), express.urlencoded({ extended: false }))
+      app.all('/webhooks', crmWebhooks(receiver))
+      return listenOnLoopback(createServer(app))
+    },
+  }
+}
+
 runConformanceSuite(expressEntry('Express 5', express5))
 runConformanceSuite(expressEntry('Express 4', express4))
 runConformanceSuite(expressEntry('Express 5 (bad input)', express5), { cases: badInputCases })
 runConformanceSuite(expressEntry('Express 4 (bad input)', express4), { cases: badInputCases })
+runConformanceSuite(expressWithParsersElsewhere('Express 5 (bad input, app parsers off the webhook path)', express5), { cases: badInputCases })
+runConformanceSuite(expressWithParsersElsewhere('Express 4 (bad input, app parsers off the webhook path)', express4), { cases: badInputCases })
 
 describe.each([
   ['Express 5', express5],
