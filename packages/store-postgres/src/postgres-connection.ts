@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { IdempotencyError, withStoreDeadline } from '@crm-webhooks/core'
+import { IdempotencyError, createInFlightCalls, withStoreDeadline } from '@crm-webhooks/core'
 import pg from 'pg'
 import { type TableNames, applyMigration } from './migration.js'
 
@@ -38,6 +38,9 @@ export interface PostgresConnection {
    */
   query<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[], late?: LateResult<R>): Promise<pg.QueryResult<R>>
   migrate(): Promise<void>
+  /** Refuses a new call of the store's once `close()` was called (throws `store_unavailable`). */
+  admit(what: string): void
+  /** Refuses new calls at once, lets every earlier one finish (batched or not), then ends a pool it created. */
   close(): Promise<void>
 }
 
@@ -75,8 +78,10 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
   // An idle client's error (the server restarted) without a listener would crash the process.
   if (owned) pool.on('error', (error) => options.onError?.(error))
   let migrated: Promise<void> | undefined
+  // closing: close() was called, so the store takes no new call; closed: the earlier calls have finished.
+  let closing: Promise<void> | undefined
   let closed = false
-  let ending: Promise<void> = Promise.resolve()
+  const inFlight = createInFlightCalls()
   const statementNames = new Map<string, string>()
   // Parsed and planned once per connection, then only bound and executed: planning the claim costs the
   // server about as much as running it (pgbench, claim then completion, 10 clients: 2 900/s unprepared,
@@ -111,24 +116,30 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
         return Promise.reject(new IdempotencyError('store_unavailable', 'postgres store: closed', { retryAfterSeconds: 5 }))
       }
       const deadline = { what: `postgres store: ${what}`, timeoutMs: late.timeoutMs ?? options.commandTimeoutMs, onAbandoned: late.onAbandoned }
-      return withStoreDeadline(deadline, async (isAbandoned) => {
-        if (options.autoMigrate) {
-          await migrate()
-          if (isAbandoned()) throw new Error('abandoned after the deadline')
-        }
-        return pool.query(statementOf(text, values)).catch((error: unknown) => Promise.reject(explain(error)))
-      })
+      return inFlight.track(
+        withStoreDeadline(deadline, async (isAbandoned) => {
+          if (options.autoMigrate) {
+            await migrate()
+            if (isAbandoned()) throw new Error('abandoned after the deadline')
+          }
+          return pool.query(statementOf(text, values)).catch((error: unknown) => Promise.reject(explain(error)))
+        }),
+      )
     },
     migrate: () =>
       withStoreDeadline({ what: 'postgres store: migrate', timeoutMs: Math.max(options.commandTimeoutMs, 10_000) }, () => migrate()),
+    admit(what) {
+      if (closing) throw new IdempotencyError('store_unavailable', `postgres store: ${what}: closed`, { retryAfterSeconds: 5 })
+    },
     close() {
       // One ending for every call: pg refuses a second pool.end(), and a second SIGTERM handler calling
-      // close() must not turn into an unhandled rejection.
-      if (!closed) {
+      // close() must not turn into an unhandled rejection. pool.end() would also drop the calls still
+      // waiting for a connection, so it waits for every earlier call first.
+      closing ??= inFlight.drained().then(() => {
         closed = true
-        ending = owned ? pool.end() : Promise.resolve()
-      }
-      return ending
+        return owned ? pool.end() : undefined
+      })
+      return closing
     },
   }
 }

@@ -1,6 +1,6 @@
 import { createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
-import { batchedStoreContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
+import { batchedStoreContract, closingContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DATABASE_URL, dropTables, postgresAvailable, sleep, uniqueTable } from './__fixtures__/postgres-test-env.js'
@@ -52,6 +52,12 @@ describe.skipIf(!available)('postgres store against a real server', () => {
   describe('the store contract', () => {
     for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...batchedStoreContract, ...deliveryContract]) {
       it(contractCase.name, () => contractCase.run({ store, advance: sleep }))
+    }
+  })
+
+  describe('closing', () => {
+    for (const contractCase of closingContract) {
+      it(contractCase.name, () => contractCase.run({ createStore: () => createPostgresStore({ connectionString: DATABASE_URL, table }), observer: store }))
     }
   })
 

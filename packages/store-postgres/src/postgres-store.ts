@@ -61,7 +61,10 @@ export interface PostgresStore extends IdempotencyStore {
   migrationSql(): string
   /** Deletes expired claims and versions now; resolves with how many rows went. */
   purgeExpired(): Promise<number>
-  /** Stops the sweep and ends the pool the store created; a pool you passed stays open. Later calls reject. */
+  /**
+   * Stops the sweep, refuses new calls at once, lets every earlier one finish (batched ones included), then
+   * ends the pool the store created; a pool you passed stays open.
+   */
   close(): Promise<void>
 }
 
@@ -227,6 +230,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   })
 
   async function purgeExpired(): Promise<number> {
+    connection.admit('purgeExpired')
     let total = 0
     for (const statement of [sql.purgeClaims, sql.purgeVersions]) {
       for (;;) {
@@ -283,6 +287,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
   return {
     async claim(givenKey, owner, lockTtlMs, version?: ClaimVersion) {
+      connection.admit('claim')
       const key = storable(batchedText('key', givenKey))
       const entry: ClaimEntry = {
         key,
@@ -311,13 +316,16 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return inProgress(seen?.left_ms ?? null)
     },
     async complete(key, owner, retentionMs) {
+      connection.admit('complete')
       const entry = { key: storable(batchedText('key', key)), owner: batchedText('owner', owner), retentionMs: batchedMs('retentionMs', retentionMs) }
       return settledValue(await completeBatch(entry))
     },
     async release(key, owner) {
+      connection.admit('release')
       return (await connection.query('release', sql.release, [storable(key), owner])).rowCount === 1
     },
     async recordVersion(record, version, retentionMs) {
+      connection.admit('recordVersion')
       // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
       if (!Number.isFinite(version)) return { stale: false }
       const answer = await connection.query('recordVersion', sql.recordVersion, [storable(record), version, batchedMs('retentionMs', retentionMs)])

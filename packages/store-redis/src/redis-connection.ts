@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { IdempotencyError, withStoreDeadline } from '@crm-webhooks/core'
+import { IdempotencyError, createInFlightCalls, withStoreDeadline } from '@crm-webhooks/core'
 import { createClient } from 'redis'
 import type { ScriptClient } from './redis-scripts.js'
 
@@ -37,6 +37,9 @@ export interface RedisConnection {
    * any failure. `onAbandoned` gets a result that arrived after the deadline, when nobody awaits it.
    */
   run<T>(what: string, operation: () => Promise<T>, onAbandoned?: (value: T) => void): Promise<T>
+  /** Refuses a new call of the store's once `close()` was called (throws `store_unavailable`). */
+  admit(what: string): void
+  /** Refuses new calls at once, lets every earlier one finish (batched or not), then lets go of the client. */
   close(): Promise<void>
 }
 
@@ -67,7 +70,10 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   if (owned) client.on('error', (error) => options.onError?.(error))
   let connecting: Promise<unknown> | undefined
   let readiness: Promise<void> | undefined
+  // closing: close() was called, so the store takes no new call; closed: the earlier calls have finished.
+  let closing: Promise<void> | undefined
   let closed = false
+  const inFlight = createInFlightCalls()
   // When a call first found the client not ready, while it still is not. A call waits for a reconnect
   // only within one deadline of that moment: a blip (the client reconnects within tens of ms) costs a
   // delivery nothing, but once the server has been gone a whole deadline, waiting another one per delivery
@@ -102,20 +108,29 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         }
       }
       const deadline = { what: `redis store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned }
-      return withStoreDeadline(deadline, (isAbandoned) => {
-        if (client.isReady) return operation()
-        return whenReady().then(() => {
-          // The caller has its answer already: running the command now would leave a claim nobody awaits.
-          if (isAbandoned()) throw new Error('abandoned after the deadline')
-          return operation()
-        })
-      })
+      return inFlight.track(
+        withStoreDeadline(deadline, (isAbandoned) => {
+          if (client.isReady) return operation()
+          return whenReady().then(() => {
+            // The caller has its answer already: running the command now would leave a claim nobody awaits.
+            if (isAbandoned()) throw new Error('abandoned after the deadline')
+            return operation()
+          })
+        }),
+      )
     },
-    async close() {
-      closed = true
-      if (!owned) return
-      if (client.isReady) await client.close().catch(() => client.destroy())
-      else if (client.isOpen) client.destroy()
+    admit(what) {
+      if (closing) throw unavailable(`redis store: ${what}: closed`)
+    },
+    close() {
+      // One ending for every call, a second SIGTERM handler's included.
+      closing ??= inFlight.drained().then(async () => {
+        closed = true
+        if (!owned) return
+        if (client.isReady) await client.close().catch(() => client.destroy())
+        else if (client.isOpen) client.destroy()
+      })
+      return closing
     },
   }
 }

@@ -1,6 +1,6 @@
 import { type IdempotencyStore, createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
-import { batchedStoreContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
+import { batchedStoreContract, closingContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
 import { type RedisClientType, createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REDIS_URL, deleteKeysUnder, redisAvailable, sleep, uniqueKeyPrefix } from './__fixtures__/redis-test-env.js'
@@ -39,6 +39,12 @@ describe.skipIf(!available)('redis store against a real server', () => {
   describe('the store contract', () => {
     for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...batchedStoreContract, ...deliveryContract]) {
       it(contractCase.name, () => contractCase.run({ store, advance: sleep }))
+    }
+  })
+
+  describe('closing', () => {
+    for (const contractCase of closingContract) {
+      it(contractCase.name, () => contractCase.run({ createStore: () => createRedisStore({ url: REDIS_URL, keyPrefix: prefix }), observer: store }))
     }
   })
 

@@ -39,7 +39,10 @@ export interface RedisStoreOptions {
 /** The Redis store. */
 export interface RedisStore extends IdempotencyStore {
   recordVersion(record: string, version: number, retentionMs: number): Promise<{ stale: boolean }>
-  /** Closes the client the store created from `url`; a client you passed stays open. Later calls reject. */
+  /**
+   * Refuses new calls at once, lets every earlier one finish (batched ones included), then closes the client
+   * the store created from `url`; a client you passed stays open.
+   */
   close(): Promise<void>
 }
 
@@ -154,6 +157,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   // Async, so a bad argument rejects this call alone, before it can join (and fail) a batch; the entry is
   // still queued in the same turn, since nothing is awaited before it.
   async function claim(key: string, owner: string, lockTtlMs: number, version?: ClaimVersion): Promise<ClaimResult> {
+    connection.admit('claim')
     batchedText('key', key)
     batchedText('owner', owner)
     const lease = wholeMs('lockTtlMs', lockTtlMs)
@@ -171,12 +175,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return {
     claim,
     async complete(key, owner, retentionMs) {
+      connection.admit('complete')
       return completeBatch({ key: batchedText('key', key), args: [batchedText('owner', owner), wholeMs('retentionMs', retentionMs)] })
     },
-    release(key, owner) {
+    async release(key, owner) {
+      connection.admit('release')
       return connection.run('release', () => runScript(client, RELEASE, [claimKey(key)], [owner]).then((reply) => reply === 1))
     },
     async recordVersion(record, version, retentionMs) {
+      connection.admit('recordVersion')
       // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
       if (!Number.isFinite(version)) return { stale: false }
       return connection.run('recordVersion', () =>

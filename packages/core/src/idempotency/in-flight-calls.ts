@@ -1,0 +1,52 @@
+/**
+ * What a networked store's `close()` waits for before it lets go of its connection: the calls already
+ * made. A completion or release cut off by shutdown is lost (the sender's retries meet 409 until the lease
+ * ends, and a resend after it runs the handler again), so `close()` refuses new calls at once but lets
+ * every earlier one finish, the calls still queued in a batcher included. The Redis and PostgreSQL stores
+ * use it.
+ *
+ * @module
+ */
+
+/** A store's calls in flight. */
+export interface InFlightCalls {
+  /** Adds a call; it leaves the set when it settles. Returns the call. */
+  track<T>(call: Promise<T>): Promise<T>
+  /**
+   * Resolves once no call is left: waits a turn first, so that calls queued in a batcher before this was
+   * called have been sent, and again after each round, for the calls the settled ones made in turn (a
+   * claim's follow-up read, the release of a claim that landed late).
+   */
+  drained(): Promise<void>
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+
+/**
+ * Creates an empty set of calls in flight.
+ *
+ * @example
+ * ```ts
+ * const inFlight = createInFlightCalls()
+ * const run = (statement) => inFlight.track(pool.query(statement))
+ * async function close() { closing = true; await inFlight.drained(); await pool.end() }
+ * ```
+ */
+export function createInFlightCalls(): InFlightCalls {
+  const pending = new Set<Promise<unknown>>()
+  return {
+    track(call) {
+      pending.add(call)
+      const settled = () => void pending.delete(call)
+      call.then(settled, settled)
+      return call
+    },
+    async drained() {
+      await nextTurn()
+      while (pending.size > 0) {
+        await Promise.allSettled(pending)
+        await nextTurn()
+      }
+    },
+  }
+}
