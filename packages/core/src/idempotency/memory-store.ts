@@ -129,6 +129,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       leases.set(key, { owner, expiresAt })
       if (expiresAt < noLeaseEndsBefore) noLeaseEndsBefore = expiresAt
       if (version === undefined) return { state: 'claimed' }
+      // As recordVersion: a version that cannot be compared is neither stale nor the newest.
+      if (!Number.isFinite(version.version)) return { state: 'claimed', stale: false }
       return { state: 'claimed', stale: recordVersion(version.record, version.version, version.retentionMs, at) }
     },
     async complete(key, owner, retentionMs) {

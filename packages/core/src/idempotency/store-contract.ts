@@ -277,6 +277,21 @@ export const orderingGuardContract: readonly StoreContractCase[] = [
       expectSame(await store.recordVersion!(record, 4, RETAIN_MS), { stale: true }, 'the guard still holds 5')
     },
   },
+  {
+    name: 'a claim whose version is not a finite number is never stale and records nothing',
+    async run({ store }) {
+      const record = uniqueKey('record-claim-nan')
+      const at = (version: number) => ({ record, version, retentionMs: RETAIN_MS })
+      const first = await store.claim(uniqueKey('claim-100'), 'a', RETAIN_MS, at(100))
+      if (first.state === 'claimed' && first.stale === undefined) return // versions go by recordVersion
+      const claimed = (stale: boolean) => ({ state: 'claimed', stale })
+      // Each on its own, so no finite version claimed in the same call covers for it.
+      expectSame(await store.claim(uniqueKey('claim-nan'), 'b', RETAIN_MS, at(Number.NaN)), claimed(false), 'NaN')
+      expectSame(await store.claim(uniqueKey('claim-50'), 'c', RETAIN_MS, at(50)), claimed(true), 'older than 100 after NaN')
+      expectSame(await store.claim(uniqueKey('claim-infinity'), 'd', RETAIN_MS, at(Number.POSITIVE_INFINITY)), claimed(false), 'Infinity')
+      expectSame(await store.claim(uniqueKey('claim-101'), 'e', RETAIN_MS, at(101)), claimed(false), 'newer than 100 after Infinity')
+    },
+  },
 ]
 
 /** A settled call, as the batching case compares it: its value, or the name of what it threw. */
