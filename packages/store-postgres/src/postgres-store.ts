@@ -178,7 +178,7 @@ function onePerEntry<Row>(rows: Row[], entries: readonly unknown[]): Row[] {
 const MAX_STORED_BYTES = 1_024
 
 /**
- * The text a key or record is stored as, one to one. PostgreSQL `text` cannot hold U+0000, which a JSON
+ * The text a key, record or owner is stored as, one to one. PostgreSQL `text` cannot hold U+0000, which a JSON
  * event id can carry, nor a lone surrogate (pg sends UTF-8, where it becomes U+FFFD): a key holding a NUL,
  * a lone surrogate or a backslash is escaped (`\` -> `\\`, NUL -> `\0`, a lone surrogate -> `\u` and its
  * four hex digits), so an escaped key always holds a backslash, followed by another, `0` or `u`, and a
@@ -291,7 +291,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       const key = storable(batchedText('key', givenKey))
       const entry: ClaimEntry = {
         key,
-        owner: batchedText('owner', owner),
+        owner: storable(batchedText('owner', owner)),
         lockTtlMs: batchedMs('lockTtlMs', lockTtlMs),
         record: null,
         version: null,
@@ -317,12 +317,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     async complete(key, owner, retentionMs) {
       connection.admit('complete')
-      const entry = { key: storable(batchedText('key', key)), owner: batchedText('owner', owner), retentionMs: batchedMs('retentionMs', retentionMs) }
+      const entry = { key: storable(batchedText('key', key)), owner: storable(batchedText('owner', owner)), retentionMs: batchedMs('retentionMs', retentionMs) }
       return settledValue(await completeBatch(entry))
     },
     async release(key, owner) {
       connection.admit('release')
-      return (await connection.query('release', sql.release, [storable(key), owner])).rowCount === 1
+      return (await connection.query('release', sql.release, [storable(key), storable(owner)])).rowCount === 1
     },
     async recordVersion(record, version, retentionMs) {
       connection.admit('recordVersion')

@@ -71,6 +71,13 @@ describe('createCallBatcher', () => {
     expect((settled[0] as PromiseRejectedResult).reason.message).toMatch(/a batch of 2 got 1 answers/)
   })
 
+  it('fails every caller when send resolves with no array at all, rather than leaving them waiting', async () => {
+    const call = createCallBatcher(async () => undefined as unknown as number[], 128)
+    const settled = await Promise.allSettled([call(1), call(2)])
+    expect(settled.map((each) => each.status)).toEqual(['rejected', 'rejected'])
+    expect((settled[0] as PromiseRejectedResult).reason.message).toMatch(/a batch of 2 got no array of answers \(undefined\)/)
+  })
+
   it('refuses a maxBatch that is not a positive integer', () => {
     for (const maxBatch of [0, -1, 1.5, Number.NaN]) {
       expect(() => createCallBatcher(async (entries: number[]) => entries, maxBatch)).toThrow(TypeError)
@@ -88,7 +95,8 @@ describe('the argument checks a batched call runs before it joins a batch', () =
   it('batchedMs takes finite numbers only', () => {
     expect(batchedMs('lockTtlMs', 0.5)).toBe(0.5)
     expect(batchedMs('lockTtlMs', 60_000)).toBe(60_000)
-    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, '60000', undefined]) {
+    expect(batchedMs('lockTtlMs', -1)).toBe(-1)
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, '60000', undefined, 1e12 + 1, -1e12 - 1, -1e19]) {
       expect(() => batchedMs('lockTtlMs', bad as never)).toThrow(/lockTtlMs must be a finite number of ms/)
     }
   })

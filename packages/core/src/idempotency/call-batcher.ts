@@ -47,8 +47,11 @@ export function createCallBatcher<Entry, Result>(send: SendBatch<Entry, Result>,
     }
     sent.then(
       (results) => {
-        if (results.length !== callers.length) {
-          const error = new Error(`crm-webhooks: a batch of ${callers.length} got ${results.length} answers`)
+        // Checked, not trusted: a send of your own answering anything but one result per entry must fail
+        // its callers, never leave them waiting (a throw here would reach nobody).
+        if (!Array.isArray(results) || results.length !== callers.length) {
+          const answers = Array.isArray(results) ? `${results.length} answers` : `no array of answers (${typeof results})`
+          const error = new Error(`crm-webhooks: a batch of ${callers.length} got ${answers}`)
           for (const caller of callers) caller.reject(error)
           return
         }
@@ -94,8 +97,10 @@ export function batchedText(name: string, value: string): string {
  * ```
  */
 export function batchedMs(name: string, ms: number): number {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms > MAX_STORE_MS) {
-    throw new TypeError(`crm-webhooks: ${name} must be a finite number of ms, at most ${MAX_STORE_MS}`)
+  // Bounded both ways: past about 1e12 ms either way a server's interval arithmetic overflows, and the
+  // whole batch would fail with it.
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms > MAX_STORE_MS || ms < -MAX_STORE_MS) {
+    throw new TypeError(`crm-webhooks: ${name} must be a finite number of ms, at most ${MAX_STORE_MS} either way`)
   }
   return ms
 }

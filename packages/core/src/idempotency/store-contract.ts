@@ -325,12 +325,17 @@ export const batchedStoreContract: readonly StoreContractCase[] = [
         // Finite, but past what Redis's PX or PostgreSQL's interval holds (MAX_STORE_MS).
         store.claim(`${key}:huge-lease`, 'e', 1e19),
         store.claim(`${key}:huge-retention`, 'f', RETAIN_MS, { record, version: 1, retentionMs: 1e16 }),
+        store.claim(`${key}:hugely-negative-lease`, 'g', -1e19),
+        // Not an argument to refuse: an owner with a NUL (which PostgreSQL text cannot hold) is an owner.
+        store.claim(`${key}:nul-owner`, 'h\u0000i', RETAIN_MS),
       ])
       expectSame(
         claims.map(outcome),
-        [{ state: 'claimed' }, 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError'],
+        [{ state: 'claimed' }, 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', { state: 'claimed' }],
         'claims made together',
       )
+      expectSame(await store.complete(`${key}:nul-owner`, 'h', RETAIN_MS), false, 'another owner, the NUL cut off')
+      expectSame(await store.complete(`${key}:nul-owner`, 'h\u0000i', RETAIN_MS), true, 'the owner with its NUL')
       const completions = await Promise.allSettled([
         store.complete(`${key}:good`, 'a', Number.NaN),
         store.complete(`${key}:good`, undefined as never, RETAIN_MS),
