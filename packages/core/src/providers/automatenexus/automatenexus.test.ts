@@ -170,6 +170,14 @@ describe('automatenexus', () => {
     expect(seen[0]!.data).toEqual(data)
   })
 
+  it('accepts a deal whose shown fields are null, as a CRM sends an empty field: an unowned, unvalued deal (200)', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const data = { id: 'deal_2', title: null, value: null, currency: null, pipeline: null, owner: null, previous_stage: 'Lead', new_stage: 'Qualified' }
+    const response = await send(receiver, envelope('deal.stage_changed', data))
+    expect(response.status).toBe(200)
+    expect(seen[0]!.data).toEqual(data)
+  })
+
   it.each([
     ['deal.stage_changed without new_stage (the seed says the payload includes it)', 'deal.stage_changed', { id: 'deal_1', previous_stage: 'Proposal' }],
     ['deal.stage_changed without previous_stage', 'deal.stage_changed', { id: 'deal_1', new_stage: 'Negotiation' }],

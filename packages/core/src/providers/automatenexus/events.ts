@@ -46,15 +46,17 @@ const contactFields = {
 const contact = z.looseObject(contactFields)
 
 /** The deal record, as the seed's deal.stage_changed example shows it. */
+// Typed as the seed's deal.stage_changed example shows them, and nullable as the contact's fields are: an
+// unowned or unvalued deal is sent with `null` there, which must not be a 422 on every retry.
 const dealFields = {
   id: z.string().describe('Deal id, e.g. `deal_67890`'),
-  title: z.string().optional().describe('Deal title'),
-  value: z.number().optional().describe('Deal value in `currency` units'),
-  currency: z.string().optional().describe('ISO 4217 currency code'),
-  pipeline: z.string().optional().describe('Pipeline name'),
-  stage: z.string().optional().describe('Current pipeline stage'),
+  title: z.string().nullish().describe('Deal title'),
+  value: z.number().nullish().describe('Deal value in `currency` units'),
+  currency: z.string().nullish().describe('ISO 4217 currency code'),
+  pipeline: z.string().nullish().describe('Pipeline name'),
+  stage: z.string().nullish().describe('Current pipeline stage'),
   contact_id: z.string().nullish().describe('Contact the deal belongs to'),
-  owner: user.optional().describe('Owner of the deal'),
+  owner: user.nullish().describe('Owner of the deal (`null` when unowned)'),
   created_at: isoTime('When the deal was created').optional(),
   updated_at: isoTime('When the deal was last modified').optional(),
   custom_fields: customFields.optional(),
