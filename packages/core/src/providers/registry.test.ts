@@ -35,7 +35,7 @@ describe('the provider registry', () => {
     const receiver = createReceiver({ provider: providers[id], secret: secretOf(id), now: () => NOW })
     const seen: WebhookEvent[] = []
     receiver.onAny((event) => void seen.push(event))
-    const delivery = await buildSampleDelivery(id, type, { secret: secretOf(id), now: NOW, id: `evt_${type}` })
+    const delivery = await buildSampleDelivery(id, type, { secret: secretOf(id), now: NOW, id: `evt_${type.replaceAll('.', '_')}` })
     const response = await receiver.handle({ ...delivery, url: `/hooks${delivery.search}`, rawBody: delivery.body })
     expect(response.status).toBe(200)
     expect(seen.map((event) => event.type)).toEqual([type])
