@@ -434,6 +434,28 @@ describe('idempotency and ordering', () => {
     expect(handler.mock.calls[0]![0].idempotencyKey).toBe('acme:deal_1')
   })
 
+  it('an idempotencyKey option that names no key falls through to the provider default: the event id, then the digest', async () => {
+    const handler = vi.fn()
+    const provider = defineProvider({ ...testProvider, id: 'acme-keyed', idempotencyKey: (context) => (context.payload as { key?: string }).key })
+    const receiver = createReceiver({
+      provider,
+      secret: SECRET,
+      idempotencyKey: (context) => (context.payload as { mine?: string }).mine,
+    }).on('deal.stage_changed', handler)
+    const keyOf = async (body: string) => {
+      await receiver.handle(await signedRequest(body))
+      return handler.mock.calls.at(-1)![0].idempotencyKey as string
+    }
+    expect(await keyOf(stageChange({ mine: 'k1', key: 'p1' }))).toBe('acme-keyed:k1')
+    expect(await keyOf(stageChange({ key: 'p2' }))).toBe('acme-keyed:p2')
+    expect(await keyOf(stageChange({ event_id: 'evt_fallthrough' }))).toBe('acme-keyed:evt_fallthrough')
+    expect(await keyOf(stageChange({ event_id: undefined }))).toMatch(/^acme-keyed:sha256:[0-9a-f]{64}$/)
+    // An async option that resolves to nothing falls through the same way.
+    const asyncReceiver = makeReceiver({ idempotencyKey: async () => undefined }).on('deal.stage_changed', handler)
+    await asyncReceiver.handle(await signedRequest(stageChange({ event_id: 'evt_async' })))
+    expect(handler.mock.calls.at(-1)![0].idempotencyKey).toBe('acme:evt_async')
+  })
+
   it('tells the handler when a newer version of the same record was already handled', async () => {
     const stale: Array<boolean | undefined> = []
     const receiver = makeReceiver({ store: createMemoryStore() }).on('deal.stage_changed', (event) => {

@@ -302,16 +302,23 @@ function orderingOf(config: PipelineConfig, event: WebhookEvent): ClaimVersion |
   return { record: `${config.provider.id}:${ordering.record}`, version: ordering.version, retentionMs: config.retentionMs }
 }
 
+// In order, each source that names no key falling through to the next: the receiver's option, the
+// provider's own, the event id (the signed id, else the envelope's), the digest of the signed bytes.
 function idempotencyKeyOf(
   config: PipelineConfig,
   context: DeliveryContext,
   eventId: string | undefined,
   digested: Uint8Array,
 ): MaybePromise<string> {
-  const chosen = config.idempotencyKey ?? config.provider.idempotencyKey
-  const key = chosen ? chosen(context) : eventId
-  if (key instanceof Promise) return key.then((resolved) => resolved || digestKey(digested))
-  return key || digestKey(digested)
+  const fromReceiver = config.idempotencyKey?.(context)
+  if (fromReceiver instanceof Promise) return fromReceiver.then((key) => key || providerKeyOf(config, context, eventId, digested))
+  return fromReceiver || providerKeyOf(config, context, eventId, digested)
+}
+
+function providerKeyOf(config: PipelineConfig, context: DeliveryContext, eventId: string | undefined, digested: Uint8Array): MaybePromise<string> {
+  const fromProvider = config.provider.idempotencyKey?.(context)
+  if (fromProvider instanceof Promise) return fromProvider.then((key) => key || eventId || digestKey(digested))
+  return fromProvider || eventId || digestKey(digested)
 }
 
 // No id from the sender: retries resend the same bytes, so their digest identifies the delivery.
