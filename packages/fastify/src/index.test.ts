@@ -77,6 +77,15 @@ describe('Fastify specifics (app.inject)', () => {
     expect(codes).toEqual([200, null])
   })
 
+  it('honours a prefix given to register itself, under the prefix of its scope', async () => {
+    const app = Fastify()
+    await app.register(crmWebhooks, { receiver: receiver(), prefix: '/crm' })
+    await app.register(async (api) => api.register(crmWebhooks, { receiver: receiver(), prefix: '/crm' }), { prefix: '/v2' })
+    expect((await inject(app, '/crm/webhooks', 'evt_own_prefix')).statusCode).toBe(200)
+    expect((await inject(app, '/v2/crm/webhooks', 'evt_nested_prefix')).statusCode).toBe(200)
+    expect((await inject(app, '/webhooks', 'evt_unprefixed')).statusCode).toBe(404)
+  })
+
   it('answers with the core code, not a Fastify one, for a body over the receiver limit', async () => {
     const app = Fastify()
     const small = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET, maxBodyBytes: 64 })

@@ -14,10 +14,12 @@ export interface CrmWebhooksOptions {
   receiver: Pick<Receiver<any>, 'handleNodeRequest'>
   /** The webhook route, under the prefix the plugin is registered with; default `/webhooks`. */
   path?: string
+  /** Fastify's own `register` option: the route goes under it (and under any prefix of the scope). */
+  prefix?: string
 }
 
 const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function crmWebhooksPlugin(fastify, options) {
-  const { receiver, path = '/webhooks' } = options
+  const { receiver, path = '/webhooks', prefix } = options
   // Registered twice (one receiver per provider, each on its own path), the decorator is added once.
   if (!fastify.hasRequestDecorator('webhookResponse')) fastify.decorateRequest('webhookResponse', null)
   await fastify.register(async function crmWebhooksRoute(scope) {
@@ -39,7 +41,9 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
       if (error.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') throw error
       return crmWebhooksHandler(request, reply)
     })
-  })
+    // fastify-plugin's skip-override leaves `register`'s own prefix unapplied to this plugin: the route
+    // scope takes it instead, so `register(crmWebhooks, { prefix: '/crm' })` serves /crm/webhooks.
+  }, prefix === undefined ? {} : { prefix })
 }
 
 /**
