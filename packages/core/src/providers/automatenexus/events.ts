@@ -39,9 +39,9 @@ const contactFields = {
   company: z.string().nullish().describe('Company name'),
   tags: z.array(tagNameOrObject).optional().describe('Tags on the contact (names, or tag objects)'),
   owner: userOrId.nullish().describe('Owner of the contact: a user object or a user id'),
-  created_at: isoTime('When the contact was created').optional(),
-  updated_at: isoTime('When the contact was last modified').optional(),
-  custom_fields: customFields.optional(),
+  created_at: isoTime('When the contact was created').nullish(),
+  updated_at: isoTime('When the contact was last modified').nullish(),
+  custom_fields: customFields.nullish(),
 }
 const contact = z.looseObject(contactFields)
 
