@@ -3,6 +3,7 @@
  * with a piped body, and bad arguments.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { connect } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -98,6 +99,51 @@ describe('crm-webhooks listen --json, driven by crm-webhooks send', () => {
       const finished = await listener.done
       expect(finished).toMatchObject({ code: 0, signal: null })
       expect(lines).toHaveLength(6)
+    },
+    SPAWN_TIMEOUT_MS,
+  )
+})
+
+describe('crm-webhooks listen stopped while a delivery is in progress', () => {
+  it(
+    'SIGTERM lets the delivery in progress finish and answer before the process exits 0',
+    async () => {
+      const listener = startCli(['listen', '--provider', 'automatenexus', '--secret', 'cli-secret', '--port', '0', '--json'])
+      try {
+        const reader = createInterface({ input: listener.child.stdout })
+        const lines: string[] = []
+        const listening = await new Promise<string>((resolve) =>
+          reader.on('line', (line) => {
+            lines.push(line)
+            if (lines.length === 1) resolve(String((JSON.parse(line) as { listening: string }).listening))
+          }),
+        )
+        const delivery = await buildSampleDelivery('automatenexus', 'contact.created', { secret: 'cli-secret', id: 'evt_stopping' })
+        const { hostname, port, pathname } = new URL(listening)
+        const socket = connect(Number(port), hostname)
+        const answer = new Promise<string>((resolve) => {
+          let received = ''
+          socket.on('data', (chunk) => (received += chunk))
+          socket.on('close', () => resolve(received))
+          socket.on('error', () => resolve(received))
+        })
+        const head = [`POST ${pathname} HTTP/1.1`, `Host: ${hostname}`, `Content-Length: ${Buffer.byteLength(delivery.body)}`]
+        for (const [name, value] of Object.entries(delivery.headers)) head.push(`${name}: ${value}`)
+        const half = Math.floor(delivery.body.length / 2)
+        socket.write(`${head.join('\r\n')}\r\n\r\n${delivery.body.slice(0, half)}`)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        // Stopped with the body half sent: the rest still arrives, and the delivery is handled and answered.
+        listener.child.kill('SIGTERM')
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        socket.write(delivery.body.slice(half))
+        expect(await answer).toMatch(/^HTTP\/1\.1 200 [\s\S]*"duplicate":false/)
+        expect(await listener.done).toMatchObject({ code: 0, signal: null })
+        expect(lines.slice(1).map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+          expect.objectContaining({ status: 200, event: 'contact.created', duplicate: false }),
+        ])
+      } finally {
+        if (listener.child.exitCode === null) listener.child.kill('SIGKILL')
+      }
     },
     SPAWN_TIMEOUT_MS,
   )

@@ -14,6 +14,12 @@ import { deliveryJson, deliveryLine } from './format-delivery.js'
 import { describeStore, openStore, storeFlag } from './open-store.js'
 import { FRAMEWORKS, type Framework, startServer } from './start-server.js'
 
+/**
+ * How long a stop signal waits for the deliveries in progress: the receiver's default handler timeout,
+ * and inside the 30 s a container orchestrator allows before it kills the process.
+ */
+const SHUTDOWN_GRACE_MS = 25_000
+
 function frameworkFlag(value: string | undefined): Framework {
   if (value === undefined) return 'node'
   if (value === 'node' || !(FRAMEWORKS as readonly string[]).includes(value)) {
@@ -92,8 +98,15 @@ export const listenCommand: Command = {
       )
     }
     await stopped
-    await server.close()
-    await store.close?.()
+    // A second Ctrl-C does not wait for the deliveries in progress.
+    const stopNow = io.onStopSignal(() => server.closeNow())
+    try {
+      await server.close(SHUTDOWN_GRACE_MS)
+      // Only now: the store's last calls are the completions of the deliveries that just finished.
+      await store.close?.()
+    } finally {
+      stopNow()
+    }
     return EXIT.ok
   },
 }

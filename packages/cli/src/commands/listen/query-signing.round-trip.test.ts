@@ -38,7 +38,7 @@ describe.each(FRAMEWORKS)('GET and DELETE workflow actions, sender -> receiver t
   beforeAll(async () => {
     server = await startServer(framework, receiver, { host: '127.0.0.1', port: 0, path: '/webhooks' })
   })
-  afterAll(() => server.close())
+  afterAll(() => server.close(1_000))
 
   it.each(['GET', 'DELETE'])('%s: verified over the query, its fields parsed and validated; a tampered replay is 401', async (method) => {
     // A configured URL with a query of its own: that part is sent, parsed and signed as well.

@@ -24,8 +24,17 @@ export interface ListenAddress {
 export interface RunningServer {
   /** `http://HOST:PORT/PATH`, with the port the system chose for port 0. */
   readonly url: string
-  close(): Promise<void>
+  /**
+   * Stops accepting, lets the requests in progress finish (their handlers, and the store recording each
+   * outcome, which closing the store afterwards relies on) for at most `graceMs`, then cuts what is left.
+   */
+  close(graceMs: number): Promise<void>
+  /** Cuts every connection now (a second Ctrl-C). */
+  closeNow(): void
 }
+
+/** How often a closing server ends the keep-alive connections that went idle since (a response finished). */
+const IDLE_SWEEP_MS = 50
 
 function listening(server: Server, address: ListenAddress): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -47,13 +56,23 @@ function urlOf(server: Server, address: ListenAddress): string {
 function running(server: Server, address: ListenAddress): RunningServer {
   return {
     url: urlOf(server, address),
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        // Keep-alive sockets a sender left open would otherwise hold close() until they time out.
-        server.closeAllConnections()
+    close(graceMs) {
+      return new Promise<void>((resolve) => {
+        // Cutting every connection at once dropped deliveries mid-handler: the sender saw a reset and
+        // retried, while the completion, made after the store had closed, was lost, so the event ran again
+        // once the lease ended. Keep-alive sockets a sender left open would hold close() until they time
+        // out, so the idle ones are ended now and as each in-progress response finishes.
+        const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS)
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs)
+        server.close(() => {
+          clearInterval(sweep)
+          clearTimeout(cut)
+          resolve()
+        })
+        server.closeIdleConnections()
       })
     },
+    closeNow: () => server.closeAllConnections(),
   }
 }
 
@@ -99,8 +118,16 @@ async function startFastify(receiver: Receiver<any>, address: ListenAddress): Pr
   const app = Fastify()
   await app.register(crmWebhooks, { receiver, path: address.path })
   await app.listen({ port: address.port, host: address.host })
-  // Fastify's close stops accepting and ends idle keep-alive connections itself.
-  return { url: urlOf(app.server, address), close: () => app.close() }
+  // Fastify's close stops accepting, waits for the requests in progress and ends idle keep-alive
+  // connections itself; the grace period still bounds it.
+  return {
+    url: urlOf(app.server, address),
+    close: (graceMs) => {
+      const cut = setTimeout(() => app.server.closeAllConnections(), graceMs)
+      return app.close().finally(() => clearTimeout(cut))
+    },
+    closeNow: () => app.server.closeAllConnections(),
+  }
 }
 
 /**
