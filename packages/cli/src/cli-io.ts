@@ -34,10 +34,12 @@ export interface CliIo {
  * ```
  */
 export function createProcessIo(): CliIo {
-  // `crm-webhooks events | head` closes the pipe early: that ends the output, it is not a crash.
+  // `crm-webhooks events | head` closes the pipe early: that ends the output, it is not a crash. A command
+  // that already finished keeps its exit code; one cut off mid-way (a send with retries pending) exits as
+  // a Unix tool killed by SIGPIPE does, 141, never 0 for work it did not finish.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error
-    process.exit(process.exitCode ?? 0)
+    process.exit(process.exitCode ?? 141)
   })
   return {
     stdout: process.stdout,

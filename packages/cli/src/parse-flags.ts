@@ -38,8 +38,9 @@ export function parseFlags<const Options extends FlagSpec>(
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: maxPositionals > 0 })
   } catch (error) {
-    // parseArgs messages are already one line ("Unknown option '--prot'..."); keep just that line.
-    throw new UsageError(String((error as Error).message).split('\n')[0])
+    // parseArgs messages are one line ("Unknown option '--prot'..."), or a few when they carry a hint
+    // ("To specify an option argument starting with a dash use '--secret=-XYZ'"): kept, on one line.
+    throw new UsageError(String((error as Error).message).split('\n').join(' '))
   }
   if (parsed.positionals.length > maxPositionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}`)

@@ -1,5 +1,11 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createNodeListener, createReceiver } from '@crm-webhooks/core'
 import { describe, expect, it } from 'vitest'
-import { buildSampleDelivery, providers } from '@crm-webhooks/core/providers'
+import { automatenexus, buildSampleDelivery, providers } from '@crm-webhooks/core/providers'
 import { createMemoryIo } from './memory-io.fixture.js'
 import { runCli } from './run-cli.js'
 
@@ -26,6 +32,10 @@ describe('bad arguments: one line, the usage, exit 2', () => {
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--framework', 'koa'], /--framework must be express, hono or fastify/],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--store', 'mongodb://x'], /--store must be memory/],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--path', 'webhooks'], /--path must start with \//],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--path', '/hooks/../in'], /--path must not hold \. or \.\. segments/],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--host', ''], /--host must name an address/],
+    [['listen', '--provider', 'automatenexus', '--secret', '-x'], /ambiguous\..*use '--secret=-XYZ'/],
+    [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://u:p@x/', '--event', 'deal.won'], /must not hold credentials/],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--key-prefix', 'app:'], /--key-prefix needs --store redis:\/\/\.\.\./],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--store', 'redis://127.0.0.1:1', '--table', 'hooks'], /--table needs --store postgres:\/\/\.\.\./],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--store', 'postgres://127.0.0.1:1/x', '--table', 'drop table'], /table "drop table" must be a name or schema.name/],
@@ -55,6 +65,27 @@ describe('bad arguments: one line, the usage, exit 2', () => {
     const { code, err } = await run(['verify', '--provider', 'automatenexus', '--secret', 's', '--header', 'a: b'])
     expect(code).toBe(2)
     expect(err).toMatch(/pipe the raw body on stdin/)
+  })
+})
+
+describe('send --data', () => {
+  it('reads a file that starts with a UTF-8 byte order mark, as an editor may save it', async () => {
+    const seen: unknown[] = []
+    const receiver = createReceiver({ provider: automatenexus, secret: 's' }).onAny((event) => void seen.push(event.data))
+    const server = createServer(createNodeListener(receiver)).listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const folder = await mkdtemp(join(tmpdir(), 'crm-webhooks-bom-'))
+    try {
+      const file = join(folder, 'deal.json')
+      await writeFile(file, `\ufeff${JSON.stringify({ id: 'deal_bom' })}`)
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const { code, err } = await run(['send', '--provider', 'automatenexus', '--secret', 's', '--url', url, '--event', 'deal.won', '--data', file])
+      expect([code, err]).toEqual([0, ''])
+      expect(seen).toEqual([{ id: 'deal_bom' }])
+    } finally {
+      server.close()
+      await rm(folder, { recursive: true })
+    }
   })
 })
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { MAX_TIMER_MS } from '@crm-webhooks/core'
 
 /** Opaque handle a {@link Clock} returns from `setTimeout`. */
 export type TimerHandle = unknown
@@ -41,7 +42,17 @@ export const systemClock: Clock = {
  * if (!(await sleep(clock, 60_000, signal))) return // cancelled
  * ```
  */
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
+export async function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
+  // A timer past 2^31-1 ms fires at once (Node warns and waits 1 ms): a long wait goes in pieces.
+  let left = ms
+  while (left > MAX_TIMER_MS) {
+    if (!(await sleepOnce(clock, MAX_TIMER_MS, signal))) return false
+    left -= MAX_TIMER_MS
+  }
+  return sleepOnce(clock, left, signal)
+}
+
+function sleepOnce(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false)
   return new Promise((resolve) => {
     const onAbort = () => {

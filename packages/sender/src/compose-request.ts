@@ -97,6 +97,10 @@ export function assertRequestShape(provider: Provider, shape: RequestShape): voi
     throw new TypeError(`crm-webhooks: ${JSON.stringify(shape.url)} is not an absolute URL`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('crm-webhooks: the URL must be http or https')
+  // fetch refuses a URL with credentials on every attempt, and the URL is printed and logged.
+  if (url.username !== '' || url.password !== '') {
+    throw new TypeError('crm-webhooks: the URL must not hold credentials (user:password@); send them in a custom header such as Authorization')
+  }
   resolveDeliveryShape(provider, shape)
   const reserved = new Set(
     ['content-type', 'content-length', 'host', provider.scheme.signatureHeader, ...provider.scheme.signedHeaders].map((name) =>

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { MAX_STORE_MS } from '@crm-webhooks/core'
 
 const SECOND = 1_000
 const MINUTE = 60 * SECOND
@@ -130,6 +131,8 @@ export function createRetryPolicy(options: RetryPolicyOptions = {}): RetryPolicy
     if (!Number.isFinite(offset) || offset < 0 || (index > 0 && offset <= schedule[index - 1]!)) {
       throw new TypeError('crm-webhooks: the retry schedule must be ascending, non-negative offsets in ms')
     }
+    // About 31 years: past it no retry time can even be written as a date.
+    if (offset > MAX_STORE_MS) throw new TypeError(`crm-webhooks: a retry offset must be at most ${MAX_STORE_MS} ms`)
   })
   const disableAfter = options.disableAfterConsecutiveFailures
   if (disableAfter !== undefined) integerIn('disableAfterConsecutiveFailures', disableAfter, 1, Number.MAX_SAFE_INTEGER)

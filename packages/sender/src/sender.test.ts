@@ -188,6 +188,36 @@ describe('the delivery log and resend', () => {
     expect(rows.map((row) => row.status)).toEqual([503, 201])
   })
 
+  it('waits out a retry further away than a timer can hold (2^31-1 ms, about 24.8 days) in pieces, not at once', async () => {
+    const clock = createManualClock()
+    const asked: number[] = []
+    const timers = { ...clock, setTimeout: (callback: () => void, ms: number) => (asked.push(ms), clock.setTimeout(callback, ms)) }
+    const { transport, requests } = scriptedTransport([500, 200])
+    const sender = acmeSender({ clock: timers, transport, retry: { maxRetries: 1, schedule: [30 * 24 * HOUR] } })
+    const result = await clock.runUntilSettled(sender.send(contact))
+    expect(Math.max(...asked)).toBeLessThanOrEqual(2 ** 31 - 1)
+    expect(result).toMatchObject({ ok: true, state: 'delivered' })
+    const [first, second] = result.attempts.map((attempt) => Date.parse(attempt.time))
+    expect(second! - first!).toBeGreaterThanOrEqual(30 * 24 * HOUR)
+    expect(requests).toHaveLength(2)
+    expect(() => acmeSender({ clock, transport, retry: { schedule: [1e13] } })).toThrow(/at most/)
+  })
+
+  it('a send whose signing throws rejects and leaves no pending record in the log', async () => {
+    const clock = createManualClock()
+    const { transport, requests } = scriptedTransport([200])
+    const sender = createSender({ provider: standardWebhooks, secret: demoSecrets['standard-webhooks'], url: URL_, clock, transport })
+    await expect(sender.send({ type: 'contact.created', id: 'msg.1', data: { id: 'con_1' } })).rejects.toThrow(/must not contain/)
+    expect(requests).toHaveLength(0)
+    expect(sender.log.list().map((record) => record.state)).toEqual(['failed'])
+  })
+
+  it('refuses a URL holding credentials, which fetch would refuse on every attempt', () => {
+    expect(() => acmeSender({ clock: createManualClock(), transport: scriptedTransport([200]).transport, url: 'http://user:pw@127.0.0.1:1/' })).toThrow(
+      /must not hold credentials/,
+    )
+  })
+
   it('410 Gone disables the endpoint at once when the policy says so (Standard Webhooks), and is an ordinary failure otherwise', async () => {
     const clock = createManualClock()
     const gone = scriptedTransport([410, 200])

@@ -189,7 +189,15 @@ export function createSender(options: SenderOptions): Sender {
       if (attempt > 1) await sleep(clock, initialFailureAt + policy.retryOffsetMs(attempt - 1) - clock.now(), stopped)
       const stop = interrupted()
       if (stop) return finish(stop)
-      const entry = await attemptOnce(record, attempt)
+      let entry: DeliveryAttempt
+      try {
+        entry = await attemptOnce(record, attempt)
+      } catch (error) {
+        // Signing refused the request (a Standard Webhooks id holding a '.'): nothing was sent, but the
+        // record must not stay pending in the log for good.
+        log.close(record.deliveryId, 'failed')
+        throw error
+      }
       attempts.push(entry)
       // Closed mid-attempt: not the endpoint's failure, so it does not count towards auto-disable.
       if (entry.error === 'cancelled') return finish('cancelled')

@@ -31,6 +31,15 @@ function frameworkFlag(value: string | undefined): Framework {
 function pathFlag(value: string): string {
   // Plain path characters only: Express and Fastify would read ':' or '*' as route patterns.
   if (!/^\/[A-Za-z0-9._~\-/]*$/.test(value)) throw new UsageError('--path must start with / and hold only letters, digits and - . _ ~ /')
+  // A URL's `.` and `..` segments are resolved before any request reaches the server: no sender could post there.
+  if (value.split('/').some((segment) => segment === '.' || segment === '..')) throw new UsageError('--path must not hold . or .. segments')
+  return value
+}
+
+function hostFlag(value: string | undefined): string {
+  // An empty host would listen on every interface while the printed URL names none.
+  if (value === undefined) return '127.0.0.1'
+  if (value.trim() === '') throw new UsageError('--host must name an address, e.g. 127.0.0.1 or 0.0.0.0')
   return value
 }
 
@@ -63,7 +72,7 @@ export const listenCommand: Command = {
     const provider = providerFlag(values.provider)
     const secrets = requireFlag(values.secret, '--secret')
     const address = {
-      host: values.host ?? '127.0.0.1',
+      host: hostFlag(values.host),
       port: integerFlag(values.port, '--port', 0, 65535) ?? 3000,
       path: pathFlag(values.path ?? '/webhooks'),
     }

@@ -30,7 +30,8 @@ async function eventData(provider: Provider, type: string, source: string | unde
     throw new UsageError(`cannot read --data ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }
   try {
-    return JSON.parse(text)
+    // readFile keeps a UTF-8 byte order mark (an editor's), which TextDecoder drops for stdin.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch (error) {
     throw new UsageError(`--data ${source} is not JSON: ${(error as Error).message}`)
   }
