@@ -33,6 +33,8 @@ export interface DeliveryAttempt {
   /** The first {@link RESPONSE_BODY_LIMIT} characters of the response body, or the transport error's message. */
   readonly responseBody: string
   readonly durationMs: number
+  /** The response's `Retry-After`, in ms, when it had one: the next retry waits at least that long. */
+  readonly retryAfterMs?: number
 }
 
 /** Where a delivery stands. */

@@ -218,6 +218,31 @@ describe('the delivery log and resend', () => {
     )
   })
 
+  it("waits at least a failed attempt's Retry-After before the next retry (capped at a day), later than the schedule if need be", async () => {
+    const clock = createManualClock()
+    const answers = [
+      { status: 503, responseBody: 'busy', durationMs: 0, retryAfterMs: 10 * MINUTE },
+      { status: 503, responseBody: 'busy', durationMs: 0, retryAfterMs: 1_000 },
+      { status: 200, responseBody: 'ok', durationMs: 0 },
+    ]
+    const transport: Transport = async () => answers.shift()!
+    const waits: number[] = []
+    const sender = acmeSender({ clock, transport, onAttempt: (_attempt, next) => next && waits.push(next.inMs) })
+    const result = await clock.runUntilSettled(sender.send(contact))
+    expect(result).toMatchObject({ ok: true, state: 'delivered' })
+    // Retry 1 is due 1 m after the failure, but the receiver asked for 10 m. Retry 2's time on the schedule
+    // (5 m after the failure) has passed by then, so the 1 s its Retry-After asked for is what it waits.
+    expect(waits).toEqual([10 * MINUTE, 1_000])
+    expect(result.attempts.map((attempt) => attempt.retryAfterMs)).toEqual([10 * MINUTE, 1_000, undefined])
+
+    // A receiver asking for a year gets a day.
+    const greedy: Transport = async () => ({ status: 503, responseBody: 'busy', durationMs: 0, retryAfterMs: 365 * 24 * HOUR })
+    const capped: number[] = []
+    const patient = acmeSender({ clock, transport: greedy, retry: { maxRetries: 1 }, onAttempt: (_attempt, next) => next && capped.push(next.inMs) })
+    await clock.runUntilSettled(patient.send(contact))
+    expect(capped).toEqual([24 * HOUR])
+  })
+
   it('410 Gone disables the endpoint at once when the policy says so (Standard Webhooks), and is an ordinary failure otherwise', async () => {
     const clock = createManualClock()
     const gone = scriptedTransport([410, 200])

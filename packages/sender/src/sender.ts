@@ -19,6 +19,9 @@ import {
 import { type RetryPolicy, type RetryPolicyOptions, providerRetryPolicy } from './retry-policy.js'
 import { type OutgoingRequest, type Transport, createFetchTransport } from './transport.js'
 
+/** The longest wait a receiver's Retry-After can add before a retry: the longest any seed schedules. */
+const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000
+
 /** An event to send: its type and data; the id and time default to fresh ones. */
 export interface EventInput {
   readonly type: string
@@ -168,6 +171,7 @@ export function createSender(options: SenderOptions): Sender {
       error: result.error,
       responseBody: result.responseBody,
       durationMs: result.durationMs,
+      ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
     }
     log.append(entry)
     return entry
@@ -185,8 +189,9 @@ export function createSender(options: SenderOptions): Sender {
     }
     const interrupted = (): DeliveryState | undefined => (disabled ? 'disabled' : stopped.aborted || closed ? 'cancelled' : undefined)
     let initialFailureAt = 0
+    let nextAt = 0
     for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
-      if (attempt > 1) await sleep(clock, initialFailureAt + policy.retryOffsetMs(attempt - 1) - clock.now(), stopped)
+      if (attempt > 1) await sleep(clock, nextAt - clock.now(), stopped)
       const stop = interrupted()
       if (stop) return finish(stop)
       let entry: DeliveryAttempt
@@ -209,8 +214,15 @@ export function createSender(options: SenderOptions): Sender {
       if (attempt === 1) initialFailureAt = clock.now()
       recordFailure(entry.status)
       const retry = attempt <= maxRetries && !disabled ? attempt : undefined
-      const at = retry === undefined ? undefined : initialFailureAt + policy.retryOffsetMs(retry)
-      observe(entry, at === undefined ? undefined : { retry: retry!, at, inMs: Math.max(0, at - clock.now()) })
+      if (retry === undefined) {
+        observe(entry, undefined)
+        continue
+      }
+      // The schedule's time, or later when the receiver asked for it with Retry-After (Standard Webhooks:
+      // it "should be taken into consideration"; our receiver sends it with 409 and 503), capped at a day.
+      const asked = entry.retryAfterMs === undefined ? 0 : clock.now() + Math.min(entry.retryAfterMs, MAX_RETRY_AFTER_MS)
+      nextAt = Math.max(initialFailureAt + policy.retryOffsetMs(retry), asked)
+      observe(entry, { retry, at: nextAt, inMs: Math.max(0, nextAt - clock.now()) })
     }
     return finish(disabled ? 'disabled' : 'failed')
   }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RESPONSE_BODY_LIMIT } from './delivery-log.js'
 import { createManualClock } from './manual-clock.js'
-import { createFetchTransport } from './transport.js'
+import { createFetchTransport, parseRetryAfter } from './transport.js'
 
 const request = { method: 'POST', url: 'http://127.0.0.1:9/hook', headers: { 'content-type': 'application/json' }, body: '{}' }
 
@@ -65,6 +65,7 @@ describe('createFetchTransport over loopback', () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
       if (req.url === '/redirect') return void res.writeHead(302, { location: '/elsewhere' }).end()
+      if (req.url === '/busy') return void res.writeHead(503, { 'retry-after': '7' }).end('busy')
       res.writeHead(201, { 'content-type': 'text/plain' }).end(`${req.method} ${req.headers['x-test']} ${Buffer.concat(chunks)}`)
     })
   })
@@ -84,8 +85,24 @@ describe('createFetchTransport over loopback', () => {
     expect(result.durationMs).toBeGreaterThanOrEqual(0)
   })
 
+  it("reports a response's Retry-After in ms", async () => {
+    const result = await createFetchTransport()({ ...request, url: `${base}/busy` }, { timeoutMs: 5_000 })
+    expect(result).toMatchObject({ status: 503, retryAfterMs: 7_000 })
+  })
+
   it('does not follow a redirect: a 3xx is a failed attempt', async () => {
     const result = await createFetchTransport()({ ...request, url: `${base}/redirect` }, { timeoutMs: 5_000 })
     expect(result.status).toBe(302)
+  })
+})
+
+describe('parseRetryAfter', () => {
+  it('reads delay-seconds and HTTP dates, and nothing else', () => {
+    const now = Date.parse('2026-12-05T08:00:00Z')
+    expect(parseRetryAfter('120', now)).toBe(120_000)
+    expect(parseRetryAfter(' 0 ', now)).toBe(0)
+    expect(parseRetryAfter('Sat, 05 Dec 2026 08:01:30 GMT', now)).toBe(90_000)
+    expect(parseRetryAfter('Sat, 05 Dec 2026 07:00:00 GMT', now)).toBe(0)
+    for (const bad of [null, '', '-5', '1.5', 'soon', '2026-12-05']) expect(parseRetryAfter(bad, now)).toBeUndefined()
   })
 })

@@ -19,12 +19,20 @@ export interface OutgoingRequest {
 
 /** What one attempt produced. */
 export type TransportResult =
-  | { readonly status: number; readonly responseBody: string; readonly durationMs: number; readonly error?: undefined }
+  | {
+      readonly status: number
+      readonly responseBody: string
+      readonly durationMs: number
+      readonly error?: undefined
+      /** The response's `Retry-After`, in ms from when it arrived, when it had a valid one. */
+      readonly retryAfterMs?: number
+    }
   | {
       readonly status?: undefined
       readonly error: 'timeout' | 'network' | 'cancelled'
       readonly responseBody: string
       readonly durationMs: number
+      readonly retryAfterMs?: undefined
     }
 
 /** Per-attempt options: the timeout, and a signal that cancels the attempt (the sender was closed). */
@@ -83,7 +91,9 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
       })
       // The body read is part of the attempt: a server that stalls mid-body still times out.
       const responseBody = await readPrefix(response, RESPONSE_BODY_LIMIT)
-      return { status: response.status, responseBody, durationMs: clock.now() - startedAt }
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), clock.now())
+      const answered = { status: response.status, responseBody, durationMs: clock.now() - startedAt }
+      return retryAfterMs === undefined ? answered : { ...answered, retryAfterMs }
     } catch (error) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined
       const kind = reason instanceof AttemptTimeout ? 'timeout' : reason instanceof AttemptCancelled ? 'cancelled' : 'network'
@@ -94,6 +104,23 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
       signal?.removeEventListener('abort', cancel)
     }
   }
+}
+
+/**
+ * A `Retry-After` value in ms from `nowMs`: delay-seconds (`120`) or an HTTP date; `undefined` when absent or
+ * malformed.
+ *
+ * @example
+ * ```ts
+ * parseRetryAfter('120', Date.now()) // 120000
+ * ```
+ */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null) return undefined
+  const text = value.trim()
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  const at = Date.parse(text)
+  return Number.isNaN(at) || !/[a-z]/i.test(text) ? undefined : Math.max(0, at - nowMs)
 }
 
 /** Reads at most `limit` characters of a response body, then stops reading (a huge body is not buffered). */
