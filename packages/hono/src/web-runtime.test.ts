@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto'
+import { builtinModules, createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import vm from 'node:vm'
+import { type SampleDelivery, automatenexus, buildSampleDelivery, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+// The promise under test: the core, its providers and this middleware run on a Web-standard runtime
+// (Workers, Deno, Bun, a service worker) as a Workers bundler would ship them: one browser bundle, no
+// Node built-in, Web Crypto instead of node:crypto. The bundle runs in a node:vm context that holds only
+// Web-standard globals, so any reach for `process`, `Buffer` or `require` fails here as it would there.
+
+const srcDir = fileURLToPath(new URL('./', import.meta.url))
+const packagesDir = fileURLToPath(new URL('../../', import.meta.url))
+
+/** The part of esbuild's API this file uses (esbuild comes with tsup; it is not a dependency of its own). */
+interface EsbuildPlugin {
+  name: string
+  setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string }) => { path: string }): void }): void
+}
+interface Esbuild {
+  build(options: Record<string, unknown> & { plugins?: EsbuildPlugin[]; write: false }): Promise<{
+    outputFiles: Array<{ text: string }>
+    warnings: Array<{ text: string }>
+  }>
+}
+// Resolved the way tsup resolves it, so the test needs nothing installed beyond the workspace's devDependencies.
+const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild') as Esbuild
+
+const LIMIT = 4096
+// One signing time for every delivery, so a body signed here by hand matches the timestamp header beside it.
+const NOW = Date.now()
+
+// What a Worker's module would be: the packages as published names, one route per provider, and a handler
+// that records each event it ran for, so the test can count runs. Requests come in as JSON text and answers
+// go out as JSON text, so every object the bundle touches was made in its own realm, as on a real runtime.
+const entry = `
+import { createReceiver } from '@crm-webhooks/core'
+import { automatenexus, standardWebhooks } from '@crm-webhooks/core/providers'
+import { crmWebhooks } from '@crm-webhooks/hono'
+import { Hono } from 'hono'
+
+const handled = []
+const secrets = ${JSON.stringify({ automatenexus: demoSecrets.automatenexus, standardWebhooks: demoSecrets['standard-webhooks'] })}
+const automatenexusReceiver = createReceiver({ provider: automatenexus, secret: secrets.automatenexus, maxBodyBytes: ${LIMIT} })
+automatenexusReceiver.onAny((event) => void handled.push({ provider: 'automatenexus', type: event.type, key: event.idempotencyKey }))
+const standardReceiver = createReceiver({ provider: standardWebhooks, secret: secrets.standardWebhooks, maxBodyBytes: ${LIMIT} })
+standardReceiver.onAny((event) => void handled.push({ provider: 'standard-webhooks', type: event.type, key: event.idempotencyKey }))
+
+const app = new Hono()
+app.post('/webhooks/automatenexus', crmWebhooks(automatenexusReceiver))
+app.post('/webhooks/standard-webhooks', crmWebhooks(standardReceiver))
+
+globalThis.webhookRequest = async (json) => {
+  const { method, url, headers, body } = JSON.parse(json)
+  const response = await app.request(url, { method, headers, body })
+  return JSON.stringify({ status: response.status, body: await response.text() })
+}
+globalThis.handledEvents = () => JSON.stringify(handled)
+`
+
+// The workspace packages as their TypeScript sources, as the vitest config aliases them.
+const workspaceSources: EsbuildPlugin = {
+  name: 'workspace-sources',
+  setup(build) {
+    build.onResolve({ filter: /^@crm-webhooks\/core\/providers$/ }, () => ({ path: `${packagesDir}core/src/providers/index.ts` }))
+    build.onResolve({ filter: /^@crm-webhooks\/(core|hono)$/ }, (args) => ({ path: `${packagesDir}${args.path.slice('@crm-webhooks/'.length)}/src/index.ts` }))
+  },
+}
+
+/** The globals a Worker has, taken from the host (Node's are the same Web-standard implementations). */
+const webGlobalNames = [
+  'crypto', 'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'Headers', 'Request', 'Response',
+  'ReadableStream', 'WritableStream', 'TransformStream', 'Blob', 'FormData', 'AbortController', 'AbortSignal',
+  'Event', 'EventTarget', 'DOMException', 'atob', 'btoa', 'setTimeout', 'clearTimeout', 'setInterval',
+  'clearInterval', 'queueMicrotask', 'structuredClone', 'performance', 'console',
+] as const
+
+interface WebRequest {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body: string
+}
+
+let bundle: string
+let context: vm.Context
+
+async function send(request: WebRequest): Promise<{ status: number; body: string }> {
+  return JSON.parse(await (context.webhookRequest as (json: string) => Promise<string>)(JSON.stringify(request)))
+}
+
+interface HandledEvent {
+  provider: string
+  type: string
+  key: string
+}
+
+/** What the bundle's handlers ran for, in order. */
+function handledEvents(): HandledEvent[] {
+  return JSON.parse((context.handledEvents as () => string)())
+}
+
+function asRequest(provider: string, delivery: SampleDelivery, body = delivery.body): WebRequest {
+  return { method: delivery.method, url: `http://worker.example/webhooks/${provider}`, headers: delivery.headers, body }
+}
+
+beforeAll(async () => {
+  const result = await esbuild.build({
+    stdin: { contents: entry, resolveDir: srcDir, loader: 'js', sourcefile: 'worker-entry.js' },
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    // What wrangler resolves package exports with.
+    conditions: ['workerd', 'worker', 'browser'],
+    target: 'es2022',
+    logLevel: 'silent',
+    plugins: [workspaceSources],
+  })
+  expect(result.warnings.map((warning) => warning.text)).toEqual([])
+  bundle = result.outputFiles[0]!.text
+  const globals: Record<string, unknown> = {}
+  for (const name of webGlobalNames) {
+    globals[name] = (globalThis as Record<string, unknown>)[name]
+    expect(globals[name], `${name} on the host`).toBeDefined()
+  }
+  context = vm.createContext(globals)
+  new vm.Script(bundle, { filename: 'worker-bundle.js' }).runInContext(context)
+})
+
+describe('on a Web-standard runtime (a browser bundle in a context with only Web globals)', () => {
+  it('bundles with no static node: import and no require() of a Node built-in', () => {
+    // `loadNodeBuiltin('node:crypto')` leaves the id as a string for process.getBuiltinModule: that is allowed;
+    // an import or require of it would fail to load (or to bundle) on Workers.
+    const builtins = builtinModules.flatMap((name) => [name, `node:${name}`]).map((name) => name.replace(/[/]/g, '\\/'))
+    const requireOfBuiltin = new RegExp(`\\brequire\\s*\\(\\s*["'](?:${builtins.join('|')})["']`)
+    expect(bundle).not.toMatch(/\bfrom\s*["']node:/)
+    expect(bundle).not.toMatch(/\bimport\s*\(?\s*["']node:/)
+    expect(bundle).not.toMatch(requireOfBuiltin)
+    // esbuild's shim for a require it could not bundle: its presence means some module still requires.
+    expect(bundle).not.toContain('__require')
+  })
+
+  it('runs where process, Buffer, require, global and module do not exist, so node:crypto is out of reach', () => {
+    // Asked of the context itself: inside the bundle, esbuild folds `typeof require` to "function" at build time.
+    const nodeGlobals = vm.runInContext(
+      'JSON.stringify([typeof process, typeof Buffer, typeof require, typeof global, typeof module, typeof globalThis.process])',
+      context,
+    )
+    expect(JSON.parse(nodeGlobals)).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'undefined'])
+    expect(vm.runInContext('typeof crypto.subtle.sign', context)).toBe('function')
+  })
+
+  describe.each([
+    {
+      provider: 'automatenexus' as const,
+      scheme: automatenexus.scheme,
+      // AutomateNexus sends no event id: the key is the body's SHA-256, taken in the bundle with crypto.subtle.
+      idempotencyKey: (delivery: SampleDelivery) => `automatenexus:sha256:${createHash('sha256').update(delivery.body).digest('hex')}`,
+    },
+    {
+      provider: 'standard-webhooks' as const,
+      scheme: standardWebhooks.scheme,
+      idempotencyKey: (delivery: SampleDelivery) => `standard-webhooks:${delivery.headers['webhook-id']}`,
+    },
+  ])('$provider through crmWebhooks', ({ provider, scheme, idempotencyKey }) => {
+    const secret = demoSecrets[provider]
+    const eventType = 'contact.created'
+    const eventId = `evt_web_runtime_${provider}`
+    const handledBy = () => handledEvents().filter((event) => event.provider === provider)
+
+    // Signed here on node:crypto, verified in the bundle on crypto.subtle: the two engines agree byte for byte.
+    it('verifies a delivery signed as its sender signs it (Web Crypto), runs the handler once, and answers a repeat as a duplicate', async () => {
+      const delivery = await buildSampleDelivery(provider, eventType, { secret, now: NOW, id: eventId })
+      const first = await send(asRequest(provider, delivery))
+      expect(first.status).toBe(200)
+      expect(JSON.parse(first.body)).toMatchObject({ ok: true, event: eventType, duplicate: false })
+      // The default in-memory store holds the claim: the sender's retry of the same delivery is acknowledged, not run.
+      const repeat = await send(asRequest(provider, delivery))
+      expect(repeat.status).toBe(200)
+      expect(JSON.parse(repeat.body)).toMatchObject({ ok: true, event: eventType, duplicate: true })
+      expect(handledBy()).toEqual([{ provider, type: eventType, key: idempotencyKey(delivery) }])
+    })
+
+    it('answers 401 invalid_signature to a tampered body and runs no handler', async () => {
+      const handledBefore = handledBy().length
+      const delivery = await buildSampleDelivery(provider, eventType, { secret, now: NOW, id: `${eventId}_tampered` })
+      const tampered = delivery.body.replace(eventType, eventType.toUpperCase())
+      expect(tampered).not.toBe(delivery.body)
+      const response = await send(asRequest(provider, delivery, tampered))
+      expect(response.status).toBe(401)
+      expect(JSON.parse(response.body)).toMatchObject({ ok: false, error: { code: 'invalid_signature' } })
+      expect(handledBy()).toHaveLength(handledBefore)
+    })
+
+    it('answers 400 invalid_body to malformed JSON signed with the right secret, and runs no handler', async () => {
+      const handledBefore = handledBy().length
+      // Signed, so the answer is the body's, not the signature's: the JSON parse runs on the verified bytes.
+      const delivery = await buildSampleDelivery(provider, eventType, { secret, now: NOW, id: `${eventId}_malformed` })
+      const body = '{"type": "contact.created", "data": '
+      const signature = await scheme.sign({ body, id: `${eventId}_malformed`, timestampSeconds: Math.floor(NOW / 1000) }, secret)
+      const response = await send({ ...asRequest(provider, delivery, body), headers: { ...delivery.headers, ...signature } })
+      expect(response.status).toBe(400)
+      expect(JSON.parse(response.body)).toMatchObject({ ok: false, error: { code: 'invalid_body' } })
+      expect(handledBy()).toHaveLength(handledBefore)
+    })
+
+    it(`answers 413 payload_too_large to a signed body over maxBodyBytes (${LIMIT}), read from the Web stream, and runs no handler`, async () => {
+      const handledBefore = handledBy().length
+      const delivery = await buildSampleDelivery(provider, eventType, { secret, now: NOW, id: `${eventId}_large`, data: { padding: 'x'.repeat(LIMIT) } })
+      // app.request sets no content-length for a string body: the limit is the one counted while reading the stream.
+      expect(delivery.body.length).toBeGreaterThan(LIMIT)
+      const response = await send(asRequest(provider, delivery))
+      expect(response.status).toBe(413)
+      expect(JSON.parse(response.body)).toMatchObject({ ok: false, error: { code: 'payload_too_large' } })
+      expect(handledBy()).toHaveLength(handledBefore)
+    })
+  })
+
+  it('ran a handler exactly once per genuine event, and for nothing else', () => {
+    expect(handledEvents().map(({ provider, type }) => `${provider} ${type}`)).toEqual([
+      'automatenexus contact.created',
+      'standard-webhooks contact.created',
+    ])
+  })
+})
