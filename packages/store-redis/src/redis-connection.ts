@@ -66,8 +66,18 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000),
       },
     }) as unknown as RedisStoreClient)
+  // Why the client is not connected, named in the 503s while it is not: a wrong password or database
+  // number otherwise shows only as a call that got no answer.
+  let connectionError: Error | undefined
   // An 'error' event without a listener would crash the process; failures surface through each call.
-  if (owned) client.on('error', (error) => options.onError?.(error))
+  if (owned) {
+    client.on('error', (error) => {
+      connectionError = error
+      options.onError?.(error)
+    })
+  }
+  const notConnected = (message: string) =>
+    unavailable(connectionError && !client.isReady ? `${message} (connection: ${connectionError.message})` : message)
   let connecting: Promise<unknown> | undefined
   let readiness: Promise<void> | undefined
   // closing: close() was called, so the store takes no new call; closed: the earlier calls have finished.
@@ -86,6 +96,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       client.once('ready', () => {
         readiness = undefined
         notReadySince = undefined
+        connectionError = undefined
         resolve()
       })
     })
@@ -104,7 +115,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         notReadySince ??= now
         if (now - notReadySince >= options.commandTimeoutMs) {
           void whenReady() // still listening for the reconnect, which ends this
-          return Promise.reject(unavailable(`redis store: ${what}: not connected for ${now - notReadySince} ms`))
+          return Promise.reject(notConnected(`redis store: ${what}: not connected for ${now - notReadySince} ms`))
         }
       }
       const deadline = { what: `redis store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned }
@@ -116,6 +127,9 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
             if (isAbandoned()) throw new Error('abandoned after the deadline')
             return operation()
           })
+        }).catch((error: unknown) => {
+          // Waited out the deadline for a connection that failed: say why it failed.
+          throw connectionError && !client.isReady ? notConnected((error as Error).message) : error
         }),
       )
     },

@@ -185,6 +185,17 @@ describe.skipIf(!available)('redis store against a real server', () => {
     expect(await store.complete(key, 'owner', 60_000)).toBe(true)
   })
 
+  it('names why it cannot connect in its 503 (a database number the server does not have), not only that it waited', async () => {
+    const misconfigured = createRedisStore({ url: `${REDIS_URL.replace(/\/\d*$/, '')}/99999`, commandTimeoutMs: 500 })
+    try {
+      const failure = (call: Promise<unknown>) => call.then(() => 'resolved', (error: { code: string; message: string }) => `${error.code}: ${error.message}`)
+      expect(await failure(misconfigured.claim('k', 'o', 1_000))).toMatch(/^store_unavailable: .*\(connection: .*DB index is out of range\)/)
+      expect(await failure(misconfigured.claim('k', 'o', 1_000))).toMatch(/^store_unavailable: .*not connected .*DB index is out of range/)
+    } finally {
+      await misconfigured.close()
+    }
+  })
+
   it('close() leaves a client you passed open; a closed store rejects with store_unavailable', async () => {
     const borrowed: IdempotencyStore = createRedisStore({ client, keyPrefix: prefix })
     await borrowed.close!()
