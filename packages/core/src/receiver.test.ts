@@ -424,6 +424,27 @@ describe('idempotency and ordering', () => {
     expect(handler).toHaveBeenCalledTimes(2)
   })
 
+  it('refuses signed JSON bytes relabelled as a form, or sent as a bodiless DELETE query: unsigned labels cannot re-read signed fields', async () => {
+    const handler = vi.fn()
+    const provider = defineProvider({ ...testProvider, id: 'acme-flip', methods: ['POST', 'DELETE'] })
+    const receiver = createReceiver({ provider, secret: SECRET }).onAny(handler)
+    // A genuine delivery whose text field an outsider wrote (a contact's name) to look like form fields.
+    const body = JSON.stringify({
+      event: 'contact.created',
+      event_id: 'evt_genuine',
+      data: { id: 'c_1', email: 'x&event=deal.stage_changed&event_id=evt_forged&data=%7B%22id%22%3A%22d%22%7D' },
+    })
+    const signature = await scheme.sign({ body }, SECRET)
+    expect((await receiver.handle({ method: 'POST', headers: { 'content-type': 'application/json', ...signature }, rawBody: body })).status).toBe(200)
+    const asForm = await receiver.handle({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signature }, rawBody: body })
+    const asQuery = await receiver.handle({ method: 'DELETE', url: `/hooks?${body}`, headers: signature, rawBody: '' })
+    for (const response of [asForm, asQuery]) {
+      expectRejected(response, 'invalid_body')
+      expect(JSON.parse(response.body).error.message).toMatch(/the signed bytes are JSON/)
+    }
+    expect(handler.mock.calls.map(([event]) => event.type)).toEqual(['contact.created'])
+  })
+
   it('an idempotencyKey option overrides the provider default', async () => {
     const handler = vi.fn()
     const receiver = makeReceiver({ idempotencyKey: (context) => (context.payload as { data: { id: string } }).data.id })

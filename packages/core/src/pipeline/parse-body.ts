@@ -162,6 +162,13 @@ export function parseGuardedJson(text: string, what: string): ParsedBody {
  */
 export function parseFormBody(text: string, decode?: (fields: URLSearchParams) => ParsedBody): ParsedBody {
   if (text.trim() === '') throw new RequestRejectedError('invalid_body', 'request body is empty')
+  // The content type is not signed: a captured JSON delivery relabelled as a form (or its bytes sent as a
+  // bodiless DELETE's query) would verify, and its text fields, which outsiders may have written (a contact's
+  // name), would be read as form fields naming another event, id and data. A form never starts with `{` or
+  // `[` (they are percent-encoded in a field), and every JSON delivery does.
+  if (/^\s*[{[]/.test(text)) {
+    throw new RequestRejectedError('invalid_body', 'form fields expected, but the signed bytes are JSON; send them as application/json')
+  }
   const fields = new URLSearchParams(text)
   if (decode) return decode(fields)
   const record: Record<string, string> = Object.create(null)
