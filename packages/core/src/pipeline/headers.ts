@@ -25,7 +25,10 @@ export function createHeaderReader(headers: HeaderInput): HeaderReader {
   let lowerCased: Map<string, string> | undefined
   return (name) => {
     const wanted = name.toLowerCase()
-    const direct = record[wanted]
+    // Own keys only: a record with a prototype would answer `constructor` with a function. The lower-case
+    // key, when present, is read as is: checking every key for another spelling of it costs verify 5% at
+    // 512 B (`pnpm ab`), and Node's records, which every adapter passes, are lower-case only.
+    const direct = Object.hasOwn(record, wanted) ? record[wanted] : undefined
     if (direct !== undefined) return Array.isArray(direct) ? direct.join(', ') : direct
     if (!lowerCased) {
       lowerCased = new Map()
