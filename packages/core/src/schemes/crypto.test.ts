@@ -7,6 +7,7 @@ import {
   createNodeCryptoEngine,
   getDefaultCryptoEngine,
   timingSafeEqualBytes,
+  timingSafeEqualSecret,
   timingSafeEqualStrings,
   toBytes,
 } from './crypto.js'
@@ -70,6 +71,16 @@ describe('toBytes', () => {
     expect(toBytes('é€')).toEqual(bytes(0xc3, 0xa9, 0xe2, 0x82, 0xac))
     const raw = bytes(0xff, 0x00)
     expect(toBytes(raw)).toBe(raw)
+  })
+})
+
+describe('timingSafeEqualSecret', () => {
+  it('is true only for the same bytes, whatever the presented length (longer, shorter, a prefix, empty)', () => {
+    const secret = bytes(7, 8, 9)
+    expect(timingSafeEqualSecret(secret, bytes(7, 8, 9))).toBe(true)
+    for (const presented of [bytes(7, 8, 0), bytes(7, 8), bytes(7, 8, 9, 7), bytes(7, 8, 9, 7, 8, 9), bytes()]) {
+      expect(timingSafeEqualSecret(secret, presented)).toBe(false)
+    }
   })
 })
 

@@ -104,8 +104,9 @@ export function createHmacKey(secret: Uint8Array | string): HmacKey {
 }
 
 /**
- * Compares two byte strings in time that depends only on `expected`'s length, never on where they differ
- * nor on `actual`'s length, so neither content nor length leaks through timing.
+ * Compares two byte strings in time that depends on `expected`'s length and on whether `actual` has the
+ * same length, never on where they differ: for a digest, whose length is public, nothing leaks. (A static
+ * secret's length is itself secret: timingSafeEqualSecret compares it without the same-length fast path.)
  *
  * @example
  * ```ts
@@ -130,6 +131,25 @@ export function timingSafeEqualBytes(expected: Uint8Array, actual: Uint8Array): 
     difference |= expected[index]! ^ other
   }
   return false
+}
+
+/**
+ * Whether `presented` equals `secret`, in time that depends only on the secret's length. Unlike a digest's,
+ * a secret's length is itself secret, so there is no fast path for a presented value of the same length
+ * (timingSafeEqualBytes has one, which times "right length" apart from "wrong length").
+ *
+ * @example
+ * ```ts
+ * timingSafeEqualSecret(configuredKeyBytes, headerValueBytes) // boolean
+ * ```
+ */
+export function timingSafeEqualSecret(secret: Uint8Array, presented: Uint8Array): boolean {
+  const presentedLength = presented.length
+  let difference = secret.length ^ presentedLength
+  for (let index = 0; index < secret.length; index++) {
+    difference |= secret[index]! ^ (presentedLength === 0 ? 0 : presented[index % presentedLength]!)
+  }
+  return difference === 0
 }
 
 /**

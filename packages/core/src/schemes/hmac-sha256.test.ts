@@ -116,6 +116,16 @@ describe.each(cryptoEngines)('createHmacSha256Scheme on $name', ({ engine }) => 
       expect(error.status).toBe(401)
     })
 
+    it('only spaces and tabs around a right signature are HTTP whitespace; NBSP, VT and FF make it another spelling', async () => {
+      const { scheme, verify } = setUp(['secret'])
+      const right = Object.values(await scheme.sign({ body }, 'secret'))[0]!
+      await expect(verify(` \t${right}\t `, body)()).resolves.toMatchObject({ secretIndex: 0 })
+      for (const padded of [`${right}\u00a0`, `\u000b${right}`, `\f${right}`]) {
+        const error = await expectRejection(verify(padded, body))
+        expect(error.code).toBe('invalid_signature')
+      }
+    })
+
     it('a missing or empty header is missing_signature', async () => {
       for (const signature of [undefined, '']) {
         const error = await expectRejection(setUp(['secret']).verify(signature, body))

@@ -13,6 +13,18 @@ import { decodeBase64, decodeHex, encodeBase64, encodeHex } from './encoding.js'
 import { mapMaybePromise } from './maybe-promise.js'
 import { normalizeSecrets } from './secrets.js'
 
+/** Leading or trailing HTTP optional whitespace (RFC 9110 OWS: spaces and tabs). */
+const OPTIONAL_WHITESPACE = /^[ \t]+|[ \t]+$/g
+
+/**
+ * The value without surrounding spaces and tabs, and only those: `trim()` would also take NBSP, VT and FF,
+ * giving one signature other accepted spellings. A value with nothing to trim (nearly all) costs one trim().
+ */
+function withoutOptionalWhitespace(value: string): string {
+  const trimmed = value.trim()
+  return trimmed.length === value.length ? value : value.replace(OPTIONAL_WHITESPACE, '')
+}
+
 /** Options of {@link createHmacSha256Scheme}. */
 export interface HmacSha256SchemeOptions {
   /** The header carrying the signature, e.g. `X-AutomateNexus-Signature`. */
@@ -74,7 +86,7 @@ export function createHmacSha256Scheme(options: HmacSha256SchemeOptions): Signat
       if (headerValue === undefined || headerValue === '') {
         throw new SignatureVerificationError('missing_signature', `missing ${headerName} header`)
       }
-      const signature = decodeSignature(headerValue.trim())
+      const signature = decodeSignature(withoutOptionalWhitespace(headerValue))
       if (signature === undefined || signature.length !== SHA256_BYTES) {
         throw new SignatureVerificationError('invalid_signature', `${headerName} is not a well-formed HMAC-SHA256 ${encoding} digest`)
       }

@@ -2,14 +2,14 @@ import { describe, expect, it, vi } from 'vitest'
 import { expectRejection } from './__fixtures__/expect-rejection.js'
 import { pythonVectors } from './__fixtures__/python-vectors.js'
 import { signedRequest } from './__fixtures__/signed-request.js'
-import { timingSafeEqualBytes } from './crypto.js'
+import { timingSafeEqualSecret } from './crypto.js'
 import { MAX_SECRETS } from './secrets.js'
 import { createStaticSecretScheme } from './static-secret.js'
 
 // Wraps the real comparison so a test can count how many secrets were compared.
 vi.mock('./crypto.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('./crypto.js')>()
-  return { ...actual, timingSafeEqualBytes: vi.fn(actual.timingSafeEqualBytes) }
+  return { ...actual, timingSafeEqualSecret: vi.fn(actual.timingSafeEqualSecret) }
 })
 
 // The static secret involves no hash, so unlike the HMAC schemes it has no crypto engine to vary.
@@ -88,7 +88,7 @@ describe('createStaticSecretScheme', () => {
   })
 
   it('compares every configured secret even after the first one matched (no early exit)', () => {
-    const compare = vi.mocked(timingSafeEqualBytes)
+    const compare = vi.mocked(timingSafeEqualSecret)
     const run = verifyWith(['first', 'second', 'third'], { [HEADER]: 'first' })
     compare.mockClear()
     expect(run()).toMatchObject({ secretIndex: 0 })

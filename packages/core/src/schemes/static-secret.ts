@@ -8,7 +8,7 @@
  */
 import { SignatureVerificationError } from '../errors.js'
 import type { SecretInput, SignatureScheme, SignedRequest, VerifyResult } from '../types.js'
-import { timingSafeEqualBytes, toBytes } from './crypto.js'
+import { timingSafeEqualSecret, toBytes } from './crypto.js'
 import { normalizeSecrets } from './secrets.js'
 
 /** Options of {@link createStaticSecretScheme}. */
@@ -78,7 +78,7 @@ export function createStaticSecretScheme(options: StaticSecretSchemeOptions): Si
       let matchedIndex = -1
       // No early exit: every secret is compared even after a match.
       for (let index = 0; index < secrets.length; index++) {
-        const equal = timingSafeEqualBytes(secrets[index]!.bytes, presented)
+        const equal = timingSafeEqualSecret(secrets[index]!.bytes, presented)
         if (equal && matchedIndex === -1) matchedIndex = index
       }
       if (matchedIndex === -1) {
