@@ -25,11 +25,13 @@ export function createHeaderReader(headers: HeaderInput): HeaderReader {
   let lowerCased: Map<string, string> | undefined
   return (name) => {
     const wanted = name.toLowerCase()
-    // Own keys only: a record with a prototype would answer `constructor` with a function. The lower-case
+    // Header values only: a record with a prototype would answer `constructor` with a function and
+    // `__proto__` with an object (a type check is cheaper than Object.hasOwn on this path). The lower-case
     // key, when present, is read as is: checking every key for another spelling of it costs verify 5% at
     // 512 B (`pnpm ab`), and Node's records, which every adapter passes, are lower-case only.
-    const direct = Object.hasOwn(record, wanted) ? record[wanted] : undefined
-    if (direct !== undefined) return Array.isArray(direct) ? direct.join(', ') : direct
+    const direct = record[wanted]
+    if (typeof direct === 'string') return direct
+    if (Array.isArray(direct)) return direct.join(', ')
     if (!lowerCased) {
       lowerCased = new Map()
       for (const [key, value] of Object.entries(record)) {
