@@ -477,6 +477,15 @@ describe('idempotency and ordering', () => {
     expect(handler.mock.calls.at(-1)![0].idempotencyKey).toBe('acme:evt_async')
   })
 
+  it('an event no handler applies (unknown, acknowledged 202) records no version: the older known update is not stale', async () => {
+    const stale: Array<boolean | undefined> = []
+    const receiver = makeReceiver({ store: createMemoryStore() }).on('deal.stage_changed', (event) => void stale.push(event.stale))
+    const archived = await receiver.handle(await signedRequest(stageChange({ event: 'deal.archived', timestamp: '2026-03-21T15:05:00Z' })))
+    expect(archived.status).toBe(202)
+    await receiver.handle(await signedRequest(stageChange({ timestamp: '2026-03-21T15:00:00Z' })))
+    expect(stale).toEqual([false])
+  })
+
   it('tells the handler when a newer version of the same record was already handled', async () => {
     const stale: Array<boolean | undefined> = []
     const receiver = makeReceiver({ store: createMemoryStore() }).on('deal.stage_changed', (event) => {

@@ -272,7 +272,9 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   const status = schema ? 200 : STATUS_BY_CODE.unknown_event
   if (!schema) accepted.ignored = progress.ignored = 'unknown_event'
 
-  const ordering = orderingOf(config, event)
+  // Only an event a handler applies moves the guard: an unknown event acknowledged 202 with nobody to run
+  // it would mark the genuine older update of its record stale, and that update would then be skipped.
+  const ordering = run && schema ? orderingOf(config, event) : undefined
   const claimed = await claimOnce(config, idempotencyKey, typeof ordering === 'object' ? ordering : undefined)
   if (claimed.duplicate) {
     progress.duplicate = true

@@ -33,6 +33,42 @@ export function recordVersionByOccurredAt(event: WebhookEvent): { record: string
  * ```
  */
 export function occurredAtMs(event: WebhookEvent): number {
-  const { occurredAt } = event
-  return typeof occurredAt === 'number' ? occurredAt : typeof occurredAt === 'string' ? Date.parse(occurredAt) : NaN
+  return eventTimeMs(event.occurredAt)
+}
+
+/**
+ * A time as CRMs send one, in ms: Unix seconds or ms (a number or digits), or an ISO 8601 date-time (UTC
+ * when it names no zone); `NaN` for anything else.
+ *
+ * @example
+ * ```ts
+ * eventTimeMs('2026-03-21T15:00:00') // 1774105200000, whatever the server's time zone
+ * eventTimeMs(1774105200)            // 1774105200000: seconds
+ * ```
+ */
+export function eventTimeMs(value: unknown): number {
+  if (typeof value === 'number') return epochMs(value)
+  if (typeof value !== 'string') return NaN
+  const text = value.trim()
+  if (/^\d+(\.\d+)?$/.test(text)) return epochMs(Number(text))
+  // ISO 8601 / RFC 3339 only: Date.parse also reads "1" as a date in 2001, in the server's time zone.
+  const iso = ISO_DATE_TIME.exec(text)
+  if (!iso) return NaN
+  // A date-time without a zone is UTC, as every seed's examples are: read as local time, the verdict would
+  // depend on the server's TZ.
+  // (A date alone is UTC already.)
+  const [, time, zone] = iso
+  return Date.parse(time && !zone ? `${text}Z` : text)
+}
+
+/** A date, or a date-time with an optional fraction and zone (`Z` or `±hh:mm`). */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i
+
+/**
+ * A Unix time in ms, from seconds or ms: below 1e11 it is seconds (1e11 ms is March 1973, 1e11 s the year
+ * 5138), so a sender's epoch seconds order with its ISO times instead of as dates in 1970.
+ */
+function epochMs(value: number): number {
+  if (!Number.isFinite(value)) return NaN
+  return Math.abs(value) < 1e11 ? value * 1000 : value
 }

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { eventTimeMs } from '../record-version.js'
 import type { AutorespondEventType } from './events.js'
 
 interface LeadMessage {
@@ -64,7 +65,7 @@ export function latestMessageTime(payload: unknown): number | undefined {
   if (!Array.isArray(messages)) return undefined
   let latest: number | undefined
   for (const message of messages) {
-    const time = Date.parse(String((message as { timestamp?: unknown } | null)?.timestamp))
+    const time = eventTimeMs((message as { timestamp?: unknown } | null)?.timestamp)
     if (Number.isFinite(time) && (latest === undefined || time > latest)) latest = time
   }
   return latest
