@@ -67,6 +67,10 @@ function expectRejected(response: WebhookResponse, code: WebhookErrorCode) {
 }
 
 describe('createReceiver: configuration mistakes throw TypeError at creation', () => {
+  it('names the default it compared against when only the lease is given', () => {
+    expect(() => makeReceiver({ lockTtlMs: 20_000 })).toThrow(/handlerTimeoutMs 25000 \(the default\), lockTtlMs 20000/)
+  })
+
   it.each([
     ['an empty secret', { secret: '' }],
     ['a whitespace-padded secret', { secret: ' secret\n' }],
@@ -80,6 +84,10 @@ describe('createReceiver: configuration mistakes throw TypeError at creation', (
     ['a lease no store can hold', { lockTtlMs: 1e19 }],
     ['a retention no store can hold', { retentionMs: 1e16 }],
     ['an unknown invalidPayload mode', { invalidPayload: 'drop' as 'reject' }],
+    // Every body would be 413.
+    ['a fraction of a byte as the body limit', { maxBodyBytes: 0.5 }],
+    // Every delivery would be 503.
+    ['a store without claim, complete and release', { store: {} as IdempotencyStore }],
   ])('%s', (_, options) => {
     expect(() => makeReceiver(options as TestOptions)).toThrow(TypeError)
   })

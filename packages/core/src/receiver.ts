@@ -120,6 +120,14 @@ export interface Receiver<Events extends EventSchemas = EventSchemas> {
   ): Promise<WebhookResponse>
 }
 
+function requireStore(store: IdempotencyStore): void {
+  for (const call of ['claim', 'complete', 'release'] as const) {
+    if (typeof (store as Partial<IdempotencyStore> | null)?.[call] !== 'function') {
+      throw new TypeError(`crm-webhooks: store must implement ${call}() (see IdempotencyStore)`)
+    }
+  }
+}
+
 const NO_HANDLERS: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>> = []
 
 /**
@@ -167,6 +175,10 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
   const lockTtlMs = positiveOption('lockTtlMs', options.lockTtlMs, 60_000, { max: MAX_STORE_MS })
   const handlerTimeoutMs = positiveOption('handlerTimeoutMs', options.handlerTimeoutMs, 25_000, { max: MAX_TIMER_MS })
   const maxBodyBytes = positiveOption('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES)
+  // A fraction of a byte would refuse every body with 413.
+  if (!Number.isInteger(maxBodyBytes)) throw new TypeError('crm-webhooks: maxBodyBytes must be a whole number of bytes')
+  // Checked now: a store missing a call would answer every delivery 503 instead of failing at startup.
+  if (options.store !== undefined) requireStore(options.store)
   const bodyTimeoutMs = positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, { max: MAX_TIMER_MS })
   const handlers = new Map<string, Array<(event: WebhookEvent) => MaybePromise<void>>>()
   const anyHandlers: Array<(event: WebhookEvent) => MaybePromise<void>> = []
@@ -209,7 +221,11 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
   }
   if (handlerTimeoutMs >= lockTtlMs) {
     // Otherwise a slow handler's claim expires under it and the sender's retry runs beside it.
-    throw new TypeError('crm-webhooks: handlerTimeoutMs must be shorter than lockTtlMs')
+    const given = (name: string, value: unknown, fallback: number) => `${name} ${value ?? `${fallback} (the default)`}`
+    throw new TypeError(
+      `crm-webhooks: handlerTimeoutMs must be shorter than lockTtlMs (${given('handlerTimeoutMs', options.handlerTimeoutMs, 25_000)}, ` +
+        `${given('lockTtlMs', options.lockTtlMs, 60_000)})`,
+    )
   }
 
   const receiver: Receiver<MergedEvents<P, Extra>> = {
