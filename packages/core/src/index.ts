@@ -27,7 +27,7 @@ export { QUERY_FIELD_METHODS, carriesQueryFields, rawQueryOf } from './pipeline/
 export { createNodeListener } from './http/node-listener.js'
 export { createMemoryStore } from './idempotency/memory-store.js'
 export type { MemoryStore, MemoryStoreOptions } from './idempotency/memory-store.js'
-export { withStoreDeadline } from './idempotency/store-deadline.js'
+export { storeUnavailableError, withStoreDeadline } from './idempotency/store-deadline.js'
 export { createInFlightCalls } from './idempotency/in-flight-calls.js'
 export type { InFlightCalls } from './idempotency/in-flight-calls.js'
 export { batchedMs, batchedText, createCallBatcher } from './idempotency/call-batcher.js'

@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { IdempotencyError, createInFlightCalls, withStoreDeadline } from '@crm-webhooks/core'
+import { createInFlightCalls, storeUnavailableError, withStoreDeadline } from '@crm-webhooks/core'
 import pg from 'pg'
 import { type TableNames, applyMigration } from './migration.js'
 
@@ -113,7 +113,7 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
     pool,
     query(what, text, values, late = {}) {
       if (closed) {
-        return Promise.reject(new IdempotencyError('store_unavailable', 'postgres store: closed', { retryAfterSeconds: 5 }))
+        return Promise.reject(storeUnavailableError('postgres store: closed'))
       }
       const deadline = { what: `postgres store: ${what}`, timeoutMs: late.timeoutMs ?? options.commandTimeoutMs, onAbandoned: late.onAbandoned }
       return inFlight.track(
@@ -129,7 +129,7 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
     migrate: () =>
       withStoreDeadline({ what: 'postgres store: migrate', timeoutMs: Math.max(options.commandTimeoutMs, 10_000) }, () => migrate()),
     admit(what) {
-      if (closing) throw new IdempotencyError('store_unavailable', `postgres store: ${what}: closed`, { retryAfterSeconds: 5 })
+      if (closing) throw storeUnavailableError(`postgres store: ${what}: closed`)
     },
     close() {
       // One ending for every call: pg refuses a second pool.end(), and a second SIGTERM handler calling

@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto'
 import {
   type ClaimResult,
   type ClaimVersion,
-  IdempotencyError,
   type IdempotencyStore,
   MAX_TIMER_MS,
   batchedMs,
@@ -20,6 +19,7 @@ import {
   escapeLoneSurrogates,
   hasLoneSurrogate,
   positiveOption,
+  storeUnavailableError,
 } from '@crm-webhooks/core'
 import type pg from 'pg'
 import { migrationSql, tableNames } from './migration.js'
@@ -141,7 +141,7 @@ async function inStatements<Entry, Result>(
   const leftMs = timeoutMs - (Date.now() - startedAt)
   const settled: Settled<Result>[] =
     leftMs < 1
-      ? statement.map(() => ({ error: new IdempotencyError('store_unavailable', `${what}: no answer within ${timeoutMs} ms`, { retryAfterSeconds: 5 }) }))
+      ? statement.map(() => ({ error: storeUnavailableError(`${what}: no answer within ${timeoutMs} ms`) }))
       : await send(statement, leftMs).then(
           (rows) => onePerEntry(rows, statement).map((value) => ({ value })),
           (error: unknown) => statement.map(() => ({ error })),

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { IdempotencyError, createInFlightCalls, withStoreDeadline } from '@crm-webhooks/core'
+import { createInFlightCalls, storeUnavailableError, withStoreDeadline } from '@crm-webhooks/core'
 import { createClient } from 'redis'
 import type { ScriptClient } from './redis-scripts.js'
 
@@ -77,7 +77,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     })
   }
   const notConnected = (message: string) =>
-    unavailable(connectionError && !client.isReady ? `${message} (connection: ${connectionError.message})` : message)
+    storeUnavailableError(connectionError && !client.isReady ? `${message} (connection: ${connectionError.message})` : message)
   let connecting: Promise<unknown> | undefined
   let readiness: Promise<void> | undefined
   // closing: close() was called, so the store takes no new call; closed: the earlier calls have finished.
@@ -108,7 +108,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     client,
     run(what, operation, onAbandoned) {
       if (closed) {
-        return Promise.reject(unavailable('redis store: closed'))
+        return Promise.reject(storeUnavailableError('redis store: closed'))
       }
       if (!client.isReady) {
         const now = Date.now()
@@ -134,7 +134,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       )
     },
     admit(what) {
-      if (closing) throw unavailable(`redis store: ${what}: closed`)
+      if (closing) throw storeUnavailableError(`redis store: ${what}: closed`)
     },
     close() {
       // One ending for every call, a second SIGTERM handler's included.
@@ -147,9 +147,4 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       return closing
     },
   }
-}
-
-/** Retry-After of the store's own refusals: as the core's deadline gives, time for a reconnect. */
-function unavailable(message: string): IdempotencyError {
-  return new IdempotencyError('store_unavailable', message, { retryAfterSeconds: 5 })
 }

@@ -10,9 +10,10 @@
  *
  * @module
  */
-import { IdempotencyError } from '../errors.js'
+import type { IdempotencyError } from '../errors.js'
 import type { ClaimResult, IdempotencyStore } from '../types.js'
 import { createBoundedLru } from './bounded-lru.js'
+import { storeUnavailableError } from './store-deadline.js'
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -43,7 +44,7 @@ export interface MemoryStore extends IdempotencyStore {
 }
 
 function closedError(): IdempotencyError {
-  return new IdempotencyError('store_unavailable', 'memory store: closed', { retryAfterSeconds: 5 })
+  return storeUnavailableError('memory store: closed')
 }
 
 /**
@@ -96,14 +97,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
     if (leases.size >= maxEntries) {
       // Evicting a live lease would let a duplicate run beside its handler: fail closed (503, retried later).
-      throw new IdempotencyError('store_unavailable', `memory store: ${maxEntries} deliveries already in progress`, {
-        retryAfterSeconds: 5,
-      })
+      throw storeUnavailableError(`memory store: ${maxEntries} deliveries already in progress`)
     }
   }
 
-  /** Records `version` unless a newer one is known; true (stale) when one is. */
+  /**
+   * Records `version` unless a newer one is known; true (stale) when one is. A version that cannot be
+   * compared (NaN from a malformed date) can be neither stale nor the newest: nothing is recorded.
+   */
   function recordVersion(record: string, version: number, retentionMs: number, at: number): boolean {
+    if (!Number.isFinite(version)) return false
     const known = versions.get(record)
     if (known !== undefined && known.expiresAt > at && known.version > version) return true
     versions.set(record, { version, expiresAt: at + retentionMs })
@@ -129,8 +132,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       leases.set(key, { owner, expiresAt })
       if (expiresAt < noLeaseEndsBefore) noLeaseEndsBefore = expiresAt
       if (version === undefined) return { state: 'claimed' }
-      // As recordVersion: a version that cannot be compared is neither stale nor the newest.
-      if (!Number.isFinite(version.version)) return { state: 'claimed', stale: false }
       return { state: 'claimed', stale: recordVersion(version.record, version.version, version.retentionMs, at) }
     },
     async complete(key, owner, retentionMs) {
@@ -149,8 +150,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async recordVersion(record, version, retentionMs) {
       if (closed) throw closedError()
-      // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
-      if (!Number.isFinite(version)) return { stale: false }
       return { stale: recordVersion(record, version, retentionMs, now()) }
     },
     async close() {

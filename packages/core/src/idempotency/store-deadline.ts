@@ -41,7 +41,7 @@ export function withStoreDeadline<T>(
     let abandoned = false
     const timer = setTimeout(() => {
       abandoned = true
-      reject(storeUnavailable(`${options.what}: no answer within ${options.timeoutMs} ms`))
+      reject(storeUnavailableError(`${options.what}: no answer within ${options.timeoutMs} ms`))
     }, options.timeoutMs)
     let running: Promise<T>
     try {
@@ -60,13 +60,22 @@ export function withStoreDeadline<T>(
         reject(
           error instanceof IdempotencyError
             ? error
-            : storeUnavailable(`${options.what}: ${error instanceof Error ? error.message : String(error)}`, error),
+            : storeUnavailableError(`${options.what}: ${error instanceof Error ? error.message : String(error)}`, error),
         )
       },
     )
   })
 }
 
-function storeUnavailable(message: string, cause?: unknown): IdempotencyError {
+/**
+ * The `store_unavailable` error every store answers when it cannot serve a call (503, with a Retry-After
+ * short next to any sender's backoff): the one constructor the built-in stores share, and yours can use.
+ *
+ * @example
+ * ```ts
+ * throw storeUnavailableError('my store: closed')
+ * ```
+ */
+export function storeUnavailableError(message: string, cause?: unknown): IdempotencyError {
   return new IdempotencyError('store_unavailable', message, { cause, retryAfterSeconds: RETRY_AFTER_SECONDS })
 }

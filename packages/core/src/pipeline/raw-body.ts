@@ -7,6 +7,7 @@
  */
 import { RequestRejectedError, WebhookError } from '../errors.js'
 import { concatBytes } from '../schemes/encoding.js'
+import type { NodeHeaderSource } from './headers.js'
 import type { RawBody } from '../types.js'
 
 const textEncoder = new TextEncoder()
@@ -144,11 +145,7 @@ export async function readWebStream(
 }
 
 /** The part of Node's IncomingMessage the reader needs (also satisfied by Express's and Fastify's raw request). */
-export interface NodeRequestStream {
-  readonly headers: Record<string, string | string[] | undefined>
-  /** Every header line as sent (node:http): read when a header came more than once. */
-  readonly rawHeaders?: readonly string[] | undefined
-  readonly headersDistinct?: Record<string, string[] | undefined> | undefined
+export interface NodeRequestStream extends NodeHeaderSource {
   readonly readableEnded?: boolean
   /** Whether any of the body was read already (Node 16.7+): then what is left is not what was signed. */
   readonly readableDidRead?: boolean

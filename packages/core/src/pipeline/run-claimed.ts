@@ -7,6 +7,7 @@
  */
 import { HandlerError, IdempotencyError } from '../errors.js'
 import type { ClaimVersion, MaybePromise } from '../types.js'
+import { storeUnavailableError } from '../idempotency/store-deadline.js'
 import type { PipelineConfig } from './run-pipeline.js'
 
 /**
@@ -18,10 +19,7 @@ import type { PipelineConfig } from './run-pipeline.js'
  * ```
  */
 export function storeUnavailable(cause: unknown): IdempotencyError {
-  return new IdempotencyError('store_unavailable', 'the idempotency store is unavailable; retry later', {
-    cause,
-    retryAfterSeconds: 5,
-  })
+  return storeUnavailableError('the idempotency store is unavailable; retry later', cause)
 }
 
 /** What a claim of a fresh delivery answers: its owner token and, given a version, the ordering guard's verdict. */

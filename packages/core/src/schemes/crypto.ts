@@ -115,22 +115,16 @@ export function createHmacKey(secret: Uint8Array | string): HmacKey {
  */
 export function timingSafeEqualBytes(expected: Uint8Array, actual: Uint8Array): boolean {
   const length = expected.length
-  const actualLength = actual.length
-  let difference = length ^ actualLength
-  if (actualLength === length) {
+  if (actual.length === length) {
     // The usual case, apart so its loop has no modulo (an integer division per byte costs more than the
     // rest of the comparison). Which branch runs reveals only whether the lengths match, which the caller
     // of a digest comparison knows already.
+    let difference = 0
     for (let index = 0; index < length; index++) difference |= expected[index]! ^ actual[index]!
     return difference === 0
   }
-  for (let index = 0; index < length; index++) {
-    // Reads a byte of `actual` whatever its length (index modulo length, 0 when empty), so every call
-    // does the same work for a given expected length.
-    const other = actualLength === 0 ? 0 : actual[index % actualLength]!
-    difference |= expected[index]! ^ other
-  }
-  return false
+  // The same work as any other length would cost: false, since the lengths differ.
+  return timingSafeEqualSecret(expected, actual)
 }
 
 /**
