@@ -149,6 +149,19 @@ describe('crm-webhooks listen stopped while a delivery is in progress', () => {
   )
 })
 
+describe('crm-webhooks send whose output pipe closes early', () => {
+  it(
+    'exits 141, as a tool killed by SIGPIPE, not 0 for retries it never ran',
+    async () => {
+      // Port 1 refuses at once; the retry 2 s later is what the closed pipe cuts off.
+      const sender = startCli(['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://127.0.0.1:1/', '--event', 'deal.won', '--retries', '2', '--schedule', '2s,4s'])
+      sender.child.stdout.once('data', () => sender.child.stdout.destroy())
+      expect((await sender.done).code).toBe(141)
+    },
+    SPAWN_TIMEOUT_MS,
+  )
+})
+
 describe('crm-webhooks verify and bad arguments, spawned', () => {
   it(
     'verify exits 0 for a genuine body on stdin and 1 with the code for a tampered one; bad arguments exit 2',
