@@ -77,6 +77,15 @@ describe('Fastify specifics (app.inject)', () => {
     expect(codes).toEqual([200, null])
   })
 
+  it('answers 405 for a method the app added with addHttpMethod; one Fastify does not know is its own 404', async () => {
+    const app = Fastify()
+    app.addHttpMethod('PROPFIND', { hasBody: true })
+    await app.register(crmWebhooks, { receiver: receiver() })
+    const added = await app.inject({ method: 'PROPFIND' as 'GET', url: '/webhooks', payload: '{}', headers: { 'content-type': 'application/json' } })
+    expect([added.statusCode, added.json().error.code, added.headers.allow]).toEqual([405, 'method_not_allowed', 'POST'])
+    expect((await app.inject({ method: 'PURGE' as 'GET', url: '/webhooks' })).statusCode).toBe(404)
+  })
+
   it('honours a prefix given to register itself, under the prefix of its scope', async () => {
     const app = Fastify()
     await app.register(crmWebhooks, { receiver: receiver(), prefix: '/crm' })
