@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { request as httpRequest } from 'node:http'
 import { providerFixtures } from '@crm-webhooks/core/providers'
 import { createSender } from '@crm-webhooks/sender'
 import { createMemoryIo } from '../../memory-io.fixture.js'
@@ -66,5 +67,39 @@ describe('listen without --json', () => {
     const line = io.out().trimEnd().split('\n').at(-1)!
     expect(line).toContain('\u001b[32m200\u001b[39m')
     expect(line.replace(/\u001b\[\d+m/g, '')).toMatch(/^\d\d:\d\d:\d\d {2}200 {2}deal\.stage_changed {2}id=deal_67890 .*previous_stage=Proposal new_stage=Negotiation/)
+  })
+})
+
+/** Sends a request whose target is written as is (fetch would normalise it) and resolves with the status. */
+function statusForTarget(url: string, target: string): Promise<number> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: hostname, port, method: 'POST', path: target, headers: { 'content-type': 'application/json' } }, (response) => {
+      response.resume()
+      resolve(response.statusCode ?? 0)
+    })
+    request.on('error', reject)
+    request.end('{}')
+  })
+}
+
+describe.each(FRAMEWORKS)('listen with a request target that is no URL (%s)', (framework) => {
+  it('answers it with a 4xx and keeps serving', async () => {
+    const io = createMemoryIo()
+    const flags = ['--provider', 'automatenexus', '--secret', 's', '--port', '0', '--json']
+    const exit = runCli(['listen', ...flags, ...(framework === 'node' ? [] : ['--framework', framework])], io)
+    const url = await waitFor(() => (io.out().includes('\n') ? String(JSON.parse(io.out().split('\n')[0]!).listening) : undefined), 'the listening line', exit, io)
+
+    for (const target of ['http://a:99999/webhooks', '//[x', '/webhooks/%']) {
+      const status = await statusForTarget(url, target)
+      expect(status, target).toBeGreaterThanOrEqual(400)
+      expect(status, target).toBeLessThan(500)
+    }
+    const { providers } = await import('@crm-webhooks/core/providers')
+    const sender = createSender({ provider: providers.automatenexus, secret: 's', url, retry: { maxRetries: 0 } })
+    expect((await sender.send({ type: 'deal.won', data: providerFixtures.automatenexus['deal.won'] })).status).toBe(200)
+
+    io.stop()
+    expect(await exit).toBe(0)
   })
 })

@@ -76,11 +76,29 @@ function running(server: Server, address: ListenAddress): RunningServer {
   }
 }
 
-/** node:http: the receiver on `path`, 404 elsewhere. */
+/**
+ * The path of a request target, or `undefined` when it does not parse as a URL. Node hands over the
+ * target as sent, and an absolute form with a port over 65535 or a bracketed host that is no IPv6
+ * address (`//[x`) makes `new URL` throw: unguarded, one such request stopped the whole listener.
+ */
+function pathOfTarget(target: string): string | undefined {
+  try {
+    return new URL(target, 'http://listen.invalid').pathname
+  } catch {
+    return undefined
+  }
+}
+
+/** node:http: the receiver on `path`, 400 for a target that is no URL, 404 elsewhere. */
 async function startNode(receiver: Receiver<any>, address: ListenAddress): Promise<RunningServer> {
   const listener = createNodeListener(receiver)
   const server = createServer((request, response) => {
-    if (new URL(request.url ?? '/', 'http://listen.invalid').pathname !== address.path) {
+    const path = pathOfTarget(request.url ?? '/')
+    if (path === undefined) {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: the request target is not a URL\n')
+      return
+    }
+    if (path !== address.path) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found; webhooks go to ${address.path}\n`)
       return
     }
