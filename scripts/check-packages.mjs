@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * Checks the built packages as a consumer loads them (run after `pnpm build`; CI runs it):
+ *
+ * - publint: every package.json entry point and `exports` condition names a file the tarball holds;
+ * - core's CommonJS and ESM builds each keep one copy of the error classes across their entry points
+ *   (`@crm-webhooks/core` and `@crm-webhooks/core/providers`). With a copy per entry point, a scheme from
+ *   `/providers` threw a `SignatureError` the receiver from `.` did not recognise, so every forged or
+ *   unsigned delivery of a CommonJS app got 500 internal_error instead of 401.
+ *
+ * Plain Node (no tsx): it loads `dist/` exactly as an installed package would.
+ */
+import { readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { publint } from 'publint'
+import { formatMessage } from 'publint/utils'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const failures = []
+
+for (const name of readdirSync(join(root, 'packages'))) {
+  const pkgDir = join(root, 'packages', name)
+  const { messages, pkg } = await publint({ pkgDir, level: 'warning', pack: 'pnpm' })
+  for (const message of messages) failures.push(`${pkg.name}: publint ${message.type}: ${formatMessage(message, pkg)}`)
+}
+
+/** The statuses and error codes of a forged, an unsigned and a genuine delivery through one module format. */
+async function statusesThrough(format, core, providers) {
+  const secret = 'check-packages-secret'
+  const receiver = core.createReceiver({ provider: providers.automatenexus, secret })
+  receiver.on('deal.won', () => {})
+  const genuine = await providers.buildSampleDelivery('automatenexus', 'deal.won', { secret })
+  const forged = await providers.buildSampleDelivery('automatenexus', 'deal.won', { secret: 'a-guess' })
+  const unsigned = { ...genuine, headers: Object.fromEntries(Object.entries(genuine.headers).filter(([key]) => !/signature/i.test(key))) }
+  const outcomes = {}
+  for (const [label, delivery] of Object.entries({ forged, unsigned, genuine })) {
+    const response = await receiver.fetch(new Request('http://check.invalid/webhooks', delivery))
+    const body = await response.json()
+    outcomes[label] = `${response.status} ${body.ok ? 'ok' : body.error.code}`
+  }
+  const expected = { forged: '401 invalid_signature', unsigned: '401 missing_signature', genuine: '200 ok' }
+  for (const label of Object.keys(expected)) {
+    if (outcomes[label] !== expected[label]) failures.push(`core (${format}): a ${label} delivery got ${outcomes[label]}, expected ${expected[label]}`)
+  }
+}
+
+const coreDir = join(root, 'packages', 'core')
+const requireFromCore = createRequire(join(coreDir, 'package.json'))
+await statusesThrough('CommonJS', requireFromCore('@crm-webhooks/core'), requireFromCore('@crm-webhooks/core/providers'))
+await statusesThrough('ESM', await import(join(coreDir, 'dist/index.js')), await import(join(coreDir, 'dist/providers/index.js')))
+
+if (failures.length > 0) {
+  console.error(failures.join('\n'))
+  process.exit(1)
+}
+console.log('packages: publint clean; core answers forged, unsigned and genuine deliveries alike through CommonJS and ESM')
