@@ -28,7 +28,7 @@ receiver.onAny((event) => console.log(`handled ${event.type}`))
 const app = express()
 // An app-wide JSON parser, as most Express apps have: rawBodySaver keeps the bytes the signature covers.
 app.use(express.json({ verify: rawBodySaver }), express.urlencoded({ extended: false, verify: rawBodySaver }))
-app.post('/webhooks', crmWebhooks(receiver))
+app.all('/webhooks', crmWebhooks(receiver))
 app.get('/health', (_request, response) => void response.json({ ok: true }))
 
 const server = app.listen(port, '127.0.0.1', () => {

@@ -24,7 +24,7 @@ receiver.on(['contact.created', 'contact.updated'], (event) => {
 receiver.onAny((event) => console.log(`handled ${event.type}`))
 
 const app = new Hono()
-app.post('/webhooks', crmWebhooks(receiver))
+app.all('/webhooks', crmWebhooks(receiver))
 app.get('/health', (c) => c.json({ ok: true }))
 
 serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {

@@ -49,7 +49,7 @@ export function smokeTestExample(exampleDir: URL): void {
     }
 
     /** A contact.created delivery about contact `contactId`, signed as AutomateNexus signs it. */
-    function delivery(contactId: string, options: { contentType?: 'json' | 'form'; secret?: string } = {}) {
+    function delivery(contactId: string, options: { contentType?: 'json' | 'form'; secret?: string; method?: string } = {}) {
       const data = { ...automatenexusFixtures['contact.created'], id: contactId }
       return buildSampleDelivery('automatenexus', 'contact.created', { secret: SECRET, data, ...options })
     }
@@ -98,6 +98,18 @@ export function smokeTestExample(exampleDir: URL): void {
       const forged = await send(await delivery('con_smoke_forged', { secret: 'not-the-secret' }))
       expect(forged).toMatchObject({ status: 401, body: { ok: false, error: { code: 'invalid_signature' } } })
       expect(output).not.toMatch(/con_smoke_forged/)
+    })
+
+    it('handles the PUT and PATCH deliveries AutomateNexus also sends, and answers 405 with Allow for a method it never uses', async () => {
+      for (const method of ['PUT', 'PATCH']) {
+        const contactId = `con_smoke_${method.toLowerCase()}`
+        expect(await send(await delivery(contactId, { method }))).toMatchObject({ status: 200, body: { ok: true, duplicate: false } })
+        await waitForOutput(new RegExp(`contact ${contactId}`))
+      }
+      const response = await fetch(url, { method: 'DELETE' })
+      expect(response.status).toBe(405)
+      expect(response.headers.get('allow')).toBe('POST, PUT, PATCH')
+      expect(await response.json()).toMatchObject({ ok: false, error: { code: 'method_not_allowed' } })
     })
   })
 }
