@@ -18,7 +18,7 @@ declare global {
  * @example
  * ```ts
  * app.use(express.json({ verify: rawBodySaver }))
- * app.post('/webhooks', crmWebhooks(receiver))
+ * app.all('/webhooks', crmWebhooks(receiver))
  * ```
  */
 export function rawBodySaver(request: IncomingMessage, _response: ServerResponse, buffer: Buffer): void {
@@ -34,7 +34,7 @@ export function rawBodySaver(request: IncomingMessage, _response: ServerResponse
  * import { crmWebhooks } from '@crm-webhooks/express'
  *
  * const app = express()
- * app.post('/webhooks', crmWebhooks(receiver)) // before or without any body parser
+ * app.all('/webhooks', crmWebhooks(receiver)) // before or without any body parser
  * app.listen(3000)
  * ```
  */

@@ -21,7 +21,7 @@ function toResponse(out: WebhookResponse): Response {
  * import { crmWebhooks } from '@crm-webhooks/hono'
  *
  * const app = new Hono()
- * app.post('/webhooks', crmWebhooks(receiver))
+ * app.all('/webhooks', crmWebhooks(receiver))
  * export default app
  * ```
  */
