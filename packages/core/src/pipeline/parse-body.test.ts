@@ -51,4 +51,12 @@ describe('requireIdentityEncoding', () => {
     }
     expect(() => requireIdentityEncoding('gzip')).toThrow('unsupported Content-Encoding "gzip"; send the body uncompressed')
   })
+
+  it('passes a chunked transfer, and refuses a compressing transfer coding the same way', () => {
+    for (const transfer of [undefined, 'chunked', 'Chunked', 'identity, chunked']) expect(() => requireIdentityEncoding(undefined, transfer)).not.toThrow()
+    for (const transfer of ['gzip, chunked', 'deflate, chunked', 'x-gzip', 'compress, chunked']) {
+      expect(() => requireIdentityEncoding(undefined, transfer)).toThrow(expect.objectContaining({ code: 'unsupported_media_type' }))
+    }
+    expect(() => requireIdentityEncoding('identity', 'gzip, chunked')).toThrow('unsupported Transfer-Encoding "gzip, chunked"')
+  })
 })

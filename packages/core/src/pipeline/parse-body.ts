@@ -64,20 +64,39 @@ export function bodyTypeOf(contentType: string | undefined, accepted: ReadonlyAr
  * gigabytes): a clear 415 beats an `invalid_signature` over the compressed bytes. Some framework parsers
  * (Express's) would inflate on their own, so refusing it here keeps every entry point's answer the same.
  *
+ * A compressing transfer coding (`Transfer-Encoding: gzip, chunked`) is refused the same way: node:http
+ * undoes only `chunked`, so the bytes read would be the compressed ones. RFC 9112 suggests 501 for a
+ * transfer coding a server does not implement, but a 5xx makes every seed sender retry a delivery no retry
+ * can fix; 415 names the cause and stops the retries. (Fetch runtimes undo transfer codings themselves.)
+ *
  * @example
  * ```ts
- * requireIdentityEncoding(undefined) // passes
- * requireIdentityEncoding('gzip')    // throws unsupported_media_type
+ * requireIdentityEncoding(undefined)                  // passes
+ * requireIdentityEncoding('gzip')                     // throws unsupported_media_type
+ * requireIdentityEncoding(undefined, 'gzip, chunked') // throws unsupported_media_type
  * ```
  */
-export function requireIdentityEncoding(contentEncoding: string | undefined): void {
-  if (contentEncoding === undefined) return
-  const codings = contentEncoding.split(',').map((coding) => coding.trim().toLowerCase())
-  if (codings.every((coding) => coding === '' || coding === 'identity')) return
-  throw new RequestRejectedError(
-    'unsupported_media_type',
-    `unsupported Content-Encoding ${JSON.stringify(contentEncoding.trim())}; send the body uncompressed`,
-  )
+export function requireIdentityEncoding(contentEncoding: string | undefined, transferEncoding?: string): void {
+  if (contentEncoding !== undefined && !onlyCodings(contentEncoding, 'identity')) {
+    throw new RequestRejectedError(
+      'unsupported_media_type',
+      `unsupported Content-Encoding ${JSON.stringify(contentEncoding.trim())}; send the body uncompressed`,
+    )
+  }
+  if (transferEncoding !== undefined && !onlyCodings(transferEncoding, 'chunked')) {
+    throw new RequestRejectedError(
+      'unsupported_media_type',
+      `unsupported Transfer-Encoding ${JSON.stringify(transferEncoding.trim())}; send the body uncompressed (chunked alone is fine)`,
+    )
+  }
+}
+
+/** Whether a coding list (`identity, gzip`) holds nothing but `allowed` and `identity`. */
+function onlyCodings(list: string, allowed: 'identity' | 'chunked'): boolean {
+  return list.split(',').every((coding) => {
+    const name = coding.trim().toLowerCase()
+    return name === '' || name === 'identity' || name === allowed
+  })
 }
 
 function mediaTypeName(type: BodyType): string {

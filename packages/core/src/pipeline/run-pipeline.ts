@@ -192,7 +192,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // is parsed must be what is signed, so the signature covers the raw query there, not the empty body
   // (otherwise a signed GET's headers could be replayed with other query values).
   const query = carriesQueryFields(method, body.length) ? rawQueryOf(request.url) : undefined
-  if (query === undefined) requireIdentityEncoding(header('content-encoding'))
+  if (query === undefined) requireIdentityEncoding(header('content-encoding'), header('transfer-encoding'))
   const bodyType = query !== undefined ? 'form' : bodyTypeOf(header('content-type'), config.contentTypes)
   const signed = query !== undefined ? toBodyBytes(query) : body
 

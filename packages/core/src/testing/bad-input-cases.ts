@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { gzipSync } from 'node:zlib'
 import type { WebhookErrorCode } from '../errors.js'
 import { type RawStep, rawHttpExchange, requestHead } from '../reliability/raw-http-exchange.js'
 import type { WebhookEvent } from '../types.js'
@@ -244,6 +245,19 @@ const contentTypes: ConformanceCase[] = [
       request: async () => withHeader(await signedRequest({ id: 'evt_encoded' }), 'content-encoding', contentEncoding),
     }),
   ),
+  // node:http undoes only `chunked`: a compressing transfer coding would leave gzip bytes to verify.
+  rejected('Transfer-Encoding gzip, chunked', 'unsupported_media_type', 415, {
+    ...overSocket(async (target) => {
+      const body = conformanceEventBody('evt_gzip_transfer')
+      const compressed = gzipSync(body)
+      const head = requestHead('POST', target.url, {
+        'content-type': 'application/json',
+        'transfer-encoding': 'gzip, chunked',
+        [SIGNATURE_HEADER]: await signatureOf(body),
+      })
+      return [head, `${compressed.length.toString(16)}\r\n`, compressed, '\r\n0\r\n\r\n']
+    }),
+  }),
   // Node's parser keeps the first copy of a repeated Content-Type where Fetch joins them: every entry point
   // must read every copy, so the same bytes get the same answer everywhere.
   rejected('two Content-Type lines, JSON then text/plain: every copy is read', 'unsupported_media_type', 415, {
