@@ -37,8 +37,11 @@ export interface DeliveryAttempt {
   readonly retryAfterMs?: number
 }
 
-/** Where a delivery stands. */
-export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'disabled' | 'cancelled'
+/** Where a delivery stands: `pending` while attempts remain, then one of the {@link FinalDeliveryState}s. */
+export type DeliveryState = 'pending' | FinalDeliveryState
+
+/** How a delivery ended: what a {@link DeliveryLog}'s `close` records and a send resolves with. */
+export type FinalDeliveryState = 'delivered' | 'failed' | 'disabled' | 'cancelled'
 
 /** What was sent, kept so it can be sent again. */
 export interface LoggedRequest {
@@ -68,7 +71,7 @@ export interface DeliveryLog {
   /** Appends an attempt to its delivery. */
   append(attempt: DeliveryAttempt): void
   /** Marks where a delivery ended. */
-  close(deliveryId: string, state: DeliveryState): void
+  close(deliveryId: string, state: FinalDeliveryState): void
   get(deliveryId: string): DeliveryRecord | undefined
   /** Deliveries, oldest first. */
   list(): DeliveryRecord[]

@@ -17,6 +17,7 @@ export type {
   DeliveryLogOptions,
   DeliveryRecord,
   DeliveryState,
+  FinalDeliveryState,
   LoggedRequest,
 } from './delivery-log.js'
 export { createFetchTransport } from './transport.js'

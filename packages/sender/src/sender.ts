@@ -12,7 +12,7 @@ import {
   type DeliveryAttempt,
   type DeliveryLog,
   type DeliveryRecord,
-  type DeliveryState,
+  type FinalDeliveryState,
   type LoggedRequest,
   createDeliveryLog,
 } from './delivery-log.js'
@@ -68,7 +68,8 @@ export interface DeliveryResult {
   readonly event: OutgoingEvent
   /** True when an attempt got a 2xx. */
   readonly ok: boolean
-  readonly state: DeliveryState
+  /** Never `pending`: a result exists once the delivery ended. */
+  readonly state: FinalDeliveryState
   /** The last attempt's status, if it got a response. */
   readonly status: number | undefined
   readonly attempts: readonly DeliveryAttempt[]
@@ -183,11 +184,11 @@ export function createSender(options: SenderOptions): Sender {
     // of your own) or have dropped it already (the default log keeps the last 1000 deliveries).
     const attempts: DeliveryAttempt[] = []
     const stopped = signal ? AbortSignal.any([signal, lifecycle.signal]) : lifecycle.signal
-    const finish = (state: DeliveryState): DeliveryResult => {
+    const finish = (state: FinalDeliveryState): DeliveryResult => {
       log.close(record.deliveryId, state)
       return { deliveryId: record.deliveryId, event: record.event, ok: state === 'delivered', state, status: attempts.at(-1)?.status, attempts }
     }
-    const interrupted = (): DeliveryState | undefined => (disabled ? 'disabled' : stopped.aborted || closed ? 'cancelled' : undefined)
+    const interrupted = (): FinalDeliveryState | undefined => (disabled ? 'disabled' : stopped.aborted || closed ? 'cancelled' : undefined)
     let initialFailureAt = 0
     let nextAt = 0
     for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
@@ -237,7 +238,7 @@ export function createSender(options: SenderOptions): Sender {
   }
 
   function notSent(record: DeliveryRecord): DeliveryResult {
-    const state: DeliveryState = disabled ? 'disabled' : 'cancelled'
+    const state: FinalDeliveryState = disabled ? 'disabled' : 'cancelled'
     return { deliveryId: record.deliveryId, event: record.event, ok: false, state, status: undefined, attempts: [] }
   }
 
