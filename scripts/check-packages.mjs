@@ -3,15 +3,21 @@
  * Checks the built packages as a consumer loads them (run after `pnpm build`; CI runs it):
  *
  * - publint: every package.json entry point and `exports` condition names a file the tarball holds;
+ * - every package ships the repository's LICENSE (npm packs a package's own folder only);
  * - core's CommonJS and ESM builds each keep one copy of the error classes across their entry points
  *   (`@crm-webhooks/core` and `@crm-webhooks/core/providers`). With a copy per entry point, a scheme from
  *   `/providers` threw a `SignatureError` the receiver from `.` did not recognise, so every forged or
- *   unsigned delivery of a CommonJS app got 500 internal_error instead of 401.
+ *   unsigned delivery of a CommonJS app got 500 internal_error instead of 401;
+ * - a TypeScript consumer finds the types of `.`, `/providers` and `/testing` under every module
+ *   resolution in use: `node10` (still the default of `module: commonjs`) reads no `exports`, so core's
+ *   `typesVersions` maps the subpaths for it.
  *
  * Plain Node (no tsx): it loads `dist/` exactly as an installed package would.
  */
-import { readdirSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { publint } from 'publint'
@@ -24,6 +30,10 @@ for (const name of readdirSync(join(root, 'packages'))) {
   const pkgDir = join(root, 'packages', name)
   const { messages, pkg } = await publint({ pkgDir, level: 'warning', pack: 'pnpm' })
   for (const message of messages) failures.push(`${pkg.name}: publint ${message.type}: ${formatMessage(message, pkg)}`)
+  const license = join(pkgDir, 'LICENSE')
+  if (!existsSync(license) || readFileSync(license, 'utf8') !== readFileSync(join(root, 'LICENSE'), 'utf8')) {
+    failures.push(`${pkg.name}: LICENSE is missing or differs from the repository's (cp LICENSE packages/${name}/)`)
+  }
 }
 
 /** The statuses and error codes of a forged, an unsigned and a genuine delivery through one module format. */
@@ -51,8 +61,38 @@ const requireFromCore = createRequire(join(coreDir, 'package.json'))
 await statusesThrough('CommonJS', requireFromCore('@crm-webhooks/core'), requireFromCore('@crm-webhooks/core/providers'))
 await statusesThrough('ESM', await import(join(coreDir, 'dist/index.js')), await import(join(coreDir, 'dist/providers/index.js')))
 
+/** Type-checks a consumer of core, linked into a scratch node_modules as an install would, under `moduleResolution`. */
+function typeCheckConsumer(moduleResolution, module) {
+  const consumer = mkdtempSync(join(tmpdir(), 'crm-webhooks-consumer-'))
+  try {
+    mkdirSync(join(consumer, 'node_modules', '@crm-webhooks'), { recursive: true })
+    symlinkSync(coreDir, join(consumer, 'node_modules', '@crm-webhooks', 'core'), 'dir')
+    writeFileSync(
+      join(consumer, 'index.ts'),
+      [
+        "import { createReceiver } from '@crm-webhooks/core'",
+        "import { automatenexus } from '@crm-webhooks/core/providers'",
+        "import { badInputCases } from '@crm-webhooks/core/testing'",
+        "const receiver = createReceiver({ provider: automatenexus, secret: 's' })",
+        'receiver.on(\'deal.stage_changed\', (event) => { const stage: string = event.data.previous_stage; void stage })',
+        'void badInputCases',
+        '',
+      ].join('\n'),
+    )
+    const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
+    const flags = ['--noEmit', '--strict', '--skipLibCheck', '--esModuleInterop', '--target', 'es2022', '--types', 'node']
+    execFileSync(process.execPath, [tsc, ...flags, '--typeRoots', join(root, 'node_modules', '@types'), '--moduleResolution', moduleResolution, '--module', module, join(consumer, 'index.ts')], { encoding: 'utf8' })
+  } catch (error) {
+    failures.push(`core: a TypeScript consumer with moduleResolution ${moduleResolution} fails to type-check:\n${error.stdout ?? error.message}`)
+  } finally {
+    rmSync(consumer, { recursive: true, force: true })
+  }
+}
+
+for (const [moduleResolution, module] of [['node10', 'commonjs'], ['node16', 'node16'], ['bundler', 'esnext']]) typeCheckConsumer(moduleResolution, module)
+
 if (failures.length > 0) {
   console.error(failures.join('\n'))
   process.exit(1)
 }
-console.log('packages: publint clean; core answers forged, unsigned and genuine deliveries alike through CommonJS and ESM')
+console.log('packages: publint clean; core answers forged, unsigned and genuine deliveries alike through CommonJS and ESM, and type-checks for consumers under node10, node16 and bundler resolution')
