@@ -17,10 +17,12 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 /** Default time to receive a whole body. */
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000
 /**
- * After a body is refused (too large, too slow), how much more of it the Node reader reads and throws away
- * so a sender still writing can read the answer, and for how long, before it destroys the connection: an
- * endless or trickling body must not keep a socket (and the bandwidth) busy for ever, as it did when the
- * rest was drained with no cap. Apache's lingering close bounds the same read (2 s).
+ * After a body is refused (too large, too slow), the Node reader reads and throws away the rest so a sender
+ * still writing can read the answer, until this many bytes past the limit have arrived in all (what was
+ * read before the refusal included, so a body refused on its declared Content-Length and the same body
+ * refused while streaming get the same allowance), and for at most {@link DISCARD_MAX_MS}; then it destroys
+ * the connection: an endless or trickling body must not keep a socket (and the bandwidth) busy for ever,
+ * as it did when the rest was drained with no cap. Apache's lingering close bounds the same read (2 s).
  */
 export const DISCARD_MAX_BYTES = 1024 * 1024
 /** See {@link DISCARD_MAX_BYTES}. */
@@ -186,11 +188,10 @@ function armDeadlinesOfThisTurn(): void {
 
 /**
  * Reads and throws away what is left of a refused body, so a sender still writing reads the answer
- * instead of a reset, up to {@link DISCARD_MAX_BYTES} and {@link DISCARD_MAX_MS}; past either the
- * connection is destroyed (an answer already written has left by then).
+ * instead of a reset, up to `left` more bytes and {@link DISCARD_MAX_MS}; past either the connection is
+ * destroyed (an answer already written has left by then).
  */
-function discardRest(request: NodeRequestStream): void {
-  let left = DISCARD_MAX_BYTES
+function discardRest(request: NodeRequestStream, left: number): void {
   const stop = () => {
     clearTimeout(timer)
     request.removeListener('data', onData)
@@ -230,7 +231,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
     assertDeclaredLength(Array.isArray(rawLength) ? rawLength[0] : rawLength, maxBytes)
   } catch (error) {
     // Left unread, node:http would drain the whole declared length once the 413 is written.
-    discardRest(request)
+    discardRest(request, maxBytes + DISCARD_MAX_BYTES)
     return Promise.reject(error)
   }
   if (nodeBodyWasRead(request)) {
@@ -260,7 +261,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
       request.removeListener('error', onError)
       request.removeListener('close', onClose)
       if (error) {
-        if (!closed) discardRest(request)
+        if (!closed) discardRest(request, maxBytes + DISCARD_MAX_BYTES - length)
         reject(error)
       } else {
         resolve(concatBytes(chunks))
