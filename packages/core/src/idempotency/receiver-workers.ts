@@ -1,6 +1,6 @@
 /**
  * Several receiver processes sharing one store, for the exactly-once tests across instances: the
- * parent forks worker scripts (TypeScript, run through tsx), each serving the contract provider over
+ * parent forks worker scripts (JavaScript, or TypeScript run through tsx), each serving the contract provider over
  * node:http on 127.0.0.1, and posts deliveries to them as a load balancer would.
  *
  * @module
@@ -53,8 +53,13 @@ export async function serveReceiverWorker(options: ReceiverWorkerOptions): Promi
 
 /** Options of {@link startReceiverWorkers}. */
 export interface ReceiverWorkersOptions {
-  /** Absolute path of the worker script, which calls {@link serveReceiverWorker}. */
+  /**
+   * Absolute path of the worker script, which calls {@link serveReceiverWorker}. A `.ts`, `.mts` or `.cts`
+   * script runs through tsx (`--import tsx`: install `tsx` next to vitest); a JavaScript one runs as is.
+   */
   script: string
+  /** Node options of the workers; default `['--import', 'tsx']` for a TypeScript script, none otherwise. */
+  execArgv?: readonly string[]
   count: number
   /** Extra environment of the workers (URLs, key prefixes, table names). */
   env?: Record<string, string>
@@ -84,6 +89,20 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * The Node options a worker runs with: the caller's, else tsx for a TypeScript script and none otherwise.
+ *
+ * @example
+ * ```ts
+ * workerExecArgv({ script: '/app/worker.ts' })  // ['--import', 'tsx']
+ * workerExecArgv({ script: '/app/worker.mjs' }) // []
+ * ```
+ */
+export function workerExecArgv(options: Pick<ReceiverWorkersOptions, 'script' | 'execArgv'>): string[] {
+  if (options.execArgv) return [...options.execArgv]
+  return /\.[cm]?ts$/.test(options.script) ? ['--import', 'tsx'] : []
+}
+
+/**
  * Parent side: forks `count` workers and waits until each listens.
  *
  * @example
@@ -96,7 +115,7 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startReceiverWorkers(options: ReceiverWorkersOptions): Promise<ReceiverWorkers> {
   const children = Array.from({ length: options.count }, () =>
     fork(options.script, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: workerExecArgv(options),
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
