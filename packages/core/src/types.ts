@@ -283,7 +283,11 @@ export interface IdempotencyStore {
    * A store that ignores `version` leaves `stale` undefined and the receiver calls `recordVersion` after.
    */
   claim(key: string, owner: string, lockTtlMs: number, version?: ClaimVersion): Promise<ClaimResult>
-  /** Marks the key completed for `retentionMs`; false when `owner` no longer holds the claim. */
+  /**
+   * Marks the key completed for `retentionMs` when `owner` holds the claim, or when nobody does (the owner's
+   * lease lapsed and no one claimed the key since: the handler ran once, and its success must stand); false
+   * when another owner's claim holds the key, or it is completed already.
+   */
   complete(key: string, owner: string, retentionMs: number): Promise<boolean>
   /** Drops the claim so a retry runs again; false when `owner` no longer holds it. */
   release(key: string, owner: string): Promise<boolean>

@@ -20,7 +20,8 @@ export interface StoreQueries {
   readonly inspect: string
   /**
    * Completes a batch: $1 keys (none twice), $2 owners, $3 retention ms. One row per key, in order:
-   * completed, true when the owner's live claim became completed.
+   * completed, true when the key became completed: the owner's claim (live or lapsed), or a free key (no
+   * row, or an expired one: the owner's lease lapsed and nobody holds the key since).
    */
   readonly completeBatch: string
   /** $1 key, $2 owner. One row affected when the owner's live claim was dropped. */
@@ -48,11 +49,10 @@ export function storeQueries(names: TableNames): StoreQueries {
   const leftMs = `ceil(extract(epoch FROM seen.expires_at - now()) * 1000)::float8 AS left_ms`
   // Rows are taken in key order, and versions in record order after every claim row, so two batches that
   // share keys (a resend reaching two instances at once) lock them in the same order and never deadlock.
-  // A completion batch locks its rows in key order too (`owned`: ORDER BY is applied before FOR UPDATE),
-  // before updating them: an UPDATE ... FROM locks in whatever order its join yields, and against a claim
-  // batch of the same keys on another instance (its ON CONFLICT locks each existing row) that deadlocked,
-  // failing the claims with a 503 after PostgreSQL's deadlock_timeout. FOR UPDATE rechecks the ownership
-  // on the newest row version after any wait, so the update needs no second check.
+  // A completion batch is an insert in key order too: an UPDATE ... FROM locked in whatever order its join
+  // yielded, and against a claim batch of the same keys on another instance (its ON CONFLICT locks each
+  // existing row) that deadlocked, failing the claims with a 503 after PostgreSQL's deadlock_timeout. The
+  // ON CONFLICT condition is evaluated on the newest row version after any wait.
   // The insert takes a free key; on conflict it takes over only an expired row. The outer select reads
   // each row as the statement's snapshot saw it, to answer completed or in progress in the same round trip.
   const recordVersion = (rows: string) => `INSERT INTO ${versions} AS known (record, version, expires_at)
@@ -83,13 +83,11 @@ ORDER BY input.position`,
     inspect: `SELECT seen.state, ${leftMs} FROM ${claims} AS seen WHERE seen.key = $1::text`,
     completeBatch: `WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::float8[]) WITH ORDINALITY AS input (key, owner, retention_ms, position)
-), owned AS MATERIALIZED (
-  SELECT held.key, input.retention_ms FROM ${claims} AS held JOIN input ON input.key = held.key
-  WHERE held.owner = input.owner AND held.state = 'in_progress' AND held.expires_at > now()
-  ORDER BY held.key FOR UPDATE OF held
 ), completed AS (
-  UPDATE ${claims} AS held SET state = 'completed', expires_at = now() + owned.retention_ms ${MS}
-  FROM owned WHERE held.key = owned.key
+  INSERT INTO ${claims} AS held (key, state, owner, expires_at)
+  SELECT key, 'completed', owner, now() + retention_ms ${MS} FROM input ORDER BY key
+  ON CONFLICT (key) DO UPDATE SET state = 'completed', owner = excluded.owner, expires_at = excluded.expires_at
+    WHERE (held.state = 'in_progress' AND held.owner = excluded.owner) OR held.expires_at <= now()
   RETURNING held.key
 )
 SELECT completed.key IS NOT NULL AS completed FROM input LEFT JOIN completed ON completed.key = input.key ORDER BY input.position`,

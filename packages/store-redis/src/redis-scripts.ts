@@ -69,13 +69,15 @@ return replies
 
 /**
  * Completes a batch of claims: KEYS the claim keys; ARGV per key its owner and retention ms. One integer
- * per key: 1 when the owner's claim became completed, 0 when the owner no longer held it.
+ * per key: 1 when the key became completed (the owner's claim, or a free key: the owner's lease lapsed and
+ * nobody claimed it since), 0 when another owner's claim holds it or it is completed already.
  */
 export const COMPLETE_BATCH = luaScript(`
 local replies = {}
 for i = 1, #KEYS do
   local reply = 0
-  if redis.call('GET', KEYS[i]) == 'p:' .. ARGV[2 * i - 1] then
+  local held = redis.call('GET', KEYS[i])
+  if held == false or held == 'p:' .. ARGV[2 * i - 1] then
     redis.call('SET', KEYS[i], 'c', 'PX', ARGV[2 * i])
     reply = 1
   end

@@ -151,7 +151,7 @@ describe.skipIf(!available)('redis store against a real server', () => {
       expect(await client.get(`${prefix}claim:twice:${id}`)).toBe('p:d')
     })
 
-    it('completions: only each claim owner completes it', async () => {
+    it('completions: only each claim owner completes it, or anyone a free key (a lapsed lease leaves none)', async () => {
       const { scripts, store: batched } = countingStore()
       const id = globalThis.crypto.randomUUID()
       await Promise.all([batched.claim(`one:${id}`, 'owner-1', 60_000), batched.claim(`two:${id}`, 'owner-2', 60_000)])
@@ -159,12 +159,13 @@ describe.skipIf(!available)('redis store against a real server', () => {
       const completed = await Promise.all([
         batched.complete(`one:${id}`, 'owner-1', 60_000),
         batched.complete(`two:${id}`, 'somebody-else', 60_000),
-        batched.complete(`never-claimed:${id}`, 'owner-3', 60_000),
+        batched.complete(`free:${id}`, 'owner-3', 60_000),
       ])
-      expect(completed).toEqual([true, false, false])
+      expect(completed).toEqual([true, false, true])
       expect(scripts).toEqual(['EVALSHA'])
       expect(await client.get(`${prefix}claim:one:${id}`)).toBe('c')
       expect(await client.get(`${prefix}claim:two:${id}`)).toBe('p:owner-2')
+      expect(await client.get(`${prefix}claim:free:${id}`)).toBe('c')
     })
 
     it('a burst larger than a batch goes in several script calls, every claim answered', async () => {

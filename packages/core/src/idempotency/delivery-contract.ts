@@ -5,7 +5,7 @@
  * @module
  */
 import { createReceiver } from '../receiver.js'
-import type { WebhookResponse } from '../types.js'
+import type { IdempotencyStore, WebhookResponse } from '../types.js'
 import { expectSame } from './contract-assert.js'
 import { CONTRACT_SECRET, contractProvider, signContractDelivery } from './contract-provider.js'
 import { CONTRACT_LEASE_MS, type StoreContractCase, type StoreContractSubject } from './store-contract.js'
@@ -148,6 +148,47 @@ export const deliveryContract: readonly StoreContractCase[] = [
         last = summary(await receiver.handle(request))
       }
       expectSame(last, DUPLICATE, 'retry after the handler finished')
+      expectSame(runs, 1, 'handler runs')
+    },
+  },
+  {
+    name: 'a handler that outlives its lease and succeeds: its late completion stands, so the next retry is a duplicate',
+    async run(subject) {
+      let runs = 0
+      const { opened, open } = gate()
+      let finished!: () => void
+      const done = new Promise<void>((resolve) => (finished = resolve))
+      // The store as the receiver sees it, with every completion's answer kept for the test to await.
+      const completions: Promise<boolean>[] = []
+      const { store } = subject
+      const watched: IdempotencyStore = {
+        claim: (key, owner, lockTtlMs, version) => store.claim(key, owner, lockTtlMs, version),
+        complete: (key, owner, retentionMs) => {
+          const completion = store.complete(key, owner, retentionMs)
+          completions.push(completion)
+          return completion
+        },
+        release: (key, owner) => store.release(key, owner),
+        ...(store.recordVersion ? { recordVersion: (record: string, version: number, retentionMs: number) => store.recordVersion!(record, version, retentionMs) } : {}),
+      }
+      const receiver = receiverOver(
+        { ...subject, store: watched },
+        async () => {
+          runs += 1
+          await opened
+          finished()
+        },
+        { lockTtlMs: CONTRACT_LEASE_MS, handlerTimeoutMs: 50 },
+      )
+      const request = await signContractDelivery({ id: deliveryId('outlived') })
+      expectSame(summary(await receiver.handle(request)), { status: 503, code: 'handler_timeout', retryAfter: true }, 'timed out')
+      await subject.advance(CONTRACT_LEASE_MS + 200)
+      open()
+      await done
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      expectSame(completions.length, 1, 'completions made')
+      expectSame(await completions[0], true, 'the completion after the lease lapsed, nobody holding the key')
+      expectSame(summary(await receiver.handle(request)), DUPLICATE, 'the retry after the handler finished')
       expectSame(runs, 1, 'handler runs')
     },
   },

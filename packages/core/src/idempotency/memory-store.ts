@@ -137,7 +137,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async complete(key, owner, retentionMs) {
       if (closed) throw closedError()
       const at = now()
-      if (liveLease(key, at)?.owner !== owner) return false
+      // The owner's claim, live or lapsed with nobody holding the key since: a handler that outlived its
+      // lease still succeeded once, and dropping that would let the sender's next retry run it again.
+      const lease = liveLease(key, at)
+      if (lease ? lease.owner !== owner : isCompleted(key, at)) return false
       leases.delete(key)
       completed.set(key, at + retentionMs)
       return true

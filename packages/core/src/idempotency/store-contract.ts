@@ -87,12 +87,24 @@ export const idempotencyStoreContract: readonly StoreContractCase[] = [
     },
   },
   {
+    // A handler that outlived its lease still succeeded once: while nobody took the key since, its late
+    // completion stands, or the sender's next retry would run the handler a second time.
+    name: 'a late owner whose lease lapsed completes the key while nobody claimed it since',
+    async run({ store, advance }) {
+      const key = uniqueKey('late-complete')
+      await store.claim(key, 'slow', CONTRACT_LEASE_MS)
+      await advance(PAST_LEASE_MS)
+      expectSame(await store.complete(key, 'slow', RETAIN_MS), true, 'complete after the lease ended, the key free')
+      expectSame(await store.claim(key, 'retry', CONTRACT_LEASE_MS), { state: 'completed' }, 'the retry finds it completed')
+      expectSame(await store.complete(key, 'slow', RETAIN_MS), false, 'completing twice')
+    },
+  },
+  {
     name: "a crashed owner's claim expires; the late owner can neither complete nor release the new claim",
     async run({ store, advance }) {
       const key = uniqueKey('expiry')
       await store.claim(key, 'crashed', CONTRACT_LEASE_MS)
       await advance(PAST_LEASE_MS)
-      expectSame(await store.complete(key, 'crashed', RETAIN_MS), false, 'complete after the lease ended')
       expectSame(await store.claim(key, 'retry', CONTRACT_LEASE_MS), { state: 'claimed' }, 'claim after expiry')
       expectSame(await store.release(key, 'crashed'), false, 'late release by the old owner')
       expectSame(await store.complete(key, 'crashed', RETAIN_MS), false, 'late complete by the old owner')
@@ -147,11 +159,12 @@ export const idempotencyStoreContract: readonly StoreContractCase[] = [
       const completed = await Promise.all([
         store.complete(`${key}:fresh`, 'a', RETAIN_MS),
         store.complete(`${key}:twice`, 'e', RETAIN_MS),
-        store.complete(`${key}:never-claimed`, 'f', RETAIN_MS),
+        store.complete(`${key}:free`, 'f', RETAIN_MS),
         store.complete(`${key}:twice`, 'd', RETAIN_MS),
         store.complete(`${key}:twice`, 'd', RETAIN_MS),
       ])
-      expectSame(completed, [true, false, false, true, false], 'completions: only each owner, a key completed twice once')
+      // A key nobody holds is free (a lapsed claim leaves no trace in Redis): its completion stands.
+      expectSame(completed, [true, false, true, true, false], 'completions: only each owner or a free key, a key completed twice once')
     },
   },
   {
