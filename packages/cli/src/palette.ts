@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CliIo } from './cli-io.js'
+import type { CliIo, TextOutput } from './cli-io.js'
 
 /** ANSI styling functions; identity functions when colours are off. */
 export interface Palette {
@@ -21,18 +21,20 @@ function style(open: number, close: number, enabled: boolean) {
 }
 
 /**
- * Whether colours go to `io.stdout`.
+ * Whether colours go to `sink` (default `io.stdout`; pass `io.stderr` for what goes there: a redirected
+ * stderr must not get escape codes because stdout is a terminal).
  *
  * @example
  * ```ts
  * colorsEnabled({ ...io, env: { NO_COLOR: '1' } }) // false
+ * colorsEnabled(io, io.stderr)                      // whether stderr is a terminal
  * ```
  */
-export function colorsEnabled(io: Pick<CliIo, 'env' | 'stdout'>): boolean {
+export function colorsEnabled(io: Pick<CliIo, 'env' | 'stdout'>, sink: TextOutput = io.stdout): boolean {
   const force = io.env.FORCE_COLOR
   if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return true
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false
-  return Boolean(io.stdout.isTTY) && io.env.TERM !== 'dumb'
+  return Boolean(sink.isTTY) && io.env.TERM !== 'dumb'
 }
 
 /**

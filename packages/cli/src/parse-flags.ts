@@ -80,18 +80,38 @@ export function integerFlag(value: string | undefined, flag: string, min: number
 
 /**
  * Runs a factory the flags configure (`createReceiver`, `createSender`, ...) and turns the `TypeError`
- * it throws for a configuration mistake into a usage error: a bad secret is a bad argument.
+ * it throws (or its promise rejects with) for a configuration mistake into a usage error: a bad secret
+ * is a bad argument.
  *
  * @example
  * ```ts
  * const sender = fromFlags(() => createSender({ provider, secret, url }))
+ * await fromFlags(() => sender.compose({ type, data }))
  * ```
  */
 export function fromFlags<T>(build: () => T): T {
+  let built: T
   try {
-    return build()
+    built = build()
   } catch (error) {
-    if (error instanceof TypeError) throw new UsageError(error.message.replace(/^crm-webhooks: /, ''))
-    throw error
+    throw asUsageError(error)
   }
+  return (built instanceof Promise ? built.catch((error: unknown) => Promise.reject(asUsageError(error))) : built) as T
+}
+
+function asUsageError(error: unknown): unknown {
+  return error instanceof TypeError ? new UsageError(withoutPrefix(error.message)) : error
+}
+
+/**
+ * A library message without its `crm-webhooks: ` prefix, which the CLI's own `crm-webhooks <command>: `
+ * would repeat.
+ *
+ * @example
+ * ```ts
+ * withoutPrefix('crm-webhooks: no secret') // 'no secret'
+ * ```
+ */
+export function withoutPrefix(message: string): string {
+  return message.replace(/^crm-webhooks: /, '')
 }

@@ -89,6 +89,45 @@ describe('send --data', () => {
   })
 })
 
+describe('send: data the provider cannot send, and flags that would do nothing', () => {
+  // Auto-Respond's compose works the event out from the lead payload: data that reads as another event, or
+  // as none, cannot be sent as the asked type. Found before any note or attempt: a usage error, exit 2.
+  it.each([
+    ['data that does not read as the event', 'lead.created', '{}'],
+    ['an event type the provider never sends', 'lead.bogus', '{"lead_id":"l_1"}'],
+  ])('autorespond with %s: one line without a doubled prefix, the usage, exit 2', async (_name, event, data) => {
+    const { code, out, err } = await run(['send', '--provider', 'autorespond', '--secret', 's', '--url', 'http://127.0.0.1:9/', '--event', event, '--data', '-'], data)
+    expect(code).toBe(2)
+    expect(out).toBe('')
+    const [first, ...rest] = err.trimEnd().split('\n')
+    expect(first).toMatch(/^crm-webhooks send: this lead payload reads as/)
+    expect(rest.join('\n')).toMatch(/^usage: crm-webhooks send/)
+  })
+
+  it('--schedule without --retries for a provider that makes one attempt: a note that it needs --retries', async () => {
+    const { err } = await run(['send', '--provider', 'connectgain', '--secret', 's', '--url', 'http://127.0.0.1:1/', '--event', 'deal.created', '--schedule', '1s,2s'])
+    expect(err).toMatch(/^note: connectgain makes one attempt by default; --schedule takes effect with --retries N$/m)
+  })
+
+  it('colours a note on stderr only when stderr is a terminal, whatever stdout is', async () => {
+    for (const stderrIsTerminal of [false, true]) {
+      const io = createMemoryIo()
+      const split = { ...io, stdout: { ...io.stdout, isTTY: true }, stderr: { ...io.stderr, isTTY: stderrIsTerminal } }
+      const argv = ['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://127.0.0.1:1/', '--event', 'deal.won', '--retries', '0', '--data', '-']
+      await runCli(argv, { ...split, stdinIsTTY: false, readStdin: async () => new TextEncoder().encode('{"id":1}') })
+      expect(io.err()).toMatch(/note: the data does not match/)
+      expect(io.err().includes('\u001b[')).toBe(stderrIsTerminal)
+    }
+  })
+})
+
+describe('version', () => {
+  it('prints the CLI package version and exits 0', async () => {
+    const { version } = (await import('../package.json', { with: { type: 'json' } })).default
+    for (const flag of ['--version', '-V']) expect(await run([flag])).toEqual({ code: 0, out: `${version}\n`, err: '' })
+  })
+})
+
 describe('help', () => {
   it('prints the usage and exits 0', async () => {
     expect(await run(['--help'])).toMatchObject({ code: 0, out: expect.stringMatching(/listen .*\n.*send/s) })

@@ -11,7 +11,8 @@ import { listenCommand } from './commands/listen/index.js'
 import { schemaCommand } from './commands/schema/index.js'
 import { sendCommand } from './commands/send/index.js'
 import { verifyCommand } from './commands/verify/index.js'
-import { UsageError } from './parse-flags.js'
+import cliPackage from '../package.json' with { type: 'json' }
+import { UsageError, withoutPrefix } from './parse-flags.js'
 
 /**
  * Every command, in the order the usage lists them.
@@ -41,6 +42,8 @@ export function usageText(command?: Command): string {
     '',
     ...commands.map((entry) => `  crm-webhooks ${entry.usage}`),
     '',
+    'crm-webhooks --version prints the version; crm-webhooks <command> --help the usage of one command.',
+    '',
   ].join('\n')
 }
 
@@ -57,6 +60,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (name === undefined) {
     io.stderr.write(`crm-webhooks: a command is required\n${usageText()}`)
     return EXIT.usage
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`${cliPackage.version}\n`)
+    return EXIT.ok
   }
   if (name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(usageText(commands.find((entry) => entry.name === args[0])))
@@ -78,7 +85,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`crm-webhooks ${command.name}: ${error.message}\n${usageText(command)}`)
       return EXIT.usage
     }
-    io.stderr.write(`crm-webhooks ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`)
+    io.stderr.write(`crm-webhooks ${command.name}: ${withoutPrefix(error instanceof Error ? error.message : String(error))}\n`)
     return EXIT.failed
   }
 }

@@ -93,6 +93,7 @@ export const sendCommand: Command = {
     const maxRetries = integerFlag(values.retries, '--retries', 0, 10)
     const schedule = values.schedule === undefined ? undefined : fromFlags(() => parseRetrySchedule(values.schedule!))
     const paint = createPalette(colorsEnabled(io))
+    const notePaint = createPalette(colorsEnabled(io, io.stderr))
     const sender = fromFlags(() =>
       createSender({
         provider,
@@ -102,8 +103,14 @@ export const sendCommand: Command = {
         onAttempt: (attempt, next) => io.stdout.write(describeAttempt(attempt, next, paint)),
       }),
     )
+    if (schedule !== undefined && maxRetries === undefined && sender.policy.maxRetries === 0) {
+      io.stderr.write(notePaint.yellow(`note: ${provider.id} makes one attempt by default; --schedule takes effect with --retries N\n`))
+    }
     const data = await eventData(provider, type, values.data, io)
-    await warnIfInvalid(provider, type, data, io, paint)
+    // A provider whose compose works the event out from the data (Auto-Respond classifies a lead payload)
+    // refuses data it cannot send as this type: a usage error now, before any note or attempt.
+    await fromFlags(() => sender.compose({ type, data }))
+    await warnIfInvalid(provider, type, data, io, notePaint)
 
     io.stdout.write(`${paint.bold(`${provider.id} ${type}`)} -> ${url}\n`)
     const stopListening = io.onStopSignal(() => sender.close())
