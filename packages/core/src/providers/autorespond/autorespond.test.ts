@@ -87,6 +87,10 @@ describe('autorespond: telling the three lead events apart', () => {
     const response = await receiver.handle(post(SEED_SAMPLE))
     expect([response.status, json(response).event]).toEqual([200, 'lead.contact_info_added'])
     expect(directions).toEqual(['inbound', 'outbound', 'inbound'])
+    // "Test webhook" clicked again sends the same canned bytes: the body digest makes it a duplicate.
+    const again = await receiver.handle(post(SEED_SAMPLE))
+    expect([again.status, json(again).duplicate]).toEqual([200, true])
+    expect(directions).toHaveLength(3)
   })
 
   it('answers a verified body that is not a lead with 422', async () => {
