@@ -61,6 +61,12 @@ export interface DeliveryOutcome {
   readonly duplicate: boolean
   readonly event: WebhookEvent | undefined
   readonly verification: VerifyResult | undefined
+  /**
+   * Set when the provider answered a verified handshake itself (seed 003's subscription confirmation): its
+   * parsed payload, so the application can log or record it (the `subscription_id`, the
+   * `confirmation_token` echoed back). No handler runs for a handshake, and `eventType` stays undefined.
+   */
+  readonly handshake: { readonly payload: unknown } | undefined
   readonly durationMs: number
 }
 
@@ -97,6 +103,7 @@ interface Progress {
   duplicate: boolean
   event?: WebhookEvent
   verification?: VerifyResult
+  handshake?: { payload: unknown }
   /** Set when the delivery was acknowledged without a typed handler. */
   ignored?: 'unknown_event' | 'invalid_payload'
 }
@@ -159,6 +166,7 @@ function report(
     duplicate: progress.duplicate,
     event: progress.event,
     verification: progress.verification,
+    handshake: progress.handshake,
     durationMs: config.now() - startedAt,
   }
   // Observers must never turn a delivery into a failure.
@@ -222,7 +230,10 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
     url: request.url,
   }
   const handshake = provider.handshake?.(context)
-  if (handshake) return handshake
+  if (handshake) {
+    progress.handshake = { payload: context.payload }
+    return handshake
+  }
 
   const eventType = provider.envelope.eventType(context)
   const eventId = verification.signedId ?? provider.envelope.eventId?.(context)

@@ -15,6 +15,7 @@ const base: DeliveryOutcome = {
   duplicate: false,
   event: { type: 'deal.won', data: { id: 'deal_1', value: 10 }, stale: undefined } as WebhookEvent,
   verification: { secretIndex: 1 },
+  handshake: undefined,
   durationMs: 3,
 }
 const plain = createPalette(false)
@@ -34,7 +35,7 @@ describe('deliveryJson', () => {
   })
 
   it('reports a handshake', () => {
-    expect(deliveryJson({ ...base, eventType: undefined, eventId: undefined, event: undefined })).toEqual({ status: 200, handshake: true })
+    expect(deliveryJson({ ...base, eventType: undefined, eventId: undefined, event: undefined, handshake: { payload: {} } })).toEqual({ status: 200, handshake: true })
   })
 })
 

@@ -26,8 +26,8 @@ export function deliveryJson(outcome: DeliveryOutcome): Record<string, unknown> 
       ms: outcome.durationMs,
     }
   }
-  // Verified and answered, yet no event: a handshake (seed 003's subscription confirmation).
-  if (outcome.eventType === undefined && outcome.code === undefined) return { status: outcome.status, handshake: true }
+  // Verified and answered by the provider itself: a handshake (seed 003's subscription confirmation).
+  if (outcome.handshake) return { status: outcome.status, handshake: true }
   return {
     status: outcome.status,
     event: outcome.eventType ?? null,
@@ -128,7 +128,7 @@ export function deliveryLine(outcome: DeliveryOutcome, paint: Palette, at: Date)
     const event = outcome.eventType ? ` ${outcome.eventType}` : ''
     return `${time}  ${status}  ${paint.red(outcome.code ?? 'internal_error')}${event}  ${paint.dim(outcome.error?.message ?? '')}\n`
   }
-  if (outcome.eventType === undefined && outcome.code === undefined) return `${time}  ${status}  ${paint.cyan('handshake answered')}\n`
+  if (outcome.handshake) return `${time}  ${status}  ${paint.cyan('handshake answered')}\n`
   const tags = [outcome.duplicate ? paint.yellow('duplicate, not handled again') : '', outcome.code ? paint.yellow(outcome.code) : '']
     .filter(Boolean)
     .join(' ')

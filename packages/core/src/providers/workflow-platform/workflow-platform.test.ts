@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import type { DeliveryOutcome } from '../../pipeline/run-pipeline.js'
 import { createReceiver } from '../../receiver.js'
 import type { WebhookEvent, WebhookResponse } from '../../types.js'
 import { buildSampleDelivery } from '../build-sample-delivery.js'
@@ -53,6 +54,18 @@ describe('workflow-platform: subscription confirmation', () => {
     expect(JSON.parse((await receiver.handle(await signed(confirmation('ct_9f2c81d0e4')))).body)).toEqual({
       confirmation_token: 'ct_9f2c81d0e4',
     })
+  })
+
+  it("hands the verified confirmation's payload to onDelivery, so the application can record the subscription", async () => {
+    const outcomes: DeliveryOutcome[] = []
+    const receiver = createReceiver({ provider: workflowPlatform, secret: SECRET, now: () => NOW, onDelivery: (outcome) => void outcomes.push(outcome) })
+    await receiver.handle(await signed(confirmation('ct_9f2c81d0e4')))
+    expect(outcomes).toHaveLength(1)
+    expect(outcomes[0]).toMatchObject({ status: 200, ok: true, eventType: undefined, code: undefined })
+    expect(outcomes[0]!.handshake?.payload).toMatchObject({ subscription_id: 'whsub_1', confirmation_token: 'ct_9f2c81d0e4' })
+    // An ordinary delivery carries no handshake.
+    await receiver.handle(await signed(JSON.stringify({ event: 'lead.qualified', id: 'evt_1', data: { lead_id: 'l_1' } })))
+    expect(outcomes[1]!.handshake).toBeUndefined()
   })
 
   it('refuses an unsigned or wrongly signed confirmation (401), so nobody confirms without the secret', async () => {
