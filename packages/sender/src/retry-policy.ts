@@ -180,7 +180,7 @@ export function parseDuration(text: string): number | undefined {
 export function parseRetrySchedule(text: string): number[] {
   return text.split(',').map((part) => {
     const ms = parseDuration(part)
-    if (ms === undefined) throw new TypeError(`crm-webhooks: ${JSON.stringify(part)} is not a duration like 30s, 1m, 2h or 1d`)
+    if (ms === undefined) throw new TypeError(`crm-webhooks: ${JSON.stringify(part)} is not a duration like 500ms, 30s, 1m, 2h or 1d`)
     return ms
   })
 }
