@@ -121,6 +121,27 @@ describe('send: data the provider cannot send, and flags that would do nothing',
   })
 })
 
+describe('send interrupted while an attempt is in flight', () => {
+  it('prints the attempt as interrupted, then the summary, and exits 1', async () => {
+    const server = createServer(() => {}).listen(0, '127.0.0.1') // accepts, never answers
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      const io = createMemoryIo()
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const exit = runCli(['send', '--provider', 'automatenexus', '--secret', 's', '--url', url, '--event', 'deal.won'], io)
+      for (let tries = 0; tries < 200 && !io.out().includes('->'); tries++) await new Promise((resolve) => setTimeout(resolve, 10))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      io.stop()
+      expect(await exit).toBe(1)
+      expect(io.out()).toMatch(/^ {2}attempt 1 {2}cancelled {2}\d+ ms {2}interrupted/m)
+      expect(io.out()).toMatch(/interrupted after 1 attempt\n$/)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+})
+
 describe('version', () => {
   it('prints the CLI package version and exits 0', async () => {
     const { version } = (await import('../package.json', { with: { type: 'json' } })).default

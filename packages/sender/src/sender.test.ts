@@ -260,18 +260,25 @@ describe('the delivery log and resend', () => {
     expect([retried.requests.length, acme.disabled]).toEqual([2, false])
   })
 
-  it('close() cancels an attempt in flight, without counting it as a failure', async () => {
+  it('close() cancels an attempt in flight, without counting it as a failure; onAttempt hears of it', async () => {
     const clock = createManualClock()
     const transport: Transport = (_request, { signal }) =>
       new Promise((resolve) =>
         signal!.addEventListener('abort', () => resolve({ error: 'cancelled', responseBody: 'cancelled', durationMs: 0 })),
       )
-    const sender = acmeSender({ clock, transport, retry: { disableAfterConsecutiveFailures: 1 } })
+    const observed: unknown[] = []
+    const sender = acmeSender({
+      clock,
+      transport,
+      retry: { disableAfterConsecutiveFailures: 1 },
+      onAttempt: (attempt, next) => void observed.push([attempt.error, next]),
+    })
     const pending = sender.send(contact)
     await new Promise((resolve) => setImmediate(resolve))
     sender.close()
     const result = await pending
     expect(result).toMatchObject({ state: 'cancelled', attempts: [{ error: 'cancelled' }] })
+    expect(observed).toEqual([['cancelled', undefined]])
     expect(sender.consecutiveFailures).toBe(0)
     expect(sender.disabled).toBe(false)
   })

@@ -205,8 +205,12 @@ export function createSender(options: SenderOptions): Sender {
         throw error
       }
       attempts.push(entry)
-      // Closed mid-attempt: not the endpoint's failure, so it does not count towards auto-disable.
-      if (entry.error === 'cancelled') return finish('cancelled')
+      // Closed mid-attempt: not the endpoint's failure, so it does not count towards auto-disable. Still an
+      // attempt: observers (the CLI's progress lines) hear of it like any other.
+      if (entry.error === 'cancelled') {
+        observe(entry, undefined)
+        return finish('cancelled')
+      }
       if (entry.ok) {
         consecutiveFailures = 0
         observe(entry, undefined)

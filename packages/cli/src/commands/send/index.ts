@@ -56,7 +56,9 @@ function describeAttempt(attempt: DeliveryAttempt, next: NextRetry | undefined, 
   const outcome = attempt.status === undefined ? paint.red(attempt.error ?? 'error') : (attempt.ok ? paint.green : paint.red)(String(attempt.status))
   const detail = attempt.ok
     ? paint.green('delivered')
-    : next
+    : attempt.error === 'cancelled'
+      ? paint.yellow('interrupted')
+      : next
       ? `retry ${next.retry} in ${formatDuration(next.inMs)} ${paint.dim(`(at ${new Date(next.at).toISOString()})`)}`
       : paint.red('no retries left')
   const answer = attempt.responseBody ? ` ${paint.dim(attempt.responseBody.replace(/\s+/g, ' ').slice(0, 160))}` : ''
