@@ -42,6 +42,20 @@ function gate(): { opened: Promise<void>; open: () => void } {
   return { opened, open }
 }
 
+/** A handler that counts its runs and waits for `open()`; `done` settles once a run got past the wait. */
+function gatedHandler(): { handler: Handler; open: () => void; done: Promise<void>; runs: () => number } {
+  let runs = 0
+  const { opened, open } = gate()
+  let finished!: () => void
+  const done = new Promise<void>((resolve) => (finished = resolve))
+  const handler = async () => {
+    runs += 1
+    await opened
+    finished()
+  }
+  return { handler, open, done, runs: () => runs }
+}
+
 /**
  * The delivery-level cases every store must pass through the receiver.
  *
@@ -123,19 +137,8 @@ export const deliveryContract: readonly StoreContractCase[] = [
   {
     name: 'a handler past its deadline: 503 at once, 409 while it runs, then duplicate once it finished',
     async run(subject) {
-      let runs = 0
-      const { opened, open } = gate()
-      let finished!: () => void
-      const done = new Promise<void>((resolve) => (finished = resolve))
-      const receiver = receiverOver(
-        subject,
-        async () => {
-          runs += 1
-          await opened
-          finished()
-        },
-        { lockTtlMs: 30_000, handlerTimeoutMs: 50 },
-      )
+      const { handler, open, done, runs } = gatedHandler()
+      const receiver = receiverOver(subject, handler, { lockTtlMs: 30_000, handlerTimeoutMs: 50 })
       const request = await signContractDelivery({ id: deliveryId('slow') })
       expectSame(summary(await receiver.handle(request)), { status: 503, code: 'handler_timeout', retryAfter: true }, 'timed out')
       expectSame(summary(await receiver.handle(request)), IN_PROGRESS, 'retry while the handler still runs')
@@ -148,16 +151,13 @@ export const deliveryContract: readonly StoreContractCase[] = [
         last = summary(await receiver.handle(request))
       }
       expectSame(last, DUPLICATE, 'retry after the handler finished')
-      expectSame(runs, 1, 'handler runs')
+      expectSame(runs(), 1, 'handler runs')
     },
   },
   {
     name: 'a handler that outlives its lease and succeeds: its late completion stands, so the next retry is a duplicate',
     async run(subject) {
-      let runs = 0
-      const { opened, open } = gate()
-      let finished!: () => void
-      const done = new Promise<void>((resolve) => (finished = resolve))
+      const { handler, open, done, runs } = gatedHandler()
       // The store as the receiver sees it, with every completion's answer kept for the test to await.
       const completions: Promise<boolean>[] = []
       const { store } = subject
@@ -171,15 +171,7 @@ export const deliveryContract: readonly StoreContractCase[] = [
         release: (key, owner) => store.release(key, owner),
         ...(store.recordVersion ? { recordVersion: (record: string, version: number, retentionMs: number) => store.recordVersion!(record, version, retentionMs) } : {}),
       }
-      const receiver = receiverOver(
-        { ...subject, store: watched },
-        async () => {
-          runs += 1
-          await opened
-          finished()
-        },
-        { lockTtlMs: CONTRACT_LEASE_MS, handlerTimeoutMs: 50 },
-      )
+      const receiver = receiverOver({ ...subject, store: watched }, handler, { lockTtlMs: CONTRACT_LEASE_MS, handlerTimeoutMs: 50 })
       const request = await signContractDelivery({ id: deliveryId('outlived') })
       expectSame(summary(await receiver.handle(request)), { status: 503, code: 'handler_timeout', retryAfter: true }, 'timed out')
       await subject.advance(CONTRACT_LEASE_MS + 200)
@@ -189,7 +181,7 @@ export const deliveryContract: readonly StoreContractCase[] = [
       expectSame(completions.length, 1, 'completions made')
       expectSame(await completions[0], true, 'the completion after the lease lapsed, nobody holding the key')
       expectSame(summary(await receiver.handle(request)), DUPLICATE, 'the retry after the handler finished')
-      expectSame(runs, 1, 'handler runs')
+      expectSame(runs(), 1, 'handler runs')
     },
   },
   {
