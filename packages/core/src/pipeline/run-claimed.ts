@@ -69,7 +69,7 @@ function handlerFailed(cause: unknown): HandlerError {
  * Runs `work` under a held claim: completes the claim when it succeeds, releases it when it fails so the
  * sender's retry runs it again. On the deadline the sender is answered 503 at once, but the claim is
  * settled only when the work itself settles, so a retry can never run beside a still-running handler.
- * A store that fails to record the outcome is retried in the background while the lease lasts.
+ * A store that fails to record the outcome is retried in the background (see {@link settleClaim}).
  *
  * @example
  * ```ts
@@ -117,10 +117,19 @@ type ClaimOutcome = 'complete' | 'release'
 const MAX_SETTLE_RETRY_MS = 2_000
 
 /**
+ * How long past the lease a completion lost to an outage is still retried. While the store is away nobody
+ * can claim the key, and a completion stands once it lands if nobody did (a free key is completed), so it
+ * keeps the sender's later retries from running the handler again; the bound keeps a store that never
+ * returns from holding timers for ever.
+ */
+const COMPLETION_RETRY_PAST_LEASE_MS = 10 * 60_000
+
+/**
  * Records a claim's outcome. A store that cannot be reached is tried again in the background, backing
- * off, until it answers or the lease ends: a completion lost to a short outage would otherwise let a
- * resend after the lease run the handler a second time, and a lost release would hold the sender's
- * retries at 409 until then. The response never waits for those retries.
+ * off, until it answers or the time runs out: a completion lost to an outage would otherwise let a resend
+ * run the handler a second time (retried until {@link COMPLETION_RETRY_PAST_LEASE_MS} past the lease),
+ * and a lost release would hold the sender's retries at 409 until the lease ends (retried while it
+ * lasts: past it the key is free anyway). The response never waits for those retries.
  */
 function settleClaim(
   config: PipelineConfig,
@@ -141,8 +150,8 @@ function settleClaim(
   return attempt.then(
     () => undefined,
     () => {
-      // Past the lease the claim is no longer this owner's to settle (the store checks the owner anyway).
-      if (config.now() + retryInMs >= leaseEndsAt) return
+      const retryUntil = outcome === 'complete' ? leaseEndsAt + COMPLETION_RETRY_PAST_LEASE_MS : leaseEndsAt
+      if (config.now() + retryInMs >= retryUntil) return
       const next = Math.min(retryInMs * 2, MAX_SETTLE_RETRY_MS)
       const timer = setTimeout(() => void settleClaim(config, key, owner, outcome, leaseEndsAt, next), retryInMs)
       // A pending retry must not keep a process that is shutting down alive (Node; Web runtimes have no unref).

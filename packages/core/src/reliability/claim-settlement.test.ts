@@ -1,7 +1,8 @@
 /**
  * A store that drops out between a handler's success and the completion of its claim: the completion is
- * retried in the background while the lease lasts, so a resend after a short outage is a duplicate and
- * not a second run; a store that stays away past the lease is let go.
+ * retried in the background, past the lease too (nobody can claim the key while the store is away, and a
+ * free key's completion stands), so a resend after the outage is a duplicate and not a second run. A lost
+ * release is retried while the lease lasts, then let go: past it the key is free anyway.
  */
 import { describe, expect, it, vi } from 'vitest'
 import { CONTRACT_SECRET, contractProvider, signContractDelivery } from '../idempotency/contract-provider.js'
@@ -68,14 +69,32 @@ describe('claim settlement when the store drops out after the handler', () => {
     expect(runs).toBe(2)
   })
 
-  it('gives up once the lease has ended', async () => {
+  it('a completion lost to an outage longer than the lease still lands once the store is back: the resend is a duplicate', async () => {
     const { store, state, calls } = flakyStore()
-    const receiver = receiverOn(store, () => void (state.down = true))
-    expect((await receiver.handle(await signContractDelivery({ id: 'evt_long_outage' }))).status).toBe(200)
+    let runs = 0
+    const receiver = receiverOn(store, () => {
+      runs += 1
+      state.down = true
+    })
+    const request = await signContractDelivery({ id: 'evt_outage_past_lease' })
+    expect((await receiver.handle(request)).status).toBe(200)
+    setTimeout(() => (state.down = false), 2_000) // back after the 1.5 s lease ended
+    await vi.waitFor(() => expect(calls.filter((call) => call === 'complete')).toHaveLength(1), { timeout: 4_000 })
+    expect(JSON.parse((await receiver.handle(request)).body)).toMatchObject({ ok: true, duplicate: true })
+    expect(runs).toBe(1)
+  })
+
+  it('gives up retrying a release once the lease has ended', async () => {
+    const { store, state, calls } = flakyStore()
+    const receiver = receiverOn(store, () => {
+      state.down = true
+      throw new Error('downstream failed')
+    })
+    expect((await receiver.handle(await signContractDelivery({ id: 'evt_long_outage' }))).status).toBe(500)
     await new Promise((resolve) => setTimeout(resolve, 2_200))
-    const attempts = calls.filter((call) => call.startsWith('complete')).length
+    const attempts = calls.filter((call) => call.startsWith('release')).length
     expect(attempts).toBeGreaterThan(1)
     await new Promise((resolve) => setTimeout(resolve, 600))
-    expect(calls.filter((call) => call.startsWith('complete')).length).toBe(attempts)
+    expect(calls.filter((call) => call.startsWith('release')).length).toBe(attempts)
   })
 })
