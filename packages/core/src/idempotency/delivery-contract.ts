@@ -169,7 +169,9 @@ export const deliveryContract: readonly StoreContractCase[] = [
           return completion
         },
         release: (key, owner) => store.release(key, owner),
-        ...(store.recordVersion ? { recordVersion: (record: string, version: number, retentionMs: number) => store.recordVersion!(record, version, retentionMs) } : {}),
+        ...(store.recordVersion
+          ? { recordVersion: (record: string, version: number, retentionMs: number) => store.recordVersion!(record, version, retentionMs) }
+          : {}),
       }
       const receiver = receiverOver({ ...subject, store: watched }, handler, { lockTtlMs: CONTRACT_LEASE_MS, handlerTimeoutMs: 50 })
       const request = await signContractDelivery({ id: deliveryId('outlived') })

@@ -1,7 +1,7 @@
 /**
  * Several receiver processes sharing one store, for the exactly-once tests across instances: the
- * parent forks worker scripts (JavaScript, or TypeScript run through tsx), each serving the contract provider over
- * node:http on 127.0.0.1, and posts deliveries to them as a load balancer would.
+ * parent forks worker scripts (JavaScript, or TypeScript run through tsx), each serving the contract
+ * provider over node:http on 127.0.0.1, and posts deliveries to them as a load balancer would.
  *
  * @module
  */
