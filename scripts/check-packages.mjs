@@ -4,6 +4,11 @@
  *
  * - publint: every package.json entry point and `exports` condition names a file the tarball holds;
  * - every package ships the repository's LICENSE (npm packs a package's own folder only);
+ * - every library package (all but core and the CLI, an application) takes core as a peer dependency, so
+ *   an app holds one copy of core. As a dependency, an app on core 0.2 with an adapter asking ^0.1 would
+ *   get a second copy: an adapter given options builds its receiver with that copy, which does not
+ *   recognise the `SignatureError` of the app's provider (500 where 401 was due), and TypeScript rejects
+ *   one copy's receiver where the other's is expected;
  * - core's CommonJS and ESM builds each keep one copy of the error classes across their entry points
  *   (`@crm-webhooks/core` and `@crm-webhooks/core/providers`). With a copy per entry point, a scheme from
  *   `/providers` threw a `SignatureError` the receiver from `.` did not recognise, so every forged or
@@ -33,6 +38,10 @@ for (const name of readdirSync(join(root, 'packages'))) {
   const license = join(pkgDir, 'LICENSE')
   if (!existsSync(license) || readFileSync(license, 'utf8') !== readFileSync(join(root, 'LICENSE'), 'utf8')) {
     failures.push(`${pkg.name}: LICENSE is missing or differs from the repository's (cp LICENSE packages/${name}/)`)
+  }
+  const usesCore = pkg.dependencies?.['@crm-webhooks/core'] ?? pkg.peerDependencies?.['@crm-webhooks/core']
+  if (usesCore && name !== 'cli' && !(pkg.peerDependencies?.['@crm-webhooks/core'] && !pkg.dependencies?.['@crm-webhooks/core'])) {
+    failures.push(`${pkg.name}: @crm-webhooks/core must be a peerDependency (and a devDependency), not a dependency`)
   }
 }
 
@@ -95,4 +104,4 @@ if (failures.length > 0) {
   console.error(failures.join('\n'))
   process.exit(1)
 }
-console.log('packages: publint clean; core answers forged, unsigned and genuine deliveries alike through CommonJS and ESM, and type-checks for consumers under node10, node16 and bundler resolution')
+console.log('packages: publint clean, core a peer of every library; core answers forged, unsigned and genuine deliveries alike through CommonJS and ESM, and type-checks for consumers under node10, node16 and bundler resolution')
