@@ -55,7 +55,7 @@ export function answerSubscriptionConfirmation(context: DeliveryContext): Webhoo
   if (typeof token !== 'string' || token.length > MAX_CONFIRMATION_TOKEN_LENGTH || !TOKEN_PATTERN.test(token)) {
     throw new PayloadValidationError(
       'invalid_payload',
-      `a subscription confirmation needs confirmation_token: 1 to ${MAX_CONFIRMATION_TOKEN_LENGTH} printable ASCII characters`,
+      `a subscription confirmation needs confirmation_token: 1 to ${MAX_CONFIRMATION_TOKEN_LENGTH} visible ASCII characters (no spaces)`,
     )
   }
   return jsonResponse(200, { confirmation_token: token })
