@@ -105,7 +105,7 @@ describe('Fastify specifics (app.inject)', () => {
   })
 })
 
-describe('Content-Types Fastify cannot parse (it answers them 415 before any parser runs)', () => {
+describe('Content-Types Fastify cannot parse (it answers them 415 before any parser and the app hooks that follow)', () => {
   // An empty header is JSON to the core; the others are the core's own 415, not FST_ERR_CTP_INVALID_MEDIA_TYPE.
   const contentTypes = ['', ';;;', 'json', 'application/json, text/plain']
 
@@ -152,6 +152,22 @@ describe('Content-Types Fastify cannot parse (it answers them 415 before any par
     } finally {
       await app.close()
       await nodeServer.close()
+    }
+  })
+
+  it.each(contentTypes)("Content-Type %j still meets the app's preValidation and preHandler hooks", async (contentType) => {
+    // Fastify itself answers such a type before those hooks; the plugin must not run a handler past them.
+    for (const stage of ['preValidation', 'preHandler'] as const) {
+      const { receiver, outcomes } = observedReceiver()
+      const app = Fastify()
+      app.addHook(stage, async (_request, reply) => reply.code(403).send({ guard: stage }))
+      await app.register(crmWebhooks, { receiver })
+      const request = await signedRequest({ id: 'evt_guarded' })
+      const headers = { ...request.headers, 'content-type': contentType }
+      const response = await app.inject({ method: 'POST', url: '/webhooks', headers, payload: String(request.body) })
+      expect([response.statusCode, response.json()]).toEqual([403, { guard: stage }])
+      expect(outcomes).toEqual([])
+      await app.close()
     }
   })
 
