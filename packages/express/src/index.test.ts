@@ -4,6 +4,7 @@ import {
   CONFORMANCE_SECRET,
   type ConformanceEntry,
   badInputCases,
+  conformanceEventBody,
   conformanceProvider,
   listenOnLoopback,
   runConformanceSuite,
@@ -37,7 +38,7 @@ function expressWithParsersElsewhere(name: string, express: typeof express5): Co
     name,
     async start(receiver) {
       const app = express()
-      const notWebhooks = /^(?!\/webhooks(?:$|[/?]))/
+      const notWebhooks = /^(?!\/webhooks(?:$|[/?]))/i
       app.use(notWebhooks, express.json(), express.urlencoded({ extended: false }))
       app.all('/webhooks', crmWebhooks(receiver))
       return listenOnLoopback(createServer(app))
@@ -108,6 +109,41 @@ describe.each([
     const body = (await response.json()) as { error: { code: string; message: string } }
     expect(body.error.code).toBe('body_already_parsed')
     expect(body.error.message).toMatch(/hand crm-webhooks the raw bytes/)
+  })
+
+  // A genuine delivery whose bytes a text decoding changes: a UTF-8 BOM, which the core's JSON reading skips.
+  async function postWithBom(url: string, id: string) {
+    const body = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(conformanceEventBody(id))])
+    const request = await signedRequest({ id, body })
+    return fetch(url, { method: 'POST', headers: request.headers, body })
+  }
+
+  it('refuses the string express.text() left (it lost the BOM the sender signed); with rawBodySaver it verifies', async () => {
+    const received: string[] = []
+    const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })
+    receiver.onAny((event) => void received.push(event.id!))
+    const app = express()
+    app.post('/plain/webhooks', express.text({ type: '*/*' }), crmWebhooks(receiver))
+    app.post('/saved/webhooks', express.text({ type: '*/*', verify: rawBodySaver }), crmWebhooks(receiver))
+    const url = await serve(app, '/')
+    const plain = await postWithBom(new URL('plain/webhooks', url).href, 'evt_text')
+    expect(plain.status).toBe(500)
+    expect(((await plain.json()) as { error: { code: string } }).error.code).toBe('body_already_parsed')
+    const saved = await postWithBom(new URL('saved/webhooks', url).href, 'evt_text')
+    expect(saved.status).toBe(200)
+    expect(received).toEqual(['evt_text'])
+  })
+
+  it("keeps the README's app-wide parser off the webhook path in any case, as Express routes it", async () => {
+    const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })
+    receiver.onAny(() => {})
+    const app = express()
+    app.use(/^(?!\/webhooks(?:$|[/?]))/i, express.json())
+    app.all('/webhooks', crmWebhooks(receiver))
+    const url = await serve(app, '/')
+    for (const path of ['webhooks', 'Webhooks', 'WEBHOOKS/']) {
+      expect((await post(new URL(path, url).href, `evt_case_${path}`)).status).toBe(200)
+    }
   })
 
   it('passes a failure to write the response to next(), so Express 4 does not lose it', async () => {

@@ -46,7 +46,7 @@ export function toBodyBytes(rawBody: RawBody | unknown): Uint8Array {
   if (ArrayBuffer.isView(rawBody)) return new Uint8Array(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength)
   throw new RequestRejectedError(
     'body_already_parsed',
-    'the request body was parsed before signature verification (a JSON or form body parser ran first); ' +
+    'the request body was parsed before signature verification (a JSON, form or text body parser ran first); ' +
       'hand crm-webhooks the raw bytes: mount its middleware before any body parser, or on its own route',
   )
 }
