@@ -102,7 +102,8 @@ interface CompleteEntry {
 /**
  * Splits a batch into the entries one statement can take (the first to name each key, or each record) and
  * the rest, which run in a statement of their own afterwards: ON CONFLICT DO UPDATE may touch a row only
- * once per statement, and each claim must behave as if alone, in order.
+ * once per statement, and each claim must behave as if alone, in order. An entry put off still holds its
+ * names, so no later entry naming one of them (its key with another record) can run before it.
  */
 function firstOfEach<Entry>(entries: Entry[], namesOf: (entry: Entry) => Array<string | null>): { now: number[]; later: number[] } {
   const named = new Set<string>()
@@ -110,9 +111,9 @@ function firstOfEach<Entry>(entries: Entry[], namesOf: (entry: Entry) => Array<s
   const later: number[] = []
   entries.forEach((entry, index) => {
     const names = namesOf(entry).filter((name): name is string => name !== null)
-    if (names.some((name) => named.has(name))) return void later.push(index)
+    const putOff = names.some((name) => named.has(name))
     for (const name of names) named.add(name)
-    now.push(index)
+    ;(putOff ? later : now).push(index)
   })
   return { now, later }
 }

@@ -280,6 +280,24 @@ export const orderingGuardContract: readonly StoreContractCase[] = [
     },
   },
   {
+    // A store that splits a batch where two claims name one record must not let a later claim of the key
+    // of the one it put off (with another record) overtake it.
+    name: 'claims made together keep call order when a key comes back with another record',
+    async run({ store }) {
+      const key = uniqueKey('order-key')
+      const record = uniqueKey('order-record')
+      const at = (ofRecord: string, version: number) => ({ record: ofRecord, version, retentionMs: RETAIN_MS })
+      const [, first, second] = await Promise.all([
+        store.claim(uniqueKey('order-other-key'), 'a', CONTRACT_LEASE_MS, at(record, 1)),
+        store.claim(key, 'b', CONTRACT_LEASE_MS, at(record, 2)),
+        store.claim(key, 'c', CONTRACT_LEASE_MS, at(uniqueKey('order-other-record'), 1)),
+      ])
+      expectSame(first!.state, 'claimed', 'the first claim of the key')
+      expectInProgress(second!, 'the second claim of the key, with another record')
+      expectSame(await store.complete(key, 'b', RETAIN_MS), true, "the first claimant's completion")
+    },
+  },
+  {
     // A provider parsing a malformed timestamp yields NaN; a 503 would make the sender retry it forever.
     name: 'a version that is not a finite number is never stale and never recorded',
     async run({ store }) {
