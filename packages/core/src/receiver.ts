@@ -218,6 +218,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     onInvalidPayload: options.onInvalidPayload,
     onError: options.onError,
     onDelivery: options.onDelivery,
+    completionsOwed: new Map(),
   }
   if (handlerTimeoutMs >= lockTtlMs) {
     // Otherwise a slow handler's claim expires under it and the sender's retry runs beside it.

@@ -37,6 +37,10 @@ export type ClaimOnce = { duplicate: true } | { duplicate: false; owner: string;
  * ```
  */
 export async function claimOnce(config: PipelineConfig, key: string, version?: ClaimVersion): Promise<ClaimOnce> {
+  // A resend of a delivery whose completion this receiver still owes (the store was away): record the
+  // completion first, or a claim landing between two background retries, once the lease has ended, would
+  // take the key and run the handler again.
+  if (config.completionsOwed.has(key)) await payOwedCompletion(config, key)
   const owner = config.ownerToken()
   let claim
   try {
@@ -148,16 +152,37 @@ function settleClaim(
     attempt = Promise.reject(error)
   }
   return attempt.then(
-    () => undefined,
+    () => {
+      if (outcome === 'complete') forgetOwedCompletion(config, key, owner)
+    },
     () => {
       const retryUntil = outcome === 'complete' ? leaseEndsAt + COMPLETION_RETRY_PAST_LEASE_MS : leaseEndsAt
-      if (config.now() + retryInMs >= retryUntil) return
+      if (config.now() + retryInMs >= retryUntil) {
+        if (outcome === 'complete') forgetOwedCompletion(config, key, owner)
+        return
+      }
+      if (outcome === 'complete') config.completionsOwed.set(key, owner)
       const next = Math.min(retryInMs * 2, MAX_SETTLE_RETRY_MS)
       const timer = setTimeout(() => void settleClaim(config, key, owner, outcome, leaseEndsAt, next), retryInMs)
       // A pending retry must not keep a process that is shutting down alive (Node; Web runtimes have no unref).
       ;(timer as { unref?: () => void }).unref?.()
     },
   )
+}
+
+function forgetOwedCompletion(config: PipelineConfig, key: string, owner: string): void {
+  if (config.completionsOwed.get(key) === owner) config.completionsOwed.delete(key)
+}
+
+/** One more try at a completion owed for `key`, now; a failure leaves it to the background retries. */
+async function payOwedCompletion(config: PipelineConfig, key: string): Promise<void> {
+  const owner = config.completionsOwed.get(key)!
+  try {
+    await config.store.complete(key, owner, config.retentionMs)
+    forgetOwedCompletion(config, key, owner)
+  } catch {
+    // Still away: the claim that follows fails the same way and the sender is answered 503.
+  }
 }
 
 /**

@@ -93,6 +93,11 @@ export interface PipelineConfig {
   readonly onInvalidPayload: ((info: InvalidPayloadInfo) => MaybePromise<void>) | undefined
   readonly onError: ((error: WebhookError, outcome: DeliveryOutcome) => void) | undefined
   readonly onDelivery: ((outcome: DeliveryOutcome) => void) | undefined
+  /**
+   * Completions this receiver owes its store (key to owner): each failed and is being retried in the
+   * background. A claim of one of those keys first tries its completion again (run-claimed.ts).
+   */
+  readonly completionsOwed: Map<string, string>
 }
 
 /** Mutable record of what the pipeline learnt, turned into the outcome at the end. */

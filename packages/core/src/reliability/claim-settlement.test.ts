@@ -84,6 +84,25 @@ describe('claim settlement when the store drops out after the handler', () => {
     expect(runs).toBe(1)
   })
 
+  it('a resend right after an outage longer than the lease records the owed completion first: a duplicate, not a second run', async () => {
+    const { store, state, calls } = flakyStore()
+    let runs = 0
+    const receiver = receiverOn(store, () => {
+      runs += 1
+      state.down = true
+    })
+    const request = await signContractDelivery({ id: 'evt_resend_between_retries' })
+    expect((await receiver.handle(request)).status).toBe(200)
+    // Background retries back off (100, 200, 400, 800, 1 600 ms): after a 2 s outage the next one is a second
+    // away, and the 1.5 s lease has ended, so the resend's claim alone would take the key.
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    state.down = false
+    const completionsBefore = calls.filter((call) => call === 'complete').length
+    expect(JSON.parse((await receiver.handle(request)).body)).toMatchObject({ ok: true, duplicate: true })
+    expect(calls.filter((call) => call === 'complete')).toHaveLength(completionsBefore + 1)
+    expect(runs).toBe(1)
+  })
+
   it('gives up retrying a release once the lease has ended', async () => {
     const { store, state, calls } = flakyStore()
     const receiver = receiverOn(store, () => {
