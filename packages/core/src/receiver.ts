@@ -16,6 +16,7 @@ import {
   type NodeRequestStream,
   assertDeclaredLength,
   bodyStreamAlreadyRead,
+  keptNodeBody,
   readNodeRequest,
   readWebStream,
 } from './pipeline/raw-body.js'
@@ -112,7 +113,8 @@ export interface Receiver<Events extends EventSchemas = EventSchemas> {
   fetch(request: Request): Promise<Response>
   /**
    * Node entry point (node:http, Express, Fastify): reads the request stream (bounded), or takes bytes
-   * some earlier layer kept, and runs the pipeline.
+   * some earlier layer kept, and runs the pipeline. A kept string (a text parser's decoding) or parsed
+   * object is answered `body_already_parsed`.
    */
   handleNodeRequest(
     request: NodeRequestStream & { method?: string | undefined; url?: string | undefined },
@@ -266,7 +268,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     handleNodeRequest: async (request, rawBody) => {
       try {
         const body =
-          rawBody === undefined ? await readNodeRequest(request, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }) : rawBody
+          rawBody === undefined ? await readNodeRequest(request, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }) : keptNodeBody(rawBody)
         return await runPipeline(config, {
           method: request.method ?? 'GET',
           url: request.url,

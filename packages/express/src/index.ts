@@ -25,11 +25,6 @@ export function rawBodySaver(request: IncomingMessage, _response: ServerResponse
   ;(request as IncomingMessage & { rawBody?: Buffer }).rawBody = buffer
 }
 
-/** What a text parser left: the core refuses any non-bytes body as body_already_parsed. */
-function parsedText(body: unknown): unknown {
-  return typeof body === 'string' ? { textParsedBeforeVerification: body.length } : body
-}
-
 /**
  * The Express 4/5 handler: hands the raw bytes to the receiver and writes its answer as is.
  *
@@ -46,10 +41,9 @@ function parsedText(body: unknown): unknown {
 export function crmWebhooks(receiver: Pick<Receiver<any>, 'handleNodeRequest'>): RequestHandler {
   return function crmWebhooksHandler(request, response, next) {
     // Bytes a parser kept are used; after a parser that kept none, its `req.body` goes to the core, which
-    // answers body_already_parsed naming the fix; an unread stream is read by the core, bounded. Only bytes
-    // are raw (express.raw()'s Buffer): express.text()'s string has lost a BOM and any invalid UTF-8, so it
-    // is handed over as the parsed body it is, not re-encoded and checked against the signature.
-    const kept = request.rawBody ?? (request.readableEnded ? parsedText(request.body) : undefined)
+    // answers body_already_parsed naming the fix (express.text()'s string included); an unread stream is
+    // read by the core, bounded.
+    const kept = request.rawBody ?? (request.readableEnded ? request.body : undefined)
     receiver
       .handleNodeRequest(request, kept)
       .then((out) => void response.writeHead(out.status, out.headers).end(out.body))

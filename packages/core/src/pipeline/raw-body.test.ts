@@ -2,13 +2,21 @@ import { createServer } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { DISCARD_MAX_BYTES, DISCARD_MAX_MS, readNodeRequest, readWebStream } from './raw-body.js'
+import { DISCARD_MAX_BYTES, DISCARD_MAX_MS, keptNodeBody, readNodeRequest, readWebStream } from './raw-body.js'
 
 function requestStream(headers: Record<string, string> = {}) {
   return Object.assign(new PassThrough(), { headers })
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+
+describe('keptNodeBody', () => {
+  it('passes bytes as they are and refuses decoded text as body_already_parsed', () => {
+    const bytes = Buffer.from('\ufeff{}')
+    expect(keptNodeBody(bytes)).toBe(bytes)
+    expect(() => keptNodeBody('{}')).toThrow(expect.objectContaining({ code: 'body_already_parsed', status: 500 }))
+  })
+})
 
 describe('readNodeRequest', () => {
   afterEach(() => vi.restoreAllMocks())

@@ -46,7 +46,7 @@ export function toBodyBytes(rawBody: RawBody | unknown): Uint8Array {
   if (ArrayBuffer.isView(rawBody)) return new Uint8Array(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength)
   throw new RequestRejectedError(
     'body_already_parsed',
-    'the request body was parsed before signature verification (a JSON, form or text body parser ran first); ' +
+    'the request body was parsed before signature verification (a JSON or form body parser ran first); ' +
       'hand crm-webhooks the raw bytes: mount its middleware before any body parser, or on its own route',
   )
 }
@@ -87,6 +87,26 @@ export function bodyStreamAlreadyRead(): RequestRejectedError {
     'the request body stream was already read before signature verification (a body parser ran first); ' +
       'mount crm-webhooks before any body parser, or hand it the exact bytes that parser kept ' +
       '(in Hono, read c.req.arrayBuffer(): a text or JSON read decodes the bytes and cannot give them back)',
+  )
+}
+
+/**
+ * The body an earlier layer of a Node server kept, checked: bytes pass as they are. A string is what a text
+ * body parser decoded (Express's `express.text()`): a BOM and any invalid UTF-8 are gone, so it is not what
+ * the sender signed, and it is refused like a parsed body rather than re-encoded and failing as a forgery.
+ *
+ * @example
+ * ```ts
+ * keptNodeBody(Buffer.from('{}')) // the same bytes
+ * keptNodeBody('{}')              // throws RequestRejectedError('body_already_parsed')
+ * ```
+ */
+export function keptNodeBody(rawBody: unknown): unknown {
+  if (typeof rawBody !== 'string') return rawBody
+  throw new RequestRejectedError(
+    'body_already_parsed',
+    'the request body reached crm-webhooks as decoded text (a text body parser ran first), not the bytes the sender signed; ' +
+      "keep the bytes instead: a raw parser, or the parser's verify hook (rawBodySaver in @crm-webhooks/express)",
   )
 }
 
