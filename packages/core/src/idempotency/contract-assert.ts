@@ -20,8 +20,18 @@ export class StoreContractViolation extends Error {
   }
 }
 
+/** A JSON.stringify replacer writing every object's keys sorted, so two answers differing only in key order match. */
+function withSortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+  const sorted: Record<string, unknown> = {}
+  for (const key of Object.keys(value).sort()) sorted[key] = (value as Record<string, unknown>)[key]
+  return sorted
+}
+
 /**
- * Throws a {@link StoreContractViolation} unless `actual` equals `expected` as JSON.
+ * Throws a {@link StoreContractViolation} unless `actual` equals `expected` as JSON, whatever the order of
+ * their keys: a store may build `{ stale: false, state: 'claimed' }` as well as the other way round. As in
+ * JSON, a member whose value is `undefined` counts as absent.
  *
  * @example
  * ```ts
@@ -29,8 +39,8 @@ export class StoreContractViolation extends Error {
  * ```
  */
 export function expectSame(actual: unknown, expected: unknown, what: string): void {
-  const actualJson = JSON.stringify(actual)
-  const expectedJson = JSON.stringify(expected)
+  const actualJson = JSON.stringify(actual, withSortedKeys)
+  const expectedJson = JSON.stringify(expected, withSortedKeys)
   if (actualJson !== expectedJson) {
     throw new StoreContractViolation(`${what}: expected ${expectedJson}, got ${actualJson}`)
   }

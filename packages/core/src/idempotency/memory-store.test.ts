@@ -2,6 +2,8 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { IdempotencyError } from '../errors.js'
+import type { ClaimResult, IdempotencyStore } from '../types.js'
+import { StoreContractViolation, expectSame } from './contract-assert.js'
 import { deliveryContract } from './delivery-contract.js'
 import { createMemoryStore } from './memory-store.js'
 import { idempotencyStoreContract, orderingGuardContract } from './store-contract.js'
@@ -19,6 +21,35 @@ describe('memory store: the store contract, on an injected clock', () => {
   for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...deliveryContract]) {
     it(contractCase.name, () => contractCase.run(withClock()))
   }
+})
+
+// A correct store of your own may build its answers with the keys in another order: the contracts must
+// not fail it for that (they compared JSON text, key order included).
+describe('the store contract, on a store answering with its keys in another order', () => {
+  function reordered(answer: object): object {
+    return Object.fromEntries(Object.entries(answer).reverse())
+  }
+  function withReorderedAnswers() {
+    const { store, advance } = withClock()
+    const reorderingStore: IdempotencyStore = {
+      claim: async (...args) => reordered(await store.claim(...args)) as ClaimResult,
+      complete: (...args) => store.complete(...args),
+      release: (...args) => store.release(...args),
+      recordVersion: async (...args) => reordered(await store.recordVersion!(...args)) as { stale: boolean },
+    }
+    return { store: reorderingStore, advance }
+  }
+  for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...deliveryContract]) {
+    it(contractCase.name, () => contractCase.run(withReorderedAnswers()))
+  }
+
+  it('still fails an answer that differs in more than order', () => {
+    expect(() => expectSame({ stale: true, state: 'claimed' }, { state: 'claimed', stale: false }, 'claim')).toThrow(
+      new StoreContractViolation('claim: expected {"stale":false,"state":"claimed"}, got {"stale":true,"state":"claimed"}'),
+    )
+    expect(() => expectSame([{ b: 1, a: [{ d: 2, c: 3 }] }], [{ a: [{ c: 3, d: 2 }], b: 1 }], 'nested')).not.toThrow()
+    expect(() => expectSame([1, 2], [2, 1], 'array order counts')).toThrow(StoreContractViolation)
+  })
 })
 
 describe('memory store: bounds', () => {
