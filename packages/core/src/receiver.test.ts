@@ -100,6 +100,13 @@ describe('createReceiver: configuration mistakes throw TypeError at creation', (
   it('refuses something that is not a provider', () => {
     expect(() => createReceiver({ provider: {} as typeof testProvider, secret: SECRET })).toThrow(TypeError)
   })
+
+  it("refuses a provider's default retention that no store can hold, defined or built by hand", () => {
+    for (const retentionMs of [Number.NaN, -1, 0, 1e16]) {
+      expect(() => defineProvider({ ...testProvider, retentionMs })).toThrow(/retentionMs of provider acme/)
+      expect(() => createReceiver({ provider: { ...testProvider, retentionMs }, secret: SECRET })).toThrow(/retentionMs/)
+    }
+  })
 })
 
 describe('a genuine delivery', () => {

@@ -70,7 +70,11 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
   store?: IdempotencyStore
   /** How long a claim is held before another attempt may take it (a crashed worker's claim expires); default 60 s. */
   lockTtlMs?: number
-  /** How long a completed delivery is remembered; default 72 h, past every seed sender's retry window (24 h). */
+  /**
+   * How long a completed delivery is remembered; default the provider's `retentionMs`, else 72 h: past every
+   * seed sender's retry window (24 h) and the Standard Webhooks example schedule's (75 h 35 m, whose provider
+   * defaults to 100 h).
+   */
   retentionMs?: number
   /** Time a handler may take before the sender is answered 503 (it keeps running); default 25 s, inside seed 000's 30 s. */
   handlerTimeoutMs?: number
@@ -129,6 +133,9 @@ function requireStore(store: IdempotencyStore): void {
     }
   }
 }
+
+/** How long a completed delivery is remembered when neither the receiver nor its provider says. */
+const DEFAULT_RETENTION_MS = 72 * 60 * 60 * 1000
 
 const NO_HANDLERS: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>> = []
 
@@ -208,7 +215,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     toleranceSeconds: positiveOption('toleranceSeconds', options.toleranceSeconds, 300),
     store: options.store ?? createMemoryStore(),
     lockTtlMs,
-    retentionMs: positiveOption('retentionMs', options.retentionMs, 72 * 60 * 60 * 1000, { max: MAX_STORE_MS }),
+    retentionMs: positiveOption('retentionMs', options.retentionMs ?? provider.retentionMs, DEFAULT_RETENTION_MS, { max: MAX_STORE_MS }),
     handlerTimeoutMs,
     invalidPayload,
     now: options.now ?? Date.now,

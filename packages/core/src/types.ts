@@ -218,6 +218,11 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
    * return the response to send, or `undefined` to go on with the pipeline.
    */
   readonly handshake?: (context: DeliveryContext) => WebhookResponse | undefined
+  /**
+   * How long a receiver remembers a completed delivery unless its own `retentionMs` says otherwise: longer
+   * than the sender's longest retry window. Default 72 h (seed 000 retries for 24 h).
+   */
+  readonly retentionMs?: number
 }
 
 /** An event as a sender is about to post it. */

@@ -52,6 +52,12 @@ export interface RetryPolicy {
   retryOffsetMs(retry: number): number
 }
 
+/** Delays between attempts as offsets from the first failure: `[5 s, 5 m]` becomes `[5 s, 5 m 5 s]`. */
+function runningTotals(delays: readonly number[]): number[] {
+  let total = 0
+  return delays.map((delay) => (total += delay))
+}
+
 /**
  * Where a seed describes its CRM's failed deliveries otherwise than seed 000, the retry options that
  * follow it (over seed 000's defaults); a provider not listed, your own included, retries as seed 000 does.
@@ -61,8 +67,9 @@ export interface RetryPolicy {
  * - `customermates`: seed 002 keeps failed deliveries so "teams can inspect and resend them manually": one
  *   attempt; `sender.resend(id)` is the manual resend.
  * - `autorespond`: seed 004 treats any other status as "a delivery failure" and names no retry: one attempt.
- * - `standard-webhooks`: the specification's "example retry schedule" (immediately, then 5 s, 5 m, 30 m,
- *   2 h, 5 h, 10 h, 14 h, 20 h, 24 h), read as offsets like seed 000's: 9 retries within 24 h; and a
+ * - `standard-webhooks`: the specification's "example retry schedule": delays of 5 s, 5 m, 30 m, 2 h, 5 h,
+ *   10 h, 14 h, 20 h and 24 h, each after the attempt before, as its "Time since start" column adds them up
+ *   (00:00:05, 00:05:05, ... 75:35:05): 9 retries, the last 75 h 35 m 5 s after the first failure; and a
  *   `410 Gone` disables the endpoint ("Sender should disable the webhook endpoint, and stop sending it
  *   messages").
  * - `workflow-platform` ("may retry failed webhook deliveries", a 2xx "within 30 seconds") names no
@@ -79,7 +86,7 @@ export const PROVIDER_RETRY_DEFAULTS: Readonly<Record<string, RetryPolicyOptions
   autorespond: { maxRetries: 0 },
   'standard-webhooks': {
     maxRetries: 9,
-    schedule: [5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 14 * HOUR, 20 * HOUR, 24 * HOUR],
+    schedule: runningTotals([5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 14 * HOUR, 20 * HOUR, 24 * HOUR]),
     disableOnGone: true,
   },
 }

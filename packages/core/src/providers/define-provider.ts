@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { MAX_STORE_MS, positiveOption } from '../option-checks.js'
 import type { EventSchemas, Provider } from '../types.js'
 
 /**
@@ -32,5 +33,6 @@ export function defineProvider<const Events extends EventSchemas>(provider: Prov
       throw new TypeError(`crm-webhooks: event ${name} of ${provider.id} is not a Standard Schema (zod 4, valibot, arktype)`)
     }
   }
+  if (provider.retentionMs !== undefined) positiveOption(`retentionMs of provider ${provider.id}`, provider.retentionMs, 0, { max: MAX_STORE_MS })
   return provider
 }

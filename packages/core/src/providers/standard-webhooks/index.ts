@@ -58,6 +58,9 @@ export const standardWebhooks = defineProvider({
   contentTypes: ['json'],
   recordVersion: recordVersionByOccurredAt,
   compose: (event) => ({ payload: { type: event.type, timestamp: event.occurredAt.toISOString(), data: event.data } }),
+  // The specification's example schedule retries until 75 h 35 m after the first attempt, past the usual
+  // 72 h: a completed message is remembered 100 h, about a day beyond its last retry.
+  retentionMs: 100 * 60 * 60 * 1000,
 })
 
 export { standardWebhooksEvents } from './events.js'

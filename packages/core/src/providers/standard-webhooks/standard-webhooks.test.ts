@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { createMemoryStore } from '../../idempotency/memory-store.js'
 import { createReceiver } from '../../receiver.js'
 import type { WebhookEvent, WebhookResponse } from '../../types.js'
 import { buildSampleDelivery } from '../build-sample-delivery.js'
@@ -44,6 +45,27 @@ describe('standard-webhooks', () => {
     expect([response.status, json(response)]).toEqual([200, expect.objectContaining({ id: 'msg_1', duplicate: true })])
     expect(seen).toHaveLength(1)
     expect(seen[0]).toMatchObject({ id: 'msg_1', idempotencyKey: 'standard-webhooks:msg_1' })
+  })
+
+  // The example schedule's last retry, 75:35:05 after the first attempt (the reference sender's, in
+  // @crm-webhooks/sender's retry-policy test), comes after the 72 h other providers keep a key for.
+  it("remembers a completed message past the example schedule's last retry, unless the receiver says otherwise", async () => {
+    const LAST_RETRY_MS = ((75 * 60 + 35) * 60 + 5) * 1000
+    async function handledAfterLastRetry(options: { retentionMs?: number }) {
+      let now = NOW
+      const receiver = createReceiver({ provider: standardWebhooks, secret: SECRET, now: () => now, store: createMemoryStore({ now: () => now }), ...options })
+      let handled = 0
+      receiver.onAny(() => void (handled += 1))
+      const first = await buildSampleDelivery('standard-webhooks', 'contact.created', { secret: SECRET, now, id: 'msg_late' })
+      expect((await receiver.handle({ ...first, rawBody: first.body })).status).toBe(200)
+      now += LAST_RETRY_MS
+      const lastRetry = await buildSampleDelivery('standard-webhooks', 'contact.created', { secret: SECRET, now, id: 'msg_late' })
+      const response = await receiver.handle({ ...lastRetry, rawBody: lastRetry.body })
+      return { status: response.status, duplicate: json(response).duplicate, handled }
+    }
+    expect(standardWebhooks.retentionMs).toBe(100 * 60 * 60 * 1000)
+    expect(await handledAfterLastRetry({})).toEqual({ status: 200, duplicate: true, handled: 1 })
+    expect(await handledAfterLastRetry({ retentionMs: 72 * 60 * 60 * 1000 })).toEqual({ status: 200, duplicate: false, handled: 2 })
   })
 
   it('refuses a message signed outside the tolerance, in either direction', async () => {
