@@ -79,10 +79,19 @@ function mergeHeaders(...records: ReadonlyArray<Readonly<Record<string, string>>
   return Object.fromEntries(merged.values())
 }
 
+// Header names are HTTP tokens; a value is bytes (fetch sends each character as one byte, up to U+00FF)
+// without CR, LF or NUL, which would end the header. What fetch refuses would otherwise fail every attempt
+// as a network error, retried for a day.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const HEADER_VALUE = /^[^\r\n\0\u0100-\uffff]*$/
+// Connection-level headers the HTTP client manages itself: fetch refuses them, or (Connection) decides them.
+const CONNECTION_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect']
+
 /**
  * Checks a request shape against the provider before any delivery: a method or body type the provider
- * does not send, a provider without `compose` (core's `resolveDeliveryShape`), or a custom header that
- * would replace a signed or reserved header, is a `TypeError`.
+ * does not send, a provider without `compose` (core's `resolveDeliveryShape`), a custom header that would
+ * replace a signed, reserved or connection-level header, or one fetch could not send (a name that is not
+ * a token, a value with a line break or a character past U+00FF), is a `TypeError`.
  *
  * @example
  * ```ts
@@ -107,9 +116,16 @@ export function assertRequestShape(provider: Provider, shape: RequestShape): voi
       name.toLowerCase(),
     ),
   )
-  for (const name of Object.keys(shape.headers ?? {})) {
+  for (const [name, value] of Object.entries(shape.headers ?? {})) {
+    if (!HEADER_NAME.test(name)) throw new TypeError(`crm-webhooks: ${JSON.stringify(name)} is not a valid header name`)
+    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+      throw new TypeError(`crm-webhooks: the value of header ${name} must be text without line breaks, NUL or characters past U+00FF`)
+    }
     if (reserved.has(name.toLowerCase())) {
       throw new TypeError(`crm-webhooks: the custom header ${name} would replace one the sender sets itself`)
+    }
+    if (CONNECTION_HEADERS.includes(name.toLowerCase())) {
+      throw new TypeError(`crm-webhooks: the header ${name} belongs to the HTTP connection, which the sender's HTTP client manages`)
     }
   }
 }

@@ -28,7 +28,7 @@ export interface DeliveryAttempt {
   readonly status: number | undefined
   /** Whether the status was 2xx. */
   readonly ok: boolean
-  /** Why no response came: `timeout`, `network`, or `cancelled` (the sender was closed mid-attempt). */
+  /** Why no response came: `timeout`, `network`, or `cancelled` (the send was aborted or the sender closed mid-attempt). */
   readonly error: 'timeout' | 'network' | 'cancelled' | undefined
   /** The first {@link RESPONSE_BODY_LIMIT} characters of the response body, or the transport error's message. */
   readonly responseBody: string

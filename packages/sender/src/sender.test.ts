@@ -283,6 +283,47 @@ describe('the delivery log and resend', () => {
     expect(sender.disabled).toBe(false)
   })
 
+  it("a send's aborted signal cancels its attempt in flight at once, uncounted, and no other send's", async () => {
+    const clock = createManualClock()
+    const inFlight: Array<() => void> = []
+    const transport: Transport = (_request, { signal }) =>
+      new Promise((resolve) => {
+        signal!.addEventListener('abort', () => resolve({ error: 'cancelled', responseBody: 'cancelled', durationMs: 0 }))
+        inFlight.push(() => resolve({ status: 200, responseBody: 'ok', durationMs: 0 }))
+      })
+    const sender = acmeSender({ clock, transport, retry: { disableAfterConsecutiveFailures: 1 } })
+    const controller = new AbortController()
+    const aborted = sender.send(contact, { signal: controller.signal })
+    const other = sender.send(contact)
+    await new Promise((resolve) => setImmediate(resolve))
+    controller.abort()
+    expect(await aborted).toMatchObject({ state: 'cancelled', attempts: [{ error: 'cancelled' }] })
+    expect([sender.consecutiveFailures, sender.disabled, clock.pendingTimers]).toEqual([0, false, 0])
+    inFlight[1]!()
+    expect(await other).toMatchObject({ state: 'delivered' })
+  })
+
+  it('many sends at once, waiting or in flight, add no listeners to a shared signal (no MaxListenersExceededWarning)', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => void warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      const clock = createManualClock()
+      const { transport } = scriptedTransport(Array.from({ length: 40 }, () => 500))
+      const sender = acmeSender({ clock, transport })
+      const sends = Array.from({ length: 20 }, () => sender.send(contact))
+      // Twenty attempts in flight, then twenty retries waiting.
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(clock.pendingTimers).toBe(20)
+      sender.close()
+      expect((await Promise.all(sends)).map((result) => result.state)).toEqual(Array.from({ length: 20 }, () => 'cancelled'))
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('close() cancels a pending retry', async () => {
     const clock = createManualClock()
     const { transport } = scriptedTransport([500])
@@ -357,5 +398,29 @@ describe('what goes on the wire', () => {
     expect(() => createSender({ ...base, secret: ' padded ' })).toThrow(/whitespace/)
     expect(() => createSender({ ...base, provider: { ...acmeProvider, compose: undefined } })).toThrow(/no compose/)
     expect(() => createSender({ ...base, retry: { maxRetries: 11 } })).toThrow(/maxRetries/)
+  })
+
+  // fetch refuses each of these on every attempt: they were logged as network failures and retried for a day.
+  it.each([
+    ['a header name that is not a token', { 'Bad Name': 'x' }, /not a valid header name/],
+    ['a value with a line break', { 'X-Note': 'a\nb' }, /line breaks/],
+    ['a value with a character past U+00FF', { 'X-Note': '\u2615' }, /U\+00FF/],
+    ['Transfer-Encoding', { 'Transfer-Encoding': 'chunked' }, /HTTP connection/],
+    ['Expect', { Expect: '100-continue' }, /HTTP connection/],
+    ['Keep-Alive', { 'keep-alive': 'timeout=5' }, /HTTP connection/],
+    ['Upgrade', { Upgrade: 'websocket' }, /HTTP connection/],
+    ['Connection', { Connection: 'close' }, /HTTP connection/],
+  ])('refuses, at creation, a custom header fetch cannot send: %s', (_name, headers, message) => {
+    expect(() => createSender({ provider: acmeProvider, secret: 's', url: URL_, headers })).toThrow(TypeError)
+    expect(() => createSender({ provider: acmeProvider, secret: 's', url: URL_, headers })).toThrow(message)
+  })
+
+  it('sends a Latin-1 header value and a name of unusual token characters as given', async () => {
+    const clock = createManualClock()
+    const { transport, requests } = scriptedTransport([200])
+    const headers = { "X-Odd!#$%&'*+.^_`|~": 'cr\u00e8me br\u00fbl\u00e9e\t1' }
+    const sender = acmeSender({ headers, clock, transport })
+    await clock.runUntilSettled(sender.send(contact))
+    expect(requests[0]!.headers).toMatchObject(headers)
   })
 })

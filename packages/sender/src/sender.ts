@@ -86,7 +86,11 @@ export interface Sender {
   readonly consecutiveFailures: number
   /** The exact signed request an attempt would send now (for inspection, or a test's tampered copy). */
   compose(input: EventInput): Promise<{ event: OutgoingEvent; request: OutgoingRequest }>
-  /** Delivers one event, retrying on the policy's schedule; resolves when it is delivered or given up. */
+  /**
+   * Delivers one event, retrying on the policy's schedule; resolves when it is delivered or given up. An
+   * aborted `signal` ends it `cancelled`: the attempt in flight is cancelled (and not counted towards
+   * auto-disable) and no retry follows.
+   */
   send(input: EventInput, options?: { signal?: AbortSignal }): Promise<DeliveryResult>
   /** Sends a logged delivery again (same event id and body, signed afresh); one attempt unless `retry`. */
   resend(deliveryId: string, options?: { retry?: boolean; signal?: AbortSignal }): Promise<DeliveryResult>
@@ -159,10 +163,10 @@ export function createSender(options: SenderOptions): Sender {
     }
   }
 
-  async function attemptOnce(record: DeliveryRecord, attempt: number): Promise<DeliveryAttempt> {
+  async function attemptOnce(record: DeliveryRecord, attempt: number, cancelled: AbortSignal): Promise<DeliveryAttempt> {
     const startedAt = clock.now()
     const signed = await signRequest(provider, record.request, record.event, secret, startedAt)
-    const result = await transport(signed, { timeoutMs: policy.timeoutMs, signal: closing.signal })
+    const result = await transport(signed, { timeoutMs: policy.timeoutMs, signal: cancelled })
     const entry: DeliveryAttempt = {
       deliveryId: record.deliveryId,
       attempt,
@@ -183,7 +187,11 @@ export function createSender(options: SenderOptions): Sender {
     // The result keeps its own attempts: the log is only a sink, which may hold a copy of the record (a log
     // of your own) or have dropped it already (the default log keeps the last 1000 deliveries).
     const attempts: DeliveryAttempt[] = []
-    const stopped = signal ? AbortSignal.any([signal, lifecycle.signal]) : lifecycle.signal
+    // Signals of this delivery's own, which its waits and attempts listen to: listeners on the shared ones
+    // would add up with the deliveries in flight (Node warns past 10). The caller's signal stops the waits
+    // and cancels an attempt in flight, as close() does; auto-disable (lifecycle) lets an attempt finish.
+    const stopped = AbortSignal.any(signal ? [signal, lifecycle.signal] : [lifecycle.signal])
+    const cancelled = AbortSignal.any(signal ? [signal, closing.signal] : [closing.signal])
     const finish = (state: FinalDeliveryState): DeliveryResult => {
       log.close(record.deliveryId, state)
       return { deliveryId: record.deliveryId, event: record.event, ok: state === 'delivered', state, status: attempts.at(-1)?.status, attempts }
@@ -197,7 +205,7 @@ export function createSender(options: SenderOptions): Sender {
       if (stop) return finish(stop)
       let entry: DeliveryAttempt
       try {
-        entry = await attemptOnce(record, attempt)
+        entry = await attemptOnce(record, attempt, cancelled)
       } catch (error) {
         // Signing refused the request (a Standard Webhooks id holding a '.'): nothing was sent, but the
         // record must not stay pending in the log for good.
@@ -205,8 +213,8 @@ export function createSender(options: SenderOptions): Sender {
         throw error
       }
       attempts.push(entry)
-      // Closed mid-attempt: not the endpoint's failure, so it does not count towards auto-disable. Still an
-      // attempt: observers (the CLI's progress lines) hear of it like any other.
+      // Aborted or closed mid-attempt: not the endpoint's failure, so it does not count towards auto-disable.
+      // Still an attempt: observers (the CLI's progress lines) hear of it like any other.
       if (entry.error === 'cancelled') {
         observe(entry, undefined)
         return finish('cancelled')

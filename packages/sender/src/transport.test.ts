@@ -103,6 +103,12 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(' 0 ', now)).toBe(0)
     expect(parseRetryAfter('Sat, 05 Dec 2026 08:01:30 GMT', now)).toBe(90_000)
     expect(parseRetryAfter('Sat, 05 Dec 2026 07:00:00 GMT', now)).toBe(0)
-    for (const bad of [null, '', '-5', '1.5', 'soon', '2026-12-05']) expect(parseRetryAfter(bad, now)).toBeUndefined()
+    // RFC 9110's obsolete forms, which a recipient must still accept; asctime names no zone and is GMT.
+    expect(parseRetryAfter('Saturday, 05-Dec-26 08:01:30 GMT', now)).toBe(90_000)
+    expect(parseRetryAfter('Sat Dec  5 08:01:30 2026', now)).toBe(90_000)
+    // V8's Date.parse reads a date into these; they are not HTTP dates.
+    for (const bad of [null, '', '-5', '1.5', 'soon', '2026-12-05', 'soon 5', 'Mon 2', 'Sat, 05 Dec 2026 08:01:30', '5 Dec 2026 08:01:30 GMT']) {
+      expect(parseRetryAfter(bad, now)).toBeUndefined()
+    }
   })
 })

@@ -35,7 +35,7 @@ export type TransportResult =
       readonly retryAfterMs?: undefined
     }
 
-/** Per-attempt options: the timeout, and a signal that cancels the attempt (the sender was closed). */
+/** Per-attempt options: the timeout, and a signal that cancels the attempt (the send was aborted, or the sender closed). */
 export interface TransportOptions {
   readonly timeoutMs: number
   readonly signal?: AbortSignal
@@ -78,7 +78,7 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
     const startedAt = clock.now()
     const controller = new AbortController()
     const timer = clock.setTimeout(() => controller.abort(new AttemptTimeout(`no response within ${timeoutMs} ms`)), timeoutMs)
-    const cancel = () => controller.abort(new AttemptCancelled('cancelled: the sender was closed'))
+    const cancel = () => controller.abort(new AttemptCancelled('cancelled: the send was aborted or the sender closed'))
     if (signal?.aborted) cancel()
     signal?.addEventListener('abort', cancel, { once: true })
     try {
@@ -106,9 +106,19 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
   }
 }
 
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
+const TIME = '\\d{2}:\\d{2}:\\d{2}'
+// RFC 9110 5.6.7: the three forms of an HTTP date a recipient must accept. Anything else is malformed,
+// though V8's lenient Date.parse would read a date into `soon 5` or `Mon 2`.
+const IMF_FIXDATE = new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`)
+const RFC850_DATE = new RegExp(`^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`)
+const ASCTIME_DATE = new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`)
+
 /**
- * A `Retry-After` value in ms from `nowMs`: delay-seconds (`120`) or an HTTP date; `undefined` when absent or
- * malformed.
+ * A `Retry-After` value in ms from `nowMs`: delay-seconds (`120`) or an HTTP date in one of its three
+ * forms (`Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete RFC 850 and asctime ones); `undefined` when absent
+ * or malformed.
  *
  * @example
  * ```ts
@@ -119,8 +129,11 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   if (value === null) return undefined
   const text = value.trim()
   if (/^\d+$/.test(text)) return Number(text) * 1000
-  const at = Date.parse(text)
-  return Number.isNaN(at) || !/[a-z]/i.test(text) ? undefined : Math.max(0, at - nowMs)
+  let at = Number.NaN
+  if (IMF_FIXDATE.test(text) || RFC850_DATE.test(text)) at = Date.parse(text)
+  // asctime names no zone; HTTP dates are all GMT, and Date.parse would read local time.
+  else if (ASCTIME_DATE.test(text)) at = Date.parse(`${text} GMT`)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
 }
 
 /** Reads at most `limit` characters of a response body, then stops reading (a huge body is not buffered). */
