@@ -13,7 +13,9 @@
  *   (`@crm-webhooks/core` and `@crm-webhooks/core/providers`). With a copy per entry point, a scheme from
  *   `/providers` threw a `SignatureError` the receiver from `.` did not recognise, so every forged or
  *   unsigned delivery of a CommonJS app got 500 internal_error instead of 401;
- * - a TypeScript consumer finds the types of `.`, `/providers` and `/testing` under every module
+ * - `/testing/stores`, the store contracts, loads without a test runner, through `require()` (jest) as through
+ *   `import`: none of its modules imports vitest, which `/testing`'s conformance suite needs;
+ * - a TypeScript consumer finds the types of `.`, `/providers`, `/testing` and `/testing/stores` under every module
  *   resolution in use: `node10` (still the default of `module: commonjs`) reads no `exports`, so core's
  *   `typesVersions` maps the subpaths for it.
  *
@@ -70,6 +72,27 @@ const requireFromCore = createRequire(join(coreDir, 'package.json'))
 await statusesThrough('CommonJS', requireFromCore('@crm-webhooks/core'), requireFromCore('@crm-webhooks/core/providers'))
 await statusesThrough('ESM', await import(join(coreDir, 'dist/index.js')), await import(join(coreDir, 'dist/providers/index.js')))
 
+/** The files an ESM module of dist loads, itself included, following its relative imports. */
+function esmModuleGraph(file, seen = new Set()) {
+  if (seen.has(file)) return seen
+  seen.add(file)
+  for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*["'](\.[^"']+)["']/g)) esmModuleGraph(join(dirname(file), specifier), seen)
+  return seen
+}
+
+const storesEsm = join(coreDir, 'dist/testing/stores.js')
+for (const file of esmModuleGraph(storesEsm)) {
+  if (/(?:from|import)\s*["']vitest["']/.test(readFileSync(file, 'utf8'))) failures.push(`core: /testing/stores loads vitest (through ${file})`)
+}
+for (const [format, stores] of [['CommonJS', () => requireFromCore('@crm-webhooks/core/testing/stores')], ['ESM', () => import(storesEsm)]]) {
+  try {
+    const loaded = await stores()
+    if (!Array.isArray(loaded.idempotencyStoreContract)) failures.push(`core (${format}): /testing/stores has no idempotencyStoreContract`)
+  } catch (error) {
+    failures.push(`core (${format}): /testing/stores does not load: ${error.message}`)
+  }
+}
+
 /** Type-checks a consumer of core, linked into a scratch node_modules as an install would, under `moduleResolution`. */
 function typeCheckConsumer(moduleResolution, module) {
   const consumer = mkdtempSync(join(tmpdir(), 'crm-webhooks-consumer-'))
@@ -82,9 +105,11 @@ function typeCheckConsumer(moduleResolution, module) {
         "import { createReceiver } from '@crm-webhooks/core'",
         "import { automatenexus } from '@crm-webhooks/core/providers'",
         "import { badInputCases } from '@crm-webhooks/core/testing'",
+        "import { idempotencyStoreContract } from '@crm-webhooks/core/testing/stores'",
         "const receiver = createReceiver({ provider: automatenexus, secret: 's' })",
         'receiver.on(\'deal.stage_changed\', (event) => { const stage: string = event.data.previous_stage; void stage })',
         'void badInputCases',
+        'void idempotencyStoreContract',
         '',
       ].join('\n'),
     )
@@ -104,4 +129,4 @@ if (failures.length > 0) {
   console.error(failures.join('\n'))
   process.exit(1)
 }
-console.log('packages: publint clean, core a peer of every library; core answers forged, unsigned and genuine deliveries alike through CommonJS and ESM, and type-checks for consumers under node10, node16 and bundler resolution')
+console.log('packages: publint clean, core a peer of every library; core answers forged, unsigned and genuine deliveries alike through CommonJS and ESM, its store contracts load without a test runner, and it type-checks for consumers under node10, node16 and bundler resolution')
