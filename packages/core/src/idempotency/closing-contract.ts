@@ -29,6 +29,16 @@ function outcomeOf(call: Promise<unknown>): Promise<unknown> {
 }
 
 /**
+ * Notes `label` in `settled` the moment `call` settles: its first reaction, so a close() that resolves only
+ * once the call has settled is always noted after it, whatever the microtasks in between.
+ */
+function noteSettling<T>(settled: string[], label: string, call: Promise<T>): Promise<T> {
+  const note = () => void settled.push(label)
+  call.then(note, note)
+  return call
+}
+
+/**
  * The cases.
  *
  * @example
@@ -46,16 +56,19 @@ export const closingContract: readonly StoreContractCase<ClosingSubject>[] = [
       await store.claim(key('completed'), 'owner', LEASE_MS)
       await store.claim(key('released'), 'owner', LEASE_MS)
       // All in one turn: the claim and the completion wait in the store's batchers when close() is called.
+      const settled: string[] = []
       const before = [
-        outcomeOf(store.complete(key('completed'), 'owner', RETAIN_MS)),
-        outcomeOf(store.release(key('released'), 'owner')),
-        outcomeOf(store.claim(key('claimed'), 'owner', LEASE_MS)),
+        outcomeOf(noteSettling(settled, 'complete', store.complete(key('completed'), 'owner', RETAIN_MS))),
+        outcomeOf(noteSettling(settled, 'release', store.release(key('released'), 'owner'))),
+        outcomeOf(noteSettling(settled, 'claim', store.claim(key('claimed'), 'owner', LEASE_MS))),
       ]
-      const closing = store.close()
+      const closing = noteSettling(settled, 'close()', store.close())
       const after = [outcomeOf(store.claim(key('after'), 'owner', LEASE_MS)), outcomeOf(store.complete(key('completed'), 'owner', RETAIN_MS))]
       expectSame(await Promise.all(before), [true, true, { state: 'claimed' }], 'calls made before close()')
       expectSame(await Promise.all(after), ['rejected store_unavailable', 'rejected store_unavailable'], 'calls made after close()')
       await closing
+      // `await store.close(); process.exit()` on SIGTERM must not cut off a completion still on its way.
+      expectSame(settled.at(-1), 'close()', `close() resolves after every call made before it (settled in the order ${settled.join(', ')})`)
       expectSame(await outcomeOf(store.claim(key('later'), 'owner', LEASE_MS)), 'rejected store_unavailable', 'a call once closed')
       // What the closed store did is on the server.
       expectSame((await observer.claim(key('completed'), 'observer', LEASE_MS)).state, 'completed', 'the completion made before close()')
@@ -68,11 +81,13 @@ export const closingContract: readonly StoreContractCase<ClosingSubject>[] = [
     name: 'close() may be called again while it waits (a second SIGTERM): every call resolves once the first call ends',
     async run({ createStore }) {
       const store = createStore()
-      const pending = store.claim(`closing:twice:${globalThis.crypto.randomUUID()}`, 'owner', LEASE_MS)
-      const first = store.close()
-      const second = store.close()
-      expectSame(await outcomeOf(pending), { state: 'claimed' }, 'the call made before close()')
+      const settled: string[] = []
+      const pending = outcomeOf(noteSettling(settled, 'claim', store.claim(`closing:twice:${globalThis.crypto.randomUUID()}`, 'owner', LEASE_MS)))
+      const first = noteSettling(settled, 'first close()', store.close())
+      const second = noteSettling(settled, 'second close()', store.close())
+      expectSame(await pending, { state: 'claimed' }, 'the call made before close()')
       expectSame(await Promise.all([first, second]), [undefined, undefined], 'both endings')
+      expectSame(settled[0], 'claim', `neither close() resolves before the call made before it (settled in the order ${settled.join(', ')})`)
     },
   },
 ]
