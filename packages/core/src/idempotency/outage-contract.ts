@@ -70,7 +70,7 @@ const UNAVAILABLE = { status: 503, code: 'store_unavailable', retryAfter: true }
  *
  * @example
  * ```ts
- * for (const c of outageContract) it(c.name, () => c.run({ store, server }))
+ * for (const c of outageContract) it(c.name, () => c.run({ store, server, createStore: () => createMyStore({ commandTimeoutMs: 500 }) }))
  * ```
  */
 export const outageContract: readonly StoreContractCase<OutageSubject>[] = [

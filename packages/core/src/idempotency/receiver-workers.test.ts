@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { startReceiverWorkers, workerExecArgv } from './receiver-workers.js'
@@ -21,4 +22,23 @@ describe('startReceiverWorkers with a JavaScript worker', () => {
       await workers.stop()
     }
   })
+})
+
+describe('serveReceiverWorker', () => {
+  it('exits when its parent goes away, also with a store that has no close()', async () => {
+    const script = fileURLToPath(new URL('./no-close-store-worker.fixture.ts', import.meta.url))
+    const child = fork(script, [], { execArgv: workerExecArgv({ script }), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    try {
+      await new Promise((resolve, reject) => {
+        child.once('message', resolve)
+        child.once('exit', (code) => reject(new Error(`worker exited with ${code} before listening`)))
+      })
+      const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+      child.disconnect()
+      // Without the fix it never exits: the test times out.
+      expect(await exited).toEqual({ code: 0, signal: null })
+    } finally {
+      child.kill('SIGKILL')
+    }
+  }, 30_000)
 })

@@ -46,7 +46,9 @@ export async function serveReceiverWorker(options: ReceiverWorkerOptions): Promi
   process.on('disconnect', () => {
     server.closeAllConnections()
     server.close()
-    void options.store.close?.().finally(() => process.exit(0))
+    // A store without close() (it is optional) exits at once; a store's client would otherwise keep the
+    // worker alive after its parent has gone.
+    void Promise.resolve(options.store.close?.()).finally(() => process.exit(0))
   })
   process.send?.({ port: (server.address() as AddressInfo).port })
 }

@@ -19,8 +19,26 @@ export interface RequireServiceOptions {
   timeoutMs?: number
 }
 
-function maskCredentials(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
+/**
+ * The URL as the notice shows it: the user and password (a password may hold `@`), and query parameters
+ * naming a secret (`?password=`, libpq's form), replaced by `***`.
+ */
+export function maskCredentials(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    // Not a URL the parser takes: everything up to the last `@` of what follows `//` is credentials.
+    return url.replace(/\/\/[^/]*@/, '//***@')
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    parsed.username = '***'
+    parsed.password = ''
+  }
+  for (const name of new Set(parsed.searchParams.keys())) {
+    if (/pass|secret|token|key/i.test(name)) parsed.searchParams.set(name, '***')
+  }
+  return parsed.href
 }
 
 /**
