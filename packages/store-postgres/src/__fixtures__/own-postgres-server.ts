@@ -6,11 +6,12 @@
  * @module
  */
 import { execFile, execFileSync } from 'node:child_process'
-import { chownSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { chownSync, constants, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { access } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { type ServerControls, freeLoopbackPort } from '@crm-webhooks/core/testing'
+import { type ServerControls, freeLoopbackPort, requireService } from '@crm-webhooks/core/testing'
 
 const run = promisify(execFile)
 
@@ -24,14 +25,40 @@ export interface OwnPostgresServer extends ServerControls {
   destroy(): Promise<void>
 }
 
-/** Where the PostgreSQL binaries are (Debian keeps them out of PATH), or undefined when there are none. */
+/**
+ * Where the PostgreSQL server binaries are: `POSTGRES_BIN_DIR`, else the newest under /usr/lib/postgresql
+ * (Debian keeps them out of PATH), or undefined when there are none.
+ */
 export function postgresBinDir(): string | undefined {
+  if (process.env.POSTGRES_BIN_DIR) return process.env.POSTGRES_BIN_DIR
   try {
     const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))
     return versions.length ? `/usr/lib/postgresql/${versions[0]}/bin` : undefined
   } catch {
     return undefined
   }
+}
+
+/**
+ * Whether the binaries the test's own server needs are there, as `requireService` tells: a notice and
+ * `false` when they are not, a failure under `CI=true` (the fault tests must not pass by skipping there).
+ *
+ * @example
+ * ```ts
+ * const available = (await postgresAvailable()) && (await postgresBinariesAvailable())
+ * ```
+ */
+export function postgresBinariesAvailable(): Promise<boolean> {
+  const bin = postgresBinDir()
+  return requireService({
+    name: 'PostgreSQL server binaries (initdb, pg_ctl)',
+    url: bin ?? '/usr/lib/postgresql/<version>/bin',
+    envVar: 'POSTGRES_BIN_DIR',
+    probe: async () => {
+      if (!bin) throw new Error('none installed')
+      for (const tool of ['initdb', 'pg_ctl']) await access(join(bin, tool), constants.X_OK)
+    },
+  })
 }
 
 /**

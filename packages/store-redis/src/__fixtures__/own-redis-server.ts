@@ -4,9 +4,12 @@
  *
  * @module
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { connect } from 'node:net'
-import { type ServerControls, freeLoopbackPort } from '@crm-webhooks/core/testing'
+import { promisify } from 'node:util'
+import { type ServerControls, freeLoopbackPort, requireService } from '@crm-webhooks/core/testing'
+
+const run = promisify(execFile)
 
 /** The test's own server; `stop` kills it and its data is gone (no persistence). */
 export interface OwnRedisServer extends ServerControls {
@@ -28,6 +31,29 @@ function answersPing(port: number): Promise<boolean> {
 }
 
 /**
+ * Whether `redis-server` can be started (`REDIS_SERVER_BIN`, else the one on PATH), as `requireService`
+ * tells: a notice and `false` when it cannot, a failure under `CI=true`. A reachable shared server does not
+ * mean the binary is on this machine.
+ *
+ * @example
+ * ```ts
+ * const available = (await redisAvailable()) && (await redisServerBinaryAvailable())
+ * ```
+ */
+export function redisServerBinaryAvailable(): Promise<boolean> {
+  return requireService({
+    name: 'redis-server (for a server of the test\'s own)',
+    url: redisServerBin(),
+    envVar: 'REDIS_SERVER_BIN',
+    probe: () => run(redisServerBin(), ['--version']),
+  })
+}
+
+function redisServerBin(): string {
+  return process.env.REDIS_SERVER_BIN || 'redis-server'
+}
+
+/**
  * Starts `redis-server` on a free loopback port.
  *
  * @example
@@ -41,10 +67,15 @@ export async function startOwnRedisServer(): Promise<OwnRedisServer> {
   let child: ChildProcess | undefined
 
   async function start() {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const started = spawn(redisServerBin(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     })
+    child = started
+    // A binary that cannot be spawned emits 'error', which unheard would end the test process.
+    let spawnError: Error | undefined
+    started.once('error', (error) => (spawnError = error))
     for (let attempt = 0; attempt < 100; attempt += 1) {
+      if (spawnError) throw new Error(`redis-server could not be started: ${spawnError.message}`, { cause: spawnError })
       if (await answersPing(port)) return
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
