@@ -93,14 +93,16 @@ describe('send: data the provider cannot send, and flags that would do nothing',
   // Auto-Respond's compose works the event out from the lead payload: data that reads as another event, or
   // as none, cannot be sent as the asked type. Found before any note or attempt: a usage error, exit 2.
   it.each([
-    ['data that does not read as the event', 'lead.created', '{}'],
-    ['an event type the provider never sends', 'lead.bogus', '{"lead_id":"l_1"}'],
-  ])('autorespond with %s: one line without a doubled prefix, the usage, exit 2', async (_name, event, data) => {
+    ['data that reads as another event', 'lead.message_added', '{"lead_id":"l_1","messages":[]}', /^crm-webhooks send: this lead payload reads as lead\.created, not lead\.message_added/],
+    ['data that is no lead', 'lead.created', '{}', /^crm-webhooks send: this payload is not a lead \(an object with a messages array\), so it is no lead\.created/],
+    ['null', 'lead.created', 'null', /^crm-webhooks send: this payload is not a lead/],
+    ['an event type the provider never sends', 'lead.bogus', '{"lead_id":"l_1"}', /^crm-webhooks send: this payload is not a lead/],
+  ])('autorespond with %s: one line without a doubled prefix, the usage, exit 2', async (_name, event, data, message) => {
     const { code, out, err } = await run(['send', '--provider', 'autorespond', '--secret', 's', '--url', 'http://127.0.0.1:9/', '--event', event, '--data', '-'], data)
     expect(code).toBe(2)
     expect(out).toBe('')
     const [first, ...rest] = err.trimEnd().split('\n')
-    expect(first).toMatch(/^crm-webhooks send: this lead payload reads as/)
+    expect(first).toMatch(message)
     expect(rest.join('\n')).toMatch(/^usage: crm-webhooks send/)
   })
 

@@ -51,8 +51,11 @@ export const autorespond = defineProvider({
   // is refused rather than sent under a name the receiver will not see.
   compose: (event) => {
     const implied = classifyLeadEvent(event.data)
+    if (implied === undefined) {
+      throw new TypeError(`crm-webhooks: this payload is not a lead (an object with a messages array), so it is no ${event.type} (see classifyLeadEvent)`)
+    }
     if (implied !== event.type) {
-      throw new TypeError(`crm-webhooks: this lead payload reads as ${String(implied)}, not ${event.type} (see classifyLeadEvent)`)
+      throw new TypeError(`crm-webhooks: this lead payload reads as ${implied}, not ${event.type} (see classifyLeadEvent)`)
     }
     return { payload: event.data }
   },
