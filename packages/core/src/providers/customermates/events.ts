@@ -115,31 +115,31 @@ const updated = <Shape extends z.core.$ZodLooseShape>(fields: Shape, description
 export const customermatesEvents = {
   'contact.created': snapshot(contact, 'Fired when a contact is created.'),
   'contact.updated': z
-    .looseObject({ ...actor, payload: updated({ contact: contact.optional() }, 'The contact after the change, and what changed') })
+    .looseObject({ ...actor, payload: updated({ contact: contact.optional().describe('The contact after the change') }, 'The contact after the change, and what changed') })
     .describe('Fired when a contact is updated.'),
   'contact.deleted': snapshot(contact, 'Fired when a contact is deleted; `payload` is the contact as it was.'),
 
   'organization.created': snapshot(organization, 'Fired when an organization is created.'),
   'organization.updated': z
-    .looseObject({ ...actor, payload: updated({ organization: organization.optional() }, 'The organization after the change, and what changed') })
+    .looseObject({ ...actor, payload: updated({ organization: organization.optional().describe('The organization after the change') }, 'The organization after the change, and what changed') })
     .describe('Fired when an organization is updated.'),
   'organization.deleted': snapshot(organization, 'Fired when an organization is deleted; `payload` is the organization as it was.'),
 
   'deal.created': snapshot(deal, 'Fired when a deal is created.'),
   'deal.updated': z
-    .looseObject({ ...actor, payload: updated({ deal: deal.optional() }, 'The deal after the change, and what changed') })
+    .looseObject({ ...actor, payload: updated({ deal: deal.optional().describe('The deal after the change') }, 'The deal after the change, and what changed') })
     .describe('Fired when a deal is updated.'),
   'deal.deleted': snapshot(deal, 'Fired when a deal is deleted; `payload` is the deal as it was.'),
 
   'service.created': snapshot(service, 'Fired when a service is created.'),
   'service.updated': z
-    .looseObject({ ...actor, payload: updated({ service: service.optional() }, 'The service after the change, and what changed') })
+    .looseObject({ ...actor, payload: updated({ service: service.optional().describe('The service after the change') }, 'The service after the change, and what changed') })
     .describe('Fired when a service is updated.'),
   'service.deleted': snapshot(service, 'Fired when a service is deleted; `payload` is the service as it was.'),
 
   'task.created': snapshot(task, 'Fired when a task is created.'),
   'task.updated': z
-    .looseObject({ ...actor, payload: updated({ task: task.optional() }, 'The task after the change, and what changed') })
+    .looseObject({ ...actor, payload: updated({ task: task.optional().describe('The task after the change') }, 'The task after the change, and what changed') })
     .describe('Fired when a task is updated.'),
   'task.deleted': snapshot(task, 'Fired when a task is deleted; `payload` is the task as it was.'),
 }
