@@ -13,16 +13,21 @@ import { decodeBase64, decodeHex, encodeBase64, encodeHex } from './encoding.js'
 import { mapMaybePromise } from './maybe-promise.js'
 import { normalizeSecrets } from './secrets.js'
 
-/** Leading or trailing HTTP optional whitespace (RFC 9110 OWS: spaces and tabs). */
-const OPTIONAL_WHITESPACE = /^[ \t]+|[ \t]+$/g
+const SPACE = 0x20
+const TAB = 0x09
 
 /**
- * The value without surrounding spaces and tabs, and only those: `trim()` would also take NBSP, VT and FF,
- * giving one signature other accepted spellings. A value with nothing to trim (nearly all) costs one trim().
+ * The value without surrounding spaces and tabs (RFC 9110 OWS), and only those: `trim()` would also take
+ * NBSP, VT and FF, giving one signature other accepted spellings. Two index scans, linear in the length
+ * of the value: a regex's `[ \t]+$` backtracks over every run of spaces inside it, so an unsigned header
+ * of 16 KB spaces (kept from `trim()` by a final NBSP) took a tenth of a second before any HMAC.
  */
 function withoutOptionalWhitespace(value: string): string {
-  const trimmed = value.trim()
-  return trimmed.length === value.length ? value : value.replace(OPTIONAL_WHITESPACE, '')
+  let start = 0
+  let end = value.length
+  while (start < end && (value.charCodeAt(start) === SPACE || value.charCodeAt(start) === TAB)) start++
+  while (end > start && (value.charCodeAt(end - 1) === SPACE || value.charCodeAt(end - 1) === TAB)) end--
+  return start === 0 && end === value.length ? value : value.slice(start, end)
 }
 
 /** Options of {@link createHmacSha256Scheme}. */
