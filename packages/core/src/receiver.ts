@@ -141,12 +141,14 @@ const NO_HANDLERS: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>> = 
 
 /**
  * Claim owner tokens: one random prefix per receiver (a UUID, so receivers sharing a store never collide)
- * and a counter, a fraction of the cost of a UUID per delivery.
+ * and a counter, a fraction of the cost of a UUID per delivery. The prefix is drawn at the first claim, not
+ * at createReceiver: Cloudflare Workers refuse random values in a module's global scope, where receivers
+ * are made, and the Worker would not start.
  */
 function createOwnerTokens(): () => string {
-  const prefix = globalThis.crypto.randomUUID()
+  let prefix: string | undefined
   let sequence = 0
-  return () => `${prefix}.${(++sequence).toString(36)}`
+  return () => `${(prefix ??= globalThis.crypto.randomUUID())}.${(++sequence).toString(36)}`
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
