@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -458,6 +459,22 @@ describe('idempotency and ordering', () => {
       expect(JSON.parse(response.body).error.message).toMatch(/the signed bytes are JSON/)
     }
     expect(handler.mock.calls.map(([event]) => event.type)).toEqual(['contact.created'])
+  })
+
+  it("an id that reads like a digest's key (sha256:<hex>, an outsider's mapped event_id) never names another delivery's body", async () => {
+    const handler = vi.fn()
+    const receiver = makeReceiver().on('deal.stage_changed', handler)
+    // A later delivery with no event id is keyed by its body's digest; an earlier one names that digest as its id.
+    const later = JSON.stringify({ event: 'deal.stage_changed', data: { id: 'd', previous_stage: 'a', new_stage: 'b' } })
+    const digest = createHash('sha256').update(later).digest('hex')
+    const keys: string[] = []
+    for (const body of [stageChange({ event_id: `sha256:${digest}` }), stageChange({ event_id: `id:sha256:${digest}` }), later]) {
+      const response = await receiver.handle(await signedRequest(body))
+      expect([response.status, JSON.parse(response.body).duplicate]).toEqual([200, false])
+      keys.push(handler.mock.calls.at(-1)![0].idempotencyKey)
+    }
+    expect(keys).toEqual([`acme:id:sha256:${digest}`, `acme:id:id:sha256:${digest}`, `acme:sha256:${digest}`])
+    expect(handler).toHaveBeenCalledTimes(3)
   })
 
   it('an idempotencyKey option overrides the provider default', async () => {

@@ -329,14 +329,21 @@ function idempotencyKeyOf(
   digested: Uint8Array,
 ): MaybePromise<string> {
   const fromReceiver = config.idempotencyKey?.(context)
-  if (fromReceiver instanceof Promise) return fromReceiver.then((key) => key || providerKeyOf(config, context, eventId, digested))
-  return fromReceiver || providerKeyOf(config, context, eventId, digested)
+  if (fromReceiver instanceof Promise) return fromReceiver.then((key) => (key ? idKey(key) : providerKeyOf(config, context, eventId, digested)))
+  return fromReceiver ? idKey(fromReceiver) : providerKeyOf(config, context, eventId, digested)
 }
 
 function providerKeyOf(config: PipelineConfig, context: DeliveryContext, eventId: string | undefined, digested: Uint8Array): MaybePromise<string> {
   const fromProvider = config.provider.idempotencyKey?.(context)
-  if (fromProvider instanceof Promise) return fromProvider.then((key) => key || eventId || digestKey(digested))
-  return fromProvider || eventId || digestKey(digested)
+  const idOrDigest = (key: string | undefined) => (key ? idKey(key) : eventId ? idKey(eventId) : digestKey(digested))
+  return fromProvider instanceof Promise ? fromProvider.then(idOrDigest) : idOrDigest(fromProvider)
+}
+
+// An id is the key as it is, unless it could pass for a body digest's key (`sha256:<hex>`) or for an id
+// written this way: those take an `id:` in front. One to one, and no id (which a sender may take from a
+// field an outsider filled in, a workflow's mapped `event_id`) can name the key of another delivery's body.
+function idKey(id: string): string {
+  return id.startsWith('sha256:') || id.startsWith('id:') ? `id:${id}` : id
 }
 
 // No id from the sender: retries resend the same bytes, so their digest identifies the delivery.
