@@ -102,6 +102,16 @@ describe('createReceiver: configuration mistakes throw TypeError at creation', (
     expect(() => createReceiver({ provider: {} as typeof testProvider, secret: SECRET })).toThrow(TypeError)
   })
 
+  it('refuses a signed-timestamp tolerance not shorter than the retention: a replay accepted after its key is forgotten would run again', () => {
+    const timestamped = defineProvider({ ...testProvider, id: 'acme-timestamped', scheme: createStandardWebhooksScheme() })
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+    expect(() => createReceiver({ provider: timestamped, secret, toleranceSeconds: 3_600, retentionMs: 3_600_000 })).toThrow(/toleranceSeconds \(3600\) must be shorter than retentionMs/)
+    expect(() => createReceiver({ provider: timestamped, secret, toleranceSeconds: 7 * 24 * 3_600 })).toThrow(TypeError)
+    expect(() => createReceiver({ provider: timestamped, secret, toleranceSeconds: 3_599, retentionMs: 3_600_000 })).not.toThrow()
+    // A scheme that signs no timestamp does not use the tolerance.
+    expect(() => createReceiver({ provider: testProvider, secret: SECRET, toleranceSeconds: 3_600, retentionMs: 3_600_000 })).not.toThrow()
+  })
+
   it("refuses a provider's default retention that no store can hold, defined or built by hand", () => {
     for (const retentionMs of [Number.NaN, -1, 0, 1e16]) {
       expect(() => defineProvider({ ...testProvider, retentionMs })).toThrow(/retentionMs of provider acme/)

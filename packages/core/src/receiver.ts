@@ -231,6 +231,14 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     onDelivery: options.onDelivery,
     completionsOwed: new Map(),
   }
+  if (provider.scheme.checksTimestamp && config.toleranceSeconds * 1000 >= config.retentionMs) {
+    // A captured delivery replayed once its key is forgotten but while its signed timestamp still passes
+    // would run again: the key must outlive the window in which the signature is accepted.
+    throw new TypeError(
+      `crm-webhooks: toleranceSeconds (${config.toleranceSeconds}) must be shorter than retentionMs (${config.retentionMs} ms), ` +
+        'or a replay accepted after the key is forgotten would run again',
+    )
+  }
   if (handlerTimeoutMs >= lockTtlMs) {
     // Otherwise a slow handler's claim expires under it and the sender's retry runs beside it.
     const given = (name: string, value: unknown, fallback: number) => `${name} ${value ?? `${fallback} (the default)`}`
