@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { builtinModules, createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import vm from 'node:vm'
-import { type SampleDelivery, automatenexus, buildSampleDelivery, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
+import { type ProviderId, type SampleDelivery, automatenexus, buildSampleDelivery, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
 import { beforeAll, describe, expect, it } from 'vitest'
 
 // The promise under test: the core, its providers and this middleware run on a Web-standard runtime
@@ -36,7 +36,7 @@ const NOW = Date.now()
 // go out as JSON text, so every object the bundle touches was made in its own realm, as on a real runtime.
 const entry = `
 import { createReceiver } from '@crm-webhooks/core'
-import { automatenexus, standardWebhooks } from '@crm-webhooks/core/providers'
+import { automatenexus, demoSecrets, providers, standardWebhooks } from '@crm-webhooks/core/providers'
 import { crmWebhooks } from '@crm-webhooks/hono'
 import { Hono } from 'hono'
 
@@ -50,10 +50,17 @@ standardReceiver.onAny((event) => void handled.push({ provider: 'standard-webhoo
 const app = new Hono()
 app.post('/webhooks/automatenexus', crmWebhooks(automatenexusReceiver))
 app.post('/webhooks/standard-webhooks', crmWebhooks(standardReceiver))
+// Every other built-in provider, on its demo secret, for every method it sends.
+for (const id of ['connectgain', 'customermates', 'workflow-platform', 'autorespond']) {
+  const receiver = createReceiver({ provider: providers[id], secret: demoSecrets[id] })
+  receiver.onAny((event) => void handled.push({ provider: id, type: event.type, key: event.idempotencyKey }))
+  app.all('/webhooks/' + id, crmWebhooks(receiver))
+}
 
 globalThis.webhookRequest = async (json) => {
   const { method, url, headers, body } = JSON.parse(json)
-  const response = await app.request(url, { method, headers, body })
+  // A bodiless GET or DELETE comes as '': a GET Request may not carry a body at all.
+  const response = await app.request(url, { method, headers, body: body === '' ? undefined : body })
   return JSON.stringify({ status: response.status, body: await response.text() })
 }
 globalThis.handledEvents = () => JSON.stringify(handled)
@@ -233,10 +240,33 @@ describe('on a Web-standard runtime (a browser bundle in a context with only Web
     })
   })
 
+  // The other providers and request shapes, each once and then as its sender's retry: a shared static secret
+  // (Auto-Respond), a form body, and a bodiless GET and DELETE whose signed fields are the query string.
+  const otherDeliveries: Array<[ProviderId, string, { method?: string; contentType?: 'json' | 'form' }]> = [
+    ['connectgain', 'contact.assigned', {}],
+    ['customermates', 'contact.created', {}],
+    ['autorespond', 'lead.created', {}],
+    ['workflow-platform', 'contact.created', {}],
+    ['workflow-platform', 'contact.updated', { contentType: 'form' }],
+    ['workflow-platform', 'contact.deleted', { method: 'GET' }],
+    ['workflow-platform', 'form.submitted', { method: 'DELETE' }],
+  ]
+  it.each(otherDeliveries)('%s %s %o: verified in the bundle, handled once, its repeat a duplicate', async (provider, eventType, shape) => {
+    const delivery = await buildSampleDelivery(provider, eventType, { secret: demoSecrets[provider], now: NOW, ...shape })
+    const request = { ...asRequest(provider, delivery), url: `http://worker.example/webhooks/${provider}${delivery.search}` }
+    const answers = [await send(request), await send(request)]
+    expect(answers.map((answer) => [answer.status, JSON.parse(answer.body).duplicate])).toEqual([
+      [200, false],
+      [200, true],
+    ])
+    expect(handledEvents().filter((event) => event.provider === provider).at(-1)?.type).toBe(eventType)
+  })
+
   it('ran a handler exactly once per genuine event, and for nothing else', () => {
     expect(handledEvents().map(({ provider, type }) => `${provider} ${type}`)).toEqual([
       'automatenexus contact.created',
       'standard-webhooks contact.created',
+      ...otherDeliveries.map(([provider, type]) => `${provider} ${type}`),
     ])
   })
 })
