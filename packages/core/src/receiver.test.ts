@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { STATUS_BY_CODE, type WebhookErrorCode } from './errors.js'
@@ -91,6 +92,12 @@ describe('createReceiver: configuration mistakes throw TypeError at creation', (
     ['a store without claim, complete and release', { store: {} as IdempotencyStore }],
   ])('%s', (_, options) => {
     expect(() => makeReceiver(options as TestOptions)).toThrow(TypeError)
+  })
+
+  it('refuses a clock that is not a function (now: Date.now()) and a handler that is not a function', () => {
+    expect(() => makeReceiver({ now: Date.now() as unknown as () => number })).toThrow(/now must be a function/)
+    expect(() => makeReceiver().on('deal.stage_changed', 'log' as never)).toThrow(/handler must be a function/)
+    expect(() => makeReceiver().onAny(undefined as never)).toThrow(/handler must be a function/)
   })
 
   it('refuses a handler for an event the catalog does not have', () => {
@@ -197,6 +204,35 @@ describe('a genuine delivery', () => {
       })
     await receiver.handle(await signedRequest(stageChange()))
     expect(order).toEqual(['typed', 'any:deal.stage_changed'])
+  })
+})
+
+describe('handlers added while a delivery runs', () => {
+  it('join the next delivery, never one under way: none skipped, none run twice', async () => {
+    const calls: string[] = []
+    const receiver = makeReceiver()
+    let release!: () => void
+    let firstDelivery = true
+    receiver.on('deal.stage_changed', () => {
+      calls.push('A')
+      // Added synchronously from inside a handler (and, below, while the next handler is pending).
+      if (firstDelivery) receiver.on('deal.stage_changed', () => void calls.push('D'))
+    })
+    receiver.on('deal.stage_changed', () => {
+      calls.push('B')
+      if (firstDelivery) return new Promise<void>((resolve) => (release = resolve))
+    })
+    receiver.onAny(() => void calls.push('any'))
+    const first = receiver.handle(await signedRequest(stageChange()))
+    await vi.waitFor(() => expect(calls).toEqual(['A', 'B']))
+    receiver.onAny(() => void calls.push('any2'))
+    release()
+    expect((await first).status).toBe(200)
+    expect(calls).toEqual(['A', 'B', 'any'])
+    firstDelivery = false
+    calls.length = 0
+    expect((await receiver.handle(await signedRequest(stageChange()))).status).toBe(200)
+    expect(calls).toEqual(['A', 'B', 'D', 'any', 'any2'])
   })
 })
 
@@ -639,6 +675,75 @@ describe('observers and stores that fail asynchronously or by throwing', () => {
     await vi.waitFor(async () => expect(JSON.parse((await receiver.handle(request)).body).duplicate).toBe(true))
     await settle()
     expect([completeCalls, unhandled]).toEqual([2, []])
+  })
+  it('a store of your own whose complete and release answer plain values, not promises: 200, and no unhandled error after a timeout', async () => {
+    process.on('unhandledRejection', collect)
+    const memory = createMemoryStore()
+    const completed: string[] = []
+    const plain: IdempotencyStore = {
+      claim: (key, owner, lockTtlMs) => memory.claim(key, owner, lockTtlMs),
+      complete: ((key: string, owner: string, retentionMs: number) => {
+        completed.push(key)
+        void memory.complete(key, owner, retentionMs)
+        return true
+      }) as unknown as IdempotencyStore['complete'],
+      release: ((key: string, owner: string) => void memory.release(key, owner)) as unknown as IdempotencyStore['release'],
+    }
+    expect((await makeReceiver({ store: plain }).on('deal.stage_changed', () => {}).handle(await signedRequest(stageChange()))).status).toBe(200)
+    let finish!: () => void
+    const slow = makeReceiver({ store: plain, handlerTimeoutMs: 20 }).on('deal.stage_changed', () => new Promise<void>((resolve) => (finish = resolve)))
+    const request = await signedRequest(stageChange())
+    expectRejected(await slow.handle(request), 'handler_timeout')
+    finish()
+    await settle()
+    expect(JSON.parse((await slow.handle(request)).body).duplicate).toBe(true)
+    expect([completed.length, unhandled]).toEqual([2, []])
+  })
+
+  it.each([
+    ['a state it made up', { state: 'weird' }],
+    ['nothing', undefined],
+    ['null', null],
+  ])('a claim answered with %s fails closed: 503 store_unavailable, no handler run', async (_name, answer) => {
+    const handler = vi.fn()
+    const store: IdempotencyStore = {
+      claim: async () => answer as never,
+      complete: async () => true,
+      release: async () => true,
+    }
+    const response = await makeReceiver({ store }).on('deal.stage_changed', handler).handle(await signedRequest(stageChange()))
+    expectRejected(response, 'store_unavailable')
+    expect(handler).not.toHaveBeenCalled()
+  })
+
+  it('a claim in progress that names no finite wait is retried after the lease, never Retry-After: NaN', async () => {
+    const store: IdempotencyStore = {
+      claim: async () => ({ state: 'in_progress' }) as never,
+      complete: async () => true,
+      release: async () => true,
+    }
+    const response = await makeReceiver({ store, lockTtlMs: 90_000 }).handle(await signedRequest(stageChange()))
+    expectRejected(response, 'delivery_in_progress')
+    expect(response.headers['retry-after']).toBe('90')
+  })
+
+  it("a scheme of your own whose verify answers another realm's promise is awaited: a forgery is 401, a genuine delivery 200", async () => {
+    process.on('unhandledRejection', collect)
+    // A promise made in another realm (a vm context, a library's thenable) is no `instanceof Promise` here.
+    const inOtherRealm = runInNewContext('(work) => new Promise((resolve, reject) => { try { resolve(work()) } catch (error) { reject(error) } })') as (
+      work: () => unknown,
+    ) => Promise<never>
+    const foreign = defineProvider({
+      ...testProvider,
+      id: 'acme-foreign',
+      scheme: { ...scheme, verify: (request, secrets, options) => inOtherRealm(() => scheme.verify(request, secrets, options)) },
+    })
+    const handler = vi.fn()
+    const receiver = createReceiver({ provider: foreign, secret: SECRET }).on('deal.stage_changed', handler)
+    expectRejected(await receiver.handle(await signedRequest(stageChange(), 'a-guess')), 'invalid_signature')
+    expect((await receiver.handle(await signedRequest(stageChange()))).status).toBe(200)
+    await settle()
+    expect([handler.mock.calls.length, unhandled]).toEqual([1, []])
   })
 })
 

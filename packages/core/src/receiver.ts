@@ -27,6 +27,7 @@ import {
   rejectBeforePipeline,
   runPipeline,
 } from './pipeline/run-pipeline.js'
+import { isThenable } from './schemes/maybe-promise.js'
 import { secretList } from './schemes/secrets.js'
 import type {
   DeliveryContext,
@@ -151,10 +152,6 @@ function createOwnerTokens(): () => string {
   return () => `${(prefix ??= globalThis.crypto.randomUUID())}.${(++sequence).toString(36)}`
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
-}
-
 /**
  * Creates a receiver.
  *
@@ -188,21 +185,33 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
   const maxBodyBytes = positiveOption('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES)
   // A fraction of a byte would refuse every body with 413.
   if (!Number.isInteger(maxBodyBytes)) throw new TypeError('crm-webhooks: maxBodyBytes must be a whole number of bytes')
+  // `now: Date.now()` (a number, not the clock) would fail every delivery.
+  if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('crm-webhooks: now must be a function returning ms')
   // Checked now: a store missing a call would answer every delivery 503 instead of failing at startup.
   if (options.store !== undefined) requireStore(options.store)
   const bodyTimeoutMs = positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, { max: MAX_TIMER_MS })
-  const handlers = new Map<string, Array<(event: WebhookEvent) => MaybePromise<void>>>()
-  const anyHandlers: Array<(event: WebhookEvent) => MaybePromise<void>> = []
+  // Replaced, never changed, when a handler is added: a delivery under way keeps the lists it started with,
+  // so a handler added meanwhile (from inside a handler) neither shifts the others nor joins it half-way.
+  const handlers = new Map<string, ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>>>()
+  let anyHandlers: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>> = []
 
   // Handlers run one after the other, each awaited; while they return no promise, nothing is awaited at
   // all, so a synchronous handler costs no microtask hop and no deadline timer (see run-claimed.ts).
-  function dispatch(event: WebhookEvent, from = 0): Promise<void> | undefined {
-    const typed = handlers.get(event.type) ?? NO_HANDLERS
-    const count = typed.length + anyHandlers.length
+  function dispatch(event: WebhookEvent): Promise<void> | undefined {
+    return dispatchFrom(event, handlers.get(event.type) ?? NO_HANDLERS, anyHandlers, 0)
+  }
+
+  function dispatchFrom(
+    event: WebhookEvent,
+    typed: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>>,
+    any: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>>,
+    from: number,
+  ): Promise<void> | undefined {
+    const count = typed.length + any.length
     for (let index = from; index < count; index++) {
-      const handler = index < typed.length ? typed[index]! : anyHandlers[index - typed.length]!
+      const handler = index < typed.length ? typed[index]! : any[index - typed.length]!
       const result: unknown = handler(event)
-      if (isThenable(result)) return Promise.resolve(result).then(() => dispatch(event, index + 1))
+      if (isThenable(result)) return Promise.resolve(result).then(() => dispatchFrom(event, typed, any, index + 1))
     }
     return undefined
   }
@@ -251,18 +260,18 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
   const receiver: Receiver<MergedEvents<P, Extra>> = {
     provider,
     on(type, handler) {
+      if (typeof handler !== 'function') throw new TypeError('crm-webhooks: a handler must be a function')
       for (const name of typeof type === 'string' ? [type] : type) {
         if (!Object.hasOwn(config.events, name)) {
           throw new TypeError(`crm-webhooks: ${provider.id} has no event ${JSON.stringify(name)}`)
         }
-        const list = handlers.get(name) ?? []
-        list.push(handler as (event: WebhookEvent) => MaybePromise<void>)
-        handlers.set(name, list)
+        handlers.set(name, [...(handlers.get(name) ?? []), handler as (event: WebhookEvent) => MaybePromise<void>])
       }
       return this
     },
     onAny(handler) {
-      anyHandlers.push(handler as (event: WebhookEvent) => MaybePromise<void>)
+      if (typeof handler !== 'function') throw new TypeError('crm-webhooks: a handler must be a function')
+      anyHandlers = [...anyHandlers, handler as (event: WebhookEvent) => MaybePromise<void>]
       return this
     },
     handle: (request) => runPipeline(config, request),

@@ -6,7 +6,7 @@
  * @module
  */
 import { HandlerError, IdempotencyError } from '../errors.js'
-import type { ClaimVersion, MaybePromise } from '../types.js'
+import type { ClaimResult, ClaimVersion, MaybePromise } from '../types.js'
 import { storeUnavailableError } from '../idempotency/store-deadline.js'
 import type { PipelineConfig } from './run-pipeline.js'
 
@@ -42,26 +42,46 @@ export async function claimOnce(config: PipelineConfig, key: string, version?: C
   // take the key and run the handler again.
   if (config.completionsOwed.has(key)) await payOwedCompletion(config, key)
   const owner = config.ownerToken()
-  let claim
+  let claim: ClaimResult
   try {
     claim = await config.store.claim(key, owner, config.lockTtlMs, version)
   } catch (error) {
     throw storeUnavailable(error)
   }
+  // Only a claim the store says it took runs the handler: any other answer (a store of your own returning
+  // nothing, or a state it made up) fails closed, as an unreachable store does.
+  const misanswered = () => storeUnavailable(new TypeError(`the store's claim answered ${JSON.stringify(claim) ?? String(claim)}`))
+  if (claim === null || typeof claim !== 'object') throw misanswered()
   if (claim.state === 'completed') return { duplicate: true }
   if (claim.state === 'in_progress') {
+    const retryAfterMs: unknown = claim.retryAfterMs
     throw new IdempotencyError('delivery_in_progress', 'this delivery is being handled by another request; retry later', {
-      retryAfterSeconds: Math.max(1, claim.retryAfterMs / 1000),
+      // A store of your own that names no finite wait: the lease is the longest the claim can hold.
+      retryAfterSeconds: Math.max(1, (typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? retryAfterMs : config.lockTtlMs) / 1000),
     })
   }
+  if (claim.state !== 'claimed') throw misanswered()
   if (version === undefined || claim.stale !== undefined) return { duplicate: false, owner, stale: claim.stale }
   // A store that took the claim without the version (one of your own, written before claims carried it).
   try {
     const { stale } = await config.store.recordVersion!(version.record, version.version, version.retentionMs)
     return { duplicate: false, owner, stale }
   } catch (error) {
-    await config.store.release(key, owner).catch(() => false)
+    await storeCall(() => config.store.release(key, owner)).catch(() => false)
     throw storeUnavailable(error)
+  }
+}
+
+/**
+ * A store call as a promise whatever the store does: a store of your own that throws, or answers a plain
+ * value, must neither skip the retries nor throw where nothing catches (after a handler timeout, an
+ * unhandled error ends a Node process).
+ */
+function storeCall<T>(call: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(call())
+  } catch (error) {
+    return Promise.reject(error)
   }
 }
 
@@ -143,14 +163,10 @@ function settleClaim(
   leaseEndsAt: number,
   retryInMs = 100,
 ): Promise<void> {
-  let attempt: Promise<unknown>
-  try {
-    attempt = outcome === 'complete' ? config.store.complete(key, owner, config.retentionMs) : config.store.release(key, owner)
-  } catch (error) {
-    // A store of your own may throw instead of rejecting. Nothing awaits this after a handler timeout
-    // (nor the retry's timer), so a throw that escaped would be an unhandled error ending the process.
-    attempt = Promise.reject(error)
-  }
+  // Nothing awaits this after a handler timeout (nor the retry's timer): see storeCall.
+  const attempt = storeCall(() =>
+    outcome === 'complete' ? config.store.complete(key, owner, config.retentionMs) : config.store.release(key, owner),
+  )
   return attempt.then(
     () => {
       if (outcome === 'complete') forgetOwedCompletion(config, key, owner)
@@ -178,7 +194,7 @@ function forgetOwedCompletion(config: PipelineConfig, key: string, owner: string
 async function payOwedCompletion(config: PipelineConfig, key: string): Promise<void> {
   const owner = config.completionsOwed.get(key)!
   try {
-    await config.store.complete(key, owner, config.retentionMs)
+    await storeCall(() => config.store.complete(key, owner, config.retentionMs))
     forgetOwedCompletion(config, key, owner)
   } catch {
     // Still away: the claim that follows fails the same way and the sender is answered 503.

@@ -17,7 +17,7 @@ import {
 } from '../errors.js'
 import { getDefaultCryptoEngine } from '../schemes/crypto.js'
 import { encodeHex } from '../schemes/encoding.js'
-import { mapMaybePromise } from '../schemes/maybe-promise.js'
+import { isThenable, mapMaybePromise } from '../schemes/maybe-promise.js'
 import type { StandardSchemaV1 } from '../standard-schema.js'
 import type {
   ClaimVersion,
@@ -214,7 +214,8 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
     toleranceSeconds: config.toleranceSeconds,
     nowMs: config.now(),
   })
-  const verification = verifying instanceof Promise ? await verifying : verifying
+  // Any promise, not only this realm's: a pending verification taken for its result would pass a forgery.
+  const verification = isThenable(verifying) ? await verifying : verifying
   progress.verification = verification
 
   const payload =
@@ -248,7 +249,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // else: the method is not signed, so a key that named it would let a captured GET, or a form POST of
   // the same bytes, be replayed as a DELETE and run its handler again.
   const keying = idempotencyKeyOf(config, context, eventId, signed)
-  const idempotencyKey = `${provider.id}:${keying instanceof Promise ? await keying : keying}`
+  const idempotencyKey = `${provider.id}:${isThenable(keying) ? await keying : keying}`
   progress.idempotencyKey = idempotencyKey
   const data = provider.envelope.data ? provider.envelope.data(context) : payload
 
@@ -260,7 +261,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   let validated: unknown = data
   if (schema) {
     const validating = schema['~standard'].validate(data)
-    const result = validating instanceof Promise ? await validating : validating
+    const result = isThenable(validating) ? await validating : validating
     if (result.issues) {
       const error = new PayloadValidationError('invalid_payload', `${eventType}: ${describeIssues(result.issues)}`, result.issues)
       return invalidPayload(config, { type: eventType, payload, issues: result.issues, error, idempotencyKey, headers: header }, progress)
@@ -329,14 +330,14 @@ function idempotencyKeyOf(
   digested: Uint8Array,
 ): MaybePromise<string> {
   const fromReceiver = config.idempotencyKey?.(context)
-  if (fromReceiver instanceof Promise) return fromReceiver.then((key) => (key ? idKey(key) : providerKeyOf(config, context, eventId, digested)))
+  if (isThenable(fromReceiver)) return Promise.resolve(fromReceiver).then((key) => (key ? idKey(key) : providerKeyOf(config, context, eventId, digested)))
   return fromReceiver ? idKey(fromReceiver) : providerKeyOf(config, context, eventId, digested)
 }
 
 function providerKeyOf(config: PipelineConfig, context: DeliveryContext, eventId: string | undefined, digested: Uint8Array): MaybePromise<string> {
   const fromProvider = config.provider.idempotencyKey?.(context)
   const idOrDigest = (key: string | undefined) => (key ? idKey(key) : eventId ? idKey(eventId) : digestKey(digested))
-  return fromProvider instanceof Promise ? fromProvider.then(idOrDigest) : idOrDigest(fromProvider)
+  return isThenable(fromProvider) ? Promise.resolve(fromProvider).then(idOrDigest) : idOrDigest(fromProvider)
 }
 
 // An id is the key as it is, unless it could pass for a body digest's key (`sha256:<hex>`) or for an id

@@ -7,6 +7,20 @@
 import type { MaybePromise } from '../types.js'
 
 /**
+ * Whether `value` is a promise of any kind: a native one, one from another realm (a `vm` context, an
+ * iframe) or a library's thenable. `instanceof Promise` sees only this realm's, and taking any other for a
+ * plain value would read a pending verification or validation as its result.
+ *
+ * @example
+ * ```ts
+ * const result = isThenable(verifying) ? await verifying : verifying
+ * ```
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function'
+}
+
+/**
  * Applies `transform` to `value` now, or once it resolves when it is a promise.
  *
  * @example
