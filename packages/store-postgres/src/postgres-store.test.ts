@@ -18,6 +18,12 @@ describe('createPostgresStore: configuration mistakes throw TypeError', () => {
     ['a zero command timeout', { connectionString: DATABASE_URL, commandTimeoutMs: 0 }],
     ['a negative purge interval', { connectionString: DATABASE_URL, purgeIntervalMs: -1 }],
     ['preparedStatements that is not a boolean', { connectionString: DATABASE_URL, preparedStatements: 'no' as never }],
+    // AUTO_MIGRATE=false read from the environment is a truthy string.
+    ['autoMigrate that is not a boolean', { connectionString: DATABASE_URL, autoMigrate: 'false' as never }],
+    // It would have become a pool of pg's defaults that the store never ends.
+    ['a null pool', { pool: null as never }],
+    // Its client read timeout, a second longer, would overflow a timer and fire at once.
+    ['a command timeout whose read timeout no timer can hold', { connectionString: DATABASE_URL, commandTimeoutMs: 2 ** 31 - 1 }],
   ])('%s', (_, options) => {
     expect(() => createPostgresStore(options)).toThrow(TypeError)
   })
@@ -298,9 +304,12 @@ describe.skipIf(!available)('postgres store against a real server', () => {
     }
   })
 
-  it('migrate() is idempotent and safe when instances start together', async () => {
+  it('migrate() is idempotent and safe when instances start together, however they spell the table', async () => {
     const shared = uniqueTable('migrate')
-    const stores = Array.from({ length: 4 }, () => createPostgresStore({ connectionString: DATABASE_URL, table: shared }))
+    // `t` and `public.t` are one table: a lock per spelling let their CREATE TABLEs race (duplicate pg_type).
+    const stores = Array.from({ length: 8 }, (_, index) =>
+      createPostgresStore({ connectionString: DATABASE_URL, table: index % 2 ? `public.${shared}` : shared }),
+    )
     try {
       await Promise.all(stores.map((each) => each.migrate()))
       await stores[0]!.migrate()

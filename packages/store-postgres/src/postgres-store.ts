@@ -209,19 +209,23 @@ function storable(text: string): string {
  * ```
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
-  if ((options.pool === undefined) === (options.connectionString === undefined)) {
+  // `null` counts as absent, as `??` reads it: a `pool: null` passed the check, then became a pool of pg's
+  // defaults that the store took for yours, never ended and gave no error listener.
+  if ((options.pool == null) === (options.connectionString == null)) {
     throw new TypeError('crm-webhooks: createPostgresStore needs either `pool` or `connectionString`, not both')
   }
-  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') {
-    throw new TypeError('crm-webhooks: preparedStatements must be a boolean')
+  for (const name of ['preparedStatements', 'autoMigrate'] as const) {
+    // `autoMigrate: process.env.AUTO_MIGRATE` would migrate on 'false'.
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new TypeError(`crm-webhooks: ${name} must be a boolean`)
   }
   const names = tableNames(options.table)
   const sql = storeQueries(names)
-  const commandTimeoutMs = positiveOption('commandTimeoutMs', options.commandTimeoutMs, 2_000, { max: MAX_TIMER_MS })
+  // The client's own read timeout is a second past it, and must still fit a timer.
+  const commandTimeoutMs = positiveOption('commandTimeoutMs', options.commandTimeoutMs, 2_000, { max: MAX_TIMER_MS - 1_000 })
   const purgeIntervalMs = positiveOption('purgeIntervalMs', options.purgeIntervalMs, 10 * 60_000, { max: MAX_TIMER_MS, allowZero: true })
   const connection = openPostgresConnection({
-    pool: options.pool,
-    connectionString: options.connectionString,
+    pool: options.pool ?? undefined,
+    connectionString: options.connectionString ?? undefined,
     names,
     autoMigrate: options.autoMigrate ?? false,
     commandTimeoutMs,

@@ -16,6 +16,8 @@ describe('createRedisStore: configuration mistakes throw TypeError', () => {
     ['a zero command timeout', { url: REDIS_URL, commandTimeoutMs: 0 }],
     ['a NaN connect timeout', { url: REDIS_URL, connectTimeoutMs: Number.NaN }],
     ['a key prefix that is not a string', { url: REDIS_URL, keyPrefix: 42 as never }],
+    // It would have become a client of node-redis's defaults that the store never closes.
+    ['a null client', { client: null as never }],
   ])('%s', (_, options) => {
     expect(() => createRedisStore(options)).toThrow(TypeError)
   })

@@ -112,14 +112,16 @@ interface CompleteEntry {
  * ```
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
-  if ((options.client === undefined) === (options.url === undefined)) {
+  // `null` counts as absent: a `client: null` passed the check, then became a client of node-redis's defaults
+  // that the store took for yours, never closed and gave no error listener (a dropped socket crashed Node).
+  if ((options.client == null) === (options.url == null)) {
     throw new TypeError('crm-webhooks: createRedisStore needs either `client` or `url`, not both')
   }
   const keyPrefix = options.keyPrefix ?? 'crm-webhooks:'
   if (typeof keyPrefix !== 'string') throw new TypeError('crm-webhooks: keyPrefix must be a string')
   const connection = openRedisConnection({
-    client: options.client,
-    url: options.url,
+    client: options.client ?? undefined,
+    url: options.url ?? undefined,
     commandTimeoutMs: positiveOption('commandTimeoutMs', options.commandTimeoutMs, 2_000, { max: MAX_TIMER_MS }),
     connectTimeoutMs: positiveOption('connectTimeoutMs', options.connectTimeoutMs, 2_000, { max: MAX_TIMER_MS }),
     onError: options.onConnectionError,
