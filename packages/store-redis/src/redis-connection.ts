@@ -16,7 +16,7 @@ export interface RedisStoreClient extends ScriptClient {
   connect(): Promise<unknown>
   close(): Promise<unknown>
   destroy(): void
-  once(event: 'ready', listener: () => void): unknown
+  once(event: 'ready' | 'error', listener: () => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
 }
 
@@ -41,6 +41,16 @@ export interface RedisConnection {
   admit(what: string): void
   /** Refuses new calls at once, lets every earlier one finish (batched or not), then lets go of the client. */
   close(): Promise<void>
+}
+
+/** Resolves once the client is ready or has failed to connect, or `ms` have passed, whichever comes first. */
+function connectSettled(client: RedisStoreClient, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  return new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+    client.once('ready', () => resolve())
+    client.once('error', () => resolve())
+  }).finally(() => clearTimeout(timer))
 }
 
 /**
@@ -141,6 +151,12 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       closing ??= inFlight.drained().then(async () => {
         closed = true
         if (!owned) return
+        // A first connect still under way: node-redis 5 completes it even after destroy(), and the socket it
+        // leaves open keeps the process alive. Let it succeed or fail (within the connect timeout), then close;
+        // once it has failed the client is retrying, and destroy() stops that.
+        if (connecting !== undefined && connectionError === undefined && client.isOpen && !client.isReady) {
+          await connectSettled(client, options.connectTimeoutMs)
+        }
         if (client.isReady) await client.close().catch(() => client.destroy())
         else if (client.isOpen) client.destroy()
       })

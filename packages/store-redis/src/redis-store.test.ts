@@ -1,3 +1,5 @@
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { type IdempotencyStore, createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
 import { batchedStoreContract, closingContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
@@ -212,4 +214,21 @@ describe.skipIf(!available)('redis store against a real server', () => {
     expect(await borrowed.claim(`lazy:${globalThis.crypto.randomUUID()}`, 'owner', 1_000)).toEqual({ state: 'claimed' })
     unconnected.destroy()
   })
+
+  it('a store closed while its first connect is under way lets the process exit (node-redis finished the connect after destroy())', async () => {
+    const script = fileURLToPath(new URL('./__fixtures__/closed-at-once.ts', import.meta.url))
+    const child = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      // Its socket left open, it would never exit: given 10 s (it takes well under one), then killed.
+      const exit = await new Promise((resolve) => {
+        child.once('exit', (code) => resolve(code))
+        timer = setTimeout(() => resolve('still running after 10 s'), 10_000)
+      })
+      expect(exit).toBe(0)
+    } finally {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+    }
+  }, 20_000)
 })
