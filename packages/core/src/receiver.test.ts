@@ -341,6 +341,21 @@ describe('every rejection has its code and status', () => {
     expect(onUnknownEvent.mock.calls[0]![0]).toMatchObject({ type: 'deal.teleported' })
   })
 
+  it('unknown_event: a hook that throws is a 500, and the retry reaches it again', async () => {
+    let attempts = 0
+    const receiver = makeReceiver({
+      onUnknownEvent: () => {
+        attempts += 1
+        if (attempts === 1) throw new Error('queue down')
+      },
+    })
+    const request = await signedRequest(stageChange({ event: 'deal.teleported' }))
+    expectRejected(await receiver.handle(request), 'handler_failed')
+    expectRejected(await receiver.handle(request), 'unknown_event')
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect(attempts).toBe(2)
+  })
+
   it('invalid_payload (reject): 422, every attempt reaches the hook with the raw payload and issues', async () => {
     const onInvalidPayload = vi.fn()
     const handler = vi.fn()

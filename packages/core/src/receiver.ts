@@ -88,7 +88,11 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
   idempotencyKey?: (context: DeliveryContext) => MaybePromise<string | undefined>
   /** Names the record and version an event is about, for the ordering guard (`event.stale`); default the provider's. */
   recordVersion?: (event: WebhookEvent) => { record: string; version: number } | undefined
-  /** Verified events whose type is not in the catalog; answered 202 either way. */
+  /**
+   * Verified events whose type is not in the catalog, once each; answered 202 with or without the hook. A
+   * hook that throws (or outlasts `handlerTimeoutMs`) is answered as a handler would be (500, 503), so the
+   * sender's retry hands the event to it again.
+   */
   onUnknownEvent?: (event: WebhookEvent) => MaybePromise<void>
   /** Verified payloads that fail their schema or name no event: never silently dropped. */
   onInvalidPayload?: (info: InvalidPayloadInfo) => MaybePromise<void>
