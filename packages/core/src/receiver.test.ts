@@ -546,6 +546,10 @@ describe('idempotency and ordering', () => {
     await receiver.handle(await signedRequest(stageChange()))
     expect(handler).toHaveBeenCalledTimes(1)
     expect(handler.mock.calls[0]![0].idempotencyKey).toBe('acme:deal_1')
+    // A key function in JavaScript answering a number keys by its text.
+    const numbered = makeReceiver({ idempotencyKey: () => 42 as unknown as string }).on('deal.stage_changed', handler)
+    expect((await numbered.handle(await signedRequest(stageChange()))).status).toBe(200)
+    expect(handler.mock.calls.at(-1)![0].idempotencyKey).toBe('acme:42')
   })
 
   it('an idempotencyKey option that names no key falls through to the provider default: the event id, then the digest', async () => {

@@ -344,7 +344,9 @@ function providerKeyOf(config: PipelineConfig, context: DeliveryContext, eventId
 // written this way: those take an `id:` in front. One to one, and no id (which a sender may take from a
 // field an outsider filled in, a workflow's mapped `event_id`) can name the key of another delivery's body.
 function idKey(id: string): string {
-  return id.startsWith('sha256:') || id.startsWith('id:') ? `id:${id}` : id
+  // A key function of your own in JavaScript may answer a number: written as text, as it always was.
+  const text = String(id)
+  return text.startsWith('sha256:') || text.startsWith('id:') ? `id:${text}` : text
 }
 
 // No id from the sender: retries resend the same bytes, so their digest identifies the delivery.
