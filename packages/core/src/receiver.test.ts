@@ -317,8 +317,9 @@ describe('every rejection has its code and status', () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('body_already_parsed')
   })
 
-  it('request_timeout: a body that never finishes arriving', async () => {
-    const receiver = makeReceiver({ bodyTimeoutMs: 50 })
+  it('request_timeout: a body that never finishes arriving, reported with the time it was waited for', async () => {
+    const durations: number[] = []
+    const receiver = makeReceiver({ bodyTimeoutMs: 50, onDelivery: (outcome) => void durations.push(outcome.durationMs) })
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new TextEncoder().encode('{"event":'))
@@ -329,6 +330,8 @@ describe('every rejection has its code and status', () => {
     )
     expect(response.status).toBe(408)
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('request_timeout')
+    // Counted from when reading began, not from the refusal (it was 0).
+    expect(durations[0]).toBeGreaterThanOrEqual(40)
   })
 
   it('unknown_event: acknowledged 202 and handed to the hook once', async () => {

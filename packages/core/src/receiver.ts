@@ -281,6 +281,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     handle: (request) => runPipeline(config, request),
     fetch: async (request) => {
       let response: WebhookResponse
+      const startedAt = config.now()
       try {
         assertDeclaredLength(request.headers.get('content-length'), maxBodyBytes)
         // A body read in part and released is unlocked but disturbed: what is left is not what was signed.
@@ -288,7 +289,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs })
         response = await runPipeline(config, { method: request.method, url: request.url, headers: request.headers, rawBody })
       } catch (error) {
-        response = rejectBeforePipeline(config, error)
+        response = rejectBeforePipeline(config, error, startedAt)
       }
       return new Response(response.status === 204 ? null : response.body, {
         status: response.status,
@@ -296,6 +297,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
       })
     },
     handleNodeRequest: async (request, rawBody) => {
+      const startedAt = config.now()
       try {
         const body =
           rawBody === undefined ? await readNodeRequest(request, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }) : keptNodeBody(rawBody)
@@ -306,7 +308,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
           rawBody: body as RawBody,
         })
       } catch (error) {
-        return rejectBeforePipeline(config, error)
+        return rejectBeforePipeline(config, error, startedAt)
       }
     },
   }

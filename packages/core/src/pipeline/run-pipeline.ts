@@ -138,17 +138,18 @@ export async function runPipeline(config: PipelineConfig, request: WebhookReques
 
 /**
  * The response for a request that failed before the pipeline could run (its body was too large or too
- * slow to arrive), reported to the observers like any other.
+ * slow to arrive), reported to the observers like any other, its duration counted from `startedAt` (when
+ * reading began: a 408 took the whole body deadline).
  *
  * @example
  * ```ts
- * return rejectBeforePipeline(config, caughtWhileReading)
+ * return rejectBeforePipeline(config, caughtWhileReading, readingStartedAt)
  * ```
  */
-export function rejectBeforePipeline(config: PipelineConfig, caught: unknown): WebhookResponse {
+export function rejectBeforePipeline(config: PipelineConfig, caught: unknown, startedAt = config.now()): WebhookResponse {
   const failure = toWebhookError(caught)
   const response = errorResponse(failure, config.methods)
-  report(config, response, failure, { duplicate: false }, config.now())
+  report(config, response, failure, { duplicate: false }, startedAt)
   return response
 }
 
