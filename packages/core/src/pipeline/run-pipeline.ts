@@ -354,7 +354,7 @@ function idKey(id: string): string {
 function digestKey(body: Uint8Array): MaybePromise<string> {
   const engine = getDefaultCryptoEngine()
   const hex = engine.sha256Hex ? engine.sha256Hex(body) : mapMaybePromise(engine.sha256(body), encodeHex)
-  return hex instanceof Promise ? hex.then((digest) => `sha256:${digest}`) : `sha256:${hex}`
+  return mapMaybePromise(hex, (digest) => `sha256:${digest}`)
 }
 
 function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {

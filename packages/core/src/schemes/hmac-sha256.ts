@@ -10,7 +10,7 @@ import { SignatureVerificationError } from '../errors.js'
 import type { SecretInput, SignatureScheme, SignedRequest, VerifyResult } from '../types.js'
 import { type CryptoEngine, type HmacKey, createHmacKey, getDefaultCryptoEngine, timingSafeEqualBytes } from './crypto.js'
 import { decodeBase64, decodeHex, encodeBase64, encodeHex } from './encoding.js'
-import { mapMaybePromise } from './maybe-promise.js'
+import { isThenable, mapMaybePromise } from './maybe-promise.js'
 import { normalizeSecrets } from './secrets.js'
 
 const SPACE = 0x20
@@ -124,7 +124,7 @@ export function matchDigest(
   if (secrets.length === 1) {
     // One secret, the common case: on a synchronous engine (node:crypto), no array, closure or promise.
     const digest = engine.hmacSha256(secrets[0]!.key, parts)
-    if (digest instanceof Promise) return digest.then((computed) => firstMatch([computed], secrets, signatures, headerName))
+    if (isThenable(digest)) return Promise.resolve(digest).then((computed) => firstMatch([computed], secrets, signatures, headerName))
     if (matchesAnySignature(digest, signatures)) return { secretIndex: 0, secretLabel: secrets[0]!.label }
     throw noMatch(headerName)
   }
@@ -132,7 +132,7 @@ export function matchDigest(
   let pending = false
   for (const secret of secrets) {
     const digest = engine.hmacSha256(secret.key, parts)
-    pending ||= digest instanceof Promise
+    pending ||= isThenable(digest)
     digests.push(digest)
   }
   if (pending) {

@@ -21,7 +21,8 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * Applies `transform` to `value` now, or once it resolves when it is a promise.
+ * Applies `transform` to `value` now, or once it resolves when it is a promise of any kind (an engine of
+ * your own may answer another realm's).
  *
  * @example
  * ```ts
@@ -29,5 +30,5 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  * ```
  */
 export function mapMaybePromise<Input, Output>(value: MaybePromise<Input>, transform: (input: Input) => Output): MaybePromise<Output> {
-  return value instanceof Promise ? value.then(transform) : transform(value)
+  return isThenable(value) ? Promise.resolve(value as PromiseLike<Input>).then(transform) : transform(value as Input)
 }
