@@ -160,12 +160,13 @@ describe('Content-Types Fastify cannot parse (it answers them 415 before any par
     for (const stage of ['preValidation', 'preHandler'] as const) {
       const { receiver, outcomes } = observedReceiver()
       const app = Fastify()
-      app.addHook(stage, async (_request, reply) => reply.code(403).send({ guard: stage }))
+      // The hook still reads the request's own headers (the plugin only swapped the content type).
+      app.addHook(stage, async (request, reply) => reply.code(403).send({ guard: stage, trace: request.headers['x-trace'] }))
       await app.register(crmWebhooks, { receiver })
       const request = await signedRequest({ id: 'evt_guarded' })
-      const headers = { ...request.headers, 'content-type': contentType }
+      const headers = { ...request.headers, 'content-type': contentType, 'x-trace': 'abc' }
       const response = await app.inject({ method: 'POST', url: '/webhooks', headers, payload: String(request.body) })
-      expect([response.statusCode, response.json()]).toEqual([403, { guard: stage }])
+      expect([response.statusCode, response.json()]).toEqual([403, { guard: stage, trace: 'abc' }])
       expect(outcomes).toEqual([])
       await app.close()
     }

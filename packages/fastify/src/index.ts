@@ -47,6 +47,7 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
     scope.addHook('onRequest', function showFastifyAParseableType(request, _reply, done) {
       const contentType = request.raw.headers['content-type']
       if (contentType !== undefined && !FASTIFY_PARSEABLE_MEDIA_TYPE.test(contentType)) {
+        // Fastify's setter lays this over `request.raw.headers`: hooks still read every other header.
         request.headers = { 'content-type': 'application/octet-stream' }
       }
       done()
