@@ -577,6 +577,35 @@ describe('idempotency and ordering', () => {
     expect(handler.mock.calls.at(-1)![0].idempotencyKey).toBe('acme:evt_async')
   })
 
+  it('a failing idempotencyKey option is a 500 and a failing recordVersion option a 503, both before any claim: the retry runs', async () => {
+    const handler = vi.fn()
+    const store = createMemoryStore()
+    let fail = true
+    const keyed = makeReceiver({
+      store,
+      idempotencyKey: async () => {
+        if (fail) throw new Error('key lookup down')
+        return undefined
+      },
+    }).on('deal.stage_changed', handler)
+    const versioned = makeReceiver({
+      store,
+      recordVersion: () => {
+        if (fail) throw new Error('version lookup down')
+        return undefined
+      },
+    }).on('deal.stage_changed', handler)
+    const first = await keyed.handle(await signedRequest(stageChange({ event_id: 'evt_key_fails' })))
+    const second = await versioned.handle(await signedRequest(stageChange({ event_id: 'evt_version_fails' })))
+    expect([first.status, JSON.parse(first.body).error.code]).toEqual([500, 'internal_error'])
+    expect([second.status, JSON.parse(second.body).error.code]).toEqual([503, 'store_unavailable'])
+    expect(handler).not.toHaveBeenCalled()
+    fail = false
+    expect((await keyed.handle(await signedRequest(stageChange({ event_id: 'evt_key_fails' })))).status).toBe(200)
+    expect((await versioned.handle(await signedRequest(stageChange({ event_id: 'evt_version_fails' })))).status).toBe(200)
+    expect(handler).toHaveBeenCalledTimes(2)
+  })
+
   it('an event no handler applies (unknown, acknowledged 202) records no version: the older known update is not stale', async () => {
     const stale: Array<boolean | undefined> = []
     const receiver = makeReceiver({ store: createMemoryStore() }).on('deal.stage_changed', (event) => void stale.push(event.stale))
