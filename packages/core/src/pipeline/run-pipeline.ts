@@ -15,8 +15,7 @@ import {
   type WebhookError,
   toWebhookError,
 } from '../errors.js'
-import { getDefaultCryptoEngine } from '../schemes/crypto.js'
-import { encodeHex } from '../schemes/encoding.js'
+import { sha256HexOf } from '../schemes/crypto.js'
 import { isThenable, mapMaybePromise } from '../schemes/maybe-promise.js'
 import type { StandardSchemaV1 } from '../standard-schema.js'
 import type {
@@ -352,9 +351,7 @@ function idKey(id: string): string {
 
 // No id from the sender: retries resend the same bytes, so their digest identifies the delivery.
 function digestKey(body: Uint8Array): MaybePromise<string> {
-  const engine = getDefaultCryptoEngine()
-  const hex = engine.sha256Hex ? engine.sha256Hex(body) : mapMaybePromise(engine.sha256(body), encodeHex)
-  return mapMaybePromise(hex, (digest) => `sha256:${digest}`)
+  return mapMaybePromise(sha256HexOf(body), (digest) => `sha256:${digest}`)
 }
 
 function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {

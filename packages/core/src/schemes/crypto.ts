@@ -8,7 +8,8 @@
  */
 import { loadNodeBuiltin } from '../node-builtin.js'
 import type { MaybePromise } from '../types.js'
-import { concatBytes } from './encoding.js'
+import { concatBytes, encodeHex } from './encoding.js'
+import { mapMaybePromise } from './maybe-promise.js'
 
 type NodeCrypto = typeof import('node:crypto')
 
@@ -89,6 +90,19 @@ export function getDefaultCryptoEngine(): CryptoEngine {
   const nodeCrypto = loadNodeBuiltin<NodeCrypto>('node:crypto')
   defaultEngine = nodeCrypto ? createNodeCryptoEngine(nodeCrypto) : createWebCryptoEngine()
   return defaultEngine
+}
+
+/**
+ * Lower-case hex SHA-256 of `data` on the default engine: synchronous on node:crypto, a promise on Web Crypto.
+ *
+ * @example
+ * ```ts
+ * const hex = await sha256HexOf(new TextEncoder().encode('body'))
+ * ```
+ */
+export function sha256HexOf(data: Uint8Array): MaybePromise<string> {
+  const engine = getDefaultCryptoEngine()
+  return engine.sha256Hex ? engine.sha256Hex(data) : mapMaybePromise(engine.sha256(data), encodeHex)
 }
 
 /**

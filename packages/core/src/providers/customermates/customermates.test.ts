@@ -46,7 +46,27 @@ describe('customermates', () => {
     const resend = await receiver.handle({ ...delivery, rawBody: delivery.body })
     expect([resend.status, json(resend).duplicate]).toEqual([200, true])
     expect(seen).toHaveLength(1)
-    expect(seen[0]!.idempotencyKey).toMatch(/^customermates:sha256:[0-9a-f]{64}$/)
+    expect(seen[0]!.idempotencyKey).toMatch(/^customermates:json-sha256:[0-9a-f]{64}$/)
+  })
+
+  it('knows a resend written out again from jsonb (keys reordered, spaced, numbers respelled) as the same delivery', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const signed = async (body: string) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await customermates.scheme.sign({ body }, SECRET)) },
+      rawBody: body,
+    })
+    const first = '{"event":"deal.updated","data":{"userId":"u1","entityId":"d1","payload":{"deal":{"id":"d1","totalValue":7200},"changes":{"totalValue":{"previous":5400,"current":7200}}}},"timestamp":"2026-02-12T14:00:00.000Z"}'
+    // What PostgreSQL's jsonb gives back for it: keys by length then bytes, a space after each colon and comma.
+    const fromJsonb =
+      '{"data": {"userId": "u1", "payload": {"deal": {"id": "d1", "totalValue": 7.2e3}, "changes": {"totalValue": {"current": 7200, "previous": 5400}}}, "entityId": "d1"}, "event": "deal.updated", "timestamp": "2026-02-12T14:00:00.000Z"}'
+    expect((await receiver.handle(await signed(first))).status).toBe(200)
+    const resend = await receiver.handle(await signed(fromJsonb))
+    expect([resend.status, json(resend).duplicate]).toEqual([200, true])
+    // Any value changed, the time included, is another delivery.
+    const later = await receiver.handle(await signed(first.replace('14:00:00.000Z', '14:00:01.000Z')))
+    expect([later.status, json(later).duplicate]).toEqual([200, false])
+    expect(seen).toHaveLength(2)
   })
 
   it('names the record of created, updated and deleted events alike, so a late update is stale', async () => {
@@ -63,6 +83,11 @@ describe('customermates', () => {
       record: `organization:${customermatesFixtures['organization.updated'].payload?.organization?.id}`,
       version: NOW - 60_000,
     })
+  })
+
+  it("takes the record from data.entityId when the payload names no id (Customermates' own events carry it)", () => {
+    const event = { type: 'task.deleted', occurredAt: new Date(NOW).toISOString(), data: { entityId: 't1' } } as unknown as WebhookEvent
+    expect(customermates.recordVersion!(event)).toEqual({ record: 'task:t1', version: NOW })
   })
 
   it('lets unknown fields through', async () => {

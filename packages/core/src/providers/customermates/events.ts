@@ -5,7 +5,7 @@
  * The seed names the events and the envelope `{event, data, timestamp}` but shows no `data`, so nothing
  * inside `data` is required: it must be an object, and that is all. The shapes here are what this project
  * expects, after Customermates' published OpenAPI webhook schemas (camelCase; `data` is
- * `{userId, companyId, payload}`; `*.updated` carries `payload: {<entity>, changes}`), declared so
+ * `{userId, companyId, entityId, payload}`; `*.updated` carries `payload: {<entity>, changes}`), declared so
  * handlers see them as `T | undefined`. A related record is its object or its bare id, and a money or
  * quantity field a number or a numeric string (a decimal column often serializes as text). Objects are
  * loose, so fields Customermates adds pass through.
@@ -85,9 +85,11 @@ const task = z.looseObject({
   type: z.string().nullish().describe('Task type'),
 })
 
-const actor = {
+/** What every event's `data` carries beside the record: who acted, in which workspace, on which record. */
+const dataFields = {
   userId: uuid('User who made the change').optional(),
   companyId: uuid('Your Customermates company (workspace) id').optional(),
+  entityId: uuid('The record the event is about').optional(),
 }
 
 const changes = z
@@ -97,7 +99,7 @@ const changes = z
 
 /** `data` of a created or deleted event: the record as it is (or was) in `payload`. */
 const snapshot = <RecordSchema extends z.ZodType>(record: RecordSchema, description: string) =>
-  z.looseObject({ ...actor, payload: record.optional().describe('The record') }).describe(description)
+  z.looseObject({ ...dataFields, payload: record.optional().describe('The record') }).describe(description)
 
 /** `payload` of an update: the record after the change (under the entity's name) and what changed. */
 const updated = <Shape extends z.core.$ZodLooseShape>(fields: Shape, description: string) =>
@@ -115,31 +117,31 @@ const updated = <Shape extends z.core.$ZodLooseShape>(fields: Shape, description
 export const customermatesEvents = {
   'contact.created': snapshot(contact, 'Fired when a contact is created.'),
   'contact.updated': z
-    .looseObject({ ...actor, payload: updated({ contact: contact.optional().describe('The contact after the change') }, 'The contact after the change, and what changed') })
+    .looseObject({ ...dataFields, payload: updated({ contact: contact.optional().describe('The contact after the change') }, 'The contact after the change, and what changed') })
     .describe('Fired when a contact is updated.'),
   'contact.deleted': snapshot(contact, 'Fired when a contact is deleted; `payload` is the contact as it was.'),
 
   'organization.created': snapshot(organization, 'Fired when an organization is created.'),
   'organization.updated': z
-    .looseObject({ ...actor, payload: updated({ organization: organization.optional().describe('The organization after the change') }, 'The organization after the change, and what changed') })
+    .looseObject({ ...dataFields, payload: updated({ organization: organization.optional().describe('The organization after the change') }, 'The organization after the change, and what changed') })
     .describe('Fired when an organization is updated.'),
   'organization.deleted': snapshot(organization, 'Fired when an organization is deleted; `payload` is the organization as it was.'),
 
   'deal.created': snapshot(deal, 'Fired when a deal is created.'),
   'deal.updated': z
-    .looseObject({ ...actor, payload: updated({ deal: deal.optional().describe('The deal after the change') }, 'The deal after the change, and what changed') })
+    .looseObject({ ...dataFields, payload: updated({ deal: deal.optional().describe('The deal after the change') }, 'The deal after the change, and what changed') })
     .describe('Fired when a deal is updated.'),
   'deal.deleted': snapshot(deal, 'Fired when a deal is deleted; `payload` is the deal as it was.'),
 
   'service.created': snapshot(service, 'Fired when a service is created.'),
   'service.updated': z
-    .looseObject({ ...actor, payload: updated({ service: service.optional().describe('The service after the change') }, 'The service after the change, and what changed') })
+    .looseObject({ ...dataFields, payload: updated({ service: service.optional().describe('The service after the change') }, 'The service after the change, and what changed') })
     .describe('Fired when a service is updated.'),
   'service.deleted': snapshot(service, 'Fired when a service is deleted; `payload` is the service as it was.'),
 
   'task.created': snapshot(task, 'Fired when a task is created.'),
   'task.updated': z
-    .looseObject({ ...actor, payload: updated({ task: task.optional().describe('The task after the change') }, 'The task after the change, and what changed') })
+    .looseObject({ ...dataFields, payload: updated({ task: task.optional().describe('The task after the change') }, 'The task after the change, and what changed') })
     .describe('Fired when a task is updated.'),
   'task.deleted': snapshot(task, 'Fired when a task is deleted; `payload` is the task as it was.'),
 }

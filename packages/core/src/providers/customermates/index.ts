@@ -8,18 +8,21 @@ import { createHmacSha256Scheme } from '../../schemes/hmac-sha256.js'
 import type { WebhookEvent } from '../../types.js'
 import { defineProvider } from '../define-provider.js'
 import { createFieldEnvelope } from '../field-envelope.js'
+import { canonicalPayloadKey } from '../payload-digest.js'
 import { occurredAtMs } from '../record-version.js'
 import { customermatesEvents } from './events.js'
 
 /**
  * The record a Customermates event is about: `payload.id` for created and deleted events,
- * `payload.<entity>.id` for updates.
+ * `payload.<entity>.id` for updates, else `data.entityId` (which Customermates' own events carry).
  */
 function recordIdOf(event: WebhookEvent): string | undefined {
   const entity = event.type.split('.')[0]!
-  const payload = (event.data as { payload?: Record<string, unknown> } | null)?.payload
+  const data = event.data as { payload?: Record<string, unknown>; entityId?: unknown } | null
+  const payload = data?.payload
   const record = payload && typeof payload[entity] === 'object' && payload[entity] !== null ? payload[entity] : payload
-  const id = (record as { id?: unknown } | undefined)?.id
+  const recordId = (record as { id?: unknown } | undefined)?.id
+  const id = typeof recordId === 'string' && recordId !== '' ? recordId : data?.entityId
   return typeof id === 'string' && id !== '' ? `${entity}:${id}` : undefined
 }
 
@@ -27,8 +30,8 @@ function recordIdOf(event: WebhookEvent): string | undefined {
  * The Customermates provider.
  *
  * Customermates keeps failed deliveries and lets a person resend them, so duplicates are normal. It sends
- * no event id; a resend repeats the stored body, so the idempotency key is the pipeline's default, a
- * SHA-256 digest of the raw body.
+ * no event id, and a resend writes out the body it stored (as PostgreSQL `jsonb`, which reorders keys), so
+ * the idempotency key is a digest of the payload's canonical JSON rather than of the raw bytes.
  *
  * @example
  * ```ts
@@ -47,6 +50,7 @@ export const customermates = defineProvider({
   events: customermatesEvents,
   methods: ['POST'],
   contentTypes: ['json'],
+  idempotencyKey: canonicalPayloadKey,
   recordVersion: (event) => {
     const record = recordIdOf(event)
     const version = occurredAtMs(event)
