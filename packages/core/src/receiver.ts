@@ -73,8 +73,8 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
   lockTtlMs?: number
   /**
    * How long a completed delivery is remembered; default the provider's `retentionMs`, else 72 h: past every
-   * seed sender's retry window (24 h) and the Standard Webhooks example schedule's (75 h 35 m, whose provider
-   * defaults to 100 h).
+   * seed sender's default retry window (24 h). AutomateNexus, which may retry for 144 h, defaults to 7 days,
+   * and Standard Webhooks, whose example schedule ends at 75 h 35 m, to 100 h.
    */
   retentionMs?: number
   /** Time a handler may take before the sender is answered 503 (it keeps running); default 25 s, inside seed 000's 30 s. */

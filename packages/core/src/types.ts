@@ -220,7 +220,7 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   readonly handshake?: (context: DeliveryContext) => WebhookResponse | undefined
   /**
    * How long a receiver remembers a completed delivery unless its own `retentionMs` says otherwise: longer
-   * than the sender's longest retry window. Default 72 h (seed 000 retries for 24 h).
+   * than the sender's longest retry window. Default 72 h (seed 000's default retries end at 24 h).
    */
   readonly retentionMs?: number
 }

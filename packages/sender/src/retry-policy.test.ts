@@ -81,6 +81,18 @@ describe('providerRetryPolicy', () => {
     for (const id of Object.keys(PROVIDER_RETRY_DEFAULTS)) expect(providers).toHaveProperty(id)
   })
 
+  it("has every provider's receiver remember a delivery past its sender's last retry (seed 000's: set to the most, 10)", () => {
+    const RECEIVER_DEFAULT_RETENTION_MS = 72 * HOUR
+    const lastRetryMs = (id: string) => {
+      const policy = providerRetryPolicy(id, id === 'automatenexus' ? { maxRetries: 10 } : {})
+      return policy.maxRetries === 0 ? 0 : policy.retryOffsetMs(policy.maxRetries)
+    }
+    for (const [id, provider] of Object.entries(providers)) {
+      expect({ id, outlasts: (provider.retentionMs ?? RECEIVER_DEFAULT_RETENTION_MS) > lastRetryMs(id) + HOUR }).toEqual({ id, outlasts: true })
+    }
+    expect(lastRetryMs('automatenexus')).toBe(144 * HOUR)
+  })
+
   it('lets each option given win, and an undefined one (a CLI flag left out) fall back', () => {
     const policy = providerRetryPolicy('customermates', { maxRetries: 3, schedule: undefined })
     expect(policy.maxRetries).toBe(3)

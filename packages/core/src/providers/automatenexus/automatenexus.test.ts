@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { createMemoryStore } from '../../idempotency/memory-store.js'
 import { createReceiver } from '../../receiver.js'
 import type { WebhookEvent, WebhookResponse } from '../../types.js'
 import { buildSampleDelivery } from '../build-sample-delivery.js'
@@ -141,6 +142,27 @@ describe('automatenexus', () => {
       const retry = await send(receiver, body)
       expect([retry.status, json(retry).duplicate]).toEqual([200, true])
       expect(seen).toHaveLength(1)
+    })
+
+    // A webhook set to the most retries the seed allows (10) at the default intervals retries until 144 h
+    // after the failure (the reference sender's retry-policy test pins the schedule); the usual 72 h would
+    // forget the delivery before the 7th retry, at 72 h, arrived.
+    it('remembers a completed delivery past a tenth retry at 144 h, unless the receiver says otherwise', async () => {
+      const HOUR = 60 * 60 * 1000
+      async function handledAtLastRetry(options: { retentionMs?: number }) {
+        let now = NOW
+        const receiver = createReceiver({ provider: automatenexus, secret: SECRET, now: () => now, store: createMemoryStore({ now: () => now }), ...options })
+        let handled = 0
+        receiver.onAny(() => void (handled += 1))
+        const body = envelope('payment.received', automatenexusFixtures['payment.received'])
+        expect((await send(receiver, body)).status).toBe(200)
+        now += 144 * HOUR + 1_000
+        const response = await send(receiver, body)
+        return { status: response.status, duplicate: json(response).duplicate, handled }
+      }
+      expect(automatenexus.retentionMs).toBe(7 * 24 * HOUR)
+      expect(await handledAtLastRetry({})).toEqual({ status: 200, duplicate: true, handled: 1 })
+      expect(await handledAtLastRetry({ retentionMs: 72 * HOUR })).toEqual({ status: 200, duplicate: false, handled: 2 })
     })
   })
 

@@ -60,6 +60,10 @@ export const automatenexus = defineProvider({
       data: event.data,
     },
   }),
+  // A webhook may be set to 10 retries (seed 000); at the default intervals, the retries past the fifth a
+  // day apart, the last comes 144 h after the failure. A completed delivery is remembered 7 days, a day
+  // beyond it: with the usual 72 h, a 7th retry (at 72 h) found its key forgotten and ran again.
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
 })
 
 export { automatenexusEvents } from './events.js'
