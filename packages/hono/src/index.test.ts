@@ -1,5 +1,7 @@
-import { type IncomingMessage, createServer } from 'node:http'
+import { createHmac } from 'node:crypto'
+import { type IncomingMessage, createServer, request as httpRequest } from 'node:http'
 import { createReceiver } from '@crm-webhooks/core'
+import { workflowPlatform } from '@crm-webhooks/core/providers'
 import {
   CONFORMANCE_SECRET,
   type ConformanceEntry,
@@ -176,6 +178,39 @@ describe('Hono specifics', () => {
       const request = await signedRequest({ id })
       return fetch(url, { method: 'POST', headers: request.headers, body: String(request.body) })
     }
+
+    it('verifies a GET signed over its raw query as sent, after a middleware read the body either way', async () => {
+      const secret = 'wp-query-secret'
+      // A Fetch Request's url re-encodes these (' as %27, " as %22, < as %3C); the sender signed them as sent.
+      const query = `event_id=evt_wire_query&name=O'Brien&quoted="x"&tag=<a>`
+      const signature = createHmac('sha256', secret).update(query).digest('hex')
+      for (const [name, readFirst] of [
+        ['arrayBuffer() through Hono', (c: Context) => c.req.arrayBuffer()],
+        ['a clone of c.req.raw', (c: Context) => c.req.raw.clone().text()],
+      ] as const) {
+        const app = new Hono()
+        app.use(async (c, next) => {
+          await readFirst(c)
+          await next()
+        })
+        app.all('/webhooks', crmWebhooks(createReceiver({ provider: workflowPlatform, secret }).onAny(() => {})))
+        const entry = await serveNode(app)
+        try {
+          const { status, body } = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+            const url = new URL(entry.url)
+            const request = httpRequest({ host: url.hostname, port: url.port, path: `/webhooks?${query}`, headers: { 'x-hmac-signature': signature } }, (response) => {
+              let text = ''
+              response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+              response.on('end', () => resolve({ status: response.statusCode, body: text }))
+            })
+            request.on('error', reject).end()
+          })
+          expect({ name, status, body: JSON.parse(body) }).toMatchObject({ name, status: 202, body: { ok: true, id: 'evt_wire_query' } })
+        } finally {
+          await entry.close()
+        }
+      }
+    })
 
     it('answers body_already_parsed, not invalid_signature, when c.req.raw was partly read first', async () => {
       const app = new Hono()

@@ -11,6 +11,15 @@ function toResponse(out: WebhookResponse): Response {
 }
 
 /**
+ * `request` as the core reads it, with the URL as it came off the wire: a Fetch Request's `url` is parsed
+ * and re-encoded (`'` becomes `%27`), which a signature over the raw query string (a workflow GET) would not
+ * match. Only the `url` read differs; everything else is the Request's own.
+ */
+function withWireUrl(request: Request, url: string): Request {
+  return new Proxy(request, { get: (target, key) => (key === 'url' ? url : Reflect.get(target, key, target)) })
+}
+
+/**
  * The Hono middleware for @hono/node-server, Bun, Deno, Workers and `app.request()` alike: on node-server
  * the core reads the Node request, elsewhere the Fetch Request. It answers the request itself (it is the
  * route's handler, not a pass-through).
@@ -27,18 +36,21 @@ function toResponse(out: WebhookResponse): Response {
  */
 export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | 'handleNodeRequest'>): MiddlewareHandler {
   return async function crmWebhooksHandler(c) {
+    const incoming = (c.env as NodeServerBindings | undefined)?.incoming
+    // On @hono/node-server, the URL exactly as sent (see withWireUrl); elsewhere the Request's is all there is.
+    const wireUrl = typeof incoming?.url === 'string' ? incoming.url : undefined
     // A read through Hono as bytes (arrayBuffer(), blob(), parseBody()) kept what was sent; a text copy (text(),
     // json()) is not it (decoding drops a BOM, replaces bad bytes): the used c.req.raw is body_already_parsed.
     // A read that failed (the sender left mid-body) reaches the core as the failing body it was (400).
     const { arrayBuffer, blob, text } = c.req.bodyCache // promises, whatever Hono's types say
     if (arrayBuffer !== undefined || blob !== undefined || text !== undefined) {
-      const request = { method: c.req.method, url: c.req.url, headers: c.req.raw.headers }
+      const request = { method: c.req.method, url: wireUrl ?? c.req.url, headers: c.req.raw.headers }
       let kept: ArrayBuffer | undefined
       try {
         ;[kept] = await Promise.all([arrayBuffer ?? (await blob)?.arrayBuffer(), text])
       } catch (error) {
         const body = new ReadableStream({ start: (controller) => controller.error(error) })
-        return receiver.fetch(new Request(request.url, { ...request, body, duplex: 'half' } as RequestInit))
+        return receiver.fetch(new Request(c.req.url, { ...request, body, duplex: 'half' } as RequestInit))
       }
       if (kept !== undefined) return toResponse(await receiver.handle({ ...request, rawBody: kept }))
     }
@@ -47,13 +59,12 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | '
     // `incoming.rawBody`, a middleware that cloned c.req.raw or read its signal) it reads c.req.raw: node-server's
     // Request pulls the Node stream from the microtask after it is built, so the core looks one microtask on and
     // never reads beside it. Either way the read is bounded, and a consumed body is body_already_parsed.
-    const incoming = (c.env as NodeServerBindings | undefined)?.incoming
     if (typeof incoming?.on === 'function') {
       await undefined
       if (incoming.readableFlowing == null && !nodeBodyWasRead(incoming)) {
         return toResponse(await receiver.handleNodeRequest(incoming))
       }
     }
-    return receiver.fetch(c.req.raw)
+    return receiver.fetch(wireUrl === undefined ? c.req.raw : withWireUrl(c.req.raw, wireUrl))
   }
 }
