@@ -3,7 +3,7 @@ import { createHeaderReader } from '@crm-webhooks/core'
 import { customermates, customermatesFixtures, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
 import { acmeProvider } from './acme-provider.fixture.js'
 import { createManualClock } from './manual-clock.js'
-import { type DeliveryAttempt, type DeliveryLog, createDeliveryLog } from './delivery-log.js'
+import { type DeliveryAttempt, type DeliveryLog, RESPONSE_BODY_LIMIT, createDeliveryLog } from './delivery-log.js'
 import { type SenderOptions, createSender } from './sender.js'
 import type { OutgoingRequest, Transport } from './transport.js'
 
@@ -210,6 +210,15 @@ describe('the delivery log and resend', () => {
     await expect(sender.send({ type: 'contact.created', id: 'msg.1', data: { id: 'con_1' } })).rejects.toThrow(/must not contain/)
     expect(requests).toHaveLength(0)
     expect(sender.log.list().map((record) => record.state)).toEqual(['failed'])
+  })
+
+  it('logs at most RESPONSE_BODY_LIMIT characters of a response body, from a transport of your own too', async () => {
+    const clock = createManualClock()
+    const transport: Transport = async () => ({ status: 500, responseBody: 'x'.repeat(RESPONSE_BODY_LIMIT + 500), durationMs: 0 })
+    const sender = acmeSender({ clock, transport, retry: { maxRetries: 0 } })
+    const result = await clock.runUntilSettled(sender.send(contact))
+    expect(result.attempts[0]!.responseBody).toHaveLength(RESPONSE_BODY_LIMIT)
+    expect(sender.log.attempts()[0]!.responseBody).toHaveLength(RESPONSE_BODY_LIMIT)
   })
 
   it('refuses a URL holding credentials, which fetch would refuse on every attempt', () => {

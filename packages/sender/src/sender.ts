@@ -14,6 +14,7 @@ import {
   type DeliveryRecord,
   type FinalDeliveryState,
   type LoggedRequest,
+  RESPONSE_BODY_LIMIT,
   createDeliveryLog,
 } from './delivery-log.js'
 import { type RetryPolicy, type RetryPolicyOptions, providerRetryPolicy } from './retry-policy.js'
@@ -174,7 +175,8 @@ export function createSender(options: SenderOptions): Sender {
       status: result.status,
       ok: result.status !== undefined && result.status >= 200 && result.status < 300,
       error: result.error,
-      responseBody: result.responseBody,
+      // Cut here, not only in the default transport: a transport of your own may answer a whole body.
+      responseBody: result.responseBody.slice(0, RESPONSE_BODY_LIMIT),
       durationMs: result.durationMs,
       ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
     }

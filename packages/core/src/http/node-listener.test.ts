@@ -23,10 +23,11 @@ describe('createNodeListener', () => {
     process.on('unhandledRejection', onUnhandled)
     try {
       // What a provider's own handshake could answer: a status Node refuses, a header value with a line break.
-      for (const refused of [
+      const refusedResponses: WebhookResponse[] = [
         { status: 99, headers: {}, body: '' },
         { status: 200, headers: { 'x-token': 'a\nb' }, body: 'ok' },
-      ]) {
+      ]
+      for (const refused of refusedResponses) {
         const response = await fetch(await serve(async () => refused), { method: 'POST', body: '{}', signal: AbortSignal.timeout(2_000) })
         expect([response.status, await response.json()]).toEqual([500, { ok: false, error: { code: 'internal_error', message: 'internal error' } }])
       }
