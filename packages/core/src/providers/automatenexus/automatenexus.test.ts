@@ -194,7 +194,12 @@ describe('automatenexus', () => {
 
   it('accepts a deal whose shown fields are null, as a CRM sends an empty field: an unowned, unvalued deal (200)', async () => {
     const { receiver, seen } = receiverWithLog()
-    const data = { id: 'deal_2', title: null, value: null, currency: null, pipeline: null, owner: null, previous_stage: 'Lead', new_stage: 'Qualified' }
+    const data = {
+      id: 'deal_2',
+      ...{ title: null, value: null, currency: null, pipeline: null, owner: null, custom_fields: null, created_at: null, updated_at: null },
+      previous_stage: 'Lead',
+      new_stage: 'Qualified',
+    }
     const response = await send(receiver, envelope('deal.stage_changed', data))
     expect(response.status).toBe(200)
     expect(seen[0]!.data).toEqual(data)

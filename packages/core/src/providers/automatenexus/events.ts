@@ -57,9 +57,9 @@ const dealFields = {
   stage: z.string().nullish().describe('Current pipeline stage'),
   contact_id: z.string().nullish().describe('Contact the deal belongs to'),
   owner: user.nullish().describe('Owner of the deal (`null` when unowned)'),
-  created_at: isoTime('When the deal was created').optional(),
-  updated_at: isoTime('When the deal was last modified').optional(),
-  custom_fields: customFields.optional(),
+  created_at: isoTime('When the deal was created').nullish(),
+  updated_at: isoTime('When the deal was last modified').nullish(),
+  custom_fields: customFields.nullish(),
 }
 const deal = z.looseObject(dealFields)
 
