@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { Agent, createServer, request as httpRequest } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
@@ -8,6 +8,7 @@ import { STATUS_BY_CODE, type WebhookErrorCode } from './errors.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { createNodeListener } from './http/node-listener.js'
 import { defineProvider } from './providers/define-provider.js'
+import { DISCARD_MAX_MS } from './pipeline/raw-body.js'
 import { createFieldEnvelope } from './providers/field-envelope.js'
 import { type ReceiverOptions, createReceiver } from './receiver.js'
 import { createHmacSha256Scheme } from './schemes/hmac-sha256.js'
@@ -830,6 +831,56 @@ describe('entry points', () => {
       expect(tooBig.status).toBe(413)
       expect((await fetch(url, { method: 'POST', body, headers })).status).toBe(200)
       expect(handler).toHaveBeenCalledTimes(1)
+    })
+
+    async function listen(options: TestOptions) {
+      const server = createServer(createNodeListener(makeReceiver(options).on('deal.stage_changed', () => {})))
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      close = () => new Promise((resolve) => server.close(() => resolve()).closeAllConnections())
+      return (server.address() as AddressInfo).port
+    }
+
+    function post(agent: Agent, port: number, body: string | Buffer, headers: Record<string, string> = {}) {
+      return new Promise<{ status: number | undefined; connection: string | undefined; body: string }>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port, path: '/webhooks', method: 'POST', agent, headers }, (response) => {
+          let text = ''
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+          response.on('end', () => resolve({ status: response.statusCode, connection: response.headers.connection, body: text }))
+        })
+        request.on('error', reject).end(body)
+      })
+    }
+
+    it('answers a body declared past what it discards 413 with Connection: close, read by a sender still writing, and the next delivery opens a new connection', async () => {
+      const port = await listen({ maxBodyBytes: 1024 })
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+      try {
+        // 2 MiB: more than the limit plus the 1 MiB the receiver reads and drops after refusing.
+        const refused = await post(agent, port, Buffer.alloc(2 * 1024 * 1024, 0x61), { 'content-type': 'application/json' })
+        expect([refused.status, refused.connection, JSON.parse(refused.body).error.code]).toEqual([413, 'close', 'payload_too_large'])
+        const body = stageChange()
+        const next = await post(agent, port, body, { 'content-type': 'application/json', ...(await scheme.sign({ body }, SECRET)) })
+        expect(next.status).toBe(200)
+      } finally {
+        agent.destroy()
+      }
+    })
+
+    it('answers a body that missed its deadline 408 with Connection: close, then ends the connection', async () => {
+      const port = await listen({ bodyTimeoutMs: 200 })
+      const { answer, endedAfterMs } = await new Promise<{ answer: string; endedAfterMs: number }>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write('POST /webhooks HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"event":')
+        })
+        const startedAt = Date.now()
+        let answer = ''
+        socket.setEncoding('latin1').on('data', (chunk: string) => (answer += chunk))
+        socket.on('end', () => resolve({ answer, endedAfterMs: Date.now() - startedAt }))
+        socket.on('error', () => {})
+      })
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+      expect(answer.toLowerCase()).toContain('\r\nconnection: close\r\n')
+      expect(endedAfterMs).toBeLessThan(DISCARD_MAX_MS)
     })
   })
 })

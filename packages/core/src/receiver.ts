@@ -16,6 +16,7 @@ import {
   type NodeRequestStream,
   assertDeclaredLength,
   bodyStreamAlreadyRead,
+  closesConnection,
   keptNodeBody,
   readNodeRequest,
   readWebStream,
@@ -308,7 +309,8 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
           rawBody: body as RawBody,
         })
       } catch (error) {
-        return rejectBeforePipeline(config, error, startedAt)
+        const response = rejectBeforePipeline(config, error, startedAt)
+        return closesConnection(request) ? { ...response, headers: { ...response.headers, connection: 'close' } } : response
       }
     },
   }

@@ -206,6 +206,33 @@ function armDeadlinesOfThisTurn(): void {
   for (const armDeadline of reads) armDeadline()
 }
 
+// Requests whose answer closes their connection: see closeConnectionAfterAnswer.
+const closingConnections = new WeakSet<object>()
+
+/**
+ * Whether the answer to `request` must close its connection (`Connection: close`): its body was refused
+ * and will not all be read. The Node entry point adds the header.
+ *
+ * @example
+ * ```ts
+ * if (closesConnection(req)) headers.connection = 'close'
+ * ```
+ */
+export function closesConnection(request: object): boolean {
+  return closingConnections.has(request)
+}
+
+/**
+ * For a refused body whose rest will not all be read (its deadline passed; or it declares more than
+ * {@link DISCARD_MAX_BYTES} past the limit, the most discarded): its answer says `Connection: close` (RFC
+ * 9110 15.5.9, RFC 9112 9.6), and node:http ends the connection once the answer is written. Answered
+ * `keep-alive`, a client would send its next request where the rest of this body is still expected (read
+ * as that body), or on a socket the discard's bound destroys.
+ */
+function closeConnectionAfterAnswer(request: NodeRequestStream): void {
+  closingConnections.add(request)
+}
+
 /**
  * Reads and throws away what is left of a refused body, so a sender still writing reads the answer
  * instead of a reset, up to `left` more bytes and {@link DISCARD_MAX_MS}; past either the connection is
@@ -247,11 +274,13 @@ function discardRest(request: NodeRequestStream, left: number): void {
 export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOptions = {}): Promise<Uint8Array> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
   const rawLength = request.headers['content-length']
+  const declaredLength = Array.isArray(rawLength) ? rawLength[0] : rawLength
   try {
-    assertDeclaredLength(Array.isArray(rawLength) ? rawLength[0] : rawLength, maxBytes)
+    assertDeclaredLength(declaredLength, maxBytes)
   } catch (error) {
     // Left unread, node:http would drain the whole declared length once the 413 is written.
     discardRest(request, maxBytes + DISCARD_MAX_BYTES)
+    if (Number(declaredLength) > maxBytes + DISCARD_MAX_BYTES) closeConnectionAfterAnswer(request)
     return Promise.reject(error)
   }
   if (nodeBodyWasRead(request)) {
@@ -302,7 +331,11 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
       if (settled) return
       // Clamped: the wall clock may have moved since the read started.
       const left = Math.min(timeoutMs, Math.max(0, timeoutMs - (Date.now() - startedAt)))
-      timer = setTimeout(() => finish(bodyTimedOut()), left)
+      timer = setTimeout(() => {
+        // The sender has stopped or slowed: what it still owes may never come.
+        if (!settled) closeConnectionAfterAnswer(request)
+        finish(bodyTimedOut())
+      }, left)
     }
     if (readsAwaitingDeadline.push(armDeadline) === 1) setImmediate(armDeadlinesOfThisTurn)
     request.on('data', onData)
