@@ -4,8 +4,9 @@
  * lifecycle events, named as the specification's own example (`contact.created`). A sender with other
  * events passes their schemas to `createReceiver({ events })`; events in neither are acknowledged 202.
  *
- * The specification shows one `data`, for `contact.created`: `{"id": ..., "type": "contact"}`. So contact
- * events require `data.id`; every other field, the deal's and task's `id` and `new_stage` included, is not
+ * The specification shows `data` for one event, `contact.created`: a thin payload `{"id"}` and a full one
+ * `{"id", "type": "contact", "fullName", "address", "phoneNumber", "birthday", "occupation"}`, whose fields
+ * are declared here beside the usual CRM ones. So contact events require `data.id`; every other field, the deal's and task's `id` and `new_stage` included, is not
  * shown and is optional, typed loosely where a sender could plausibly differ (a value as a number or a
  * numeric string).
  *
@@ -17,6 +18,12 @@ const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
 const contactFields = {
   id: z.string().describe('Contact id'),
+  type: z.string().optional().describe('The kind of record, `contact` (the specification\'s full payload)'),
+  fullName: z.string().nullish().describe('Full name (the specification\'s full payload)'),
+  address: z.string().nullish().describe('Postal address, one line (the specification\'s full payload)'),
+  phoneNumber: z.string().nullish().describe('Phone number as written (the specification\'s full payload)'),
+  birthday: z.string().nullish().describe('Birthday, `YYYY-MM-DD` (the specification\'s full payload)'),
+  occupation: z.string().nullish().describe('Occupation (the specification\'s full payload)'),
   name: z.string().nullish().describe('Full name'),
   email: z.string().nullish().describe('Email address'),
   phone: z.string().nullish().describe('Phone number (E.164)'),

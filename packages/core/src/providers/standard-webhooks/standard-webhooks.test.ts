@@ -24,6 +24,26 @@ function receiverWithLog(now = NOW) {
 }
 
 describe('standard-webhooks', () => {
+  it("types the specification's full contact.created payload, and takes its thin one", async () => {
+    const { receiver } = receiverWithLog()
+    const seen: Array<[string | undefined, string | null | undefined, string | null | undefined]> = []
+    receiver.on('contact.created', (event) => void seen.push([event.data.type, event.data.fullName, event.data.phoneNumber]))
+    const sign = async (body: string) => {
+      const headers = await standardWebhooks.scheme.sign({ body, id: `msg_${seen.length}`, timestampSeconds: Math.floor(NOW / 1000) }, SECRET)
+      return { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, rawBody: body }
+    }
+    // The specification's "Thin vs full payloads" examples, verbatim.
+    const full =
+      '{"type":"contact.created","timestamp":"2022-11-03T20:26:10.344522Z","data":{"id":"1f81eb52-5198-4599-803e-771906343485","type":"contact","fullName":"John Smith","address":"800 W NASA Pkwy, Webster, TX 77598, USA","phoneNumber":"(281) 332-2575","birthday":"1980-04-19","occupation":"Engineer, ACME"}}'
+    const thin = '{"type":"contact.created","timestamp":"2022-11-03T20:26:10.344522Z","data":{"id":"1f81eb52-5198-4599-803e-771906343485"}}'
+    expect((await receiver.handle(await sign(full))).status).toBe(200)
+    expect((await receiver.handle(await sign(thin))).status).toBe(200)
+    expect(seen).toEqual([
+      ['contact', 'John Smith', '(281) 332-2575'],
+      [undefined, undefined, undefined],
+    ])
+  })
+
   it('composes {type, timestamp, data} with webhook-id, webhook-timestamp and a v1 signature', async () => {
     const delivery = await buildSampleDelivery('standard-webhooks', 'contact.created', { secret: SECRET, now: NOW, id: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W' })
     expect(JSON.parse(delivery.body)).toEqual({
