@@ -138,6 +138,15 @@ describe.each(cryptoEngines)('createStandardWebhooksScheme on $name', ({ engine 
       await expect(verify(referenceHeaders(), { secrets: unprefixed })()).resolves.toMatchObject({ secretIndex: 0 })
     })
 
+    it('reads a secret whose = padding was left off as the padded one, as the reference libraries do', async () => {
+      const key = new Uint8Array(32).fill(9)
+      const padded = `whsec_${encodeBase64(key)}`
+      expect(padded.endsWith('=')).toBe(true)
+      const signed = await scheme.sign({ body: REFERENCE.body, id: REFERENCE.id, timestampSeconds: T }, padded)
+      const unpadded = scheme.prepareSecrets([padded.replace(/=+$/, '')])
+      await expect(verify(signed, { secrets: unpadded })()).resolves.toMatchObject({ secretIndex: 0 })
+    })
+
     it('uses a secret given as bytes as the key itself', async () => {
       const key = new Uint8Array(Buffer.from(REFERENCE.secret.slice('whsec_'.length), 'base64'))
       await expect(verify(referenceHeaders(), { secrets: scheme.prepareSecrets([key]) })()).resolves.toMatchObject({ secretIndex: 0 })
@@ -161,7 +170,8 @@ describe.each(cryptoEngines)('createStandardWebhooksScheme on $name', ({ engine 
       ['a trailing newline', [`${REFERENCE.secret}\n`]],
       ['a bare prefix', ['whsec_']],
       ['non-base64 text', ['whsec_not base64!']],
-      ['unpadded base64', ['whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']],
+      ['base64 one character short of a byte', ['whsec_AAAAA']],
+      ['base64 with a padding bit set', ['whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB']],
       ['empty bytes', [new Uint8Array()]],
       ['more than MAX_SECRETS', Array.from({ length: MAX_SECRETS + 1 }, () => REFERENCE.secret)],
     ])('refuses %s at configuration time (TypeError)', (_name, secrets) => {

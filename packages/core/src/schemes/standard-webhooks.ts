@@ -5,8 +5,9 @@
  *
  * Choices where the spec leaves room:
  * - A secret is `whsec_<base64>`; one without the prefix is decoded as base64 too, as the reference
- *   libraries do. Bytes (`Uint8Array`) are used as the key as they are. Base64 must be canonical and
- *   padded; anything else is a `TypeError` at configuration time.
+ *   libraries do. Bytes (`Uint8Array`) are used as the key as they are. Base64 must be canonical; its
+ *   `=` padding may be left off (a secret copied without it), as the reference libraries take it. Anything
+ *   else is a `TypeError` at configuration time. (Signatures must be padded: one spelling each.)
  * - A timestamp that is not a plain run of decimal digits (NaN, a float, a sign, spaces) is
  *   `invalid_signature`; one outside the tolerance, in either direction, is `timestamp_out_of_tolerance`.
  *   The timestamp is checked before any HMAC is computed, so replays cost nothing.
@@ -55,9 +56,9 @@ const TIMESTAMP_PATTERN = /^[0-9]{1,15}$/
 function decodeStandardSecret(value: string | Uint8Array, index: number): Uint8Array {
   if (value instanceof Uint8Array) return value
   const encoded = value.startsWith(SECRET_PREFIX) ? value.slice(SECRET_PREFIX.length) : value
-  const key = decodeBase64(encoded)
+  const key = decodeBase64(encoded.length % 4 === 0 ? encoded : encoded + '='.repeat(4 - (encoded.length % 4)))
   if (key === undefined || key.length === 0) {
-    throw new TypeError(`crm-webhooks: Standard Webhooks secret #${index} is not whsec_ followed by padded base64`)
+    throw new TypeError(`crm-webhooks: Standard Webhooks secret #${index} is not whsec_ followed by base64`)
   }
   return key
 }
