@@ -13,6 +13,9 @@ describe('canonicalJson', () => {
     // Strings and keys keep what sets them apart: escapes, lone surrogates, a key that holds a quote.
     expect(canonicalJson({ 'a"': '\ud800' })).toBe('{"a\\"":"\\ud800"}')
     expect(canonicalJson(['1', 1, true, 'true', null, 'null'])).toBe('["1",1,true,"true",null,"null"]')
+    // A number past a double's range is not null.
+    const texts2 = ['{"n":1e400}', '{"n":-1e400}', '{"n":null}'].map((text) => canonicalJson(JSON.parse(text)))
+    expect(new Set(texts2).size).toBe(3)
   })
 
   it('keeps the members of an object without a prototype (a parsed form)', () => {

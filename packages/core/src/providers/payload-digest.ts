@@ -32,6 +32,9 @@ export function canonicalJson(value: unknown): string {
       .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
     return `{${members.join(',')}}`
   }
+  // A number too large for a double parses as Infinity, which JSON.stringify writes as null: spelled apart
+  // here, so {"n": 1e400} and {"n": null} are not one delivery.
+  if (typeof value === 'number' && !Number.isFinite(value)) return value > 0 ? '1e999' : '-1e999'
   return JSON.stringify(value) ?? 'null'
 }
 
