@@ -240,9 +240,19 @@ describe('the delivery log and resend', () => {
     const result = await clock.runUntilSettled(sender.send(contact))
     expect(result).toMatchObject({ ok: true, state: 'delivered' })
     // Retry 1 is due 1 m after the failure, but the receiver asked for 10 m. Retry 2's time on the schedule
-    // (5 m after the failure) has passed by then, so the 1 s its Retry-After asked for is what it waits.
-    expect(waits).toEqual([10 * MINUTE, 1_000])
+    // (5 m after the failure) has passed by then: it keeps the schedule's 4 m gap after retry 1, more than
+    // the 1 s its Retry-After asked for.
+    expect(waits).toEqual([10 * MINUTE, 4 * MINUTE])
     expect(result.attempts.map((attempt) => attempt.retryAfterMs)).toEqual([10 * MINUTE, 1_000, undefined])
+
+    // A day's wait before retry 1 shifts the rest, each keeping the schedule's gap: no burst of four.
+    const failing = async () => ({ status: 503, responseBody: 'busy', durationMs: 0 })
+    let first = true
+    const slowDown: Transport = async () => (first ? ((first = false), { ...(await failing()), retryAfterMs: 24 * HOUR }) : failing())
+    const shifted: number[] = []
+    const spaced = acmeSender({ clock, transport: slowDown, onAttempt: (_attempt, next) => next && shifted.push(next.inMs) })
+    await clock.runUntilSettled(spaced.send(contact))
+    expect(shifted).toEqual([24 * HOUR, 4 * MINUTE, 25 * MINUTE, 90 * MINUTE, 22 * HOUR])
 
     // A receiver asking for a year gets a day.
     const greedy: Transport = async () => ({ status: 503, responseBody: 'busy', durationMs: 0, retryAfterMs: 365 * 24 * HOUR })

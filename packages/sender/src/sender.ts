@@ -235,8 +235,13 @@ export function createSender(options: SenderOptions): Sender {
       }
       // The schedule's time, or later when the receiver asked for it with Retry-After (Standard Webhooks:
       // it "should be taken into consideration"; our receiver sends it with 409 and 503), capped at a day.
+      // Once a wait has pushed a retry past the schedule, the rest keep the schedule's gaps from it, rather
+      // than all falling due at once and reaching a receiver that just asked for time in a burst.
       const asked = entry.retryAfterMs === undefined ? 0 : clock.now() + Math.min(entry.retryAfterMs, MAX_RETRY_AFTER_MS)
-      nextAt = Math.max(initialFailureAt + policy.retryOffsetMs(retry), asked)
+      const offset = policy.retryOffsetMs(retry)
+      const gap = offset - (retry > 1 ? policy.retryOffsetMs(retry - 1) : 0)
+      const lastScheduledAt = retry > 1 ? nextAt : initialFailureAt
+      nextAt = Math.max(initialFailureAt + offset, lastScheduledAt + gap, asked)
       observe(entry, { retry, at: nextAt, inMs: Math.max(0, nextAt - clock.now()) })
     }
     return finish(disabled ? 'disabled' : 'failed')
