@@ -542,6 +542,23 @@ describe('idempotency and ordering', () => {
     expect(handler).toHaveBeenCalledTimes(3)
   })
 
+  it("an id that reads like a canonical-JSON digest's key (json-sha256:<hex>) never names another delivery's payload", async () => {
+    const handler = vi.fn()
+    const canonical = defineProvider({ ...testProvider, id: 'acme-canonical', idempotencyDigest: 'canonical-json' })
+    // The receiver keys by a field an outsider fills in when there is one, else by the provider's digest.
+    const receiver = createReceiver({ provider: canonical, secret: SECRET, idempotencyKey: (context) => (context.payload as { ref?: string }).ref })
+    receiver.on('deal.stage_changed', handler)
+    const first = JSON.stringify({ event: 'deal.stage_changed', data: { id: 'd1', previous_stage: 'a', new_stage: 'b' } })
+    expect((await receiver.handle(await signedRequest(first))).status).toBe(200)
+    const firstKey = handler.mock.calls[0]![0].idempotencyKey as string
+    expect(firstKey).toMatch(/^acme-canonical:json-sha256:[0-9a-f]{64}$/)
+    const naming = stageChange({ event_id: undefined, data: { id: 'd2', previous_stage: 'a', new_stage: 'b' }, ref: firstKey.slice('acme-canonical:'.length) })
+    const response = await receiver.handle(await signedRequest(naming))
+    expect([response.status, JSON.parse(response.body).duplicate]).toEqual([200, false])
+    expect(handler.mock.calls[1]![0].idempotencyKey).toBe(`acme-canonical:id:${firstKey.slice('acme-canonical:'.length)}`)
+    expect(() => defineProvider({ ...testProvider, idempotencyDigest: 'bytes' as never })).toThrow(/idempotencyDigest/)
+  })
+
   it('an idempotencyKey option overrides the provider default', async () => {
     const handler = vi.fn()
     const receiver = makeReceiver({ idempotencyKey: (context) => (context.payload as { data: { id: string } }).data.id })

@@ -202,6 +202,12 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
    */
   readonly idempotencyKey?: (context: DeliveryContext) => MaybePromise<string | undefined>
   /**
+   * What the key digests when a delivery names no id: `signed-bytes` (the default: `sha256:<hex>` of the
+   * raw body, or of a bodiless request's raw query), or `canonical-json` (`json-sha256:<hex>` of the parsed
+   * payload's canonical JSON, for a sender that writes a resend out again, its keys reordered).
+   */
+  readonly idempotencyDigest?: 'signed-bytes' | 'canonical-json'
+  /**
    * The record an event is about and its version (ms since epoch or a counter), for the ordering guard.
    * Return `undefined` when the event is not about one record.
    */

@@ -15,6 +15,7 @@ import {
   type WebhookError,
   toWebhookError,
 } from '../errors.js'
+import { canonicalJson } from '../providers/payload-digest.js'
 import { sha256HexOf } from '../schemes/crypto.js'
 import { isThenable, mapMaybePromise } from '../schemes/maybe-promise.js'
 import type { StandardSchemaV1 } from '../standard-schema.js'
@@ -36,6 +37,8 @@ import { carriesQueryFields, rawQueryOf } from './query-fields.js'
 import { toBodyBytes } from './raw-body.js'
 import { type AcceptedResponseBody, acceptedResponse, errorResponse } from './respond.js'
 import { claimOnce, runClaimed, runWithDeadline, storeUnavailable } from './run-claimed.js'
+
+const textEncoder = new TextEncoder()
 
 /** What a verified delivery that failed its schema (or named no event) hands to `onInvalidPayload`. */
 export interface InvalidPayloadInfo {
@@ -336,22 +339,26 @@ function idempotencyKeyOf(
 
 function providerKeyOf(config: PipelineConfig, context: DeliveryContext, eventId: string | undefined, digested: Uint8Array): MaybePromise<string> {
   const fromProvider = config.provider.idempotencyKey?.(context)
-  const idOrDigest = (key: string | undefined) => (key ? idKey(key) : eventId ? idKey(eventId) : digestKey(digested))
+  const idOrDigest = (key: string | undefined) => (key ? idKey(key) : eventId ? idKey(eventId) : digestKey(config, context, digested))
   return isThenable(fromProvider) ? Promise.resolve(fromProvider).then(idOrDigest) : idOrDigest(fromProvider)
 }
 
-// An id is the key as it is, unless it could pass for a body digest's key (`sha256:<hex>`) or for an id
-// written this way: those take an `id:` in front. One to one, and no id (which a sender may take from a
-// field an outsider filled in, a workflow's mapped `event_id`) can name the key of another delivery's body.
+// An id is the key as it is, unless it could pass for a digest's key (`sha256:<hex>`, `json-sha256:<hex>`)
+// or for an id written this way: those take an `id:` in front. One to one, and no id (which a sender may
+// take from a field an outsider filled in, a workflow's mapped `event_id`) can name another delivery's key.
 function idKey(id: string): string {
   // A key function of your own in JavaScript may answer a number: written as text, as it always was.
   const text = String(id)
-  return text.startsWith('sha256:') || text.startsWith('id:') ? `id:${text}` : text
+  return text.startsWith('sha256:') || text.startsWith('json-sha256:') || text.startsWith('id:') ? `id:${text}` : text
 }
 
-// No id from the sender: retries resend the same bytes, so their digest identifies the delivery.
-function digestKey(body: Uint8Array): MaybePromise<string> {
-  return mapMaybePromise(sha256HexOf(body), (digest) => `sha256:${digest}`)
+// No id from the sender: retries resend the same bytes, so their digest identifies the delivery; a
+// provider whose sender writes a resend out again digests the payload's canonical JSON instead.
+function digestKey(config: PipelineConfig, context: DeliveryContext, signed: Uint8Array): MaybePromise<string> {
+  if (config.provider.idempotencyDigest === 'canonical-json') {
+    return mapMaybePromise(sha256HexOf(textEncoder.encode(canonicalJson(context.payload))), (digest) => `json-sha256:${digest}`)
+  }
+  return mapMaybePromise(sha256HexOf(signed), (digest) => `sha256:${digest}`)
 }
 
 function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {

@@ -33,6 +33,9 @@ export function defineProvider<const Events extends EventSchemas>(provider: Prov
       throw new TypeError(`crm-webhooks: event ${name} of ${provider.id} is not a Standard Schema (zod 4, valibot, arktype)`)
     }
   }
+  if (provider.idempotencyDigest !== undefined && provider.idempotencyDigest !== 'signed-bytes' && provider.idempotencyDigest !== 'canonical-json') {
+    throw new TypeError(`crm-webhooks: idempotencyDigest of provider ${provider.id} must be 'signed-bytes' or 'canonical-json'`)
+  }
   if (provider.retentionMs !== undefined) positiveOption(`retentionMs of provider ${provider.id}`, provider.retentionMs, 0, { max: MAX_STORE_MS })
   return provider
 }

@@ -8,7 +8,6 @@ import { createHmacSha256Scheme } from '../../schemes/hmac-sha256.js'
 import type { WebhookEvent } from '../../types.js'
 import { defineProvider } from '../define-provider.js'
 import { createFieldEnvelope } from '../field-envelope.js'
-import { canonicalPayloadKey } from '../payload-digest.js'
 import { occurredAtMs } from '../record-version.js'
 import { customermatesEvents } from './events.js'
 
@@ -31,7 +30,7 @@ function recordIdOf(event: WebhookEvent): string | undefined {
  *
  * Customermates keeps failed deliveries and lets a person resend them, so duplicates are normal. It sends
  * no event id, and a resend writes out the body it stored (as PostgreSQL `jsonb`, which reorders keys), so
- * the idempotency key is a digest of the payload's canonical JSON rather than of the raw bytes.
+ * the idempotency key digests the payload's canonical JSON rather than the raw bytes.
  *
  * @example
  * ```ts
@@ -50,7 +49,7 @@ export const customermates = defineProvider({
   events: customermatesEvents,
   methods: ['POST'],
   contentTypes: ['json'],
-  idempotencyKey: canonicalPayloadKey,
+  idempotencyDigest: 'canonical-json',
   recordVersion: (event) => {
     const record = recordIdOf(event)
     const version = occurredAtMs(event)
