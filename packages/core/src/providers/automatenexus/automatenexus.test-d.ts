@@ -24,8 +24,8 @@ describe('automatenexus handler types', () => {
 
   it('gives onAny a union discriminated by type', () => {
     receiver.onAny((event) => {
-      if (event.type === 'form.submitted') expectTypeOf(event.data.fields).toEqualTypeOf<Record<string, unknown> | undefined>()
-      if (event.type === 'call.completed') expectTypeOf(event.data.direction).toEqualTypeOf<string | undefined>()
+      if (event.type === 'form.submitted') expectTypeOf(event.data.fields).toEqualTypeOf<Record<string, unknown> | null | undefined>()
+      if (event.type === 'call.completed') expectTypeOf(event.data.direction).toEqualTypeOf<string | null | undefined>()
     })
   })
 })

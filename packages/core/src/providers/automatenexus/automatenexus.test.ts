@@ -206,6 +206,17 @@ describe('automatenexus', () => {
   })
 
   it.each([
+    ['task.created', { id: 'task_1', title: null, status: null, priority: null, created_at: null, updated_at: null }],
+    ['payment.received', { id: 'pay_1', status: null, payment_method: null, processor: null, created_at: null }],
+    ['appointment.booked', { id: 'apt_1', title: null, start_time: null, end_time: null, timezone: null, status: null }],
+    ['call.completed', { id: 'call_1', direction: null, duration_seconds: null, started_at: null }],
+  ])('accepts %s with its optional fields null, as a CRM sends an empty field (200)', async (type, data) => {
+    const { receiver, seen } = receiverWithLog()
+    expect((await send(receiver, envelope(type, data))).status).toBe(200)
+    expect(seen[0]!.data).toEqual(data)
+  })
+
+  it.each([
     ['deal.stage_changed without new_stage (the seed says the payload includes it)', 'deal.stage_changed', { id: 'deal_1', previous_stage: 'Proposal' }],
     ['deal.stage_changed without previous_stage', 'deal.stage_changed', { id: 'deal_1', new_stage: 'Negotiation' }],
     ['a record without its id (both seed examples carry data.id)', 'contact.created', { first_name: 'Jane' }],

@@ -21,7 +21,7 @@ const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601, UTC)`)
 /** A CRM user, as the seed's deal.stage_changed `owner` shows it. */
 const user = z.looseObject({
   id: z.string().describe('User id, e.g. `user_111`'),
-  name: z.string().optional().describe('Display name'),
+  name: z.string().nullish().describe('Display name'),
 })
 
 /** A user where the seed shows none: the seed's `{id, name}` object, or just the user id. */
@@ -37,7 +37,7 @@ const contactFields = {
   email: z.string().nullish().describe('Email address'),
   phone: z.string().nullish().describe('Phone number (E.164)'),
   company: z.string().nullish().describe('Company name'),
-  tags: z.array(tagNameOrObject).optional().describe('Tags on the contact (names, or tag objects)'),
+  tags: z.array(tagNameOrObject).nullish().describe('Tags on the contact (names, or tag objects)'),
   owner: userOrId.nullish().describe('Owner of the contact: a user object or a user id'),
   created_at: isoTime('When the contact was created').nullish(),
   updated_at: isoTime('When the contact was last modified').nullish(),
@@ -65,17 +65,17 @@ const deal = z.looseObject(dealFields)
 
 const taskFields = {
   id: z.string().describe('Task id'),
-  title: z.string().optional().describe('Task title'),
+  title: z.string().nullish().describe('Task title'),
   description: z.string().nullish().describe('Task description'),
-  status: z.string().optional().describe('Task status, e.g. `open`, `completed`'),
-  priority: z.string().optional().describe('Priority, e.g. `low`, `normal`, `high`'),
+  status: z.string().nullish().describe('Task status, e.g. `open`, `completed`'),
+  priority: z.string().nullish().describe('Priority, e.g. `low`, `normal`, `high`'),
   due_date: isoTime('When the task is due').nullish(),
   contact_id: z.string().nullish().describe('Related contact'),
   deal_id: z.string().nullish().describe('Related deal'),
   assigned_to: userOrId.nullish().describe('User the task is assigned to: a user object or a user id'),
   completed_at: isoTime('When the task was completed').nullish(),
-  created_at: isoTime('When the task was created').optional(),
-  updated_at: isoTime('When the task was last modified').optional(),
+  created_at: isoTime('When the task was created').nullish(),
+  updated_at: isoTime('When the task was last modified').nullish(),
 }
 const task = z.looseObject(taskFields)
 
@@ -84,70 +84,70 @@ const paymentFields = {
   // Not in the seed, so optional: a payment.failed for a declined card may well carry no amount.
   amount: numberOrNumericString('Amount in `currency` units').nullish(),
   currency: z.string().nullish().describe('ISO 4217 currency code'),
-  status: z.string().optional().describe('Payment status, e.g. `succeeded`, `failed`, `refunded`'),
+  status: z.string().nullish().describe('Payment status, e.g. `succeeded`, `failed`, `refunded`'),
   contact_id: z.string().nullish().describe('Paying contact'),
   invoice_id: z.string().nullish().describe('Invoice the payment settles'),
   subscription_id: z.string().nullish().describe('Subscription the payment belongs to'),
-  payment_method: z.string().optional().describe('Method, e.g. `card`, `paypal`'),
-  processor: z.string().optional().describe('Payment processor, e.g. `stripe`, `paypal`'),
-  created_at: isoTime('When the payment was attempted').optional(),
+  payment_method: z.string().nullish().describe('Method, e.g. `card`, `paypal`'),
+  processor: z.string().nullish().describe('Payment processor, e.g. `stripe`, `paypal`'),
+  created_at: isoTime('When the payment was attempted').nullish(),
 }
 const payment = z.looseObject(paymentFields)
 
 const subscriptionFields = {
   id: z.string().describe('Subscription id'),
-  plan: z.string().optional().describe('Plan name'),
+  plan: z.string().nullish().describe('Plan name'),
   amount: numberOrNumericString('Recurring amount in `currency` units').nullish(),
-  currency: z.string().optional().describe('ISO 4217 currency code'),
-  interval: z.string().optional().describe('Billing interval, e.g. `month`, `year`'),
-  status: z.string().optional().describe('Subscription status, e.g. `active`, `canceled`'),
+  currency: z.string().nullish().describe('ISO 4217 currency code'),
+  interval: z.string().nullish().describe('Billing interval, e.g. `month`, `year`'),
+  status: z.string().nullish().describe('Subscription status, e.g. `active`, `canceled`'),
   contact_id: z.string().nullish().describe('Subscribed contact'),
-  started_at: isoTime('When the subscription started').optional(),
+  started_at: isoTime('When the subscription started').nullish(),
 }
 
 const appointmentFields = {
   id: z.string().describe('Appointment id'),
-  title: z.string().optional().describe('Appointment title'),
-  start_time: isoTime('Start of the appointment').optional(),
-  end_time: isoTime('End of the appointment').optional(),
-  timezone: z.string().optional().describe('IANA time zone of the booking, e.g. `America/New_York`'),
-  status: z.string().optional().describe('Status, e.g. `booked`, `canceled`'),
+  title: z.string().nullish().describe('Appointment title'),
+  start_time: isoTime('Start of the appointment').nullish(),
+  end_time: isoTime('End of the appointment').nullish(),
+  timezone: z.string().nullish().describe('IANA time zone of the booking, e.g. `America/New_York`'),
+  status: z.string().nullish().describe('Status, e.g. `booked`, `canceled`'),
   contact_id: z.string().nullish().describe('Contact who booked'),
-  booking_page: z.string().optional().describe('Booking page the appointment came through'),
+  booking_page: z.string().nullish().describe('Booking page the appointment came through'),
   assigned_to: userOrId.nullish().describe('User the appointment is with: a user object or a user id'),
 }
 
 const emailFields = {
   id: z.string().describe('Email message id'),
   contact_id: z.string().nullish().describe('Recipient contact'),
-  to: z.string().optional().describe('Recipient address'),
-  from: z.string().optional().describe('Sender address'),
-  subject: z.string().optional().describe('Subject line'),
+  to: z.string().nullish().describe('Recipient address'),
+  from: z.string().nullish().describe('Sender address'),
+  subject: z.string().nullish().describe('Subject line'),
   campaign_id: z.string().nullish().describe('Campaign the email belongs to'),
-  sent_at: isoTime('When the email was sent').optional(),
+  sent_at: isoTime('When the email was sent').nullish(),
 }
 
 const smsFields = {
   id: z.string().describe('SMS message id'),
   contact_id: z.string().nullish().describe('Contact on the other end'),
-  from: z.string().optional().describe('Sending number (E.164)'),
-  to: z.string().optional().describe('Receiving number (E.164)'),
+  from: z.string().nullish().describe('Sending number (E.164)'),
+  to: z.string().nullish().describe('Receiving number (E.164)'),
   body: z.string().nullish().describe('Message text (empty or absent for a media-only message)'),
-  status: z.string().optional().describe('Delivery status, e.g. `queued`, `sent`, `received`'),
+  status: z.string().nullish().describe('Delivery status, e.g. `queued`, `sent`, `received`'),
 }
 
 const callFields = {
   id: z.string().describe('Call id'),
   contact_id: z.string().nullish().describe('Contact on the other end'),
   // Not in the seed: any string, so a value this project does not expect (`missed`, `internal`) is no 422.
-  direction: z.string().optional().describe('Who placed the call; expected `inbound` or `outbound`'),
-  from: z.string().optional().describe('Calling number (E.164)'),
-  to: z.string().optional().describe('Called number (E.164)'),
-  status: z.string().optional().describe('Outcome, e.g. `completed`, `no-answer`, `busy`'),
-  duration_seconds: numberOrNumericString('Talk time in seconds').optional(),
+  direction: z.string().nullish().describe('Who placed the call; expected `inbound` or `outbound`'),
+  from: z.string().nullish().describe('Calling number (E.164)'),
+  to: z.string().nullish().describe('Called number (E.164)'),
+  status: z.string().nullish().describe('Outcome, e.g. `completed`, `no-answer`, `busy`'),
+  duration_seconds: numberOrNumericString('Talk time in seconds').nullish(),
   recording_url: z.string().nullish().describe('Recording, when the call was recorded'),
-  started_at: isoTime('When the call started').optional(),
-  ended_at: isoTime('When the call ended').optional(),
+  started_at: isoTime('When the call started').nullish(),
+  ended_at: isoTime('When the call ended').nullish(),
   user: userOrId.nullish().describe('CRM user on the call: a user object or a user id'),
 }
 
@@ -155,12 +155,12 @@ const callFields = {
 const deleted = (what: string) =>
   z.looseObject({
     id: z.string().describe(`Id of the deleted ${what}`),
-    deleted_at: isoTime(`When the ${what} was deleted`).optional(),
+    deleted_at: isoTime(`When the ${what} was deleted`).nullish(),
   })
 
 const tagChange = z.looseObject({
   ...contactFields,
-  tag: tagNameOrObject.optional().describe('The tag added or removed (a name, or a tag object); the seed does not show it'),
+  tag: tagNameOrObject.nullish().describe('The tag added or removed (a name, or a tag object); the seed does not show it'),
 })
 
 /**
@@ -175,13 +175,13 @@ const tagChange = z.looseObject({
 export const automatenexusEvents = {
   'contact.created': contact.describe('Fired when a new contact is created.'),
   'contact.updated': z
-    .looseObject({ ...contactFields, changed_fields: z.array(z.string()).optional().describe('Names of the modified fields') })
+    .looseObject({ ...contactFields, changed_fields: z.array(z.string()).nullish().describe('Names of the modified fields') })
     .describe('Fired when any field on a contact is modified.'),
   'contact.deleted': deleted('contact').describe('Fired when a contact is deleted.'),
   'contact.merged': z
     .looseObject({
       ...contactFields,
-      merged_contact_ids: z.array(z.string()).optional().describe('Ids of the contacts merged into this one (no longer exist)'),
+      merged_contact_ids: z.array(z.string()).nullish().describe('Ids of the contacts merged into this one (no longer exist)'),
     })
     .describe('Fired when two contact records are merged; `data` is the surviving contact.'),
   'contact.tag_added': tagChange.describe('Fired when a tag is added to a contact.'),
@@ -189,7 +189,7 @@ export const automatenexusEvents = {
 
   'deal.created': deal.describe('Fired when a new deal is created.'),
   'deal.updated': z
-    .looseObject({ ...dealFields, changed_fields: z.array(z.string()).optional().describe('Names of the modified fields') })
+    .looseObject({ ...dealFields, changed_fields: z.array(z.string()).nullish().describe('Names of the modified fields') })
     .describe('Fired when a deal is modified (value, title, custom fields).'),
   'deal.stage_changed': z
     .looseObject({
@@ -199,13 +199,13 @@ export const automatenexusEvents = {
     })
     .describe('Fired when a deal moves to a different pipeline stage; includes the previous and the new stage.'),
   'deal.won': z
-    .looseObject({ ...dealFields, won_at: isoTime('When the deal was marked won').optional() })
+    .looseObject({ ...dealFields, won_at: isoTime('When the deal was marked won').nullish() })
     .describe('Fired when a deal is marked as won.'),
   'deal.lost': z
     .looseObject({
       ...dealFields,
       lost_reason: z.string().nullish().describe('Reason given for losing the deal'),
-      lost_at: isoTime('When the deal was marked lost').optional(),
+      lost_at: isoTime('When the deal was marked lost').nullish(),
     })
     .describe('Fired when a deal is marked as lost.'),
   'deal.deleted': deleted('deal').describe('Fired when a deal is deleted.'),
@@ -218,14 +218,14 @@ export const automatenexusEvents = {
   'form.submitted': z
     .looseObject({
       id: z.string().describe('Submission id'),
-      form_id: z.string().optional().describe('Form id'),
-      form_name: z.string().optional().describe('Form name'),
+      form_id: z.string().nullish().describe('Form id'),
+      form_name: z.string().nullish().describe('Form name'),
       contact_id: z.string().nullish().describe('Contact created or matched from the submission'),
-      page_url: z.string().optional().describe('Page the form was submitted on'),
-      submitted_at: isoTime('When the form was submitted').optional(),
+      page_url: z.string().nullish().describe('Page the form was submitted on'),
+      submitted_at: isoTime('When the form was submitted').nullish(),
       // The seed says the payload "includes all form field values" but not under which key: they may be here
       // or at the top level of `data`, which passes through.
-      fields: z.record(z.string(), z.unknown()).optional().describe('Every form field value, by field name'),
+      fields: z.record(z.string(), z.unknown()).nullish().describe('Every form field value, by field name'),
     })
     .describe('Fired when a form is submitted; includes all form field values.'),
 
@@ -244,7 +244,7 @@ export const automatenexusEvents = {
   'subscription.canceled': z
     .looseObject({
       ...subscriptionFields,
-      canceled_at: isoTime('When the subscription was canceled').optional(),
+      canceled_at: isoTime('When the subscription was canceled').nullish(),
       cancel_reason: z.string().nullish().describe('Reason given for canceling'),
     })
     .describe('Fired when a subscription is canceled.'),
@@ -253,8 +253,8 @@ export const automatenexusEvents = {
   'appointment.rescheduled': z
     .looseObject({
       ...appointmentFields,
-      previous_start_time: isoTime('Start before the move').optional(),
-      previous_end_time: isoTime('End before the move').optional(),
+      previous_start_time: isoTime('Start before the move').nullish(),
+      previous_end_time: isoTime('End before the move').nullish(),
     })
     .describe('Fired when an appointment is moved to a new date/time.'),
   'appointment.canceled': z
@@ -263,27 +263,27 @@ export const automatenexusEvents = {
 
   'email.sent': z.looseObject(emailFields).describe('Fired when an email is sent from the CRM.'),
   'email.opened': z
-    .looseObject({ ...emailFields, opened_at: isoTime('When the recipient opened the email').optional() })
+    .looseObject({ ...emailFields, opened_at: isoTime('When the recipient opened the email').nullish() })
     .describe('Fired when a tracked email is opened by the recipient.'),
   'email.clicked': z
     .looseObject({
       ...emailFields,
-      url: z.string().optional().describe('The tracked link that was clicked'),
-      clicked_at: isoTime('When the link was clicked').optional(),
+      url: z.string().nullish().describe('The tracked link that was clicked'),
+      clicked_at: isoTime('When the link was clicked').nullish(),
     })
     .describe('Fired when a tracked link in an email is clicked.'),
   'email.bounced': z
     .looseObject({
       ...emailFields,
-      bounce_type: z.string().optional().describe('`hard` or `soft`'),
+      bounce_type: z.string().nullish().describe('`hard` or `soft`'),
       reason: z.string().nullish().describe('Bounce reason from the receiving server'),
     })
     .describe('Fired when an email bounces.'),
   'sms.sent': z
-    .looseObject({ ...smsFields, sent_at: isoTime('When the SMS was sent').optional() })
+    .looseObject({ ...smsFields, sent_at: isoTime('When the SMS was sent').nullish() })
     .describe('Fired when an SMS is sent.'),
   'sms.received': z
-    .looseObject({ ...smsFields, received_at: isoTime('When the SMS arrived').optional() })
+    .looseObject({ ...smsFields, received_at: isoTime('When the SMS arrived').nullish() })
     .describe('Fired when an inbound SMS is received.'),
   'call.completed': z.looseObject(callFields).describe('Fired when a voice call ends.'),
 }
