@@ -18,7 +18,7 @@ const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
 const contactFields = {
   id: z.string().describe('Contact id'),
-  type: z.string().optional().describe('The kind of record, `contact` (the specification\'s full payload)'),
+  type: z.string().nullish().describe('The kind of record, `contact` (the specification\'s full payload)'),
   fullName: z.string().nullish().describe('Full name (the specification\'s full payload)'),
   address: z.string().nullish().describe('Postal address, one line (the specification\'s full payload)'),
   phoneNumber: z.string().nullish().describe('Phone number as written (the specification\'s full payload)'),

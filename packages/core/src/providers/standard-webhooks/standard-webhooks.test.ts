@@ -26,7 +26,7 @@ function receiverWithLog(now = NOW) {
 describe('standard-webhooks', () => {
   it("types the specification's full contact.created payload, and takes its thin one", async () => {
     const { receiver } = receiverWithLog()
-    const seen: Array<[string | undefined, string | null | undefined, string | null | undefined]> = []
+    const seen: Array<[string | null | undefined, string | null | undefined, string | null | undefined]> = []
     receiver.on('contact.created', (event) => void seen.push([event.data.type, event.data.fullName, event.data.phoneNumber]))
     const sign = async (body: string) => {
       const headers = await standardWebhooks.scheme.sign({ body, id: `msg_${seen.length}`, timestampSeconds: Math.floor(NOW / 1000) }, SECRET)
