@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { type IncomingMessage, createServer, request as httpRequest } from 'node:http'
+import { Agent, type IncomingMessage, createServer, request as httpRequest } from 'node:http'
 import { createReceiver } from '@crm-webhooks/core'
 import { workflowPlatform } from '@crm-webhooks/core/providers'
 import {
@@ -209,6 +209,34 @@ describe('Hono specifics', () => {
         } finally {
           await entry.close()
         }
+      }
+    })
+
+    it('says Connection: close on a 413 through c.req.raw, whose unread rest node-server ends the connection over', async () => {
+      const app = new Hono()
+      app.use(async (c, next) => {
+        void c.req.raw.signal // builds the Fetch Request: the middleware then reads through it
+        await next()
+      })
+      app.post('/webhooks', crmWebhooks(createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET, maxBodyBytes: 1024 })))
+      const entry = await serveNode(app)
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+      const send = (body: string | Buffer, headers: Record<string, string>) =>
+        new Promise<{ status: number | undefined; connection: string | undefined }>((resolve, reject) => {
+          const url = new URL(entry.url)
+          const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers }, (response) => {
+            response.resume().on('end', () => resolve({ status: response.statusCode, connection: response.headers.connection }))
+          })
+          request.on('error', reject).end(body)
+        })
+      try {
+        const refused = await send(Buffer.alloc(2 * 1024 * 1024, 0x61), { 'content-type': 'application/json' })
+        expect(refused).toEqual({ status: 413, connection: 'close' })
+        const request = await signedRequest({ id: 'evt_after_413' })
+        expect(await send(String(request.body), request.headers as Record<string, string>)).toMatchObject({ status: 200 })
+      } finally {
+        agent.destroy()
+        await entry.close()
       }
     })
 

@@ -65,6 +65,12 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | '
         return toResponse(await receiver.handleNodeRequest(incoming))
       }
     }
-    return receiver.fetch(wireUrl === undefined ? c.req.raw : withWireUrl(c.req.raw, wireUrl))
+    if (wireUrl === undefined) return receiver.fetch(c.req.raw)
+    const answer = await receiver.fetch(withWireUrl(c.req.raw, wireUrl))
+    // An answer before the body's end (413, 408): node-server ends such a connection itself once the answer
+    // is written (its cleanup of an unread request), so the answer says so, and no client sends its next
+    // request there.
+    if (incoming?.readableEnded === false) answer.headers.set('connection', 'close')
+    return answer
   }
 }

@@ -223,8 +223,9 @@ export function closesConnection(request: object): boolean {
 }
 
 /**
- * For a refused body whose rest will not all be read (its deadline passed; or it declares more than
- * {@link DISCARD_MAX_BYTES} past the limit, the most discarded): its answer says `Connection: close` (RFC
+ * For a refused body whose rest may not all be read (its deadline passed; it declares more than
+ * {@link DISCARD_MAX_BYTES} past the limit, the most discarded; or, chunked, it declares nothing): its
+ * answer says `Connection: close` (RFC
  * 9110 15.5.9, RFC 9112 9.6), and node:http ends the connection once the answer is written. Answered
  * `keep-alive`, a client would send its next request where the rest of this body is still expected (read
  * as that body), or on a socket the discard's bound destroys.
@@ -319,7 +320,12 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
     const onData = (chunk: Uint8Array | string) => {
       const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk
       length += bytes.length
-      if (length > maxBytes) return finish(payloadTooLarge(maxBytes))
+      if (length > maxBytes) {
+        // Over the limit without a declared length (chunked): how much more is coming is unknown, so the
+        // connection is not kept for another request behind it.
+        if (declaredLength === undefined) closeConnectionAfterAnswer(request)
+        return finish(payloadTooLarge(maxBytes))
+      }
       chunks.push(bytes)
     }
     const onEnd = () => finish(undefined)
