@@ -254,7 +254,8 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     )
   }
   if (handlerTimeoutMs >= lockTtlMs) {
-    // Otherwise a slow handler's claim expires under it and the sender's retry runs beside it.
+    // Otherwise a handler merely slower than the deadline would lose its claim and the sender's retry would run
+    // beside it. (The lease is not renewed: a handler running past lockTtlMs still can; see docs/idempotency.md.)
     const given = (name: string, value: unknown, fallback: number) => `${name} ${value ?? `${fallback} (the default)`}`
     throw new TypeError(
       `crm-webhooks: handlerTimeoutMs must be shorter than lockTtlMs (${given('handlerTimeoutMs', options.handlerTimeoutMs, 25_000)}, ` +
