@@ -44,14 +44,13 @@ for i = 1, #ARGV, 4 do
     if not versionKey then
       reply = 0
     else
-      -- Write first and put back a newer version in the rare stale case (its retention starts again):
-      -- one command on the common path.
-      local previous = redis.call('SET', versionKey, ARGV[i + 2], 'PX', ARGV[i + 3], 'GET')
-      local newest = tonumber(previous)
+      -- Read before writing, as RECORD_VERSION does: a stale claim leaves the newer version, and the time
+      -- it is kept for, as they were (every store keeps a version retentionMs from when it was written).
+      local newest = tonumber(redis.call('GET', versionKey))
       if newest and newest > tonumber(ARGV[i + 2]) then
-        redis.call('SET', versionKey, previous, 'PX', ARGV[i + 3])
         reply = 2
       else
+        redis.call('SET', versionKey, ARGV[i + 2], 'PX', ARGV[i + 3])
         reply = 1
       end
     end

@@ -233,6 +233,23 @@ export const orderingGuardContract: readonly StoreContractCase[] = [
     },
   },
   {
+    // A trickle of old deliveries must not keep an old newest version alive past its retention.
+    name: 'a stale version, claimed or recorded, does not restart the retention of the newer one',
+    async run({ store, advance }) {
+      const record = uniqueKey('record-stale-retention')
+      const at = (version: number) => ({ record, version, retentionMs: CONTRACT_LEASE_MS })
+      await store.recordVersion!(record, 20, CONTRACT_LEASE_MS)
+      await advance(CONTRACT_LEASE_MS / 2)
+      const claimed = await store.claim(uniqueKey('stale-claim'), 'owner', RETAIN_MS, at(10))
+      expectSame(claimed.state === 'claimed' && claimed.stale !== false, true, 'a claim of an older version')
+      expectSame(await store.recordVersion!(record, 10, CONTRACT_LEASE_MS), { stale: true }, 'an older version recorded')
+      // Past the newer version's own retention (300 ms after it was written), well before a retention
+      // restarted by the stale calls would end (450 ms and more).
+      await advance(CONTRACT_LEASE_MS / 2 + 50)
+      expectSame(await store.recordVersion!(record, 10, CONTRACT_LEASE_MS), { stale: false }, 'past the newer version\'s own retention')
+    },
+  },
+  {
     name: 'concurrent versions of one record leave the newest recorded',
     async run({ store }) {
       const record = uniqueKey('record-race')
