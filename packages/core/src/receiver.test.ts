@@ -559,6 +559,19 @@ describe('idempotency and ordering', () => {
     expect(() => defineProvider({ ...testProvider, idempotencyDigest: 'bytes' as never })).toThrow(/idempotencyDigest/)
   })
 
+  it("keeps the default memory store on the receiver's injected clock: past retentionMs a resend runs again", async () => {
+    let now = Date.parse('2026-03-21T15:00:00Z')
+    const handler = vi.fn()
+    const receiver = makeReceiver({ now: () => now, retentionMs: 60_000 }).on('deal.stage_changed', handler)
+    const request = await signedRequest(stageChange({ event_id: 'evt_clock' }))
+    await receiver.handle(request)
+    now += 30_000
+    expect(JSON.parse((await receiver.handle(request)).body).duplicate).toBe(true)
+    now += 31_000
+    expect(JSON.parse((await receiver.handle(request)).body).duplicate).toBe(false)
+    expect(handler).toHaveBeenCalledTimes(2)
+  })
+
   it('an idempotencyKey option overrides the provider default', async () => {
     const handler = vi.fn()
     const receiver = makeReceiver({ idempotencyKey: (context) => (context.payload as { data: { id: string } }).data.id })

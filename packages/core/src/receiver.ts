@@ -101,7 +101,7 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
   onError?: (error: WebhookError, outcome: DeliveryOutcome) => void
   /** Every request's outcome, for logs and metrics. */
   onDelivery?: (outcome: DeliveryOutcome) => void
-  /** Clock in ms, injectable for tests. */
+  /** Clock in ms, injectable for tests; the default memory store keeps time by it too. */
   now?: () => number
   /** Claim owner tokens, injectable for tests; default a random UUID per receiver and a counter. */
   ownerToken?: () => string
@@ -229,7 +229,9 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     contentTypes: (provider.contentTypes ?? ['json']) as readonly BodyType[],
     maxBodyBytes,
     toleranceSeconds: positiveOption('toleranceSeconds', options.toleranceSeconds, 300),
-    store: options.store ?? createMemoryStore(),
+    // The default store keeps time by the receiver's clock: a test that moves `now` past retentionMs sees
+    // the key forgotten.
+    store: options.store ?? createMemoryStore({ now: options.now }),
     lockTtlMs,
     retentionMs: positiveOption('retentionMs', options.retentionMs ?? provider.retentionMs, DEFAULT_RETENTION_MS, { max: MAX_STORE_MS }),
     handlerTimeoutMs,
