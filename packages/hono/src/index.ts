@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono'
 
 /** What @hono/node-server puts in `c.env` (its `HttpBindings`): the Node request behind `c.req.raw`. */
 interface NodeServerBindings {
-  incoming?: NodeRequestStream & { method?: string; url?: string; readableFlowing?: boolean | null }
+  incoming?: NodeRequestStream & { method?: string; url?: string; readableFlowing?: boolean | null; complete?: boolean }
 }
 
 function toResponse(out: WebhookResponse): Response {
@@ -67,10 +67,10 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | '
     }
     if (wireUrl === undefined) return receiver.fetch(c.req.raw)
     const answer = await receiver.fetch(withWireUrl(c.req.raw, wireUrl))
-    // An answer before the body's end (413, 408): node-server ends such a connection itself once the answer
-    // is written (its cleanup of an unread request), so the answer says so, and no client sends its next
-    // request there.
-    if (incoming?.readableEnded === false) answer.headers.set('connection', 'close')
+    // An answer before the whole body arrived (413, 408): node-server ends such a connection itself once the
+    // answer is written (its cleanup of an unread request), so the answer says so, and no client sends its
+    // next request there. (A bodiless GET is complete at once.)
+    if (incoming?.complete === false) answer.headers.set('connection', 'close')
     return answer
   }
 }
