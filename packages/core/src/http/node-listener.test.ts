@@ -1,4 +1,5 @@
 import { createServer } from 'node:http'
+import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { WebhookResponse } from '../types.js'
@@ -35,6 +36,31 @@ describe('createNodeListener', () => {
       expect(unhandled).toEqual([])
     } finally {
       process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  it('answers a 408 over HTTP/2 without a Connection header, which HTTP/2 has not (Node would warn and drop it)', async () => {
+    const { createReceiver } = await import('../receiver.js')
+    const { customermates } = await import('../providers/customermates/index.js')
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => void warnings.push(warning.name)
+    process.on('warning', onWarning)
+    const server = createHttp2Server(createNodeListener(createReceiver({ provider: customermates, secret: 's', bodyTimeoutMs: 100 })) as never)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const client = http2Connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    try {
+      const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const stream = client.request({ ':method': 'POST', ':path': '/webhooks', 'content-type': 'application/json', 'content-length': '50' })
+        stream.on('response', resolve).on('error', reject)
+        stream.write('{"event":')
+      })
+      expect([headers[':status'], headers.connection]).toEqual([408, undefined])
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+      client.destroy()
+      await new Promise((resolve) => server.close(resolve))
     }
   })
 
