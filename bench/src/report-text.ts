@@ -32,7 +32,11 @@ export const MISS_REASONS: Record<TargetKind, string> = {
     '`request.raw` with an inline verify costs what inline does, Fastify\'s own `parseAs: \'buffer\'` parser ' +
     'with the full pipeline costs what our plugin does, and the pipeline with a do-nothing store hardly less: ' +
     'the gap is the pipeline\'s own work (body digest, zod, the memory store\'s maps, `Date.parse` of the ' +
-    'ordering version, the JSON guard walk, garbage), a few µs each, none of it the adapter\'s. On Hono the ' +
+    'ordering version, the JSON guard walk, garbage), a few µs each, none of it the adapter\'s. It costs ' +
+    'about 2.5 times what the same work costs in the micro-benchmark (14 µs at 4 KB): between syscalls the code ' +
+    'runs cache-cold. In a server --cpu-prof, `writev` takes a larger share for ours although both variants ' +
+    'make one `writev` and one `read` per request (strace): that is wall time the server spends preempted while ' +
+    'the load generator, on the same two cores, is woken, and it grows as the server slows. On Hono the ' +
     'middleware reads the Node request on @hono/node-server while `bare` and `inline` read `c.req` through ' +
     'node-server\'s Fetch `Request`, which costs more than our whole pipeline; Express spends more per request ' +
     'itself, so the same work weighs less there.',
