@@ -313,9 +313,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         })
       } catch (error) {
         const response = rejectBeforePipeline(config, error, startedAt)
-        // HTTP/2 has no Connection header (Node warns and drops it): a stream ends on its own there.
-        const http2 = (request as { httpVersionMajor?: number }).httpVersionMajor === 2
-        return closesConnection(request) && !http2 ? { ...response, headers: { ...response.headers, connection: 'close' } } : response
+        return closesConnection(request) ? { ...response, headers: { ...response.headers, connection: 'close' } } : response
       }
     },
   }

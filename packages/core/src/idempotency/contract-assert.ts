@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { canonicalJson } from './canonical-json.js'
 
 /**
  * Thrown when a store breaks its contract; the message names the step, what was expected and what came.
@@ -20,14 +21,6 @@ export class StoreContractViolation extends Error {
   }
 }
 
-/** A JSON.stringify replacer writing every object's keys sorted, so two answers differing only in key order match. */
-function withSortedKeys(_key: string, value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
-  const sorted: Record<string, unknown> = {}
-  for (const key of Object.keys(value).sort()) sorted[key] = (value as Record<string, unknown>)[key]
-  return sorted
-}
-
 /**
  * Throws a {@link StoreContractViolation} unless `actual` equals `expected` as JSON, whatever the order of
  * their keys: a store may build `{ stale: false, state: 'claimed' }` as well as the other way round. As in
@@ -39,8 +32,9 @@ function withSortedKeys(_key: string, value: unknown): unknown {
  * ```
  */
 export function expectSame(actual: unknown, expected: unknown, what: string): void {
-  const actualJson = JSON.stringify(actual, withSortedKeys)
-  const expectedJson = JSON.stringify(expected, withSortedKeys)
+  // Keys sorted at every depth, so two answers differing only in key order match.
+  const actualJson = canonicalJson(actual)
+  const expectedJson = canonicalJson(expected)
   if (actualJson !== expectedJson) {
     throw new StoreContractViolation(`${what}: expected ${expectedJson}, got ${actualJson}`)
   }

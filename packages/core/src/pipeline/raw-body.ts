@@ -231,6 +231,8 @@ export function closesConnection(request: object): boolean {
  * as that body), or on a socket the discard's bound destroys.
  */
 function closeConnectionAfterAnswer(request: NodeRequestStream): void {
+  // An HTTP/2 stream ends by itself and has no Connection header (Node warns and drops one).
+  if ((request as { httpVersionMajor?: number }).httpVersionMajor === 2) return
   closingConnections.add(request)
 }
 

@@ -15,7 +15,7 @@ import {
   type WebhookError,
   toWebhookError,
 } from '../errors.js'
-import { canonicalJson } from '../providers/payload-digest.js'
+import { canonicalJson } from '../idempotency/canonical-json.js'
 import { sha256HexOf } from '../schemes/crypto.js'
 import { isThenable, mapMaybePromise } from '../schemes/maybe-promise.js'
 import type { StandardSchemaV1 } from '../standard-schema.js'

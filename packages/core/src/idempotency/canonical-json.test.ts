@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canonicalJson } from './payload-digest.js'
+import { canonicalJson } from './canonical-json.js'
 
 describe('canonicalJson', () => {
   it('writes keys in code-unit order at every depth, arrays in their order, no whitespace', () => {
@@ -16,6 +16,10 @@ describe('canonicalJson', () => {
     // A number past a double's range is not null.
     const texts2 = ['{"n":1e400}', '{"n":-1e400}', '{"n":null}'].map((text) => canonicalJson(JSON.parse(text)))
     expect(new Set(texts2).size).toBe(3)
+  })
+
+  it('leaves out a member whose value is undefined, as JSON does', () => {
+    expect(canonicalJson({ b: undefined, a: 1 })).toBe('{"a":1}')
   })
 
   it('keeps the members of an object without a prototype (a parsed form)', () => {

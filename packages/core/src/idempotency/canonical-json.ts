@@ -1,6 +1,7 @@
 /**
- * The canonical JSON of a parsed payload, which a provider's `idempotencyDigest: 'canonical-json'` digests
- * instead of the signed bytes: for a sender that resends an event by writing it out again. A body stored
+ * The canonical JSON of a value: what a provider's `idempotencyDigest: 'canonical-json'` digests instead of
+ * the signed bytes (for a sender that resends an event by writing it out again), and how the store
+ * contracts compare answers whatever the order of their keys. A body stored
  * as PostgreSQL `jsonb` (Customermates keeps failed deliveries that way) comes back with its keys
  * reordered and its whitespace and number spelling normalized, so the digest of a resend's bytes differs
  * from the original's while the event is the same.
@@ -13,7 +14,8 @@
  * payloads that parse to the same value give the same text, however their bytes were written. Numbers are
  * compared as the doubles they parse to, so two spellings of one number are one, and so are two numbers
  * that differ only past a double's precision (about 17 significant digits). Only for parsed bodies (plain
- * objects, arrays, strings, numbers, booleans, `null`), whose nesting the pipeline has already bounded.
+ * objects, arrays, strings, numbers, booleans, `null`), whose nesting the pipeline has already bounded;
+ * as in JSON, a member whose value is `undefined` is left out.
  * Linear in the payload's size: every piece is written once, into one list joined at the end.
  *
  * @example
@@ -41,10 +43,13 @@ function writeCanonical(value: unknown, parts: string[]): void {
     const record = value as Record<string, unknown>
     const keys = Object.keys(record).sort()
     parts.push('{')
-    for (let index = 0; index < keys.length; index++) {
-      if (index > 0) parts.push(',')
-      parts.push(JSON.stringify(keys[index]), ':')
-      writeCanonical(record[keys[index]!], parts)
+    let first = true
+    for (const key of keys) {
+      if (record[key] === undefined) continue
+      if (!first) parts.push(',')
+      first = false
+      parts.push(JSON.stringify(key), ':')
+      writeCanonical(record[key], parts)
     }
     parts.push('}')
     return
