@@ -94,8 +94,23 @@ interface ClaimEntry {
 
 /** One completion of a batch. */
 interface CompleteEntry {
-  key: string
+  keys: [string]
   args: string[]
+}
+
+/**
+ * A batch script's KEYS and ARGV: every entry's keys, then every entry's arguments, each in entry order.
+ * Plain loops rather than `flatMap`, which is generic in V8 and cost ~2 us per delivery in the store
+ * benchmark's profile, as much as the rest of this store's own code.
+ */
+function batchKeysAndArgs(entries: ReadonlyArray<{ keys: string[]; args: string[] }>): { keys: string[]; args: string[] } {
+  const keys: string[] = []
+  const args: string[] = []
+  for (const entry of entries) {
+    for (const key of entry.keys) keys.push(key)
+    for (const arg of entry.args) args.push(arg)
+  }
+  return { keys, args }
 }
 
 /**
@@ -132,8 +147,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const versionKey = (record: string) => redisKey(keyPrefix, 'version', record)
 
   const claimBatch = createCallBatcher((entries: ClaimEntry[]) => {
-    const keys = entries.flatMap((entry) => entry.keys)
-    const args = entries.flatMap((entry) => entry.args)
+    const { keys, args } = batchKeysAndArgs(entries)
     return connection.run(
       'claim',
       () => runScript(client, CLAIM_BATCH, keys, args).then((reply) => integerReplies(reply).map(claimResult)),
@@ -149,8 +163,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }, MAX_BATCH)
 
   const completeBatch = createCallBatcher((entries: CompleteEntry[]) => {
-    const keys = entries.map((entry) => claimKey(entry.key))
-    const args = entries.flatMap((entry) => entry.args)
+    const { keys, args } = batchKeysAndArgs(entries)
     return connection.run('complete', () =>
       runScript(client, COMPLETE_BATCH, keys, args).then((reply) => integerReplies(reply).map((each) => each === 1)),
     )
@@ -178,7 +191,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     claim,
     async complete(key, owner, retentionMs) {
       connection.admit('complete')
-      return completeBatch({ key: batchedText('key', key), args: [batchedText('owner', owner), wholeMs('retentionMs', retentionMs)] })
+      return completeBatch({ keys: [claimKey(batchedText('key', key))], args: [batchedText('owner', owner), wholeMs('retentionMs', retentionMs)] })
     },
     async release(key, owner) {
       connection.admit('release')
