@@ -1,79 +1,17 @@
 import { createHash } from 'node:crypto'
-import { builtinModules, createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
+import { builtinModules } from 'node:module'
 import vm from 'node:vm'
 import { type ProviderId, type SampleDelivery, automatenexus, buildSampleDelivery, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { maxBodyBytes as LIMIT, buildWebBundle } from './web-bundle.fixture.js'
 
 // The promise under test: the core, its providers and this middleware run on a Web-standard runtime
 // (Workers, Deno, Bun, a service worker) as a Workers bundler would ship them: one browser bundle, no
 // Node built-in, Web Crypto instead of node:crypto. The bundle runs in a node:vm context that holds only
 // Web-standard globals, so any reach for `process`, `Buffer` or `require` fails here as it would there.
 
-const srcDir = fileURLToPath(new URL('./', import.meta.url))
-const packagesDir = fileURLToPath(new URL('../../', import.meta.url))
-
-/** The part of esbuild's API this file uses (esbuild comes with tsup; it is not a dependency of its own). */
-interface EsbuildPlugin {
-  name: string
-  setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string }) => { path: string }): void }): void
-}
-interface Esbuild {
-  build(options: Record<string, unknown> & { plugins?: EsbuildPlugin[]; write: false }): Promise<{
-    outputFiles: Array<{ text: string }>
-    warnings: Array<{ text: string }>
-  }>
-}
-// Resolved the way tsup resolves it, so the test needs nothing installed beyond the workspace's devDependencies.
-const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild') as Esbuild
-
-const LIMIT = 4096
 // One signing time for every delivery, so a body signed here by hand matches the timestamp header beside it.
 const NOW = Date.now()
-
-// What a Worker's module would be: the packages as published names, one route per provider, and a handler
-// that records each event it ran for, so the test can count runs. Requests come in as JSON text and answers
-// go out as JSON text, so every object the bundle touches was made in its own realm, as on a real runtime.
-const entry = `
-import { createReceiver } from '@crm-webhooks/core'
-import { automatenexus, demoSecrets, providers, standardWebhooks } from '@crm-webhooks/core/providers'
-import { crmWebhooks } from '@crm-webhooks/hono'
-import { Hono } from 'hono'
-
-const handled = []
-const secrets = ${JSON.stringify({ automatenexus: demoSecrets.automatenexus, standardWebhooks: demoSecrets['standard-webhooks'] })}
-const automatenexusReceiver = createReceiver({ provider: automatenexus, secret: secrets.automatenexus, maxBodyBytes: ${LIMIT} })
-automatenexusReceiver.onAny((event) => void handled.push({ provider: 'automatenexus', type: event.type, key: event.idempotencyKey }))
-const standardReceiver = createReceiver({ provider: standardWebhooks, secret: secrets.standardWebhooks, maxBodyBytes: ${LIMIT} })
-standardReceiver.onAny((event) => void handled.push({ provider: 'standard-webhooks', type: event.type, key: event.idempotencyKey }))
-
-const app = new Hono()
-app.post('/webhooks/automatenexus', crmWebhooks(automatenexusReceiver))
-app.post('/webhooks/standard-webhooks', crmWebhooks(standardReceiver))
-// Every other built-in provider, on its demo secret, for every method it sends.
-for (const id of ['connectgain', 'customermates', 'workflow-platform', 'autorespond']) {
-  const receiver = createReceiver({ provider: providers[id], secret: demoSecrets[id] })
-  receiver.onAny((event) => void handled.push({ provider: id, type: event.type, key: event.idempotencyKey }))
-  app.all('/webhooks/' + id, crmWebhooks(receiver))
-}
-
-globalThis.webhookRequest = async (json) => {
-  const { method, url, headers, body } = JSON.parse(json)
-  // A bodiless GET or DELETE comes as '': a GET Request may not carry a body at all.
-  const response = await app.request(url, { method, headers, body: body === '' ? undefined : body })
-  return JSON.stringify({ status: response.status, body: await response.text() })
-}
-globalThis.handledEvents = () => JSON.stringify(handled)
-`
-
-// The workspace packages as their TypeScript sources, as the vitest config aliases them.
-const workspaceSources: EsbuildPlugin = {
-  name: 'workspace-sources',
-  setup(build) {
-    build.onResolve({ filter: /^@crm-webhooks\/core\/providers$/ }, () => ({ path: `${packagesDir}core/src/providers/index.ts` }))
-    build.onResolve({ filter: /^@crm-webhooks\/(core|hono)$/ }, (args) => ({ path: `${packagesDir}${args.path.slice('@crm-webhooks/'.length)}/src/index.ts` }))
-  },
-}
 
 /** The globals a Worker has, taken from the host (Node's are the same Web-standard implementations). */
 const webGlobalNames = [
@@ -113,20 +51,9 @@ function asRequest(provider: string, delivery: SampleDelivery, body = delivery.b
 }
 
 beforeAll(async () => {
-  const result = await esbuild.build({
-    stdin: { contents: entry, resolveDir: srcDir, loader: 'js', sourcefile: 'worker-entry.js' },
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    // What wrangler resolves package exports with.
-    conditions: ['workerd', 'worker', 'browser'],
-    target: 'es2022',
-    logLevel: 'silent',
-    plugins: [workspaceSources],
-  })
-  expect(result.warnings.map((warning) => warning.text)).toEqual([])
-  bundle = result.outputFiles[0]!.text
+  const result = await buildWebBundle()
+  expect(result.warnings).toEqual([])
+  bundle = result.text
   const globals: Record<string, unknown> = {}
   for (const name of webGlobalNames) {
     globals[name] = (globalThis as Record<string, unknown>)[name]
