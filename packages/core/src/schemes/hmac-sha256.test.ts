@@ -181,6 +181,20 @@ describe.each(cryptoEngines)('createHmacSha256Scheme on $name', ({ engine }) => 
     }
     expect(() => scheme.sign({ body: '{}' }, ' secret')).toThrow(TypeError)
   })
+
+  // An unset environment variable (`secret: process.env.AN_SECRET`) gave "Cannot destructure property 'value'".
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['number', 42],
+  ])('names what a secret may be when it is %s, configuring and signing', (got, secret) => {
+    const scheme = createHmacSha256Scheme({ header: HEADER, engine })
+    const message = `crm-webhooks: secret #0 must be a string, bytes or { value, label } (got ${got})`
+    for (const use of [() => scheme.prepareSecrets([secret as unknown as string]), () => scheme.sign({ body: '{}' }, secret as unknown as string)]) {
+      expect(use).toThrow(TypeError)
+      expect(use).toThrow(message)
+    }
+  })
 })
 
 describe('both engines agree', () => {

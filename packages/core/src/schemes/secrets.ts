@@ -30,6 +30,12 @@ export function normalizeSecrets(secrets: readonly SecretInput[]): NormalizedSec
     throw new TypeError(`crm-webhooks: at most ${MAX_SECRETS} secrets may be configured at once (got ${secrets.length})`)
   }
   return secrets.map((secret, index) => {
+    // Checked before reading it: a missing secret (an unset environment variable) must not end in an engine
+    // message about destructuring.
+    if (secret === null || (typeof secret !== 'object' && typeof secret !== 'string')) {
+      const got = secret === null ? 'null' : typeof secret
+      throw new TypeError(`crm-webhooks: secret #${index} must be a string, bytes or { value, label } (got ${got})`)
+    }
     const { value, label } =
       typeof secret === 'string' || secret instanceof Uint8Array ? { value: secret, label: undefined } : secret
     if (typeof value === 'string') {
