@@ -26,7 +26,8 @@ export interface RequestShape {
 const USER_AGENT = 'crm-webhooks-sender/0.1'
 
 /**
- * Builds the unsigned request for `event`.
+ * Builds the unsigned request for `event`. Throws a `TypeError` when the provider's compose refuses the
+ * event or makes a header fetch cannot send (an event type with a control character, say).
  *
  * @example
  * ```ts
@@ -36,6 +37,11 @@ const USER_AGENT = 'crm-webhooks-sender/0.1'
  */
 export function composeRequest(provider: Provider, event: OutgoingEvent, shape: RequestShape): LoggedRequest {
   const composed = composeDelivery(provider, event, shape)
+  // The provider's event headers carry the event type (ConnectGain's X-Webhook-Event): a type fetch cannot
+  // send in a header would otherwise fail every attempt as a network error and count towards auto-disable.
+  for (const [name, value] of Object.entries(composed.headers)) {
+    assertSendableHeader(name, value, ` (from ${provider.id}'s compose of the event)`)
+  }
   const headers = mergeHeaders({ 'user-agent': USER_AGENT }, shape.headers, composed.headers)
   if (composed.body !== undefined) return { method: composed.method, url: shape.url, headers, body: composed.body }
   // A bodiless GET or DELETE: its fields go after any query the configured URL already has.
@@ -79,11 +85,22 @@ function mergeHeaders(...records: ReadonlyArray<Readonly<Record<string, string>>
   return Object.fromEntries(merged.values())
 }
 
-// Header names are HTTP tokens; a value is bytes (fetch sends each character as one byte, up to U+00FF)
-// without CR, LF or NUL, which would end the header. What fetch refuses would otherwise fail every attempt
-// as a network error, retried for a day.
+// Header names are HTTP tokens; a value is field-vchar and obs-text (RFC 9110 5.5): HTAB, 0x20-0x7E and
+// 0x80-0xFF, each character one byte. fetch refuses the other control characters (CR, LF, NUL and the rest,
+// DEL included) when it sends, and any character past U+00FF at once: either would fail every attempt as a
+// network error, retried for a day.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-const HEADER_VALUE = /^[^\r\n\0\u0100-\uffff]*$/
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+
+/** Throws a `TypeError` for a header fetch cannot send; `origin` tells where it came from in the message. */
+function assertSendableHeader(name: string, value: unknown, origin = ''): void {
+  if (!HEADER_NAME.test(name)) throw new TypeError(`crm-webhooks: ${JSON.stringify(name)}${origin} is not a valid header name`)
+  if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+    throw new TypeError(
+      `crm-webhooks: the value of header ${name}${origin} must be text without line breaks, other control characters (tab aside) or characters past U+00FF`,
+    )
+  }
+}
 // Connection-level headers the HTTP client manages itself: fetch refuses them, or (Connection) decides them.
 const CONNECTION_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect']
 
@@ -91,7 +108,7 @@ const CONNECTION_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'up
  * Checks a request shape against the provider before any delivery: a method or body type the provider
  * does not send, a provider without `compose` (core's `resolveDeliveryShape`), a custom header that would
  * replace a signed, reserved or connection-level header, or one fetch could not send (a name that is not
- * a token, a value with a line break or a character past U+00FF), is a `TypeError`.
+ * a token, a value with a control character other than tab, or a character past U+00FF), is a `TypeError`.
  *
  * @example
  * ```ts
@@ -117,10 +134,7 @@ export function assertRequestShape(provider: Provider, shape: RequestShape): voi
     ),
   )
   for (const [name, value] of Object.entries(shape.headers ?? {})) {
-    if (!HEADER_NAME.test(name)) throw new TypeError(`crm-webhooks: ${JSON.stringify(name)} is not a valid header name`)
-    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
-      throw new TypeError(`crm-webhooks: the value of header ${name} must be text without line breaks, NUL or characters past U+00FF`)
-    }
+    assertSendableHeader(name, value)
     if (reserved.has(name.toLowerCase())) {
       throw new TypeError(`crm-webhooks: the custom header ${name} would replace one the sender sets itself`)
     }

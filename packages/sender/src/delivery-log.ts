@@ -17,6 +17,21 @@ import type { OutgoingEvent } from '@crm-webhooks/core'
  */
 export const RESPONSE_BODY_LIMIT = 1000
 
+/**
+ * The first {@link RESPONSE_BODY_LIMIT} characters (UTF-16 code units) of a response body, less a high
+ * surrogate the cut would part from its pair: half an emoji would print as U+FFFD, and a log kept as UTF-8
+ * could not hold it.
+ *
+ * @example
+ * ```ts
+ * cutResponseBody('a'.repeat(999) + '😀').length // 999: the emoji goes whole
+ * ```
+ */
+export function cutResponseBody(text: string): string {
+  const cut = text.slice(0, RESPONSE_BODY_LIMIT)
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut
+}
+
 /** One attempt at delivering, as the log shows it. */
 export interface DeliveryAttempt {
   readonly deliveryId: string
@@ -30,7 +45,7 @@ export interface DeliveryAttempt {
   readonly ok: boolean
   /** Why no response came: `timeout`, `network`, or `cancelled` (the send was aborted or the sender closed mid-attempt). */
   readonly error: 'timeout' | 'network' | 'cancelled' | undefined
-  /** The first {@link RESPONSE_BODY_LIMIT} characters of the response body, or the transport error's message. */
+  /** The first {@link RESPONSE_BODY_LIMIT} characters of the response body (a surrogate pair is kept whole or left out), or the transport error's message. */
   readonly responseBody: string
   readonly durationMs: number
   /** The response's `Retry-After`, in ms, when it had one: the next retry waits at least that long. */

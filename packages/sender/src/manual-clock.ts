@@ -20,10 +20,12 @@ export interface ManualClock extends Clock {
   advance(ms: number): void
   /**
    * Lets pending promise work settle, then jumps to the next timer and fires it, repeatedly, until
-   * `work` settles; resolves with its result. Rejects if `work` is still pending with no timer left
-   * (nothing could ever finish it) or after `maxTimers` timers (a runaway loop).
+   * `work` settles; resolves with its result. With no timer left it waits in real time, as real I/O
+   * (the default transport's fetch) may still be in flight, and rejects if neither `work` settles nor a
+   * timer is scheduled within `idleMs` (default 60 000, the longest per-attempt timeout), or after
+   * `maxTimers` timers (a runaway loop).
    */
-  runUntilSettled<T>(work: Promise<T>, options?: { maxTimers?: number }): Promise<T>
+  runUntilSettled<T>(work: Promise<T>, options?: { maxTimers?: number; idleMs?: number }): Promise<T>
 }
 
 /** Lets other promise chains and I/O callbacks of the same process run before time moves. */
@@ -45,6 +47,23 @@ export function createManualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
   let current = startMs
   let nextId = 1
   const timers: PendingTimer[] = []
+  // Wakes a runUntilSettled waiting in real time when work in flight schedules a timer.
+  const onTimerScheduled = new Set<() => void>()
+
+  /** Resolves `true` when `work` settles or a timer is scheduled, `false` after `idleMs` of real time. */
+  function realProgress(work: Promise<unknown>, idleMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (progress: boolean) => {
+        globalThis.clearTimeout(idle)
+        onTimerScheduled.delete(wake)
+        resolve(progress)
+      }
+      const wake = () => done(true)
+      const idle = globalThis.setTimeout(() => done(false), idleMs)
+      onTimerScheduled.add(wake)
+      work.then(wake, wake)
+    })
+  }
 
   function fireNext(limit: number): boolean {
     let earliest: PendingTimer | undefined
@@ -65,6 +84,7 @@ export function createManualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
     setTimeout(callback: () => void, ms: number): TimerHandle {
       const timer = { id: nextId++, at: current + Math.max(0, ms), callback }
       timers.push(timer)
+      for (const wake of onTimerScheduled) wake()
       return timer.id
     },
     clearTimeout(handle: TimerHandle) {
@@ -79,19 +99,27 @@ export function createManualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
       while (fireNext(target));
       current = target
     },
-    async runUntilSettled<T>(work: Promise<T>, options: { maxTimers?: number } = {}): Promise<T> {
+    async runUntilSettled<T>(work: Promise<T>, options: { maxTimers?: number; idleMs?: number } = {}): Promise<T> {
       const maxTimers = options.maxTimers ?? 10_000
+      const idleMs = options.idleMs ?? 60_000
       let settled = false
       const tracked = work.finally(() => {
         settled = true
       })
       tracked.catch(() => {}) // observed below; avoid an unhandled rejection while time moves
-      for (let fired = 0; ; fired++) {
+      for (let fired = 0; ; ) {
         // A few turns, so fetch mocks and response-body reads resolve before the next timer fires.
         for (let turn = 0; turn < 5 && !settled; turn++) await settleMicrotasks()
         if (settled) return tracked
         if (fired >= maxTimers) throw new Error(`manual clock: still pending after ${maxTimers} timers`)
-        if (!fireNext(Number.POSITIVE_INFINITY)) throw new Error('manual clock: work is pending but no timer is scheduled')
+        if (fireNext(Number.POSITIVE_INFINITY)) {
+          fired++
+          continue
+        }
+        // No timer to fire: a real request may be in flight (the default transport times it on real time).
+        if (!(await realProgress(tracked, idleMs))) {
+          throw new Error(`manual clock: work is pending but no timer is scheduled (waited ${idleMs} ms of real time)`)
+        }
       }
     },
   }

@@ -48,6 +48,15 @@ describe('createRetryPolicy', () => {
     expect(() => createRetryPolicy({ schedule: [-1] })).toThrow(/ascending/)
     expect(() => createRetryPolicy({ maxRetries: 2 }).retryOffsetMs(3)).toThrow(TypeError)
   })
+
+  it('refuses options that are not an object (`retry: null`) with a TypeError of its own, not an engine message', () => {
+    for (const options of [null, 'maxRetries=3']) {
+      const given = options as unknown as Parameters<typeof createRetryPolicy>[0]
+      expect(() => createRetryPolicy(given)).toThrow(TypeError)
+      expect(() => createRetryPolicy(given)).toThrow(/^crm-webhooks: the retry options must be an object \(got (null|string)\)$/)
+      expect(() => providerRetryPolicy('connectgain', given)).toThrow(/^crm-webhooks: the retry options must be an object/)
+    }
+  })
 })
 
 describe('providerRetryPolicy', () => {

@@ -101,7 +101,8 @@ export const PROVIDER_RETRY_DEFAULTS: Readonly<Record<string, RetryPolicyOptions
  * providerRetryPolicy('customermates', { maxRetries: 3 }).retryOffsetMs(3) // 1800000, on seed 000's schedule
  * ```
  */
-export function providerRetryPolicy(providerId: string, options: RetryPolicyOptions = {}): RetryPolicy {
+export function providerRetryPolicy(providerId: string, given?: RetryPolicyOptions): RetryPolicy {
+  const options = retryOptions(given)
   const defaults = Object.hasOwn(PROVIDER_RETRY_DEFAULTS, providerId) ? PROVIDER_RETRY_DEFAULTS[providerId]! : {}
   return createRetryPolicy({
     maxRetries: options.maxRetries ?? defaults.maxRetries,
@@ -110,6 +111,15 @@ export function providerRetryPolicy(providerId: string, options: RetryPolicyOpti
     disableAfterConsecutiveFailures: options.disableAfterConsecutiveFailures ?? defaults.disableAfterConsecutiveFailures,
     disableOnGone: options.disableOnGone ?? defaults.disableOnGone,
   })
+}
+
+/** The options given, or none; anything but an object (`retry: null`) is a `TypeError`, as a bad setting is. */
+function retryOptions(options: RetryPolicyOptions | undefined): RetryPolicyOptions {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`crm-webhooks: the retry options must be an object (got ${options === null ? 'null' : typeof options})`)
+  }
+  return options
 }
 
 function integerIn(name: string, value: number, min: number, max: number): number {
@@ -129,7 +139,8 @@ function integerIn(name: string, value: number, min: number, max: number): numbe
  * policy.retryOffsetMs(2) // 300000: the second retry runs 5 minutes after the initial failure
  * ```
  */
-export function createRetryPolicy(options: RetryPolicyOptions = {}): RetryPolicy {
+export function createRetryPolicy(given?: RetryPolicyOptions): RetryPolicy {
+  const options = retryOptions(given)
   const maxRetries = integerIn('maxRetries', options.maxRetries ?? 5, 0, 10)
   const timeoutMs = integerIn('timeoutMs', options.timeoutMs ?? 30_000, 5_000, 60_000)
   const schedule = [...(options.schedule ?? DEFAULT_RETRY_SCHEDULE)]

@@ -1,6 +1,8 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it, vi } from 'vitest'
-import { createHeaderReader } from '@crm-webhooks/core'
-import { customermates, customermatesFixtures, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
+import { createHeaderReader, hasLoneSurrogate } from '@crm-webhooks/core'
+import { connectgain, customermates, customermatesFixtures, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
 import { acmeProvider } from './acme-provider.fixture.js'
 import { createManualClock } from './manual-clock.js'
 import { type DeliveryAttempt, type DeliveryLog, RESPONSE_BODY_LIMIT, createDeliveryLog } from './delivery-log.js'
@@ -221,6 +223,17 @@ describe('the delivery log and resend', () => {
     expect(sender.log.attempts()[0]!.responseBody).toHaveLength(RESPONSE_BODY_LIMIT)
   })
 
+  it('does not cut a response body inside a surrogate pair: the emoji the limit would halve goes whole', async () => {
+    const clock = createManualClock()
+    const body = `${'a'.repeat(RESPONSE_BODY_LIMIT - 1)}\u{1F600} and the rest of the error`
+    const transport: Transport = async () => ({ status: 500, responseBody: body, durationMs: 0 })
+    const sender = acmeSender({ clock, transport, retry: { maxRetries: 0 } })
+    await clock.runUntilSettled(sender.send(contact))
+    const logged = sender.log.attempts()[0]!.responseBody
+    expect(logged).toBe('a'.repeat(RESPONSE_BODY_LIMIT - 1))
+    expect(hasLoneSurrogate(logged)).toBe(false)
+  })
+
   it('refuses a URL holding credentials, which fetch would refuse on every attempt', () => {
     expect(() => acmeSender({ clock: createManualClock(), transport: scriptedTransport([200]).transport, url: 'http://user:pw@127.0.0.1:1/' })).toThrow(
       /must not hold credentials/,
@@ -419,11 +432,26 @@ describe('what goes on the wire', () => {
     expect(() => createSender({ ...base, retry: { maxRetries: 11 } })).toThrow(/maxRetries/)
   })
 
+  it('names the mistake, in a crm-webhooks TypeError, for a missing secret or `retry: null`', () => {
+    const base = { provider: acmeProvider, secret: 's', url: URL_ }
+    const missing = { ...base, secret: undefined as unknown as string }
+    expect(() => createSender(missing)).toThrow(TypeError)
+    expect(() => createSender(missing)).toThrow('crm-webhooks: secret #0 must be a string, bytes or { value, label } (got undefined)')
+    const nullRetry = { ...base, retry: null as unknown as undefined }
+    expect(() => createSender(nullRetry)).toThrow(TypeError)
+    expect(() => createSender(nullRetry)).toThrow('crm-webhooks: the retry options must be an object (got null)')
+  })
+
   // fetch refuses each of these on every attempt: they were logged as network failures and retried for a day.
   it.each([
     ['a header name that is not a token', { 'Bad Name': 'x' }, /not a valid header name/],
     ['a value with a line break', { 'X-Note': 'a\nb' }, /line breaks/],
     ['a value with a character past U+00FF', { 'X-Note': '\u2615' }, /U\+00FF/],
+    // fetch refuses every control character but tab when it sends (RFC 9110 field-vchar and obs-text only).
+    ['a value with U+0001', { 'X-API-Key': 'key\u0001' }, /control characters/],
+    ['a value with a vertical tab', { 'X-Note': 'a\u000bb' }, /control characters/],
+    ['a value with U+001F', { 'X-Note': 'a\u001f' }, /control characters/],
+    ['a value with DEL', { 'X-Note': 'a\u007fb' }, /control characters/],
     ['Transfer-Encoding', { 'Transfer-Encoding': 'chunked' }, /HTTP connection/],
     ['Expect', { Expect: '100-continue' }, /HTTP connection/],
     ['Keep-Alive', { 'keep-alive': 'timeout=5' }, /HTTP connection/],
@@ -441,5 +469,72 @@ describe('what goes on the wire', () => {
     const sender = acmeSender({ headers, clock, transport })
     await clock.runUntilSettled(sender.send(contact))
     expect(requests[0]!.headers).toMatchObject(headers)
+  })
+})
+
+describe('event headers from the provider\'s compose', () => {
+  // ConnectGain sends the event type in X-Webhook-Event: a type fetch cannot put in a header failed every
+  // attempt as a network error, and counted towards auto-disable.
+  it.each([
+    ['a character past U+00FF', 'deal.\u2713'],
+    ['CR LF', 'contact.created\r\nX-Injected: 1'],
+    ['a control character', 'deal.\u0001won'],
+  ])('refuses an event type with %s before any attempt, in compose and send', async (_name, type) => {
+    const clock = createManualClock()
+    const { transport, requests } = scriptedTransport([200])
+    const sender = createSender({ provider: connectgain, secret: 's', url: URL_, clock, transport, retry: { disableAfterConsecutiveFailures: 1 } })
+    await expect(sender.compose({ type, data: {} })).rejects.toThrow(TypeError)
+    await expect(sender.compose({ type, data: {} })).rejects.toThrow(/X-Webhook-Event \(from connectgain's compose of the event\)/)
+    await expect(sender.send({ type, data: {} })).rejects.toThrow(TypeError)
+    expect(requests).toHaveLength(0)
+    expect(sender.log.list()).toHaveLength(0)
+    expect([sender.consecutiveFailures, sender.disabled]).toEqual([0, false])
+  })
+})
+
+describe('the default transport on a manual clock', () => {
+  /** A loopback receiver answering each request, after ~20 ms of work, with the next status. */
+  async function slowReceiver(statuses: number[]) {
+    let served = 0
+    const server = createServer((_req, res) => {
+      const status = statuses[Math.min(served++, statuses.length - 1)]!
+      setTimeout(() => res.writeHead(status).end(`answer ${served}`), 20)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`
+    return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+  }
+
+  // The attempt's timeout ran on the manual clock, which fired it before the receiver could answer: a
+  // spurious 30 s timeout was logged, and a retry a minute later of a delivery that had succeeded.
+  it('times the attempt on real time: a receiver answering in 20 ms is logged 200, not a timeout', async () => {
+    const receiver = await slowReceiver([200])
+    try {
+      const clock = createManualClock()
+      const sender = createSender({ provider: acmeProvider, secret: 's', url: receiver.url, clock })
+      const result = await clock.runUntilSettled(sender.send(contact))
+      expect(result).toMatchObject({ state: 'delivered', status: 200 })
+      expect(sender.log.attempts()).toMatchObject([{ attempt: 1, status: 200, error: undefined, responseBody: 'answer 1' }])
+      expect(sender.log.attempts()[0]!.durationMs).toBeLessThan(30_000)
+    } finally {
+      await receiver.close()
+    }
+  })
+
+  it('runs the schedule on the manual clock between real attempts', async () => {
+    const receiver = await slowReceiver([503, 200])
+    try {
+      const clock = createManualClock()
+      const sender = createSender({ provider: acmeProvider, secret: 's', url: receiver.url, clock })
+      const result = await clock.runUntilSettled(sender.send(contact))
+      expect(result.attempts.map((attempt) => [attempt.status, attempt.error])).toEqual([
+        [503, undefined],
+        [200, undefined],
+      ])
+      const [first, second] = result.attempts.map((attempt) => Date.parse(attempt.time))
+      expect(second! - first!).toBe(MINUTE)
+    } finally {
+      await receiver.close()
+    }
   })
 })

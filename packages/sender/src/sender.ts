@@ -14,8 +14,8 @@ import {
   type DeliveryRecord,
   type FinalDeliveryState,
   type LoggedRequest,
-  RESPONSE_BODY_LIMIT,
   createDeliveryLog,
+  cutResponseBody,
 } from './delivery-log.js'
 import { type RetryPolicy, type RetryPolicyOptions, providerRetryPolicy } from './retry-policy.js'
 import { type OutgoingRequest, type Transport, createFetchTransport } from './transport.js'
@@ -49,9 +49,9 @@ export interface SenderOptions extends RequestShape {
   secret: SecretInput
   /** Retry policy options over the provider's defaults (`PROVIDER_RETRY_DEFAULTS`, else seed 000's), or a policy from `createRetryPolicy`. */
   retry?: RetryPolicyOptions | RetryPolicy
-  /** How an attempt goes out; default `fetch` with the policy's timeout. */
+  /** How an attempt goes out; default `fetch` with the policy's timeout, timed on the system clock whatever `clock` is. */
   transport?: Transport
-  /** Time and timers; inject a manual clock to run a 24 h schedule in a test. */
+  /** Time and timers of the schedule; inject a manual clock to run a 24 h schedule in a test. */
   clock?: Clock
   /** Where attempts are recorded; default an in-memory log of the last 1000 deliveries. */
   log?: DeliveryLog
@@ -130,7 +130,10 @@ export function createSender(options: SenderOptions): Sender {
   assertRequestShape(provider, shape)
   const policy = isPolicy(options.retry) ? options.retry : providerRetryPolicy(provider.id, options.retry)
   const clock = options.clock ?? systemClock
-  const transport = options.transport ?? createFetchTransport({ clock })
+  // The default transport does real network I/O, so its per-attempt timeout and durationMs run on real
+  // time: on a manual clock they would fire before a loopback receiver could answer. The injected clock
+  // drives the schedule; a transport of your own gets `timeoutMs` and may time it on that clock.
+  const transport = options.transport ?? createFetchTransport()
   const log = options.log ?? createDeliveryLog()
   const generateId = options.generateId ?? (() => globalThis.crypto.randomUUID())
   let consecutiveFailures = 0
@@ -176,7 +179,7 @@ export function createSender(options: SenderOptions): Sender {
       ok: result.status !== undefined && result.status >= 200 && result.status < 300,
       error: result.error,
       // Cut here, not only in the default transport: a transport of your own may answer a whole body.
-      responseBody: result.responseBody.slice(0, RESPONSE_BODY_LIMIT),
+      responseBody: cutResponseBody(result.responseBody),
       durationMs: result.durationMs,
       ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
     }

@@ -47,6 +47,14 @@ describe('createFetchTransport', () => {
     expect(clock.pendingTimers).toBe(0)
   })
 
+  it('keeps a surrogate pair the limit would halve out of the body whole, rather than half of it', async () => {
+    const clock = createManualClock()
+    const body = `${'a'.repeat(RESPONSE_BODY_LIMIT - 1)}\u{1F600} rest of the error`
+    const transport = createFetchTransport({ fetch: async () => new Response(body, { status: 500 }), clock })
+    const result = await clock.runUntilSettled(transport(request, { timeoutMs: 5_000 }))
+    expect(result.responseBody).toBe('a'.repeat(RESPONSE_BODY_LIMIT - 1))
+  })
+
   it('reports a refused connection as a network error with its cause', async () => {
     const transport = createFetchTransport()
     const server = createServer()

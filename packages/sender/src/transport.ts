@@ -1,12 +1,12 @@
 /**
- * One HTTP attempt over `fetch`, bounded by a per-attempt timeout (an `AbortSignal` fired by the
- * injected clock). It never throws: a response of any status, a timeout or a network failure all come
+ * One HTTP attempt over `fetch`, bounded by a per-attempt timeout (an `AbortSignal` fired by its clock:
+ * the system clock, as the sender's default transport always uses, unless one is given). It never throws: a response of any status, a timeout or a network failure all come
  * back as a result the retry loop and the delivery log can use.
  *
  * @module
  */
 import { type Clock, systemClock } from './clock.js'
-import { RESPONSE_BODY_LIMIT } from './delivery-log.js'
+import { RESPONSE_BODY_LIMIT, cutResponseBody } from './delivery-log.js'
 
 /** A request ready to go on the wire. */
 export interface OutgoingRequest {
@@ -90,7 +90,7 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
         signal: controller.signal,
       })
       // The body read is part of the attempt: a server that stalls mid-body still times out.
-      const responseBody = await readPrefix(response, RESPONSE_BODY_LIMIT)
+      const responseBody = await readPrefix(response)
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), clock.now())
       const answered = { status: response.status, responseBody, durationMs: clock.now() - startedAt }
       return retryAfterMs === undefined ? answered : { ...answered, retryAfterMs }
@@ -98,7 +98,7 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined
       const kind = reason instanceof AttemptTimeout ? 'timeout' : reason instanceof AttemptCancelled ? 'cancelled' : 'network'
       const message = kind === 'network' ? describeNetworkError(error) : (reason as Error).message
-      return { error: kind, responseBody: message.slice(0, RESPONSE_BODY_LIMIT), durationMs: clock.now() - startedAt }
+      return { error: kind, responseBody: cutResponseBody(message), durationMs: clock.now() - startedAt }
     } finally {
       clock.clearTimeout(timer)
       signal?.removeEventListener('abort', cancel)
@@ -136,14 +136,14 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
 }
 
-/** Reads at most `limit` characters of a response body, then stops reading (a huge body is not buffered). */
-async function readPrefix(response: Response, limit: number): Promise<string> {
+/** Reads the part of a response body the log keeps, then stops reading (a huge body is not buffered). */
+async function readPrefix(response: Response): Promise<string> {
   if (!response.body) return ''
   const reader = response.body.getReader()
   const decoder = new TextDecoder()
   let text = ''
   try {
-    while (text.length < limit) {
+    while (text.length < RESPONSE_BODY_LIMIT) {
       const { done, value } = await reader.read()
       if (done) break
       text += decoder.decode(value, { stream: true })
@@ -152,7 +152,7 @@ async function readPrefix(response: Response, limit: number): Promise<string> {
   } finally {
     await reader.cancel().catch(() => {})
   }
-  return text.slice(0, limit)
+  return cutResponseBody(text)
 }
 
 /** fetch wraps the cause (ECONNREFUSED, ENOTFOUND) in a generic "fetch failed"; the cause is what helps. */
