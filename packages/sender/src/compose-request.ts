@@ -133,6 +133,11 @@ export function assertRequestShape(provider: Provider, shape: RequestShape): voi
       name.toLowerCase(),
     ),
   )
+  // A string would be read as headers named 0, 1, 2 ..., an array as headers named by their indexes.
+  if (shape.headers !== undefined && (typeof shape.headers !== 'object' || shape.headers === null || Array.isArray(shape.headers))) {
+    const got = shape.headers === null ? 'null' : Array.isArray(shape.headers) ? 'an array' : typeof shape.headers
+    throw new TypeError(`crm-webhooks: headers must be an object of header names to values (got ${got})`)
+  }
   for (const [name, value] of Object.entries(shape.headers ?? {})) {
     assertSendableHeader(name, value)
     if (reserved.has(name.toLowerCase())) {

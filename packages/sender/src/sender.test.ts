@@ -462,6 +462,16 @@ describe('what goes on the wire', () => {
     expect(() => createSender({ provider: acmeProvider, secret: 's', url: URL_, headers })).toThrow(message)
   })
 
+  it.each([
+    ['a string', 'X-Api-Key: k', 'got string'],
+    ['null', null, 'got null'],
+    ['an array', [['X-Api-Key', 'k']], 'got an array'],
+  ])('refuses headers given as %s (read as headers named 0, 1, ...), at creation', (_name, headers, got) => {
+    expect(() => createSender({ provider: acmeProvider, secret: 's', url: URL_, headers: headers as never })).toThrow(
+      `crm-webhooks: headers must be an object of header names to values (${got})`,
+    )
+  })
+
   it('sends a Latin-1 header value and a name of unusual token characters as given', async () => {
     const clock = createManualClock()
     const { transport, requests } = scriptedTransport([200])
