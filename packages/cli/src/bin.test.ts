@@ -3,6 +3,8 @@
  * with a piped body, and bad arguments.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -157,6 +159,31 @@ describe('crm-webhooks send whose output pipe closes early', () => {
       const sender = startCli(['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://127.0.0.1:1/', '--event', 'deal.won', '--retries', '2', '--schedule', '2s,4s'])
       sender.child.stdout.once('data', () => sender.child.stdout.destroy())
       expect((await sender.done).code).toBe(141)
+    },
+    SPAWN_TIMEOUT_MS,
+  )
+})
+
+describe('crm-webhooks whose stderr closes', () => {
+  // As `crm-webhooks bogus 2>&1 | true`: a note or an error with no reader left is lost, not a crash.
+  it(
+    'still exits 2 for bad arguments, and 0 for a send delivered after a note',
+    async () => {
+      const server = createServer((_request, response) => response.end('ok')).listen(0, '127.0.0.1')
+      await new Promise((resolve) => server.once('listening', resolve))
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+        const bad = startCli(['bogus'])
+        // connectgain makes one attempt: --schedule alone gets a note on stderr.
+        const send = startCli(['send', '--provider', 'connectgain', '--secret', 's', '--url', url, '--event', 'deal.created', '--schedule', '1s'])
+        for (const { child } of [bad, send]) child.stderr.destroy()
+        const [badDone, sendDone] = await Promise.all([bad.done, send.done])
+        expect(badDone).toMatchObject({ code: 2, signal: null })
+        expect(sendDone).toMatchObject({ code: 0, signal: null })
+        expect(sendDone.stdout).toMatch(/attempt 1 {2}200 .* delivered/)
+      } finally {
+        server.close()
+      }
     },
     SPAWN_TIMEOUT_MS,
   )

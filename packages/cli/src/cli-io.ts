@@ -37,10 +37,10 @@ export function createProcessIo(): CliIo {
   // `crm-webhooks events | head` closes the pipe early: that ends the output, it is not a crash. A command
   // that already finished keeps its exit code; one cut off mid-way (a send with retries pending) exits as
   // a Unix tool killed by SIGPIPE does, 141, never 0 for work it did not finish.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error
-    process.exit(process.exitCode ?? 141)
-  })
+  onClosedPipe(process.stdout, () => process.exit(process.exitCode ?? 141))
+  // stderr carries only notes and errors, never the command's result: once its reader is gone they go
+  // nowhere, and the command runs on to its own exit code (`bogus 2>&1 | true` still exits 2).
+  onClosedPipe(process.stderr, () => {})
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -60,4 +60,12 @@ export function createProcessIo(): CliIo {
       }
     },
   }
+}
+
+/** Calls `closed` when `stream`'s reader has gone (EPIPE) instead of letting Node throw it; other errors still throw. */
+function onClosedPipe(stream: NodeJS.WriteStream, closed: () => void): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    closed()
+  })
 }

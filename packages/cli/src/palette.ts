@@ -1,6 +1,8 @@
 /**
  * Colours for readable output, only where they help: off when NO_COLOR is set (no-color.org), when
- * the output is not a terminal, or when TERM is `dumb`; FORCE_COLOR turns them on regardless.
+ * the output is not a terminal, or when TERM is `dumb`. FORCE_COLOR decides over all of these: `0` or `false`
+ * turns them off even on a terminal, as Node's `tty.getColorDepth` does; any other value turns them on. An
+ * empty one counts as unset (Node reads it as on), so `FORCE_COLOR=` clears an inherited one (bin.test.ts).
  *
  * @module
  */
@@ -32,7 +34,8 @@ function style(open: number, close: number, enabled: boolean) {
  */
 export function colorsEnabled(io: Pick<CliIo, 'env' | 'stdout'>, sink: TextOutput = io.stdout): boolean {
   const force = io.env.FORCE_COLOR
-  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return true
+  if (force === '0' || force === 'false') return false
+  if (force !== undefined && force !== '') return true
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false
   return Boolean(sink.isTTY) && io.env.TERM !== 'dumb'
 }

@@ -1,8 +1,12 @@
-/** The README stays true to the code: every command's usage line, every error code with its status. */
+/**
+ * The README stays true to the code: every command's usage line, every error code with its status, every
+ * provider's retry defaults.
+ */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { STATUS_BY_CODE } from '@crm-webhooks/core'
 import { providers } from '@crm-webhooks/core/providers'
+import { parseDuration, providerRetryPolicy } from '@crm-webhooks/sender'
 import { commands } from './run-cli.js'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
@@ -21,5 +25,24 @@ describe('packages/cli/README.md', () => {
 
   it('names every provider id', () => {
     for (const id of Object.keys(providers)) expect(readme).toContain(`\`${id}\``)
+  })
+
+  describe("send's retry table", () => {
+    const send = readme.slice(readme.indexOf('### `send'), readme.indexOf('### `events'))
+    const rows = send.split('\n').filter((line) => line.startsWith('| `')).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()))
+    /** `5 s, 5 m 5 s, ... (a note)` as ms offsets; `-` as none. */
+    const offsets = (cell: string) =>
+      cell === '-' ? [] : cell.replace(/ \(.*\)$/, '').split(', ').map((offset) => [...offset.matchAll(/(\d+) (ms|s|m|h|d)\b/g)].reduce((sum, [, n, unit]) => sum + parseDuration(`${n}${unit}`)!, 0))
+
+    it.each(Object.keys(providers))("gives %s the retries, schedule and timeout of the sender's policy", (id) => {
+      const row = rows.find(([names]) => names!.includes(`\`${id}\``))
+      expect(row, `a row naming ${id}`).toBeDefined()
+      const [, retries, schedule, timeout] = row!
+      const policy = providerRetryPolicy(id)
+      expect(Number(/^\d+/.exec(retries!)?.[0])).toBe(policy.maxRetries)
+      expect(retries!.includes('`410 Gone`')).toBe(policy.disableOnGone)
+      expect(offsets(schedule!)).toEqual(policy.schedule.slice(0, policy.maxRetries))
+      expect(parseDuration(timeout!.replace(' ', ''))).toBe(policy.timeoutMs)
+    })
   })
 })

@@ -19,6 +19,7 @@ describe('bad arguments: one line, the usage, exit 2', () => {
   it.each([
     [[], /a command is required/],
     [['deploy'], /unknown command "deploy"/],
+    [['help', 'deploy'], /unknown command "deploy"/],
     [['events', '--provider'], /argument missing/],
     [['events', '--prvider', 'x'], /Unknown option '--prvider'/],
     [['events', '--provider', 'nope'], /unknown provider "nope"; use one of automatenexus/],
@@ -155,6 +156,8 @@ describe('help', () => {
   it('prints the usage and exits 0', async () => {
     expect(await run(['--help'])).toMatchObject({ code: 0, out: expect.stringMatching(/listen .*\n.*send/s) })
     expect(await run(['send', '--help'])).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: crm-webhooks send --provider/) })
+    expect(await run(['help', 'send'])).toEqual(await run(['send', '--help']))
+    expect(await run(['help'])).toEqual(await run(['--help']))
   })
 })
 
@@ -225,6 +228,26 @@ describe('verify (offline)', () => {
     expect(altered.err).toMatch(/^invalid: invalid_signature/)
     const withoutQuery = await run([...flags, '--method', 'GET'])
     expect(withoutQuery).toMatchObject({ code: 1 })
+  })
+
+  it('never reads stdin for a GET or DELETE: an open stdin cannot hold it, piped bytes cannot spoil it', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const delivery = await buildSampleDelivery('workflow-platform', 'contact.updated', { secret: 'current', method })
+      const io = createMemoryIo({ stdin: 'junk a script left on stdin' })
+      let read = false
+      const argv = ['verify', '--provider', 'workflow-platform', '--secret', 'current', ...headerFlags(delivery.headers), '--method', method, '--url', `/hooks${delivery.search}`]
+      const code = await runCli(argv, { ...io, readStdin: () => ((read = true), new Promise<Uint8Array>(() => {})) })
+      expect([code, io.out(), read]).toEqual([0, 'valid: contact.updated (secret #0)\n', false])
+    }
+  })
+
+  it('prints an invalid delivery on one line when the message quotes a body with a newline', async () => {
+    const body = 'not json\n{"event":"deal.won"}\n'
+    const signature = await automatenexus.scheme.sign({ body }, 's')
+    const { code, err } = await run(['verify', '--provider', 'automatenexus', '--secret', 's', ...headerFlags({ ...signature, 'content-type': 'application/json' })], body)
+    expect(code).toBe(1)
+    expect(err).toMatch(/^invalid: invalid_body: .*"not json\\n/)
+    expect(err.split('\n')).toHaveLength(2) // the line and its end
   })
 
   it('refuses a method the provider does not accept, with its code', async () => {

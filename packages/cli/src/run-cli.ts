@@ -47,6 +47,8 @@ export function usageText(command?: Command): string {
   ].join('\n')
 }
 
+const HELP: readonly string[] = ['help', '--help', '-h']
+
 /**
  * Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code.
  *
@@ -65,8 +67,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(`${cliPackage.version}\n`)
     return EXIT.ok
   }
-  if (name === 'help' || name === '--help' || name === '-h') {
-    io.stdout.write(usageText(commands.find((entry) => entry.name === args[0])))
+  if (HELP.includes(name)) {
+    // `help <command>` is `<command> --help`, so a name no command has is the same usage error (exit 2).
+    const topic = args[0]
+    if (topic !== undefined && !HELP.includes(topic)) return runCli([topic, '--help'], io)
+    io.stdout.write(usageText())
     return EXIT.ok
   }
   const command = commands.find((entry) => entry.name === name)

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { DeliveryOutcome, WebhookEvent } from '@crm-webhooks/core'
-import { SignatureVerificationError } from '@crm-webhooks/core'
+import { RequestRejectedError, SignatureVerificationError } from '@crm-webhooks/core'
 import { createPalette } from '../../palette.js'
 import { deliveryJson, deliveryLine, keyFields } from './format-delivery.js'
 
@@ -19,7 +19,7 @@ const base: DeliveryOutcome = {
   durationMs: 3,
 }
 const plain = createPalette(false)
-const at = new Date('2026-03-21T14:30:00.000Z')
+const at = new Date(2026, 2, 21, 14, 30, 0) // 14:30 local time, whatever the zone the tests run in
 
 describe('deliveryJson', () => {
   it('reports a handled delivery, then its duplicate without the data', () => {
@@ -46,6 +46,27 @@ describe('deliveryLine and keyFields', () => {
     const error = new SignatureVerificationError('missing_signature', 'missing X-Acme-Signature header')
     expect(deliveryLine({ ...base, status: 401, ok: false, code: error.code, error, eventType: undefined }, plain, at)).toBe(
       '14:30:00  401  missing_signature  missing X-Acme-Signature header\n',
+    )
+  })
+
+  it('prints the local time, as local dev tools do', () => {
+    vi.stubEnv('TZ', 'Asia/Kolkata') // UTC+05:30 all year; Node applies a TZ set at run time
+    try {
+      expect(deliveryLine(base, plain, new Date('2026-03-21T09:00:00.000Z'))).toMatch(/^14:30:00 {2}200/)
+    } finally {
+      vi.unstubAllEnvs()
+    }
+  })
+
+  it('keeps a delivery on one line: control characters from the request are escaped', () => {
+    const error = new RequestRejectedError('invalid_body', `request body is not valid JSON: Unexpected token 'o', "oops\n{"ev"... is not valid JSON`)
+    const rejected = { ...base, status: 400, ok: false, code: error.code, error, eventType: undefined }
+    expect(deliveryLine(rejected, plain, at)).toBe(
+      `14:30:00  400  invalid_body  request body is not valid JSON: Unexpected token 'o', "oops\\n{"ev"... is not valid JSON\n`,
+    )
+    const event = { ...base.event!, data: { id: 'deal\r\n1', title: 'a\u001b[2Jb' } } as WebhookEvent
+    expect(deliveryLine({ ...base, eventType: 'deal.\nwon', eventId: 'evt\t1', event }, plain, at)).toBe(
+      '14:30:00  200  deal.\\nwon  evt\\t1  id=deal\\r\\n1 title=a\\u001b[2Jb\n',
     )
   })
 

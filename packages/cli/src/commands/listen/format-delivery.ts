@@ -5,6 +5,7 @@
  * @module
  */
 import type { DeliveryOutcome } from '@crm-webhooks/core'
+import { escapeControlCharacters } from '../../escape-control-characters.js'
 import type { Palette } from '../../palette.js'
 
 /**
@@ -107,13 +108,15 @@ export function keyFields(data: unknown): string {
     .slice(0, MAX_FIELDS)
     .map((field) => {
       const text = String(field.value)
-      return `${field.name}=${text.length > 40 ? `${text.slice(0, 39)}…` : text}`
+      return escapeControlCharacters(`${field.name}=${text.length > 40 ? `${text.slice(0, 39)}…` : text}`)
     })
     .join(' ')
 }
 
 /**
- * The readable line of one delivery: time, status, event type (or error code), id and key fields.
+ * The readable line of one delivery: local time (as `stripe listen` shows it), status, event type (or error
+ * code), id and key fields. Whatever came from the request (the type, the id, the fields, an error message that
+ * quotes the body) has its control characters escaped, so a delivery is always one line.
  *
  * @example
  * ```ts
@@ -122,17 +125,19 @@ export function keyFields(data: unknown): string {
  * ```
  */
 export function deliveryLine(outcome: DeliveryOutcome, paint: Palette, at: Date): string {
-  const time = paint.dim(at.toISOString().slice(11, 19))
+  // toTimeString() starts with the local HH:mm:ss (ECMA-262's TimeString), whatever the locale.
+  const time = paint.dim(at.toTimeString().slice(0, 8))
   const status = (outcome.ok ? (outcome.duplicate || outcome.code ? paint.yellow : paint.green) : paint.red)(String(outcome.status))
+  const eventType = outcome.eventType === undefined ? undefined : escapeControlCharacters(outcome.eventType)
   if (!outcome.ok) {
-    const event = outcome.eventType ? ` ${outcome.eventType}` : ''
-    return `${time}  ${status}  ${paint.red(outcome.code ?? 'internal_error')}${event}  ${paint.dim(outcome.error?.message ?? '')}\n`
+    const event = eventType ? ` ${eventType}` : ''
+    return `${time}  ${status}  ${paint.red(outcome.code ?? 'internal_error')}${event}  ${paint.dim(escapeControlCharacters(outcome.error?.message ?? ''))}\n`
   }
   if (outcome.handshake) return `${time}  ${status}  ${paint.cyan('handshake answered')}\n`
   const tags = [outcome.duplicate ? paint.yellow('duplicate, not handled again') : '', outcome.code ? paint.yellow(outcome.code) : '']
     .filter(Boolean)
     .join(' ')
-  const id = outcome.eventId ? `  ${paint.dim(outcome.eventId)}` : ''
+  const id = outcome.eventId ? `  ${paint.dim(escapeControlCharacters(outcome.eventId))}` : ''
   const fields = outcome.duplicate ? '' : keyFields(outcome.event?.data)
-  return `${time}  ${status}  ${paint.bold(outcome.eventType ?? '?')}${id}${tags ? `  ${tags}` : ''}${fields ? `  ${fields}` : ''}\n`
+  return `${time}  ${status}  ${paint.bold(eventType ?? '?')}${id}${tags ? `  ${tags}` : ''}${fields ? `  ${fields}` : ''}\n`
 }

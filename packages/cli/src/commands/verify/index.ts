@@ -7,6 +7,7 @@
  */
 import { QUERY_FIELD_METHODS, createReceiver } from '@crm-webhooks/core'
 import { type Command, EXIT } from '../../command.js'
+import { escapeControlCharacters } from '../../escape-control-characters.js'
 import { UsageError, fromFlags, parseFlags, requireFlag } from '../../parse-flags.js'
 import { providerFlag } from '../../provider-flag.js'
 
@@ -67,8 +68,9 @@ export const verifyCommand: Command = {
     const headers = headerFlags(values.header ?? [])
     const method = methodFlag(values.method, provider.methods?.[0] ?? 'POST')
     const url = urlFlag(values.url)
-    // A GET or DELETE is signed over its query and usually has no body: nothing to pipe.
-    const bodiless = QUERY_FIELD_METHODS.has(method) && io.stdinIsTTY
+    // A GET, HEAD or DELETE is signed over its query, without a body: stdin is never read, so a script's open
+    // stdin cannot keep it waiting, nor bytes piped by mistake make the request one with a body.
+    const bodiless = QUERY_FIELD_METHODS.has(method)
     if (io.stdinIsTTY && !bodiless) throw new UsageError('pipe the raw body on stdin, e.g. `< body.json`')
     let outcome: { code?: string | undefined; message?: string | undefined; event?: string | undefined; secretIndex?: number } = {}
     const receiver = fromFlags(() =>
@@ -88,11 +90,12 @@ export const verifyCommand: Command = {
     const rawBody = bodiless ? new Uint8Array() : await io.readStdin()
     const response = await receiver.handle({ method, url, headers, rawBody })
     if (response.status >= 300) {
-      io.stderr.write(`invalid: ${outcome.code ?? 'internal_error'}: ${outcome.message ?? response.body}\n`)
+      // One line, even when the message quotes a body that holds a newline (so is the event type below).
+      io.stderr.write(`invalid: ${outcome.code ?? 'internal_error'}: ${escapeControlCharacters(outcome.message ?? response.body)}\n`)
       return EXIT.failed
     }
     const note = outcome.code === 'unknown_event' ? ' (signature valid; the event is not in the catalog)' : ''
-    io.stdout.write(`valid: ${outcome.event ?? 'handshake'} (secret #${outcome.secretIndex ?? 0})${note}\n`)
+    io.stdout.write(`valid: ${escapeControlCharacters(outcome.event ?? 'handshake')} (secret #${outcome.secretIndex ?? 0})${note}\n`)
     return EXIT.ok
   },
 }

@@ -1,0 +1,29 @@
+/**
+ * `escapeControlCharacters`: keeps text that came off the wire on the one line the CLI promises for it.
+ *
+ * @module
+ */
+
+/** C0 controls, DEL, C1 controls (0x9b opens a terminal sequence too) and the Unicode line and paragraph separators. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+/**
+ * Writes every control character of `text` as an escape (`\n`, `\r`, `\t`, else `\u001b` and the like), so a
+ * message quoting a request body (the core's "not valid JSON" quotes an excerpt) stays on one line and cannot
+ * move the cursor or change the terminal's colours. Backslashes are left as they are: this is for reading, not
+ * for parsing back (`--json` is for that).
+ *
+ * @example
+ * ```ts
+ * escapeControlCharacters('Unexpected token \'o\', "oops\n{"ev"... is not valid JSON')
+ * // 'Unexpected token \'o\', "oops\\n{"ev"... is not valid JSON'
+ * ```
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(
+    CONTROL_CHARACTERS,
+    (character) => SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+}
