@@ -340,7 +340,10 @@ describe('every rejection has its code and status', () => {
     const receiver = makeReceiver({ onUnknownEvent })
     const request = await signedRequest(stageChange({ event: 'deal.teleported' }))
     expectRejected(await receiver.handle(request), 'unknown_event')
-    expect((await receiver.handle(request)).status).toBe(200)
+    // Its repeat is answered as it was, 202 and ignored, and marked a duplicate.
+    const repeat = await receiver.handle(request)
+    expect(repeat.status).toBe(202)
+    expect(JSON.parse(repeat.body)).toMatchObject({ ok: true, event: 'deal.teleported', duplicate: true, ignored: 'unknown_event' })
     expect(onUnknownEvent).toHaveBeenCalledTimes(1)
     expect(onUnknownEvent.mock.calls[0]![0]).toMatchObject({ type: 'deal.teleported' })
   })
@@ -356,7 +359,7 @@ describe('every rejection has its code and status', () => {
     const request = await signedRequest(stageChange({ event: 'deal.teleported' }))
     expectRejected(await receiver.handle(request), 'handler_failed')
     expectRejected(await receiver.handle(request), 'unknown_event')
-    expect((await receiver.handle(request)).status).toBe(200)
+    expect((await receiver.handle(request)).status).toBe(202)
     expect(attempts).toBe(2)
   })
 

@@ -298,7 +298,11 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   const claimed = await claimOnce(config, idempotencyKey, typeof ordering === 'object' ? ordering : undefined)
   if (claimed.duplicate) {
     progress.duplicate = true
-    return acceptedResponse(200, { ok: true, event: eventType, id: eventId || undefined, duplicate: true })
+    // A repeat is answered as its first delivery was (202 and `ignored` for an unknown event), as an
+    // accepted invalid payload's repeat is: its outcome's code says `unknown_event` either way.
+    const repeat: AcceptedResponseBody = { ok: true, event: eventType, id: eventId || undefined, duplicate: true }
+    if (!schema) repeat.ignored = 'unknown_event'
+    return acceptedResponse(status, repeat)
   }
   ;(event as { stale: boolean | undefined }).stale = typeof ordering === 'object' ? claimed.stale : ordering
   await runClaimed(config, idempotencyKey, claimed.owner, run)
