@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { bodyTypeOf, decodeUtf8, requireIdentityEncoding } from './parse-body.js'
+import { bodyTypeOf, decodeUtf8, parseGuardedJson, requireIdentityEncoding } from './parse-body.js'
 
 const reference = new TextDecoder('utf-8', { fatal: true })
 
@@ -23,6 +23,23 @@ describe('decodeUtf8', () => {
   it('rejects invalid UTF-8 as invalid_body and drops a leading byte order mark', () => {
     expect(() => decodeUtf8(new Uint8Array([0x7b, 0xff, 0x7d]))).toThrow(expect.objectContaining({ code: 'invalid_body' }))
     expect(decodeUtf8(new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d]))).toBe('{}')
+  })
+})
+
+describe('parseGuardedJson', () => {
+  it.each([
+    ['a bad token mid-text', '{"card":{"name":"Jane Roe","cvv":x-123}}', "Unexpected token 'x'"],
+    ['a short text', '{"pin":x-4321}', "Unexpected token 'x'"],
+    ['text after the value', '{"a":1} secret', 'Unexpected non-whitespace character after JSON at position 8'],
+  ])('says where %s fails without quoting the text, which stays in the cause', (_name, text, reason) => {
+    let caught: unknown
+    try {
+      parseGuardedJson(text, 'request body')
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toMatchObject({ code: 'invalid_body', message: `request body is not valid JSON: ${reason}` })
+    expect(((caught as Error).cause as Error).message).toContain(reason)
   })
 })
 

@@ -160,7 +160,11 @@ export function parseGuardedJson(text: string, what: string): ParsedBody {
   } catch (error) {
     // Empty text fails to parse too: told apart only here, so text that parses is not trimmed.
     if (text.trim() === '') throw new RequestRejectedError('invalid_body', `${what} is empty`)
-    throw new RequestRejectedError('invalid_body', `${what} is not valid JSON: ${(error as Error).message}`, { cause: error })
+    // V8 quotes the text around the fault (`Unexpected token 'x', ..."cvv":x-123}}" is not valid JSON`): bytes
+    // of a verified payload, which would then sit in the response and in every log line of the message.
+    // The quote is cut; the engine's whole message stays in `cause`.
+    const reason = (error as Error).message.replace(/, (?:"|\.\.\.).*" is not valid JSON$/s, '')
+    throw new RequestRejectedError('invalid_body', `${what} is not valid JSON: ${reason}`, { cause: error })
   }
   const finding = inspectParsedJson(parsed, MAX_JSON_DEPTH)
   if (finding === 'too_deep') {
