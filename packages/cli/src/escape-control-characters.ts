@@ -11,14 +11,14 @@ const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\
 
 /**
  * Writes every control character of `text` as an escape (`\n`, `\r`, `\t`, else `\u001b` and the like), so a
- * message quoting a request body (the core's "not valid JSON" quotes an excerpt) stays on one line and cannot
+ * text taken from a request (an event type, an id, a field, a message naming one) stays on one line and cannot
  * move the cursor or change the terminal's colours. Backslashes are left as they are: this is for reading, not
  * for parsing back (`--json` is for that).
  *
  * @example
  * ```ts
- * escapeControlCharacters('Unexpected token \'o\', "oops\n{"ev"... is not valid JSON')
- * // 'Unexpected token \'o\', "oops\\n{"ev"... is not valid JSON'
+ * escapeControlCharacters('deal.won\n\u001b[31m')
+ * // 'deal.won\\n\\u001b[31m'
  * ```
  */
 export function escapeControlCharacters(text: string): string {

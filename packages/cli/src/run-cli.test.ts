@@ -241,13 +241,12 @@ describe('verify (offline)', () => {
     }
   })
 
-  it('prints an invalid delivery on one line when the message quotes a body with a newline', async () => {
+  it('prints an invalid delivery on one line, naming the fault without quoting a body that holds a newline', async () => {
     const body = 'not json\n{"event":"deal.won"}\n'
     const signature = await automatenexus.scheme.sign({ body }, 's')
     const { code, err } = await run(['verify', '--provider', 'automatenexus', '--secret', 's', ...headerFlags({ ...signature, 'content-type': 'application/json' })], body)
     expect(code).toBe(1)
-    expect(err).toMatch(/^invalid: invalid_body: .*"not json\\n/)
-    expect(err.split('\n')).toHaveLength(2) // the line and its end
+    expect(err).toBe("invalid: invalid_body: request body is not valid JSON: Unexpected token 'o'\n")
   })
 
   it('refuses a method the provider does not accept, with its code', async () => {

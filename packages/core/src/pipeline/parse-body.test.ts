@@ -30,6 +30,7 @@ describe('parseGuardedJson', () => {
   it.each([
     ['a bad token mid-text', '{"card":{"name":"Jane Roe","cvv":x-123}}', "Unexpected token 'x'"],
     ['a short text', '{"pin":x-4321}', "Unexpected token 'x'"],
+    ['a bad token early in a long text', 'not json\n{"card":{"name":"Jane Roe","cvv":"123"}}', "Unexpected token 'o'"],
     ['text after the value', '{"a":1} secret', 'Unexpected non-whitespace character after JSON at position 8'],
   ])('says where %s fails without quoting the text, which stays in the cause', (_name, text, reason) => {
     let caught: unknown

@@ -163,7 +163,7 @@ export function parseGuardedJson(text: string, what: string): ParsedBody {
     // V8 quotes the text around the fault (`Unexpected token 'x', ..."cvv":x-123}}" is not valid JSON`): bytes
     // of a verified payload, which would then sit in the response and in every log line of the message.
     // The quote is cut; the engine's whole message stays in `cause`.
-    const reason = (error as Error).message.replace(/, (?:"|\.\.\.).*" is not valid JSON$/s, '')
+    const reason = (error as Error).message.replace(/, (?:\.\.\.)?".*is not valid JSON$/s, '')
     throw new RequestRejectedError('invalid_body', `${what} is not valid JSON: ${reason}`, { cause: error })
   }
   const finding = inspectParsedJson(parsed, MAX_JSON_DEPTH)

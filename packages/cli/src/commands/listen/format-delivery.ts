@@ -116,7 +116,7 @@ export function keyFields(data: unknown): string {
 /**
  * The readable line of one delivery: local time (as `stripe listen` shows it), status, event type (or error
  * code), id and key fields. Whatever came from the request (the type, the id, the fields, an error message that
- * quotes the body) has its control characters escaped, so a delivery is always one line.
+ * names one) has its control characters escaped, so a delivery is always one line.
  *
  * @example
  * ```ts

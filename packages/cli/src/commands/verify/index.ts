@@ -90,7 +90,7 @@ export const verifyCommand: Command = {
     const rawBody = bodiless ? new Uint8Array() : await io.readStdin()
     const response = await receiver.handle({ method, url, headers, rawBody })
     if (response.status >= 300) {
-      // One line, even when the message quotes a body that holds a newline (so is the event type below).
+      // One line, even when the message names payload text that holds a newline (so is the event type below).
       io.stderr.write(`invalid: ${outcome.code ?? 'internal_error'}: ${escapeControlCharacters(outcome.message ?? response.body)}\n`)
       return EXIT.failed
     }
