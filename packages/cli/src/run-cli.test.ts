@@ -90,6 +90,22 @@ describe('send --data', () => {
   })
 })
 
+describe('send: the receiver\'s answer on the attempt line', () => {
+  it('folds its whitespace and escapes a terminal escape it holds', async () => {
+    const server = createServer((_, response) => response.writeHead(500).end('\u001b[2J\u001b[31mboom\n\tagain\u0007')).listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const { code, out } = await run(['send', '--provider', 'automatenexus', '--secret', 's', '--url', url, '--event', 'deal.won', '--retries', '0'])
+      expect(code).toBe(1)
+      expect(out).not.toContain('\u001b')
+      expect(out).toMatch(/ 500 .* \\u001b\[2J\\u001b\[31mboom again\\u0007\n/)
+    } finally {
+      server.close()
+    }
+  })
+})
+
 describe('send: data the provider cannot send, and flags that would do nothing', () => {
   // Auto-Respond's compose works the event out from the lead payload: data that reads as another event, or
   // as none, cannot be sent as the asked type. Found before any note or attempt: a usage error, exit 2.

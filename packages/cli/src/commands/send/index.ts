@@ -11,6 +11,7 @@ import { providerFixtures } from '@crm-webhooks/core/providers'
 import { type DeliveryAttempt, type NextRetry, createSender, formatDuration, parseRetrySchedule } from '@crm-webhooks/sender'
 import type { CliIo } from '../../cli-io.js'
 import { type Command, EXIT } from '../../command.js'
+import { escapeControlCharacters } from '../../escape-control-characters.js'
 import { type Palette, colorsEnabled, createPalette } from '../../palette.js'
 import { UsageError, fromFlags, integerFlag, parseFlags, requireFlag } from '../../parse-flags.js'
 import { eventFlag, providerFlag } from '../../provider-flag.js'
@@ -61,7 +62,9 @@ function describeAttempt(attempt: DeliveryAttempt, next: NextRetry | undefined, 
       : next
       ? `retry ${next.retry} in ${formatDuration(next.inMs)} ${paint.dim(`(at ${new Date(next.at).toISOString()})`)}`
       : paint.red('no retries left')
-  const answer = attempt.responseBody ? ` ${paint.dim(attempt.responseBody.replace(/\s+/g, ' ').slice(0, 160))}` : ''
+  // The receiver's answer, on the attempt's line: its whitespace folded, and any other control character (a
+  // terminal escape a server sent) escaped, so it can neither break the line nor restyle the terminal.
+  const answer = attempt.responseBody ? ` ${paint.dim(escapeControlCharacters(attempt.responseBody.replace(/\s+/g, ' ').slice(0, 160)))}` : ''
   return `  attempt ${attempt.attempt}  ${outcome}  ${attempt.durationMs} ms  ${detail}${answer}\n`
 }
 
