@@ -111,6 +111,18 @@ describe.each([
     expect(body.error.message).toMatch(/hand crm-webhooks the raw bytes/)
   })
 
+  // The README's warning: body-parser skips a request an earlier parser read, so express.raw() on the route
+  // keeps nothing behind an app-wide express.json(); only the verify hook on that parser does.
+  it('behind an app-wide express.json(), express.raw() on the route keeps nothing: body_already_parsed', async () => {
+    const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })
+    const app = express()
+    app.use(express.json())
+    app.post('/webhooks', express.raw({ type: '*/*' }), crmWebhooks(receiver))
+    const response = await post(await serve(app), 'evt_raw_too_late')
+    expect(response.status).toBe(500)
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('body_already_parsed')
+  })
+
   // A genuine delivery whose bytes a text decoding changes: a UTF-8 BOM, which the core's JSON reading skips.
   async function postWithBom(url: string, id: string) {
     const body = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(conformanceEventBody(id))])
