@@ -660,6 +660,35 @@ describe('idempotency and ordering', () => {
     expect(stale).toEqual([false, false, true])
   })
 
+  it("two receivers of one provider on one store: without namespaces, one account's event id drops the other's; with them, each runs", async () => {
+    const shared = createMemoryStore()
+    const ran: string[] = []
+    const account = (name: string, namespace?: string) =>
+      makeReceiver({ store: shared, secret: `${SECRET}-${name}`, namespace }).on('deal.stage_changed', (event) => {
+        ran.push(`${name}:${event.idempotencyKey}:${event.stale}`)
+      })
+    // Two sender accounts number their events alike: the same event id, the same record, different bytes.
+    const from = async (name: string, timestamp: string) =>
+      signedRequest(stageChange({ event_id: 'evt_shared', timestamp }), `${SECRET}-${name}`)
+    const [east, west] = [account('east'), account('west')]
+    await east.handle(await from('east', '2026-03-21T16:00:00Z'))
+    expect(JSON.parse((await west.handle(await from('west', '2026-03-21T15:00:00Z'))).body)).toMatchObject({ duplicate: true })
+    expect(ran).toEqual(['east:acme:evt_shared:false'])
+
+    ran.length = 0
+    const [north, south] = [account('north', 'north'), account('south', 'tenant/south')]
+    await north.handle(await from('north', '2026-03-21T16:00:00Z'))
+    await south.handle(await from('south', '2026-03-21T15:00:00Z'))
+    // Nor is the older update of the other account's deal_1 stale: records are kept apart too.
+    expect(ran).toEqual(['north:acme/north:evt_shared:false', 'south:acme/tenant/south:evt_shared:false'])
+  })
+
+  it('refuses a namespace that is empty, not a string, or has a ":" (one prefix could then be another)', () => {
+    for (const namespace of ['', 'a:b', 7]) {
+      expect(() => makeReceiver({ namespace: namespace as string })).toThrow(/namespace must be a non-empty string without ":"/)
+    }
+  })
+
   it('asks recordVersion after the claim of a store that does not record versions with it', async () => {
     const memory = createMemoryStore()
     let guardDown = false

@@ -70,6 +70,13 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
   bodyTimeoutMs?: number
   /** Where claims live; default an in-memory store (one process only). */
   store?: IdempotencyStore
+  /**
+   * Keeps this receiver's keys and records apart from another receiver of the same provider on the same
+   * store (one per sender account or tenant, each with its own secret): without it, their events share one
+   * key space, and an event id both use is acknowledged as the other's duplicate and never handled.
+   * Non-empty, without `:`; instances of one receiver share it. Default none (keys `<provider id>:…`).
+   */
+  namespace?: string
   /** How long a claim is held before another attempt may take it (a crashed worker's claim expires); default 60 s. */
   lockTtlMs?: number
   /**
@@ -194,6 +201,11 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
   if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('crm-webhooks: now must be a function returning ms')
   // Checked now: a store missing a call would answer every delivery 503 instead of failing at startup.
   if (options.store !== undefined) requireStore(options.store)
+  const { namespace } = options
+  if (namespace !== undefined && (typeof namespace !== 'string' || namespace === '' || namespace.includes(':'))) {
+    // A `:` would let one namespace's prefix be another's (`a:b` + key `c` = `a` + key `b:c`).
+    throw new TypeError('crm-webhooks: namespace must be a non-empty string without ":"')
+  }
   const bodyTimeoutMs = positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, { max: MAX_TIMER_MS })
   // Replaced, never changed, when a handler is added: a delivery under way keeps the lists it started with,
   // so a handler added meanwhile (from inside a handler) neither shifts the others nor joins it half-way.
@@ -232,6 +244,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     // The default store keeps time by the receiver's clock: a test that moves `now` past retentionMs sees
     // the key forgotten.
     store: options.store ?? createMemoryStore({ now: options.now }),
+    storePrefix: namespace === undefined ? provider.id : `${provider.id}/${namespace}`,
     lockTtlMs,
     retentionMs: positiveOption('retentionMs', options.retentionMs ?? provider.retentionMs, DEFAULT_RETENTION_MS, { max: MAX_STORE_MS }),
     handlerTimeoutMs,

@@ -82,6 +82,11 @@ export interface PipelineConfig {
   readonly maxBodyBytes: number
   readonly toleranceSeconds: number
   readonly store: IdempotencyStore
+  /**
+   * What the store's keys and records start with: the provider id, or `<provider id>/<namespace>` for a
+   * receiver given a namespace (the id has no `/` and the namespace no `:`, so no two prefixes overlap).
+   */
+  readonly storePrefix: string
   readonly lockTtlMs: number
   readonly retentionMs: number
   readonly handlerTimeoutMs: number
@@ -252,7 +257,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // else: the method is not signed, so a key that named it would let a captured GET, or a form POST of
   // the same bytes, be replayed as a DELETE and run its handler again.
   const keying = idempotencyKeyOf(config, context, eventId, signed)
-  const idempotencyKey = `${provider.id}:${isThenable(keying) ? await keying : keying}`
+  const idempotencyKey = `${config.storePrefix}:${isThenable(keying) ? await keying : keying}`
   progress.idempotencyKey = idempotencyKey
   const data = provider.envelope.data ? provider.envelope.data(context) : payload
 
@@ -325,7 +330,7 @@ function orderingOf(config: PipelineConfig, event: WebhookEvent): ClaimVersion |
   }
   if (!ordering) return undefined
   if (!Number.isFinite(ordering.version)) return false
-  return { record: `${config.provider.id}:${ordering.record}`, version: ordering.version, retentionMs: config.retentionMs }
+  return { record: `${config.storePrefix}:${ordering.record}`, version: ordering.version, retentionMs: config.retentionMs }
 }
 
 // In order, each source that names no key falling through to the next: the receiver's option, the
