@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { type IdempotencyStore, createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
 import { batchedStoreContract, closingContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
-import { type RedisClientType, createClient } from 'redis'
+import { type RedisClientType, createClient, createCluster, createSentinel } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REDIS_URL, deleteKeysUnder, redisAvailable, sleep, uniqueKeyPrefix } from './__fixtures__/redis-test-env.js'
 import { createRedisStore } from './index.js'
@@ -20,8 +20,19 @@ describe('createRedisStore: configuration mistakes throw TypeError', () => {
     ['a key prefix that is not a string', { url: REDIS_URL, keyPrefix: 42 as never }],
     // It would have become a client of node-redis's defaults that the store never closes.
     ['a null client', { client: null as never }],
+    // node-redis would have connected to localhost:6379 instead.
+    ['an empty url', { url: '' }],
+    ['a blank url', { url: '  ' }],
   ])('%s', (_, options) => {
     expect(() => createRedisStore(options)).toThrow(TypeError)
+  })
+
+  // Neither is connected here: made, they already have the shape the store would have taken for a client.
+  it.each([
+    ['a Sentinel client', () => createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port: 26379 }] })],
+    ['a Cluster client', () => createCluster({ rootNodes: [{ url: REDIS_URL }] })],
+  ])('%s: every call would have been a 503', (_, make) => {
+    expect(() => createRedisStore({ client: make() as never })).toThrow(/createClient\(\) client, not a Sentinel or Cluster/)
   })
 })
 

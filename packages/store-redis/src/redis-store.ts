@@ -132,6 +132,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   if ((options.client == null) === (options.url == null)) {
     throw new TypeError('crm-webhooks: createRedisStore needs either `client` or `url`, not both')
   }
+  // An empty URL is not "no URL": node-redis would quietly connect to localhost:6379.
+  if (options.url != null && (typeof options.url !== 'string' || options.url.trim() === '')) {
+    throw new TypeError('crm-webhooks: createRedisStore `url` must be a non-empty redis:// or rediss:// URL')
+  }
+  const { client: given } = options as { client?: { getSentinelNode?: unknown; nodeClient?: unknown } | null }
+  if (typeof given?.getSentinelNode === 'function' || typeof given?.nodeClient === 'function') {
+    // createSentinel() and createCluster() clients take commands another way and never emit 'ready': every
+    // call would time out as a 503. Sentinel and Cluster are not supported (see the README).
+    throw new TypeError('crm-webhooks: createRedisStore takes a createClient() client, not a Sentinel or Cluster client')
+  }
   const keyPrefix = options.keyPrefix ?? 'crm-webhooks:'
   if (typeof keyPrefix !== 'string') throw new TypeError('crm-webhooks: keyPrefix must be a string')
   const connection = openRedisConnection({
