@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type pg from 'pg'
 import type { Pool } from 'pg'
 
 /** The quoted names the store's SQL uses, derived from one table name. */
@@ -45,6 +46,10 @@ export function tableNames(table: string = DEFAULT_TABLE): TableNames {
     )
   }
   const name = parts.at(-1)!
+  if (name.endsWith('_versions')) {
+    // Store `t` keeps its versions in `t_versions`: a store on `t_versions` would take those for claims.
+    throw new TypeError(`crm-webhooks: table ${JSON.stringify(table)} must not end in _versions (the name of another table's ordering guard)`)
+  }
   const schema = parts.length === 2 ? `${quote(parts[0]!)}.` : ''
   return {
     claims: `${schema}${quote(name)}`,
@@ -94,16 +99,20 @@ CREATE INDEX IF NOT EXISTS ${names.versionsExpiryIndex} ON ${names.versions} (ex
  * await applyMigration(pool, tableNames())
  * ```
  */
-export async function applyMigration(pool: Pool, names: TableNames): Promise<void> {
+export async function applyMigration(pool: Pool, names: TableNames, timeoutMs: number): Promise<void> {
   const client = await pool.connect()
   let failure: Error | undefined
+  // A migration may wait for the lock or a table longer than a claim would: it gets its own budget on the
+  // server (statement_timeout, which a store's pool sets to its command timeout) and on the client.
+  const statement = (text: string): pg.QueryConfig => ({ text, query_timeout: timeoutMs + 1_000 } as pg.QueryConfig)
   try {
-    await client.query('BEGIN')
+    await client.query(statement('BEGIN'))
+    await client.query(statement(`SET LOCAL statement_timeout = ${Math.trunc(timeoutMs)}`))
     // One lock for every migration of the store, however its table is spelled (`t` and `public.t` are one
     // table, and two locks let them race): migrations are rare and short.
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('crm-webhooks:migration'))")
-    await client.query(migrationSql({ table: names.given }))
-    await client.query('COMMIT')
+    await client.query(statement("SELECT pg_advisory_xact_lock(hashtext('crm-webhooks:migration'))"))
+    await client.query(statement(migrationSql({ table: names.given })))
+    await client.query(statement('COMMIT'))
   } catch (error) {
     failure = error as Error
     await client.query('ROLLBACK').catch(() => undefined)

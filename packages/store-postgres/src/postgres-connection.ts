@@ -74,6 +74,8 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
       // after the store's own deadline, so a late claim after a short stall still comes back to be released.
       statement_timeout: options.commandTimeoutMs,
       query_timeout: options.commandTimeoutMs + 1_000,
+      // Idle connections do not hold the process open (the purge sweep keeps some from ever idling out).
+      allowExitOnIdle: true,
     })
   // An idle client's error (the server restarted) without a listener would crash the process.
   if (owned) pool.on('error', (error) => options.onError?.(error))
@@ -93,8 +95,10 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
     return { name, text, values }
   }
 
+  // Longer than a claim's: a migration may wait for another instance's, or for a lock on a busy table.
+  const migrationTimeoutMs = Math.max(options.commandTimeoutMs, 10_000)
   function migrate(): Promise<void> {
-    migrated ??= applyMigration(pool, options.names).catch((error: unknown) => {
+    migrated ??= applyMigration(pool, options.names, migrationTimeoutMs).catch((error: unknown) => {
       migrated = undefined // try again on the next call
       throw error
     })
@@ -104,7 +108,9 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
   function explain(error: unknown): unknown {
     if ((error as { code?: string }).code !== UNDEFINED_TABLE) return error
     return new Error(
-      `table ${options.names.given} (or its _versions table) does not exist: call store.migrate(), pass autoMigrate: true, or apply migrationSql()`,
+      `table ${options.names.given} (or its _versions table) does not exist: call store.migrate(), pass autoMigrate: true, or apply migrationSql()` +
+        // The migration creates tables, never a schema (that is the database owner's decision).
+        (options.names.given.includes('.') ? '; its schema must exist first (CREATE SCHEMA)' : ''),
       { cause: error },
     )
   }
@@ -126,8 +132,10 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
         }),
       )
     },
-    migrate: () =>
-      withStoreDeadline({ what: 'postgres store: migrate', timeoutMs: Math.max(options.commandTimeoutMs, 10_000) }, () => migrate()),
+    migrate() {
+      if (closing) return Promise.reject(storeUnavailableError('postgres store: migrate: closed'))
+      return withStoreDeadline({ what: 'postgres store: migrate', timeoutMs: migrationTimeoutMs }, () => migrate())
+    },
     admit(what) {
       if (closing) throw storeUnavailableError(`postgres store: ${what}: closed`)
     },

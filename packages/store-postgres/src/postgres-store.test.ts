@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
 import { batchedStoreContract, closingContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
@@ -24,6 +26,11 @@ describe('createPostgresStore: configuration mistakes throw TypeError', () => {
     ['a null pool', { pool: null as never }],
     // Its client read timeout, a second longer, would overflow a timer and fire at once.
     ['a command timeout whose read timeout no timer can hold', { connectionString: DATABASE_URL, commandTimeoutMs: 2 ** 31 - 1 }],
+    // pg would have connected by its defaults (PGHOST, the local socket) instead.
+    ['an empty connection string', { connectionString: '' }],
+    ['a blank connection string', { connectionString: ' ' }],
+    // Store `t` keeps its versions in `t_versions`: a store on `t_versions` would read those as its claims.
+    ['a table name that is another table\'s ordering guard', { connectionString: DATABASE_URL, table: 'webhooks.t_versions' }],
   ])('%s', (_, options) => {
     expect(() => createPostgresStore(options)).toThrow(TypeError)
   })
@@ -303,6 +310,63 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       await missing.close()
     }
   })
+
+  it('migrate() gets its own budget, not the command timeout of the pool the store made', async () => {
+    const slow = uniqueTable('migrate_budget')
+    const store = createPostgresStore({ connectionString: DATABASE_URL, table: slow, commandTimeoutMs: 200 })
+    // Another instance's migration holds the lock for 1.5 s: longer than a claim may take, well inside 10 s.
+    const other = await admin.connect()
+    try {
+      await other.query('BEGIN')
+      await other.query("SELECT pg_advisory_xact_lock(hashtext('crm-webhooks:migration'))")
+      const migrating = store.migrate()
+      await sleep(1_500)
+      await other.query('COMMIT')
+      await migrating
+      expect(await store.claim('k', 'o', 1_000)).toEqual({ state: 'claimed' })
+    } finally {
+      other.release()
+      await store.close()
+      await dropTables(slow)
+    }
+  })
+
+  it('refuses migrate() after close(), as every other call', async () => {
+    const closing = createPostgresStore({ connectionString: DATABASE_URL, table })
+    await closing.close()
+    await expect(closing.migrate()).rejects.toMatchObject({ code: 'store_unavailable', message: expect.stringMatching(/closed/) })
+  })
+
+  it('says a missing schema must be created first: the migration makes tables, not schemas', async () => {
+    const missing = createPostgresStore({ connectionString: DATABASE_URL, table: `no_such_schema.${uniqueTable('schema')}` })
+    try {
+      const error = (await missing.claim('k', 'o', 1_000).catch((caught: unknown) => caught)) as Error
+      expect(error.message).toMatch(/call store\.migrate\(\).*its schema must exist first/)
+    } finally {
+      await missing.close()
+    }
+  })
+
+  it('a store whose own pool is idle does not hold the process open, even sweeping more often than idle connections end', async () => {
+    const idle = uniqueTable('idle')
+    try {
+      const script = fileURLToPath(new URL('./__fixtures__/idle-store-process.ts', import.meta.url))
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, DATABASE_URL, TABLE: idle } })
+      let output = ''
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      const exited = await new Promise<number | null | 'running'>((resolve) => {
+        const timer = setTimeout(() => resolve('running'), 20_000)
+        child.on('exit', (code) => {
+          clearTimeout(timer)
+          resolve(code)
+        })
+      })
+      child.kill()
+      expect({ exited, output }).toEqual({ exited: 0, output: 'claimed\n' })
+    } finally {
+      await dropTables(idle)
+    }
+  }, 30_000)
 
   it('migrate() is idempotent and safe when instances start together, however they spell the table', async () => {
     const shared = uniqueTable('migrate')

@@ -214,6 +214,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   if ((options.pool == null) === (options.connectionString == null)) {
     throw new TypeError('crm-webhooks: createPostgresStore needs either `pool` or `connectionString`, not both')
   }
+  // An empty string is not "no string": pg would quietly connect by its defaults (PGHOST, the local socket).
+  if (options.connectionString != null && (typeof options.connectionString !== 'string' || options.connectionString.trim() === '')) {
+    throw new TypeError('crm-webhooks: createPostgresStore `connectionString` must be a non-empty postgres:// URL or libpq string')
+  }
   for (const name of ['preparedStatements', 'autoMigrate'] as const) {
     // `autoMigrate: process.env.AUTO_MIGRATE` would migrate on 'false'.
     if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new TypeError(`crm-webhooks: ${name} must be a boolean`)
