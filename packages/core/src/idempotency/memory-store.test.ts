@@ -103,6 +103,20 @@ describe('memory store: bounds', () => {
     for (const maxEntries of [0, -1, 1.5, Number.NaN]) expect(() => createMemoryStore({ maxEntries })).toThrow(TypeError)
   })
 
+  it('refuses a clock that is not a function, and fails closed (503) while its clock reads no time, never taking a completed key for new', async () => {
+    expect(() => createMemoryStore({ now: Date.now() as never })).toThrow(/now must be a function/)
+    let time = Date.parse('2026-03-21T15:00:00Z')
+    const store = createMemoryStore({ now: () => time })
+    await store.claim('acme:evt_1', 'owner', 60_000)
+    await store.complete('acme:evt_1', 'owner', 60_000)
+    for (const broken of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      time = broken
+      await expect(store.claim('acme:evt_1', 'owner', 60_000)).rejects.toMatchObject({ code: 'store_unavailable' })
+    }
+    time = Date.parse('2026-03-21T15:00:01Z')
+    expect(await store.claim('acme:evt_1', 'owner', 60_000)).toEqual({ state: 'completed' })
+  })
+
   it('close() forgets everything, and a closed store fails closed (503) rather than take a completed key for new', async () => {
     const { store } = withClock()
     await store.claim('a', 'o', 1_000)

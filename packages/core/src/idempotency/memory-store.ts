@@ -58,7 +58,15 @@ function closedError(): IdempotencyError {
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const maxEntries = options.maxEntries ?? 100_000
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('crm-webhooks: maxEntries must be a positive integer')
-  const now = options.now ?? Date.now
+  if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('crm-webhooks: now must be a function returning ms')
+  const clock = options.now ?? Date.now
+  // A clock that reads NaN (a test's `() => start + undefined`) makes every deadline compare false: each
+  // completed key would read as forgotten and each delivery run again. Fail closed (503) instead.
+  const now = (): number => {
+    const at = clock()
+    if (!Number.isFinite(at)) throw storeUnavailableError(`memory store: now() returned ${String(at)}, not a time in ms`)
+    return at
+  }
   const leases = new Map<string, Lease>()
   // Completed keys map to their retention deadline: a bare number keeps an entry small.
   const completed = createBoundedLru<number>(maxEntries)
