@@ -1,4 +1,5 @@
 import { createServer } from 'node:http'
+import { PassThrough } from 'node:stream'
 import { type DeliveryOutcome, createNodeListener, createReceiver } from '@crm-webhooks/core'
 import {
   CONFORMANCE_SECRET,
@@ -10,6 +11,7 @@ import {
   signedRequest,
 } from '@crm-webhooks/core/testing'
 import Fastify from 'fastify'
+import fastifyRawBody from 'fastify-raw-body'
 import { describe, expect, it } from 'vitest'
 import { crmWebhooks } from './index.js'
 
@@ -34,6 +36,44 @@ const realListen: ConformanceEntry = {
 runConformanceSuite(realListen)
 runConformanceSuite({ ...realListen, name: 'Fastify 5 (listen, bad input)' }, { cases: badInputCases })
 
+/**
+ * An app whose own app-wide hooks take the request stream before the route runs: a preParsing hook that
+ * hands Fastify a stream of its own (as fastify-raw-body registered globally does, or a byte counter) and
+ * an async preHandler, so the body has flowed into the hook's stream by the time the plugin reads.
+ */
+const hookedListen: ConformanceEntry = {
+  name: 'Fastify 5 (listen, an app-wide preParsing hook replacing the stream)',
+  async start(receiver) {
+    const app = Fastify()
+    app.addHook('preParsing', async (_request, _reply, payload) => payload.pipe(new PassThrough()))
+    app.addHook('preHandler', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    })
+    await app.register(crmWebhooks, { receiver, path: '/webhooks' })
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    return { url: `${address}/webhooks`, close: () => app.close() }
+  },
+}
+
+/** fastify-raw-body registered app-wide: its preParsing hook reads the request stream beside the route's. */
+const rawBodyPluginListen: ConformanceEntry = {
+  name: 'Fastify 5 (listen, fastify-raw-body global)',
+  async start(receiver) {
+    const app = Fastify()
+    await app.register(fastifyRawBody, { global: true, encoding: false })
+    app.addHook('preHandler', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    })
+    await app.register(crmWebhooks, { receiver, path: '/webhooks' })
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    return { url: `${address}/webhooks`, close: () => app.close() }
+  },
+}
+
+runConformanceSuite(hookedListen)
+runConformanceSuite(rawBodyPluginListen)
+runConformanceSuite({ ...hookedListen, name: `${hookedListen.name} (bad input)` }, { cases: badInputCases })
+
 describe('Fastify specifics (app.inject)', () => {
   const receiver = () => createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })
 
@@ -49,6 +89,19 @@ describe('Fastify specifics (app.inject)', () => {
     expect((await inject(app, '/webhooks', 'evt_1')).statusCode).toBe(200)
     const echo = await app.inject({ method: 'POST', url: '/api/echo', payload: { a: 1 } })
     expect(echo.json()).toEqual({ echoed: { a: 1 } })
+  })
+
+  it('an app-wide preParsing hook that reads the body and hands on nothing left to read: 500 body_already_parsed', async () => {
+    const app = Fastify()
+    app.addHook('preParsing', async (_request, _reply, payload) => {
+      for await (const _chunk of payload) {
+        // Read and kept nowhere: the bytes the sender signed are gone.
+      }
+      return payload
+    })
+    await app.register(crmWebhooks, { receiver: receiver() })
+    const response = await inject(app, '/webhooks', 'evt_read_by_hook')
+    expect({ status: response.statusCode, code: response.json().error.code }).toEqual({ status: 500, code: 'body_already_parsed' })
   })
 
   it('registers twice on two paths (one receiver per provider) without clashing', async () => {

@@ -1,5 +1,7 @@
-import type { Receiver, WebhookResponse } from '@crm-webhooks/core'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
+import type { NodeRequestStream, Receiver, WebhookResponse } from '@crm-webhooks/core'
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
 declare module 'fastify' {
@@ -25,6 +27,43 @@ export interface CrmWebhooksOptions {
  */
 const FASTIFY_PARSEABLE_MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(?:;|$)/
 
+/**
+ * The request, its body read from `body` (a hook's stream in place of the request stream): the core reads
+ * the headers, method and URL from the request and the bytes, bounded, from `body`. A sender that goes
+ * away mid-body leaves the hook's stream unfinished: that read ends at the receiver's body deadline (408).
+ */
+function readingFrom(body: Readable, request: IncomingMessage): NodeRequestStream & Pick<IncomingMessage, 'method' | 'url' | 'httpVersionMajor'> {
+  return {
+    headers: request.headers,
+    rawHeaders: request.rawHeaders,
+    headersDistinct: request.headersDistinct,
+    method: request.method,
+    url: request.url,
+    httpVersionMajor: request.httpVersionMajor,
+    get readableEnded() {
+      return body.readableEnded
+    },
+    get readableDidRead() {
+      return body.readableDidRead
+    },
+    on(event: string, listener: (...args: any[]) => void) {
+      body.on(event, listener)
+      return this
+    },
+    removeListener(event, listener) {
+      body.removeListener(event, listener)
+      return this
+    },
+    pause: () => body.pause(),
+    resume: () => body.resume(),
+    // A body cut off (too long, too slow) ends the connection, not only the hook's stream.
+    destroy(error) {
+      body.destroy(error)
+      request.destroy(error)
+    },
+  }
+}
+
 const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function crmWebhooksPlugin(fastify, options) {
   const { receiver, path = '/webhooks', prefix } = options
   // Registered twice (one receiver per provider, each on its own path), the decorator is added once.
@@ -35,8 +74,17 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
     // deadline (Fastify's own parsing would answer oversized bodies with its own code and never time out).
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null))
+    // The body is what the app's own preParsing hooks made of the request stream: registered app-wide
+    // (fastify-raw-body with `global: true`, a byte counter), they run before this scope's hook, which keeps
+    // the stream they handed on. Their stream has the body; `request.raw`, piped into it, no longer does.
+    const bodies = new WeakMap<FastifyRequest, Readable>()
+    scope.addHook('preParsing', function keepTheBodyStream(request, _reply, payload, done) {
+      if (payload !== request.raw) bodies.set(request, payload)
+      done(null, payload)
+    })
     async function crmWebhooksHandler(request: FastifyRequest, reply: FastifyReply) {
-      const out = await receiver.handleNodeRequest(request.raw)
+      const body = bodies.get(request)
+      const out = await receiver.handleNodeRequest(body === undefined ? request.raw : readingFrom(body, request.raw))
       request.webhookResponse = out
       return reply.code(out.status).headers(out.headers).send(out.body)
     }
@@ -52,7 +100,10 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
       }
       done()
     })
-    scope.all(path, crmWebhooksHandler)
+    // fastify-raw-body, registered app-wide, reads the request stream beside the route (its hook hands on
+    // the same stream), so the bytes flowed away from the core during the app's async hooks: this setting
+    // of its own tells it to skip the route.
+    scope.all(path, { config: { rawBody: false } as FastifyContextConfig }, crmWebhooksHandler)
     // fastify-plugin's skip-override leaves `register`'s own prefix unapplied to this plugin: the route
     // scope takes it instead, so `register(crmWebhooks, { prefix: '/crm' })` serves /crm/webhooks.
   }, prefix === undefined ? {} : { prefix })
