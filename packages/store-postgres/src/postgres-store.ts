@@ -218,6 +218,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   if (options.connectionString != null && (typeof options.connectionString !== 'string' || options.connectionString.trim() === '')) {
     throw new TypeError('crm-webhooks: createPostgresStore `connectionString` must be a non-empty postgres:// URL or libpq string')
   }
+  if (options.pool != null && !('totalCount' in options.pool)) {
+    // A pg.Client is not a pool: one connection, never replaced once it drops, and no connect() to lend
+    // the migration a session (every store call would be a 503 after its first network fault).
+    throw new TypeError('crm-webhooks: createPostgresStore `pool` must be a pg.Pool (a pg.Client is one connection that never reconnects)')
+  }
   for (const name of ['preparedStatements', 'autoMigrate'] as const) {
     // `autoMigrate: process.env.AUTO_MIGRATE` would migrate on 'false'.
     if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new TypeError(`crm-webhooks: ${name} must be a boolean`)
