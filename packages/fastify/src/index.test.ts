@@ -1,5 +1,6 @@
 import { createServer } from 'node:http'
-import { PassThrough } from 'node:stream'
+import { connect } from 'node:net'
+import { PassThrough, type Readable } from 'node:stream'
 import { type DeliveryOutcome, createNodeListener, createReceiver } from '@crm-webhooks/core'
 import {
   CONFORMANCE_SECRET,
@@ -12,7 +13,7 @@ import {
 } from '@crm-webhooks/core/testing'
 import Fastify from 'fastify'
 import fastifyRawBody from 'fastify-raw-body'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { crmWebhooks } from './index.js'
 
 const realListen: ConformanceEntry = {
@@ -70,7 +71,26 @@ const rawBodyPluginListen: ConformanceEntry = {
   },
 }
 
+/** The same stream-replacing hook added to each route through onRoute (how plugins attach route hooks): it runs after the plugin scope's own. */
+const routeHookedListen: ConformanceEntry = {
+  name: 'Fastify 5 (listen, a route-level preParsing hook added through onRoute)',
+  async start(receiver) {
+    const app = Fastify()
+    const replaceTheStream = async (_request: unknown, _reply: unknown, payload: Readable) => payload.pipe(new PassThrough())
+    app.addHook('onRoute', (route) => {
+      route.preParsing = [route.preParsing ?? []].flat().concat(replaceTheStream)
+    })
+    app.addHook('preHandler', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    })
+    await app.register(crmWebhooks, { receiver, path: '/webhooks' })
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    return { url: `${address}/webhooks`, close: () => app.close() }
+  },
+}
+
 runConformanceSuite(hookedListen)
+runConformanceSuite(routeHookedListen)
 runConformanceSuite(rawBodyPluginListen)
 runConformanceSuite({ ...hookedListen, name: `${hookedListen.name} (bad input)` }, { cases: badInputCases })
 
@@ -146,6 +166,42 @@ describe('Fastify specifics (app.inject)', () => {
     expect((await inject(app, '/crm/webhooks', 'evt_own_prefix')).statusCode).toBe(200)
     expect((await inject(app, '/v2/crm/webhooks', 'evt_nested_prefix')).statusCode).toBe(200)
     expect((await inject(app, '/webhooks', 'evt_unprefixed')).statusCode).toBe(404)
+  })
+
+  it('behind a stream-replacing hook, a sender gone mid-body is answered at once (400), not at the body deadline', async () => {
+    const outcomes: DeliveryOutcome[] = []
+    const app = Fastify()
+    app.addHook('preParsing', async (_request, _reply, payload) => payload.pipe(new PassThrough()))
+    const observed = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET, onDelivery: (outcome) => void outcomes.push(outcome) })
+    await app.register(crmWebhooks, { receiver: observed })
+    const port = Number(new URL(await app.listen({ port: 0, host: '127.0.0.1' })).port)
+    try {
+      const startedAt = Date.now()
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write('POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"event":')
+        setTimeout(() => socket.destroy(), 50)
+      })
+      socket.on('error', () => {})
+      await vi.waitFor(() => expect(outcomes).toHaveLength(1), { timeout: 5_000 })
+      expect({ status: outcomes[0]!.status, code: outcomes[0]!.error?.code }).toEqual({ status: 400, code: 'invalid_body' })
+      // The body deadline is 10 s: the answer came when the connection closed.
+      expect(Date.now() - startedAt).toBeLessThan(5_000)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('fastify-raw-body registered globally skips the webhook route and keeps the raw body on the others', async () => {
+    const app = Fastify()
+    await app.register(fastifyRawBody, { global: true, encoding: false })
+    await app.register(crmWebhooks, { receiver: receiver() })
+    const rawBodies: unknown[] = []
+    app.addHook('onResponse', async (request) => void rawBodies.push(request.rawBody))
+    app.post('/api/echo', async (request) => ({ rawBody: String(request.rawBody) }))
+    expect((await inject(app, '/webhooks', 'evt_raw_body_plugin')).statusCode).toBe(200)
+    const echo = await app.inject({ method: 'POST', url: '/api/echo', payload: { a: 1 } })
+    expect(echo.json()).toEqual({ rawBody: '{"a":1}' })
+    expect(rawBodies[0]).toBeUndefined()
   })
 
   it('answers with the core code, not a Fastify one, for a body over the receiver limit', async () => {

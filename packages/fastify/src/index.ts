@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
-import type { NodeRequestStream, Receiver, WebhookResponse } from '@crm-webhooks/core'
+import { type NodeRequestStream, type Receiver, type WebhookResponse, nodeBodyWasRead } from '@crm-webhooks/core'
 import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -27,12 +27,33 @@ export interface CrmWebhooksOptions {
  */
 const FASTIFY_PARSEABLE_MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(?:;|$)/
 
+const NO_BODY = new Uint8Array(0)
+
+/**
+ * A bodiless request (a GET, which Fastify parses nothing of) whose stream a route-level hook piped away
+ * after this scope's hook: its HTTP/1 framing (neither a length above zero nor chunks) says the body is
+ * empty, so nothing the sender signed is lost. HTTP/2 frames a body without declaring its length.
+ */
+function emptyBodyPipedAway(request: IncomingMessage): boolean {
+  const length = request.headers['content-length']
+  return (
+    nodeBodyWasRead(request) &&
+    request.httpVersionMajor === 1 &&
+    request.headers['transfer-encoding'] === undefined &&
+    (length === undefined || length === '0')
+  )
+}
+
 /**
  * The request, its body read from `body` (a hook's stream in place of the request stream): the core reads
- * the headers, method and URL from the request and the bytes, bounded, from `body`. A sender that goes
- * away mid-body leaves the hook's stream unfinished: that read ends at the receiver's body deadline (408).
+ * the headers, method and URL from the request and the bytes, bounded, from `body`.
  */
 function readingFrom(body: Readable, request: IncomingMessage): NodeRequestStream & Pick<IncomingMessage, 'method' | 'url' | 'httpVersionMajor'> {
+  // `pipe()` neither ends nor destroys the hook's stream when the sender goes away mid-body: without this,
+  // the read would wait for the body deadline (a 408) instead of ending at once (400, as without a hook).
+  request.once('close', () => {
+    if (!request.complete) body.destroy()
+  })
   return {
     headers: request.headers,
     rawHeaders: request.rawHeaders,
@@ -72,19 +93,30 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
     // In this encapsulated scope only, so the rest of the app keeps its parsers: every content type is
     // accepted and left unread, and the core reads the raw bytes itself with the receiver's size limit and
     // deadline (Fastify's own parsing would answer oversized bodies with its own code and never time out).
-    scope.removeAllContentTypeParsers()
-    scope.addContentTypeParser('*', (_request, _payload, done) => done(null))
-    // The body is what the app's own preParsing hooks made of the request stream: registered app-wide
-    // (fastify-raw-body with `global: true`, a byte counter), they run before this scope's hook, which keeps
-    // the stream they handed on. Their stream has the body; `request.raw`, piped into it, no longer does.
+    //
+    // The bytes are in the stream the app's preParsing hooks made of the request stream (a byte counter's
+    // `payload.pipe(...)`), not in `request.raw`, piped into it. The parser is handed the stream every hook
+    // made, route-level ones (added through onRoute) included; for a request Fastify parses nothing of (a
+    // GET), this scope's own hook keeps what the hooks of the enclosing scopes made.
     const bodies = new WeakMap<FastifyRequest, Readable>()
-    scope.addHook('preParsing', function keepTheBodyStream(request, _reply, payload, done) {
+    const keepTheBodyStream = (request: FastifyRequest, payload: Readable) => {
       if (payload !== request.raw) bodies.set(request, payload)
+    }
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', (request, payload, done) => {
+      keepTheBodyStream(request, payload)
+      done(null)
+    })
+    scope.addHook('preParsing', (request, _reply, payload, done) => {
+      keepTheBodyStream(request, payload)
       done(null, payload)
     })
     async function crmWebhooksHandler(request: FastifyRequest, reply: FastifyReply) {
       const body = bodies.get(request)
-      const out = await receiver.handleNodeRequest(body === undefined ? request.raw : readingFrom(body, request.raw))
+      const out =
+        body !== undefined
+          ? await receiver.handleNodeRequest(readingFrom(body, request.raw))
+          : await receiver.handleNodeRequest(request.raw, emptyBodyPipedAway(request.raw) ? NO_BODY : undefined)
       request.webhookResponse = out
       return reply.code(out.status).headers(out.headers).send(out.body)
     }
