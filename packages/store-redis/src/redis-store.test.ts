@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { type IdempotencyStore, createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
 import { batchedStoreContract, closingContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
-import { type RedisClientType, createClient, createCluster, createSentinel } from 'redis'
+import { type RedisClientType, createClient, createClientPool, createCluster, createSentinel } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REDIS_URL, deleteKeysUnder, redisAvailable, sleep, uniqueKeyPrefix } from './__fixtures__/redis-test-env.js'
 import { createRedisStore } from './index.js'
@@ -31,8 +31,9 @@ describe('createRedisStore: configuration mistakes throw TypeError', () => {
   it.each([
     ['a Sentinel client', () => createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port: 26379 }] })],
     ['a Cluster client', () => createCluster({ rootNodes: [{ url: REDIS_URL }] })],
+    ['a client pool', () => createClientPool({ url: REDIS_URL })],
   ])('%s: every call would have been a 503', (_, make) => {
-    expect(() => createRedisStore({ client: make() as never })).toThrow(/createClient\(\) client, not a Sentinel or Cluster/)
+    expect(() => createRedisStore({ client: make() as never })).toThrow(/createClient\(\) client, not a pool, Sentinel or Cluster/)
   })
 })
 

@@ -136,11 +136,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   if (options.url != null && (typeof options.url !== 'string' || options.url.trim() === '')) {
     throw new TypeError('crm-webhooks: createRedisStore `url` must be a non-empty redis:// or rediss:// URL')
   }
-  const { client: given } = options as { client?: { getSentinelNode?: unknown; nodeClient?: unknown } | null }
-  if (typeof given?.getSentinelNode === 'function' || typeof given?.nodeClient === 'function') {
-    // createSentinel() and createCluster() clients take commands another way and never emit 'ready': every
-    // call would time out as a 503. Sentinel and Cluster are not supported (see the README).
-    throw new TypeError('crm-webhooks: createRedisStore takes a createClient() client, not a Sentinel or Cluster client')
+  const given = options.client as Record<string, unknown> | null | undefined
+  if (
+    given != null &&
+    (typeof given.isReady !== 'boolean' ||
+      typeof given.isOpen !== 'boolean' ||
+      typeof given.getSentinelNode === 'function' ||
+      typeof given.nodeClient === 'function')
+  ) {
+    // createClientPool(), createSentinel() and createCluster() clients take commands another way or never
+    // say they are ready: every call would time out as a 503. Only createClient() clients are supported.
+    throw new TypeError('crm-webhooks: createRedisStore takes a createClient() client, not a pool, Sentinel or Cluster client')
   }
   const keyPrefix = options.keyPrefix ?? 'crm-webhooks:'
   if (typeof keyPrefix !== 'string') throw new TypeError('crm-webhooks: keyPrefix must be a string')
