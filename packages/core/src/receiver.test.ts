@@ -271,6 +271,20 @@ describe('every rejection has its code and status', () => {
     expectRejected(await deliver(nowSeconds + 301), 'timestamp_out_of_tolerance')
   })
 
+  it("internal_error, and no handler run, while the receiver's clock reads NaN: no signed timestamp would be too old", async () => {
+    const standard = createStandardWebhooksScheme()
+    const provider = defineProvider({ ...testProvider, scheme: standard })
+    const handler = vi.fn()
+    // The store keeps its own time, as Redis and PostgreSQL do.
+    const receiver = createReceiver({ provider, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now: () => Number.NaN, store: createMemoryStore() })
+    receiver.on('deal.stage_changed', handler)
+    const body = stageChange()
+    const weekOld = Math.floor(Date.now() / 1000) - 7 * 86_400
+    const headers = await standard.sign({ body, id: 'msg_week_old', timestampSeconds: weekOld }, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')
+    expectRejected(await receiver.handle({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, rawBody: body }), 'internal_error')
+    expect(handler).not.toHaveBeenCalled()
+  })
+
   it('payload_too_large, before any verification', async () => {
     const receiver = makeReceiver({ maxBodyBytes: 64 })
     expectRejected(await receiver.handle(await signedRequest(stageChange())), 'payload_too_large')
@@ -681,6 +695,12 @@ describe('idempotency and ordering', () => {
     await south.handle(await from('south', '2026-03-21T15:00:00Z'))
     // Nor is the older update of the other account's deal_1 stale: records are kept apart too.
     expect(ran).toEqual(['north:acme/north:evt_shared:false', 'south:acme/tenant/south:evt_shared:false'])
+  })
+
+  it('refuses a provider built by hand whose id could spell a namespaced prefix (acme/east) or is no id', () => {
+    for (const id of ['acme/east', 'acme:x', undefined]) {
+      expect(() => createReceiver({ provider: { ...testProvider, id } as never, secret: SECRET })).toThrow(/provider id .* must be lower-case/)
+    }
   })
 
   it('refuses a namespace that is empty, not a string, or has a ":" (one prefix could then be another)', () => {

@@ -8,6 +8,7 @@
 import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
 import type { WebhookError } from './errors.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
+import { requireProviderId } from './providers/define-provider.js'
 import type { BodyType } from './pipeline/parse-body.js'
 import { nodeRequestHeaders } from './pipeline/headers.js'
 import {
@@ -186,6 +187,8 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
   if (!provider || typeof provider.scheme?.verify !== 'function' || typeof provider.envelope?.eventType !== 'function') {
     throw new TypeError('crm-webhooks: `provider` must be a provider (see defineProvider)')
   }
+  // Checked here too, for a provider built by hand rather than by defineProvider.
+  requireProviderId(provider.id)
   if (options.secret === undefined) throw new TypeError('crm-webhooks: `secret` is required')
   const preparedSecrets = provider.scheme.prepareSecrets(secretList(options.secret))
   const invalidPayload = options.invalidPayload ?? 'reject'

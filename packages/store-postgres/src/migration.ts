@@ -92,11 +92,12 @@ CREATE INDEX IF NOT EXISTS ${names.versionsExpiryIndex} ON ${names.versions} (ex
 
 /**
  * Applies the migration in one transaction, under an advisory lock so instances starting together do
- * not race on `CREATE TABLE IF NOT EXISTS` (which can fail on a concurrent duplicate).
+ * not race on `CREATE TABLE IF NOT EXISTS` (which can fail on a concurrent duplicate), each statement
+ * given `timeoutMs` on the server and a second more on the client.
  *
  * @example
  * ```ts
- * await applyMigration(pool, tableNames())
+ * await applyMigration(pool, tableNames(), 10_000)
  * ```
  */
 export async function applyMigration(pool: Pool, names: TableNames, timeoutMs: number): Promise<void> {

@@ -28,6 +28,7 @@ describe('createPostgresStore: configuration mistakes throw TypeError', () => {
     ['a command timeout whose read timeout no timer can hold', { connectionString: DATABASE_URL, commandTimeoutMs: 2 ** 31 - 1 }],
     // pg would have connected by its defaults (PGHOST, the local socket) instead.
     ['a pg.Client passed as the pool', { pool: new pg.Client({ connectionString: DATABASE_URL }) as never }],
+    ['a connection string passed as the pool', { pool: DATABASE_URL as never }],
     ['an empty connection string', { connectionString: '' }],
     ['a blank connection string', { connectionString: ' ' }],
     // Store `t` keeps its versions in `t_versions`: a store on `t_versions` would read those as its claims.

@@ -218,7 +218,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   if (options.connectionString != null && (typeof options.connectionString !== 'string' || options.connectionString.trim() === '')) {
     throw new TypeError('crm-webhooks: createPostgresStore `connectionString` must be a non-empty postgres:// URL or libpq string')
   }
-  if (options.pool != null && !('totalCount' in options.pool)) {
+  if (options.pool != null && (typeof options.pool !== 'object' || !('totalCount' in options.pool))) {
     // A pg.Client is not a pool: one connection, never replaced once it drops, and no connect() to lend
     // the migration a session (every store call would be a 503 after its first network fault).
     throw new TypeError('crm-webhooks: createPostgresStore `pool` must be a pg.Pool (a pg.Client is one connection that never reconnects)')

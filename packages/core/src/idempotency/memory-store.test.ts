@@ -109,12 +109,22 @@ describe('memory store: bounds', () => {
     const store = createMemoryStore({ now: () => time })
     await store.claim('acme:evt_1', 'owner', 60_000)
     await store.complete('acme:evt_1', 'owner', 60_000)
+    await store.claim('acme:evt_2', 'owner', 60_000)
     for (const broken of [Number.NaN, Number.POSITIVE_INFINITY]) {
       time = broken
-      await expect(store.claim('acme:evt_1', 'owner', 60_000)).rejects.toMatchObject({ code: 'store_unavailable' })
+      for (const call of [
+        store.claim('acme:evt_1', 'owner', 60_000),
+        store.complete('acme:evt_2', 'owner', 60_000),
+        store.release('acme:evt_2', 'owner'),
+        store.recordVersion!('acme:deal_1', 1, 60_000),
+      ]) {
+        await expect(call).rejects.toMatchObject({ code: 'store_unavailable' })
+      }
     }
     time = Date.parse('2026-03-21T15:00:01Z')
     expect(await store.claim('acme:evt_1', 'owner', 60_000)).toEqual({ state: 'completed' })
+    // Nothing the broken clock touched changed: evt_2 is still its owner's to complete.
+    expect(await store.complete('acme:evt_2', 'owner', 60_000)).toBe(true)
   })
 
   it('close() forgets everything, and a closed store fails closed (503) rather than take a completed key for new', async () => {

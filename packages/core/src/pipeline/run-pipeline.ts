@@ -198,6 +198,16 @@ function safely(observe: () => unknown): void {
   }
 }
 
+/**
+ * The receiver's clock, checked: a reading of NaN would pass every signed-timestamp check (no comparison
+ * with NaN is true, so no age is too old), letting a captured delivery of any age in. Fails closed (500).
+ */
+function readClock(config: PipelineConfig): number {
+  const nowMs = config.now()
+  if (!Number.isFinite(nowMs)) throw new Error(`crm-webhooks: the receiver's now() returned ${String(nowMs)}, not a time in ms`)
+  return nowMs
+}
+
 async function deliver(config: PipelineConfig, request: WebhookRequest, progress: Progress): Promise<WebhookResponse> {
   const { provider } = config
   const method = request.method.toUpperCase()
@@ -220,7 +230,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // node:crypto verifies synchronously: awaiting a plain value would still cost a microtask hop.
   const verifying = provider.scheme.verify({ header, body: signed }, config.preparedSecrets, {
     toleranceSeconds: config.toleranceSeconds,
-    nowMs: config.now(),
+    nowMs: readClock(config),
   })
   // Any promise, not only this realm's: a pending verification taken for its result would pass a forgery.
   const verification = isThenable(verifying) ? await verifying : verifying

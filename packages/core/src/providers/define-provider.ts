@@ -7,6 +7,16 @@ import { MAX_STORE_MS, positiveOption } from '../option-checks.js'
 import type { EventSchemas, Provider } from '../types.js'
 
 /**
+ * Refuses a provider id that is not lower-case letters, digits and dashes. Store keys start with it, and a
+ * receiver's namespace follows it after a `/`: an id with a `/` or `:` could spell another's prefix.
+ */
+export function requireProviderId(id: unknown): void {
+  if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(id)) {
+    throw new TypeError(`crm-webhooks: provider id ${JSON.stringify(id)} must be lower-case letters, digits and dashes`)
+  }
+}
+
+/**
  * Declares a provider. It only checks the definition and keeps its types: handlers registered on a
  * receiver built from it are narrowed by the `events` record's keys.
  *
@@ -22,9 +32,7 @@ import type { EventSchemas, Provider } from '../types.js'
  * ```
  */
 export function defineProvider<const Events extends EventSchemas>(provider: Provider<Events>): Provider<Events> {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(provider.id)) {
-    throw new TypeError(`crm-webhooks: provider id ${JSON.stringify(provider.id)} must be lower-case letters, digits and dashes`)
-  }
+  requireProviderId(provider.id)
   if (typeof provider.scheme?.verify !== 'function' || typeof provider.scheme.sign !== 'function') {
     throw new TypeError(`crm-webhooks: provider ${provider.id} needs a signature scheme`)
   }
