@@ -11,7 +11,7 @@ import {
   runConformanceSuite,
   signedRequest,
 } from '@crm-webhooks/core/testing'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyRawBody from 'fastify-raw-body'
 import { describe, expect, it, vi } from 'vitest'
 import { crmWebhooks } from './index.js'
@@ -38,56 +38,37 @@ runConformanceSuite(realListen)
 runConformanceSuite({ ...realListen, name: 'Fastify 5 (listen, bad input)' }, { cases: badInputCases })
 
 /**
- * An app whose own app-wide hooks take the request stream before the route runs: a preParsing hook that
- * hands Fastify a stream of its own (as fastify-raw-body registered globally does, or a byte counter) and
- * an async preHandler, so the body has flowed into the hook's stream by the time the plugin reads.
+ * An app whose own hooks take the request stream before the route runs (`addAppHooks`), and an async
+ * preHandler, so the body has flowed wherever those hooks send it by the time the plugin reads.
  */
-const hookedListen: ConformanceEntry = {
-  name: 'Fastify 5 (listen, an app-wide preParsing hook replacing the stream)',
-  async start(receiver) {
-    const app = Fastify()
-    app.addHook('preParsing', async (_request, _reply, payload) => payload.pipe(new PassThrough()))
-    app.addHook('preHandler', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    })
-    await app.register(crmWebhooks, { receiver, path: '/webhooks' })
-    const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    return { url: `${address}/webhooks`, close: () => app.close() }
-  },
+function listenBehindHooks(name: string, addAppHooks: (app: FastifyInstance) => unknown): ConformanceEntry {
+  return {
+    name: `Fastify 5 (listen, ${name})`,
+    async start(receiver) {
+      const app = Fastify()
+      await addAppHooks(app)
+      app.addHook('preHandler', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      })
+      await app.register(crmWebhooks, { receiver, path: '/webhooks' })
+      const address = await app.listen({ port: 0, host: '127.0.0.1' })
+      return { url: `${address}/webhooks`, close: () => app.close() }
+    },
+  }
 }
 
+const replaceTheStream = async (_request: unknown, _reply: unknown, payload: Readable) => payload.pipe(new PassThrough())
+
+/** A preParsing hook that hands Fastify a stream of its own (a byte counter's), added app-wide. */
+const hookedListen = listenBehindHooks('an app-wide preParsing hook replacing the stream', (app) => app.addHook('preParsing', replaceTheStream))
+/** The same hook added to each route through onRoute (how plugins attach route hooks): it runs after the plugin scope's own. */
+const routeHookedListen = listenBehindHooks('a route-level preParsing hook added through onRoute', (app) =>
+  app.addHook('onRoute', (route) => {
+    route.preParsing = [route.preParsing ?? []].flat().concat(replaceTheStream)
+  }),
+)
 /** fastify-raw-body registered app-wide: its preParsing hook reads the request stream beside the route's. */
-const rawBodyPluginListen: ConformanceEntry = {
-  name: 'Fastify 5 (listen, fastify-raw-body global)',
-  async start(receiver) {
-    const app = Fastify()
-    await app.register(fastifyRawBody, { global: true, encoding: false })
-    app.addHook('preHandler', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    })
-    await app.register(crmWebhooks, { receiver, path: '/webhooks' })
-    const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    return { url: `${address}/webhooks`, close: () => app.close() }
-  },
-}
-
-/** The same stream-replacing hook added to each route through onRoute (how plugins attach route hooks): it runs after the plugin scope's own. */
-const routeHookedListen: ConformanceEntry = {
-  name: 'Fastify 5 (listen, a route-level preParsing hook added through onRoute)',
-  async start(receiver) {
-    const app = Fastify()
-    const replaceTheStream = async (_request: unknown, _reply: unknown, payload: Readable) => payload.pipe(new PassThrough())
-    app.addHook('onRoute', (route) => {
-      route.preParsing = [route.preParsing ?? []].flat().concat(replaceTheStream)
-    })
-    app.addHook('preHandler', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    })
-    await app.register(crmWebhooks, { receiver, path: '/webhooks' })
-    const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    return { url: `${address}/webhooks`, close: () => app.close() }
-  },
-}
+const rawBodyPluginListen = listenBehindHooks('fastify-raw-body global', (app) => app.register(fastifyRawBody, { global: true, encoding: false }))
 
 runConformanceSuite(hookedListen)
 runConformanceSuite(routeHookedListen)
