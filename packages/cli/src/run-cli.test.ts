@@ -41,6 +41,8 @@ describe('bad arguments: one line, the usage, exit 2', () => {
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--store', 'redis://127.0.0.1:1', '--table', 'hooks'], /--table needs --store postgres:\/\/\.\.\./],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--store', 'postgres://127.0.0.1:1/x', '--table', 'drop table'], /table "drop table" must be a name or schema.name/],
     [['listen', '--provider', 'automatenexus', '--secret', ' s '], /secret #0 has leading or trailing whitespace/],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--namespace', 'a:b'], /namespace must be a non-empty string without ":"/],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--namespace', ''], /namespace must be a non-empty string without ":"/],
     [['listen', '--provider', 'standard-webhooks', '--secret', 'not base64!'], /Standard Webhooks secret #0 is not whsec_/],
     [['send', '--provider', 'standard-webhooks', '--secret', 'not base64!', '--url', 'http://x/', '--event', 'contact.created'], /Standard Webhooks secret #0/],
     [['send', '--provider', 'automatenexus', '--secret', 's', '--event', 'deal.won'], /--url is required/],

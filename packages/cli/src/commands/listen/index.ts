@@ -54,7 +54,7 @@ function hostFlag(value: string | undefined): string {
 export const listenCommand: Command = {
   name: 'listen',
   usage:
-    'listen --provider <id> --secret <s> [--secret <old>]... [--port 3000|0] [--host 127.0.0.1] [--path /webhooks] [--framework express|hono|fastify] [--store memory|redis://...|postgres://...] [--key-prefix <p>] [--table <name>] [--json]',
+    'listen --provider <id> --secret <s> [--secret <old>]... [--port 3000|0] [--host 127.0.0.1] [--path /webhooks] [--framework express|hono|fastify] [--store memory|redis://...|postgres://...] [--key-prefix <p>] [--table <name>] [--namespace <n>] [--json]',
   summary: 'run a local receiver and report every delivery',
   async run(args, io) {
     const { values } = parseFlags(args, {
@@ -67,6 +67,7 @@ export const listenCommand: Command = {
       store: { type: 'string' },
       'key-prefix': { type: 'string' },
       table: { type: 'string' },
+      namespace: { type: 'string' },
       json: { type: 'boolean' },
     })
     const provider = providerFlag(values.provider)
@@ -78,17 +79,18 @@ export const listenCommand: Command = {
     }
     const framework = frameworkFlag(values.framework)
     const storeSpec = storeFlag(values.store ?? 'memory', { keyPrefix: values['key-prefix'], table: values.table })
+    const { namespace } = values
     const json = values.json ?? false
     const paint = createPalette(!json && colorsEnabled(io))
     const report = (outcome: DeliveryOutcome) =>
       io.stdout.write(json ? `${JSON.stringify(deliveryJson(outcome))}\n` : deliveryLine(outcome, paint, new Date()))
 
     // Checked before any connection is opened, so a bad secret leaves nothing to clean up.
-    fromFlags(() => createReceiver({ provider, secret: secrets }))
+    fromFlags(() => createReceiver({ provider, secret: secrets, namespace }))
     const store = await openStore(storeSpec)
     let server
     try {
-      const receiver = createReceiver({ provider, secret: secrets, store, onDelivery: report })
+      const receiver = createReceiver({ provider, secret: secrets, store, namespace, onDelivery: report })
       server = await startServer(framework, receiver, address)
     } catch (error) {
       await store.close?.()
@@ -99,9 +101,10 @@ export const listenCommand: Command = {
       io.stdout.write(`${JSON.stringify({ listening: server.url })}\n`)
     } else {
       const rotation = secrets.length > 1 ? `, ${secrets.length} secrets accepted` : ''
+      const namespaced = namespace === undefined ? '' : ` (namespace ${namespace})`
       io.stdout.write(
         `${paint.bold('crm-webhooks listening on')} ${paint.cyan(server.url)}\n` +
-          paint.dim(`  ${provider.id} (${provider.name})${rotation}, ${describeStore(storeSpec)} store, ${framework === 'node' ? 'node:http' : framework}\n`) +
+          paint.dim(`  ${provider.id} (${provider.name})${rotation}, ${describeStore(storeSpec)} store${namespaced}, ${framework === 'node' ? 'node:http' : framework}\n`) +
           paint.dim(`  try: crm-webhooks send --provider ${provider.id} --secret <secret> --url ${server.url} --event ${Object.keys(provider.events)[0] ?? '<type>'}\n`) +
           paint.dim('  Ctrl-C to stop\n'),
       )

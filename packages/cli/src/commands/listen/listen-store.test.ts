@@ -87,6 +87,39 @@ describe.each(stores)('listen --store ($name)', (store) => {
     expect(await store.removeNamespace()).toHaveLength(1)
   })
 
+  it('keeps listeners of two --namespace values apart on one store: each handles the same delivery once', async () => {
+    const available = await requireService({
+      name: store.name,
+      url: store.url,
+      envVar: store.envVar,
+      probe: async () => (await openStore(storeFlag(store.url))).close?.(),
+    })
+    if (!available) return
+    const [first, second, firstAgain] = [
+      await startListen(store.url, [...store.namespace, '--namespace', 'account-a']),
+      await startListen(store.url, [...store.namespace, '--namespace', 'account-b']),
+      await startListen(store.url, [...store.namespace, '--namespace', 'account-a']),
+    ]
+    try {
+      const delivery = await buildSampleDelivery('automatenexus', 'deal.won', { secret: 'shared' })
+      for (const listener of [first, second, firstAgain]) {
+        const response = await fetch(listener.url, { method: delivery.method, headers: delivery.headers, body: delivery.body })
+        expect(response.status).toBe(200)
+      }
+      expect(first.lines()[1]).toMatchObject({ status: 200, event: 'deal.won', duplicate: false })
+      expect(second.lines()[1]).toMatchObject({ status: 200, event: 'deal.won', duplicate: false })
+      // The same namespace is the same receiver: its other instance sees the delivery as a duplicate.
+      expect(firstAgain.lines()[1]).toMatchObject({ status: 200, event: 'deal.won', duplicate: true })
+    } finally {
+      for (const listener of [first, second, firstAgain]) listener.io.stop()
+      expect([await first.exit, await second.exit, await firstAgain.exit]).toEqual([0, 0, 0])
+    }
+    const claims = await store.removeNamespace()
+    expect(claims).toHaveLength(2)
+    expect(claims.some((key) => key.includes('automatenexus/account-a:'))).toBe(true)
+    expect(claims.some((key) => key.includes('automatenexus/account-b:'))).toBe(true)
+  })
+
   it('exits 1 at start when the store cannot be reached', async () => {
     const io = createMemoryIo()
     const code = await runCli(['listen', '--provider', 'automatenexus', '--secret', 's', '--port', '0', '--store', store.unreachable], io)
