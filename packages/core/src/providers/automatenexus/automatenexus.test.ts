@@ -63,6 +63,38 @@ describe('automatenexus', () => {
     expect(previous).toBe('Proposal')
   })
 
+  it("takes the seed's general contact.created payload, byte for byte, and types it", async () => {
+    const { receiver, seen } = receiverWithLog()
+    let industry: unknown
+    receiver.on('contact.created', (event) => {
+      industry = event.data.custom_fields?.industry
+    })
+    const seedPayload = `{
+"event": "contact.created",
+"timestamp": "2026-03-21T14:30:00.000Z",
+"webhook_id": "wh_abc123def456",
+"account_id": "acc_789xyz",
+"data": {
+"id": "con_12345",
+"first_name": "Jane",
+"last_name": "Doe",
+"email": "jane.doe@example.com",
+"phone": "+15551234567",
+"company": "Acme Corp",
+"created_at": "2026-03-21T14:30:00.000Z",
+"custom_fields": {
+"industry": "Technology",
+"lead_source": "Website"
+}
+}
+}`
+    const response = await send(receiver, seedPayload)
+    expect(response.status).toBe(200)
+    expect(industry).toBe('Technology')
+    expect(seen[0]!.occurredAt).toBe('2026-03-21T14:30:00.000Z')
+    expect(seen[0]!.payload).toMatchObject({ webhook_id: 'wh_abc123def456', account_id: 'acc_789xyz' })
+  })
+
   it('composes the envelope {event, timestamp, webhook_id, account_id, data}', async () => {
     const delivery = await buildSampleDelivery('automatenexus', 'contact.created', { secret: SECRET, now: NOW })
     expect(JSON.parse(delivery.body)).toEqual({

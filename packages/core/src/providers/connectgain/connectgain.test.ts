@@ -39,6 +39,27 @@ describe('connectgain', () => {
     expect(seen[0]!.data).toMatchObject({ content: 'Können Sie mir die Folien schicken? https://example.com \u{1F600}' })
   })
 
+  it("takes the seed's own payload example (its `//... other fields` comment line left out, as JSON has none) with the seed's headers", async () => {
+    const { receiver, seen } = receiverWithLog()
+    const seedPayload = `{
+"event": "contact.created",
+"timestamp": "2024-01-15T10:30:00Z",
+"data": {
+"id": "uuid-here",
+"first_name": "John",
+"last_name": "Doe",
+"organization_id": "org-uuid"
+}
+}`
+    const signature = await connectgain.scheme.sign({ body: seedPayload }, SECRET)
+    const headers = { 'Content-Type': 'application/json', 'X-Webhook-Event': 'contact.created', 'X-Webhook-Timestamp': '2024-01-15T10:30:00Z', ...signature }
+    const response = await receiver.handle({ method: 'POST', headers, rawBody: seedPayload })
+    expect(response.status).toBe(200)
+    expect(seen.map((event) => [event.type, event.occurredAt, event.data])).toEqual([
+      ['contact.created', '2024-01-15T10:30:00Z', { id: 'uuid-here', first_name: 'John', last_name: 'Doe', organization_id: 'org-uuid' }],
+    ])
+  })
+
   it("refuses a signature made the seed example's way, over JSON.stringify(req.body)", async () => {
     const { receiver } = receiverWithLog()
     const reserialized = await connectgain.scheme.sign({ body: JSON.stringify(JSON.parse(RAW)) }, SECRET)
@@ -108,6 +129,22 @@ describe('connectgain', () => {
     const delivery = await buildSampleDelivery('connectgain', 'deal.assigned', { secret: SECRET, now: NOW, data })
     expect((await receiver.handle({ ...delivery, rawBody: delivery.body })).status).toBe(200)
     expect([assignee, seen[0]!.data]).toEqual(['user-uuid', data])
+  })
+
+  // WhatsApp's Cloud API writes an error code as a JSON number (131047) and Zoom a meeting id (85746392011):
+  // passed through as the channel sent it, a string-only field made every such delivery a 422 on each retry.
+  it.each([
+    ['message.failed with the channel error code as a number', 'message.failed', { ...connectgainFixtures['message.failed'], error_code: 131047 }],
+    ['zoom.recording.completed with the Zoom meeting id as a number', 'zoom.recording.completed', { ...connectgainFixtures['zoom.recording.completed'], meeting_id: 85746392011 }],
+    // The README: broadcast.response is not about a CRM record, so nothing in it is required; its reply
+    // may come as a message without an id, or as just the reply's text.
+    ['broadcast.response whose reply message carries no id', 'broadcast.response', { broadcast_id: 'b1', message: { direction: 'inbound', content: 'Interested' } }],
+    ['broadcast.response whose reply is its text', 'broadcast.response', { broadcast_id: 'b1', contact_id: 'c1', message: 'Interested, call me tomorrow' }],
+  ])('accepts %s (200)', async (_, type, data) => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = await buildSampleDelivery('connectgain', type, { secret: SECRET, now: NOW, data })
+    expect((await receiver.handle({ ...delivery, rawBody: delivery.body })).status).toBe(200)
+    expect(seen[0]!.data).toEqual(data)
   })
 
   it('still rejects a record without its id with 422 (the seed\'s format puts data.id on every call)', async () => {

@@ -15,6 +15,14 @@ import { numberOrNumericString, tagNameOrObject, userObjectOrId } from '../loose
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
+/**
+ * A code or id ConnectGain passes on from a channel, which writes it as a JSON number (WhatsApp's error
+ * codes, `131047`; Zoom's meeting ids, `85746392011`) where other channels write text: either is accepted,
+ * as a string-only field made every such delivery a 422 on each retry.
+ */
+const numberOrText = (what: string) =>
+  z.union([z.string().describe(what), z.number().describe(`${what}, as a number`)]).describe(`${what} (text, or a number)`)
+
 const user = z.looseObject({
   id: z.string().describe('User id'),
   name: z.string().optional().describe('Display name'),
@@ -126,7 +134,7 @@ export const connectgainEvents = {
     .looseObject({
       ...messageFields,
       error: z.string().nullish().describe('Why the message could not be sent'),
-      error_code: z.string().nullish().describe("The channel's error code, when it gives one"),
+      error_code: numberOrText("The channel's error code, when it gives one").nullish(),
     })
     .describe('Fired when a message fails to send.'),
 
@@ -136,13 +144,21 @@ export const connectgainEvents = {
       broadcast_name: z.string().optional().describe('Broadcast name'),
       contact_id: z.string().optional().describe('Contact who replied'),
       conversation_id: z.string().optional().describe('Conversation the reply landed in'),
-      message: z.looseObject(messageFields).optional().describe('The reply'),
+      // Not about a CRM record, so nothing here is required (README): the reply is a message whose id may be
+      // absent, or just the reply's text; a strict message object made either a 422 on every retry.
+      message: z
+        .union([
+          z.looseObject({ ...messageFields, id: messageFields.id.optional() }),
+          z.string().describe("The reply's text"),
+        ])
+        .optional()
+        .describe('The reply: a message object, or its text'),
     })
     .describe('Fired when a contact replies to a broadcast/campaign message.'),
 
   'zoom.recording.completed': z
     .looseObject({
-      meeting_id: z.string().optional().describe('Zoom meeting id'),
+      meeting_id: numberOrText('Zoom meeting id').optional(),
       topic: z.string().optional().describe('Meeting topic'),
       start_time: isoTime('When the meeting started').optional(),
       duration_minutes: numberOrNumericString('Meeting length in minutes').optional(),
