@@ -78,6 +78,16 @@ describe('createCallBatcher', () => {
     expect((settled[0] as PromiseRejectedResult).reason.message).toMatch(/a batch of 2 got no array of answers \(undefined\)/)
   })
 
+  it('answers every caller from a send of your own that returns its answers as a plain array, not a promise', async () => {
+    // In JavaScript nothing stops a send from answering synchronously: reading that as a promise threw
+    // where nothing catches (an uncaught error ends a Node process) and left the callers waiting for ever.
+    const plain = ((entries: number[]) => entries.map((entry) => entry * 2)) as unknown as (entries: number[]) => Promise<number[]>
+    const queued = createCallBatcher(plain, 128)
+    expect(await Promise.all([queued(1), queued(2)])).toEqual([2, 4])
+    const full = createCallBatcher(plain, 2) // the batch leaves at once, inside the second call
+    expect(await Promise.all([full(3), full(4)])).toEqual([6, 8])
+  })
+
   it('refuses a maxBatch that is not a positive integer', () => {
     for (const maxBatch of [0, -1, 1.5, Number.NaN]) {
       expect(() => createCallBatcher(async (entries: number[]) => entries, maxBatch)).toThrow(TypeError)

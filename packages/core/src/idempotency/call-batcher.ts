@@ -41,7 +41,9 @@ export function createCallBatcher<Entry, Result>(send: SendBatch<Entry, Result>,
     waiting = []
     let sent: Promise<Result[]>
     try {
-      sent = send(batch)
+      // A send of your own in JavaScript may answer a plain array: read as a promise, `.then` threw where
+      // nothing catches (from the queued microtask, an uncaught error ends a Node process).
+      sent = Promise.resolve(send(batch))
     } catch (error) {
       sent = Promise.reject(error)
     }

@@ -31,6 +31,36 @@ describe('withStoreDeadline', () => {
     }
   })
 
+  it('an onAbandoned that throws or rejects leaves no unhandled error: nothing awaits a late result', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const throwing = () => {
+        throw new Error('release failed')
+      }
+      const rejecting = async () => {
+        throw new Error('release rejected')
+      }
+      for (const onAbandoned of [throwing, rejecting]) {
+        let finish!: (value: string) => void
+        const call = withStoreDeadline({ ...options, timeoutMs: 10, onAbandoned }, () => new Promise<string>((resolve) => (finish = resolve)))
+        await expect(call).rejects.toMatchObject({ code: 'store_unavailable' })
+        finish('claimed late')
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  it('takes a plain value from an operation of your own as its result, and its deadline timer ends with it', async () => {
+    // In JavaScript an operation may answer synchronously: that answer is the call's result, not a TypeError.
+    const plain = (() => 'claimed') as unknown as () => Promise<string>
+    await expect(withStoreDeadline(options, plain)).resolves.toBe('claimed')
+  })
+
   it('turns any failure, thrown or rejected, into store_unavailable with the cause kept', async () => {
     const cause = new Error('ECONNREFUSED 127.0.0.1:6379')
     for (const operation of [() => Promise.reject(cause), () => { throw cause }]) {

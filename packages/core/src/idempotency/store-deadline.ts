@@ -45,14 +45,15 @@ export function withStoreDeadline<T>(
     }, options.timeoutMs)
     let running: Promise<T>
     try {
-      running = operation(() => abandoned)
+      // An operation of your own in JavaScript may answer a plain value: that is its result.
+      running = Promise.resolve(operation(() => abandoned))
     } catch (error) {
       running = Promise.reject(error)
     }
     running.then(
       (value) => {
         clearTimeout(timer)
-        if (abandoned) options.onAbandoned?.(value)
+        if (abandoned) abandon(options, value)
         else resolve(value)
       },
       (error: unknown) => {
@@ -65,6 +66,20 @@ export function withStoreDeadline<T>(
       },
     )
   })
+}
+
+/**
+ * Hands a late result to `onAbandoned`, whose failure nobody can hear: a throw here, or a rejection of an
+ * async `onAbandoned` (`(value) => void` admits one), would be an unhandled rejection, which ends a Node
+ * process. The lease ends a late claim that could not be released.
+ */
+function abandon<T>(options: StoreDeadlineOptions<T>, value: T): void {
+  try {
+    const result: unknown = options.onAbandoned?.(value)
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
+  } catch {
+    // Nobody awaits this call any more.
+  }
 }
 
 /**
