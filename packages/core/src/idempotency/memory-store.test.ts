@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { IdempotencyError } from '../errors.js'
 import type { ClaimResult, IdempotencyStore } from '../types.js'
 import { StoreContractViolation, expectSame } from './contract-assert.js'
@@ -125,6 +125,27 @@ describe('memory store: bounds', () => {
     expect(await store.claim('acme:evt_1', 'owner', 60_000)).toEqual({ state: 'completed' })
     // Nothing the broken clock touched changed: evt_2 is still its owner's to complete.
     expect(await store.complete('acme:evt_2', 'owner', 60_000)).toBe(true)
+  })
+
+  it("keeps its own time by a monotonic clock: a step of the wall clock neither ends a live lease nor stretches one", async () => {
+    // The wall clock steps (NTP correcting it, a VM resumed): a lease read against it would end at once on a
+    // step forward, letting a duplicate run beside its handler, and hold the key an hour too long on a step back.
+    const wall = vi.spyOn(Date, 'now')
+    try {
+      const start = Date.parse('2026-03-21T15:00:00Z')
+      wall.mockReturnValue(start)
+      const store = createMemoryStore()
+      expect(await store.claim('acme:evt_live', 'first', 60_000)).toEqual({ state: 'claimed' })
+      wall.mockReturnValue(start + 3_600_000) // an hour forward
+      expect(await store.claim('acme:evt_live', 'second', 60_000)).toMatchObject({ state: 'in_progress' })
+      expect(await store.release('acme:evt_live', 'first')).toBe(true)
+      expect(await store.claim('acme:evt_back', 'first', 50)).toEqual({ state: 'claimed' })
+      wall.mockReturnValue(start - 3_600_000) // then an hour back
+      await new Promise((resolve) => setTimeout(resolve, 80))
+      expect(await store.claim('acme:evt_back', 'second', 60_000)).toEqual({ state: 'claimed' })
+    } finally {
+      wall.mockRestore()
+    }
   })
 
   it('close() forgets everything, and a closed store fails closed (503) rather than take a completed key for new', async () => {

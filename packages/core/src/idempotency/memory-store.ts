@@ -23,7 +23,10 @@ export interface MemoryStoreOptions {
    * duplicate older than the last `maxEntries / 2` deliveries may run again. Default 100 000.
    */
   maxEntries?: number
-  /** Clock in ms, injectable for tests. */
+  /**
+   * Clock in ms, injectable for tests. Default: a monotonic clock (`performance`), which the wall clock's
+   * steps (NTP, a resumed VM) do not move, so they neither end a live lease early nor hold a key too long.
+   */
   now?: () => number
 }
 
@@ -43,6 +46,10 @@ export interface MemoryStore extends IdempotencyStore {
   readonly size: number
 }
 
+function monotonicNow(): number {
+  return performance.timeOrigin + performance.now()
+}
+
 function closedError(): IdempotencyError {
   return storeUnavailableError('memory store: closed')
 }
@@ -59,7 +66,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const maxEntries = options.maxEntries ?? 100_000
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('crm-webhooks: maxEntries must be a positive integer')
   if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('crm-webhooks: now must be a function returning ms')
-  const clock = options.now ?? Date.now
+  // Not Date.now: a lease read against the wall clock ends at once when it steps forward, and a duplicate
+  // runs beside its handler. This process's monotonic clock, anchored at its start, reads in the same ms.
+  const clock = options.now ?? monotonicNow
   // A clock that reads NaN (a test's `() => start + undefined`) makes every deadline compare false: each
   // completed key would read as forgotten and each delivery run again. Fail closed (503) instead.
   const now = (): number => {

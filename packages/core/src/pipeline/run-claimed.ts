@@ -28,7 +28,8 @@ export type ClaimOnce = { duplicate: true } | { duplicate: false; owner: string;
 /**
  * Claims `key` for a fresh owner token; a completed key is a duplicate, a key claimed by a live owner is
  * `delivery_in_progress` (409 with Retry-After). Given `version`, records it with the claim (the ordering
- * guard): in the same round trip when the store can, else by `recordVersion` once the claim is held.
+ * guard): in the same round trip when the store can, else by `recordVersion` once the claim is held. A key
+ * whose completion this receiver still owes is completed first, and answered 503 while that fails.
  *
  * @example
  * ```ts
@@ -63,11 +64,14 @@ export async function claimOnce(config: PipelineConfig, key: string, version?: C
   if (claim.state !== 'claimed') throw misanswered()
   if (version === undefined || claim.stale !== undefined) return { duplicate: false, owner, stale: claim.stale }
   // A store that took the claim without the version (one of your own, written before claims carried it).
+  const leaseEndsAt = config.now() + config.lockTtlMs
   try {
     const { stale } = await config.store.recordVersion!(version.record, version.version, version.retentionMs)
     return { duplicate: false, owner, stale }
   } catch (error) {
-    await storeCall(() => config.store.release(key, owner)).catch(() => false)
+    // Given back as a failed handler's claim is: a release lost to the same outage is retried while the
+    // lease lasts, or the sender's retries would meet 409 until it ends.
+    await settleClaim(config, key, owner, 'release', leaseEndsAt)
     throw storeUnavailable(error)
   }
 }
@@ -190,15 +194,19 @@ function forgetOwedCompletion(config: PipelineConfig, key: string, owner: string
   if (config.completionsOwed.get(key) === owner) config.completionsOwed.delete(key)
 }
 
-/** One more try at a completion owed for `key`, now; a failure leaves it to the background retries. */
+/**
+ * One more try at a completion owed for `key`, now; a failure leaves it to the background retries and
+ * fails the resend closed (503). The claim must not go ahead: a store that comes and goes can refuse the
+ * completion and grant the claim, and once the lease has ended that claim would run the handler again.
+ */
 async function payOwedCompletion(config: PipelineConfig, key: string): Promise<void> {
   const owner = config.completionsOwed.get(key)!
   try {
     await storeCall(() => config.store.complete(key, owner, config.retentionMs))
-    forgetOwedCompletion(config, key, owner)
-  } catch {
-    // Still away: the claim that follows fails the same way and the sender is answered 503.
+  } catch (error) {
+    throw storeUnavailable(error)
   }
+  forgetOwedCompletion(config, key, owner)
 }
 
 /**
