@@ -34,9 +34,10 @@ export interface RedisConnection {
   readonly client: RedisStoreClient
   /**
    * Runs `operation` once the client is ready, rejecting with `store_unavailable` past the deadline or on
-   * any failure. `onAbandoned` gets a result that arrived after the deadline, when nobody awaits it.
+   * any failure. `onAbandoned` gets a result that arrived after the deadline, when nobody awaits it; a
+   * promise it returns (a late claim's release) is waited for by `close()` as the late command itself is.
    */
-  run<T>(what: string, operation: () => Promise<T>, onAbandoned?: (value: T) => void): Promise<T>
+  run<T>(what: string, operation: () => Promise<T>, onAbandoned?: (value: T) => unknown): Promise<T>
   /** Refuses a new call of the store's once `close()` was called (throws `store_unavailable`). */
   admit(what: string): void
   /** Refuses new calls at once, lets every earlier one finish (batched or not), then lets go of the client. */
@@ -89,11 +90,19 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   const notConnected = (message: string) =>
     storeUnavailableError(connectionError && !client.isReady ? `${message} (connection: ${connectionError.message})` : message)
   let connecting: Promise<unknown> | undefined
+  // A client you passed is connected by the store only while nobody has opened it yet (the store connects it
+  // at most once): one you opened and later closed (on SIGTERM, say) stays closed, or a completion retried
+  // in the background afterwards would open it again, and its socket would keep the process from exiting.
+  let mayConnect = owned || !client.isOpen
+  if (!owned && mayConnect) client.once('ready', () => (mayConnect = false))
   let readiness: Promise<void> | undefined
   // closing: close() was called, so the store takes no new call; closed: the earlier calls have finished.
   let closing: Promise<void> | undefined
   let closed = false
   const inFlight = createInFlightCalls()
+  // Commands sent but still unanswered when their call's deadline passed (a frozen server), and what their
+  // late answers set off: close() waits for them, within a bound, before it lets go of the client.
+  const late = createInFlightCalls()
   // When a call first found the client not ready, while it still is not. A call waits for a reconnect
   // only within one deadline of that moment: a blip (the client reconnects within tens of ms) costs a
   // delivery nothing, but once the server has been gone a whole deadline, waiting another one per delivery
@@ -101,7 +110,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   let notReadySince: number | undefined
 
   function whenReady(): Promise<void> {
-    if (!client.isOpen) connecting ??= client.connect().catch((error: Error) => options.onError?.(error))
+    if (!client.isOpen && mayConnect) connecting ??= client.connect().catch((error: Error) => options.onError?.(error))
     readiness ??= new Promise<void>((resolve) => {
       client.once('ready', () => {
         readiness = undefined
@@ -116,7 +125,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
 
   return {
     client,
-    run(what, operation, onAbandoned) {
+    run<T>(what: string, operation: () => Promise<T>, onAbandoned?: (value: T) => unknown): Promise<T> {
       if (closed) {
         return Promise.reject(storeUnavailableError('redis store: closed'))
       }
@@ -128,16 +137,29 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
           return Promise.reject(notConnected(`redis store: ${what}: not connected for ${now - notReadySince} ms`))
         }
       }
-      const deadline = { what: `redis store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned }
+      const deadline = {
+        what: `redis store: ${what}`,
+        timeoutMs: options.commandTimeoutMs,
+        onAbandoned:
+          onAbandoned &&
+          ((value: T) => {
+            const followUp = onAbandoned(value)
+            if (followUp instanceof Promise) late.track(followUp)
+          }),
+      }
+      let sent: Promise<T> | undefined
       return inFlight.track(
         withStoreDeadline(deadline, (isAbandoned) => {
-          if (client.isReady) return operation()
+          if (client.isReady) return (sent = operation())
           return whenReady().then(() => {
             // The caller has its answer already: running the command now would leave a claim nobody awaits.
             if (isAbandoned()) throw new Error('abandoned after the deadline')
-            return operation()
+            return (sent = operation())
           })
         }).catch((error: unknown) => {
+          // A command past its deadline may still be answered (a claim that lands late is then given back):
+          // close() waits for it. One that already failed leaves the set at once.
+          if (sent !== undefined) late.track(sent)
           // Waited out the deadline for a connection that failed: say why it failed.
           throw connectionError && !client.isReady ? notConnected((error as Error).message) : error
         }),
@@ -149,6 +171,15 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     close() {
       // One ending for every call, a second SIGTERM handler's included.
       closing ??= inFlight.drained().then(async () => {
+        // Commands that outlived their deadline: a claim among them is given back when its answer comes, so
+        // wait for them and those releases before closing the client, but one more deadline at most. A
+        // frozen server never answers, and node-redis's close() would wait for it as long (keeping the
+        // process from exiting): past the bound the client is destroyed instead.
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const answered = await Promise.race([
+          late.drained().then(() => true),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), options.commandTimeoutMs))),
+        ]).finally(() => clearTimeout(timer))
         closed = true
         if (!owned) return
         // A first connect still under way: node-redis 5 completes it even after destroy(), and the socket it
@@ -157,7 +188,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         if (connecting !== undefined && connectionError === undefined && client.isOpen && !client.isReady) {
           await connectSettled(client, options.connectTimeoutMs)
         }
-        if (client.isReady) await client.close().catch(() => client.destroy())
+        if (client.isReady && answered) await client.close().catch(() => client.destroy())
         else if (client.isOpen) client.destroy()
       })
       return closing

@@ -1,4 +1,5 @@
 import { outageContract } from '@crm-webhooks/core/testing'
+import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type OwnRedisServer, redisServerBinaryAvailable, startOwnRedisServer } from './__fixtures__/own-redis-server.js'
 import { redisAvailable } from './__fixtures__/redis-test-env.js'
@@ -25,6 +26,50 @@ describe.skipIf(!available)('redis store: fails closed while its server is unrea
   for (const contractCase of outageContract) {
     it(contractCase.name, () => contractCase.run({ store, server, createStore }), 60_000)
   }
+
+  it('close() while the server is frozen with a call unanswered still ends, within about a command timeout', async () => {
+    const ownStore = createStore()
+    try {
+      await ownStore.claim(`warm-${globalThis.crypto.randomUUID()}`, 'owner', 1_000)
+      server.freeze()
+      await expect(ownStore.claim(`frozen-${globalThis.crypto.randomUUID()}`, 'owner', 1_000)).rejects.toMatchObject({ code: 'store_unavailable' })
+      // The claim's command is still unanswered in the client: a close() waiting for its reply would wait for
+      // as long as the server stays frozen, and a SIGTERM handler awaiting it would never let the process exit.
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const ending = await Promise.race([
+        ownStore.close().then(() => 'closed'),
+        new Promise((resolve) => (timer = setTimeout(() => resolve('still closing after 5 s'), 5_000))),
+      ])
+      clearTimeout(timer)
+      expect(ending).toBe('closed')
+    } finally {
+      server.thaw()
+      await ownStore.close()
+    }
+  }, 30_000)
+
+  it('a claim that lands after its deadline while close() waits is still given back before the client closes', async () => {
+    const ownStore = createStore()
+    const observer = createClient({ url: server.url })
+    observer.on('error', () => {})
+    const key = `late-${globalThis.crypto.randomUUID()}`
+    try {
+      await ownStore.claim(`warm-${globalThis.crypto.randomUUID()}`, 'owner', 1_000)
+      server.freeze()
+      await expect(ownStore.claim(key, 'owner', 60_000)).rejects.toMatchObject({ code: 'store_unavailable' })
+      const closing = ownStore.close()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      server.thaw()
+      await closing
+      // Held, it would meet the sender's retries with 409 for the whole lease.
+      await observer.connect()
+      expect(await observer.get(`crm-webhooks:claim:${key}`)).toBeNull()
+    } finally {
+      server.thaw()
+      await ownStore.close()
+      if (observer.isOpen) observer.destroy()
+    }
+  }, 30_000)
 
   it('once the server has been gone a whole command timeout, calls fail at once instead of each waiting one more', async () => {
     const failureOf = (call: Promise<unknown>) =>

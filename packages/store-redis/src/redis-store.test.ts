@@ -227,6 +227,28 @@ describe.skipIf(!available)('redis store against a real server', () => {
     unconnected.destroy()
   })
 
+  it.each([
+    ['connected before the store was made', true],
+    ['connected by you after the store was made', false],
+  ])('a client you passed (%s) and then closed yourself is not opened again by a later call (its socket would keep the process alive)', async (_, before) => {
+    const yours = createClient({ url: REDIS_URL })
+    yours.on('error', () => {})
+    if (before) await yours.connect()
+    const borrowed = createRedisStore({ client: yours, keyPrefix: prefix, commandTimeoutMs: 300 })
+    if (!before) await yours.connect()
+    try {
+      const key = `reopened:${globalThis.crypto.randomUUID()}`
+      expect(await borrowed.claim(key, 'owner', 1_000)).toEqual({ state: 'claimed' })
+      await yours.close()
+      // A completion retried in the background after the application closed its client on SIGTERM.
+      await expect(borrowed.complete(key, 'owner', 1_000)).rejects.toMatchObject({ code: 'store_unavailable' })
+      expect(yours.isOpen).toBe(false)
+    } finally {
+      await borrowed.close()
+      if (yours.isOpen) yours.destroy()
+    }
+  })
+
   it('a store closed while its first connect is under way lets the process exit (node-redis finished the connect after destroy())', async () => {
     const script = fileURLToPath(new URL('./__fixtures__/closed-at-once.ts', import.meta.url))
     const child = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })

@@ -40,8 +40,10 @@ export interface RedisStoreOptions {
 export interface RedisStore extends IdempotencyStore {
   recordVersion(record: string, version: number, retentionMs: number): Promise<{ stale: boolean }>
   /**
-   * Refuses new calls at once, lets every earlier one finish (batched ones included), then closes the client
-   * the store created from `url`; a client you passed stays open.
+   * Refuses new calls at once, lets every earlier one finish (batched ones included), waits up to one more
+   * `commandTimeoutMs` for commands unanswered past their deadline (a late claim is given back), then closes
+   * the client the store created from `url` (destroys it if the server never answered); a client you passed
+   * stays open.
    */
   close(): Promise<void>
 }
@@ -168,13 +170,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       'claim',
       () => runScript(client, CLAIM_BATCH, keys, args).then((reply) => integerReplies(reply).map(claimResult)),
       // Claims that landed after the receiver already answered 503: give them back, or the sender's retries
-      // would meet 409 until the leases end.
+      // would meet 409 until the leases end. Returned, so close() waits for these releases before it lets go
+      // of the client.
       (late) =>
-        late.forEach((result, index) => {
-          if (result.state !== 'claimed') return
-          const { key, owner } = entries[index]!
-          runScript(client, RELEASE, [claimKey(key)], [owner]).catch(() => undefined)
-        }),
+        Promise.all(
+          late.map((result, index) => {
+            if (result.state !== 'claimed') return undefined
+            const { key, owner } = entries[index]!
+            return runScript(client, RELEASE, [claimKey(key)], [owner]).catch(() => undefined)
+          }),
+        ),
     )
   }, MAX_BATCH)
 
