@@ -9,7 +9,7 @@ import { createInFlightCalls, storeUnavailableError, withStoreDeadline } from '@
 import { createClient } from 'redis'
 import type { ScriptClient } from './redis-scripts.js'
 
-/** What the store needs of a node-redis 5 client: `createClient()` from `redis` or `@redis/client`. */
+/** What the store needs of a node-redis 5 or 6 client: `createClient()` from `redis` or `@redis/client`. */
 export interface RedisStoreClient extends ScriptClient {
   readonly isOpen: boolean
   readonly isReady: boolean

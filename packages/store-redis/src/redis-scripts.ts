@@ -100,7 +100,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 0
 `)
 
-/** The one client call the scripts need: node-redis 5's `sendCommand`, which skips the typed command layer. */
+/** The one client call the scripts need: node-redis's `sendCommand` (5 and 6), which skips the typed command layer. */
 export interface ScriptClient {
   sendCommand(args: string[]): Promise<unknown>
 }

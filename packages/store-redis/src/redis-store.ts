@@ -22,7 +22,7 @@ import { CLAIM_BATCH, COMPLETE_BATCH, RECORD_VERSION, RELEASE, runScript } from 
 
 /** Options of {@link createRedisStore}: give either `client` or `url`. */
 export interface RedisStoreOptions {
-  /** A node-redis 5 client of your own (connected or not). The store never closes it: you do. */
+  /** A node-redis 5 or 6 client of your own (connected or not). The store never closes it: you do. */
   client?: RedisStoreClient
   /** Or a URL (`redis://`, `rediss://` for TLS, credentials and database included): the store creates, connects and closes its client. */
   url?: string
