@@ -91,9 +91,21 @@ CREATE INDEX IF NOT EXISTS ${names.versionsExpiryIndex} ON ${names.versions} (ex
 }
 
 /**
+ * Whether both tables ($1 and $3, as the store's SQL spells them) exist with their expiry indexes ($2 and
+ * $4, in their table's schema), read from the catalog without a lock on either table. A later change to the
+ * migration must check here for what it adds, or tables migrated before it would skip it.
+ */
+const APPLIED = `SELECT count(*) = 2 AS applied
+FROM (VALUES ($1::text, $2::text), ($3::text, $4::text)) AS wanted (relation, expiry_index)
+JOIN pg_class AS relation ON relation.oid = to_regclass(wanted.relation)
+JOIN pg_namespace AS schema ON schema.oid = relation.relnamespace
+WHERE to_regclass(format('%I.%s', schema.nspname, wanted.expiry_index)) IS NOT NULL`
+
+/**
  * Applies the migration in one transaction, under an advisory lock so instances starting together do
  * not race on `CREATE TABLE IF NOT EXISTS` (which can fail on a concurrent duplicate), each statement
- * given `timeoutMs` on the server and a second more on the client.
+ * given `timeoutMs` on the server and a second more on the client; nothing (no lock either) when the
+ * tables and indexes are all there.
  *
  * @example
  * ```ts
@@ -103,10 +115,21 @@ CREATE INDEX IF NOT EXISTS ${names.versionsExpiryIndex} ON ${names.versions} (ex
 export async function applyMigration(pool: Pool, names: TableNames, timeoutMs: number): Promise<void> {
   const client = await pool.connect()
   let failure: Error | undefined
+  // A checked-out client has no listener of the pool's: a connection that drops mid-migration (a restart,
+  // a failover) emits 'error', even with a query in progress, and an 'error' nobody listens to crashes the
+  // process. The query fails with it, so this only keeps it for the release.
+  const onError = (error: Error) => void (failure ??= error)
+  client.on('error', onError)
   // A migration may wait for the lock or a table longer than a claim would: it gets its own budget on the
   // server (statement_timeout, which a store's pool sets to its command timeout) and on the client.
   const statement = (text: string): pg.QueryConfig => ({ text, query_timeout: timeoutMs + 1_000 } as pg.QueryConfig)
   try {
+    // Already applied (the usual start of an instance): nothing to take. CREATE INDEX IF NOT EXISTS takes a
+    // SHARE lock on its table before it finds the index there, so on a table in service the migration waited
+    // for every statement in progress on it, and every claim and completion of every instance queued behind
+    // it. Tables or indexes a concurrent migration has not committed yet do not show: the locked path below.
+    const applied = await client.query<{ applied: boolean }>({ ...statement(APPLIED), values: [names.claims, names.claimsExpiryIndex, names.versions, names.versionsExpiryIndex] })
+    if (applied.rows[0]?.applied === true) return
     await client.query(statement('BEGIN'))
     await client.query(statement(`SET LOCAL statement_timeout = ${Math.trunc(timeoutMs)}`))
     // One lock for every migration of the store, however its table is spelled (`t` and `public.t` are one
@@ -116,10 +139,15 @@ export async function applyMigration(pool: Pool, names: TableNames, timeoutMs: n
     await client.query(statement('COMMIT'))
   } catch (error) {
     failure = error as Error
-    await client.query('ROLLBACK').catch(() => undefined)
+    // With a read timeout of its own: on a connection gone silent it would otherwise wait behind the statement
+    // that timed out for as long as the kernel keeps the socket, the attempt with it (and, under autoMigrate,
+    // every call awaiting it). A connection that gives no answer is destroyed below, which rolls back as well.
+    await client.query({ text: 'ROLLBACK', query_timeout: 1_000 } as pg.QueryConfig).catch(() => undefined)
     throw error
   } finally {
-    // A connection that failed mid-transaction is destroyed, not handed back to the pool.
+    // A connection that failed mid-transaction is destroyed, not handed back to the pool (whose listener it
+    // gets back on release).
+    client.removeListener('error', onError)
     client.release(failure)
   }
 }

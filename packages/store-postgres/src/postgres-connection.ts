@@ -84,15 +84,23 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
   let closing: Promise<void> | undefined
   let closed = false
   const inFlight = createInFlightCalls()
+  // Statements sent but still unanswered when their call's deadline passed (a stalled server): a claim among
+  // them is given back when its answer comes, so close() waits for them (and those releases), within a bound.
+  const late = createInFlightCalls()
+  // Every statement carries the client read timeout the created pool sets, so a pool of yours gets it too:
+  // without one, a connection gone silent (a failover that left the old route a black hole) held its pooled
+  // slot until the kernel gave up on the socket, a quarter of an hour, and once every slot was held the
+  // store answered 503 long after the server was back. pg-pool destroys a connection that timed out.
+  const queryTimeout = options.commandTimeoutMs + 1_000
   const statementNames = new Map<string, string>()
   // Parsed and planned once per connection, then only bound and executed: planning the claim costs the
   // server about as much as running it (pgbench, claim then completion, 10 clients: 2 900/s unprepared,
   // 5 800/s prepared).
   const statementOf = (text: string, values: unknown[]): pg.QueryConfig => {
-    if (!options.preparedStatements) return { text, values }
+    if (!options.preparedStatements) return { text, values, query_timeout: queryTimeout } as pg.QueryConfig
     let name = statementNames.get(text)
     if (name === undefined) statementNames.set(text, (name = statementName(text)))
-    return { name, text, values }
+    return { name, text, values, query_timeout: queryTimeout } as pg.QueryConfig
   }
 
   // Longer than a claim's: a migration may wait for another instance's, or for a lock on a busy table.
@@ -117,18 +125,26 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
 
   return {
     pool,
-    query(what, text, values, late = {}) {
+    query(what, text, values, after = {}) {
       if (closed) {
         return Promise.reject(storeUnavailableError('postgres store: closed'))
       }
-      const deadline = { what: `postgres store: ${what}`, timeoutMs: late.timeoutMs ?? options.commandTimeoutMs, onAbandoned: late.onAbandoned }
+      const deadline = { what: `postgres store: ${what}`, timeoutMs: after.timeoutMs ?? options.commandTimeoutMs, onAbandoned: after.onAbandoned }
+      let sent: Promise<unknown> | undefined
       return inFlight.track(
         withStoreDeadline(deadline, async (isAbandoned) => {
           if (options.autoMigrate) {
             await migrate()
             if (isAbandoned()) throw new Error('abandoned after the deadline')
           }
-          return pool.query(statementOf(text, values)).catch((error: unknown) => Promise.reject(explain(error)))
+          const running = pool.query(statementOf(text, values)).catch((error: unknown) => Promise.reject(explain(error)))
+          sent = running
+          return running
+        }).catch((error: unknown) => {
+          // A statement past its deadline may still be answered (a claim that lands late is then released):
+          // close() waits for it. One that already failed leaves the set at once.
+          if (sent !== undefined) late.track(sent)
+          throw error
         }),
       )
     },
@@ -143,7 +159,16 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
       // One ending for every call: pg refuses a second pool.end(), and a second SIGTERM handler calling
       // close() must not turn into an unhandled rejection. pool.end() would also drop the calls still
       // waiting for a connection, so it waits for every earlier call first.
-      closing ??= inFlight.drained().then(() => {
+      closing ??= inFlight.drained().then(async () => {
+        // Statements that outlived their deadline, then what their answers set off (a late claim's release,
+        // refused once closed, which left the claim to meet the sender's retries with 409 for the whole
+        // lease): waited for, but no longer than the client's read timeout, which ends each of them anyway
+        // (a pool of yours may hold one waiting for a connection for longer).
+        let timer: ReturnType<typeof setTimeout> | undefined
+        await Promise.race([
+          late.drained().then(() => inFlight.drained()),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, queryTimeout))),
+        ]).finally(() => clearTimeout(timer))
         closed = true
         return owned ? pool.end() : undefined
       })

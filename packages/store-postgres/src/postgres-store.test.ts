@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { type Socket, connect, createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
@@ -275,6 +276,48 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       expect(Date.now() - started).toBeLessThan(650)
     })
 
+    it("a claim's follow-up read shares the claim's deadline: the call never waits past commandTimeoutMs", async () => {
+      // The read afresh (statement 1) takes 1 s before it even reaches the server.
+      const { statements, store: batched } = countingStore({ commandTimeoutMs: 1_000, before: (index) => (index === 1 ? sleep(1_000) : Promise.resolve()) })
+      const key = `raced:${globalThis.crypto.randomUUID()}`
+      await store.migrate()
+      // Another instance's claim of the key commits while this one's statement waits for it, so the
+      // statement's snapshot cannot show the row it lost to, and the claim reads it afresh.
+      const blocker = await admin.connect()
+      try {
+        await blocker.query('BEGIN')
+        await blocker.query(`INSERT INTO "${table}" (key, state, owner, expires_at) VALUES ($1, 'in_progress', 'other', now() + interval '1 minute')`, [key])
+        const started = Date.now()
+        const claiming = batched.claim(key, 'late', 60_000).then(
+          (value) => ({ value, ms: Date.now() - started }),
+          (error: { code: string }) => ({ code: error.code, ms: Date.now() - started }),
+        )
+        const waiting = async () =>
+          Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`, [table])).rows[0].n)
+        for (let polls = 0; ((await waiting()) === 0 || Date.now() - started < 300) && polls < 100; polls += 1) await sleep(20)
+        await blocker.query('COMMIT')
+        const settled = await claiming
+        expect(statements).toEqual(['WITH', 'SELECT'])
+        // At least 300 ms waiting for the row, then 1 s for the read: past the 1 s the call may take.
+        expect(settled).toMatchObject({ code: 'store_unavailable' })
+        expect(settled.ms).toBeLessThan(1_200)
+      } finally {
+        blocker.release()
+      }
+    })
+
+    it('a claim that lands after its deadline while close() waits is still given back before close() resolves', async () => {
+      // The claim statement reaches the server 400 ms late: its call was answered 503 at 200 ms.
+      const { store: closing } = countingStore({ commandTimeoutMs: 200, before: (index) => (index === 0 ? sleep(400) : Promise.resolve()) })
+      const key = `late-close:${globalThis.crypto.randomUUID()}`
+      await store.migrate()
+      await expect(closing.claim(key, 'owner', 60_000)).rejects.toMatchObject({ code: 'store_unavailable' })
+      await closing.close()
+      await sleep(400)
+      // Held, it would meet the sender's retries with 409 for the whole lease.
+      expect(await rowOf(key)).toBeUndefined()
+    })
+
     it('a burst larger than a batch goes in a few statements, every claim answered', async () => {
       const { statements, store: batched } = countingStore()
       const id = globalThis.crypto.randomUUID()
@@ -330,6 +373,66 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       other.release()
       await store.close()
       await dropTables(slow)
+    }
+  })
+
+  it("a migration whose connection drops fails closed, and the client's error event crashes nothing", async () => {
+    // The migration runs on a client of its own, checked out of the pool: pg-pool's idle listener is off it
+    // then, and a client emits 'error' when its connection ends, even with a query in progress.
+    const slow = uniqueTable('migrate_dropped')
+    const application = `crm_webhooks_test_${globalThis.crypto.randomUUID().slice(0, 8)}`
+    const store = createPostgresStore({ connectionString: `${DATABASE_URL}?application_name=${application}`, table: slow })
+    const uncaught: unknown[] = []
+    const collect = (error: unknown) => void uncaught.push(error)
+    process.on('uncaughtException', collect)
+    const other = await admin.connect()
+    try {
+      await other.query('BEGIN')
+      await other.query("SELECT pg_advisory_xact_lock(hashtext('crm-webhooks:migration'))")
+      const migrating = store.migrate().catch((caught: unknown) => caught)
+      const waiting = async () =>
+        (await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [application])).rows
+      for (let polls = 0; (await waiting()).length === 0 && polls < 100; polls += 1) await sleep(20)
+      // The connection drops while it waits (a server restart, a failover, pg_terminate_backend).
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [application])
+      await other.query('COMMIT')
+      expect(await migrating).toMatchObject({ code: 'store_unavailable' })
+      await sleep(100)
+      expect(uncaught).toEqual([])
+      // The next attempt migrates on a fresh connection.
+      await store.migrate()
+      expect(await store.claim('k', 'o', 1_000)).toEqual({ state: 'claimed' })
+    } finally {
+      process.off('uncaughtException', collect)
+      other.release()
+      await store.close()
+      await dropTables(slow)
+    }
+  })
+
+  it("an instance's migration of tables already in place does not hold up another instance's calls", async () => {
+    await store.migrate()
+    const starting = createPostgresStore({ connectionString: DATABASE_URL, table })
+    const serving = createPostgresStore({ connectionString: DATABASE_URL, table, commandTimeoutMs: 500 })
+    // Another statement in progress on the table (a claim batch waiting for a row another batch holds): it
+    // holds the table's ROW EXCLUSIVE lock until it ends.
+    const writer = await admin.connect()
+    try {
+      expect(await serving.claim(`warm:${globalThis.crypto.randomUUID()}`, 'o', 1_000)).toEqual({ state: 'claimed' })
+      await writer.query('BEGIN')
+      await writer.query(`DELETE FROM "${table}" WHERE key = 'no such key'`)
+      // A new instance starting (autoMigrate, or migrate() at start-up, as the README shows).
+      const migrating = starting.migrate().catch((caught: unknown) => caught)
+      await sleep(200)
+      // CREATE INDEX IF NOT EXISTS took a SHARE lock on the table before it found the index there: waiting
+      // behind the writer, it held up every claim and completion of every instance queued behind it.
+      expect(await serving.claim(`during-migration:${globalThis.crypto.randomUUID()}`, 'o', 60_000)).toEqual({ state: 'claimed' })
+      await writer.query('COMMIT')
+      expect(await migrating).toBeUndefined()
+    } finally {
+      await writer.query('ROLLBACK').catch(() => undefined)
+      writer.release()
+      await Promise.all([starting.close(), serving.close()])
     }
   })
 
@@ -431,6 +534,83 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       await session.end()
     }
   })
+
+  /**
+   * A proxy to the test server whose open connections can go silent, new ones passing: a failover that left
+   * the old route a black hole, where the kernel takes a quarter of an hour to give up on a socket.
+   */
+  async function silencingProxy() {
+    const server = new URL(DATABASE_URL)
+    const open = new Set<Socket>()
+    const silenced = new Set<Socket>()
+    const proxy = createServer((downstream) => {
+      const upstream = connect(Number(server.port || 5432), server.hostname)
+      for (const [from, to] of [[downstream, upstream], [upstream, downstream]] as const) {
+        open.add(from)
+        from.on('data', (chunk: Buffer) => void (silenced.has(from) || to.write(chunk)))
+        from.on('error', () => undefined)
+        from.on('close', () => to.destroy())
+      }
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const proxied = new URL(DATABASE_URL)
+    proxied.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`
+    return {
+      url: proxied.href,
+      silence: () => open.forEach((socket) => silenced.add(socket)),
+      close: async () => {
+        for (const socket of open) socket.destroy()
+        await new Promise((resolve) => proxy.close(resolve))
+      },
+    }
+  }
+
+  it('with a pool of your own, a connection gone silent is dropped after the command timeout: the store recovers', async () => {
+    const proxy = await silencingProxy()
+    // As the README shows a pool of your own: a connect timeout, no read timeout.
+    const pool = new pg.Pool({ connectionString: proxy.url, max: 1, connectionTimeoutMillis: 1_000 })
+    pool.on('error', () => undefined)
+    const borrowed = createPostgresStore({ pool, table, commandTimeoutMs: 300 })
+    const id = globalThis.crypto.randomUUID()
+    try {
+      await store.migrate()
+      expect(await borrowed.claim(`silent:${id}:1`, 'o', 60_000)).toEqual({ state: 'claimed' })
+      proxy.silence()
+      await expect(borrowed.claim(`silent:${id}:2`, 'o', 60_000)).rejects.toMatchObject({ code: 'store_unavailable' })
+      // The route is back (for new connections): within a second past the command timeout, so is the store.
+      await sleep(1_500)
+      expect(await borrowed.claim(`silent:${id}:3`, 'o', 60_000)).toEqual({ state: 'claimed' })
+    } finally {
+      await proxy.close()
+      await borrowed.close()
+      await pool.end()
+    }
+  })
+
+  it('with a pool of your own, a migration whose connection went silent gives the connection up: the next migration runs', async () => {
+    const proxy = await silencingProxy()
+    const pool = new pg.Pool({ connectionString: proxy.url, connectionTimeoutMillis: 1_000 })
+    pool.on('error', () => undefined)
+    const fresh = uniqueTable('migrate_silent')
+    const borrowed = createPostgresStore({ pool, table: fresh, commandTimeoutMs: 300 })
+    try {
+      // Every statement of the migration goes unanswered, the ROLLBACK after the first one's read timeout too.
+      await pool.query('SELECT 1')
+      proxy.silence()
+      await expect(borrowed.migrate()).rejects.toMatchObject({ code: 'store_unavailable' })
+      // 11 s for the migration's first statement, then a second for its ROLLBACK: past them, the attempt is
+      // over and the next one runs on a new connection (a ROLLBACK with no read timeout held the attempt, and
+      // every later one, until the kernel gave up on the socket).
+      await sleep(3_000)
+      await borrowed.migrate()
+      expect(await borrowed.claim('k', 'o', 1_000)).toEqual({ state: 'claimed' })
+    } finally {
+      await proxy.close()
+      await borrowed.close()
+      await pool.end()
+      await dropTables(fresh)
+    }
+  }, 30_000)
 
   it('close() leaves a pool you passed open; a closed store rejects with store_unavailable', async () => {
     const borrowed = createPostgresStore({ pool: admin, table })

@@ -302,6 +302,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   return {
     async claim(givenKey, owner, lockTtlMs, version?: ClaimVersion) {
       connection.admit('claim')
+      const startedAt = Date.now()
       const key = storable(batchedText('key', givenKey))
       const entry: ClaimEntry = {
         key,
@@ -323,8 +324,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       if (row.claimed) return version === undefined ? { state: 'claimed' } : { state: 'claimed', stale: recorded && !row.newest }
       let seen: Pick<ClaimRow, 'state' | 'left_ms'> | undefined = row
       if (seen.state === null || (seen.left_ms ?? 0) <= 0) {
-        // Lost a race to a row this statement's snapshot could not show: read it afresh.
-        seen = (await connection.query<Pick<ClaimRow, 'state' | 'left_ms'>>('claim', sql.inspect, [key])).rows[0]
+        // Lost a race to a row this statement's snapshot could not show: read it afresh, within what is left
+        // of the call's deadline (a read with a deadline of its own let a claim take twice commandTimeoutMs).
+        const leftMs = commandTimeoutMs - (Date.now() - startedAt)
+        if (leftMs < 1) throw storeUnavailableError(`postgres store: claim: no answer within ${commandTimeoutMs} ms`)
+        seen = (await connection.query<Pick<ClaimRow, 'state' | 'left_ms'>>('claim', sql.inspect, [key], { timeoutMs: leftMs })).rows[0]
       }
       if (seen?.state === 'completed' && (seen.left_ms ?? 0) > 0) return { state: 'completed' }
       return inProgress(seen?.left_ms ?? null)
