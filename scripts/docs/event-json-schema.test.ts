@@ -20,11 +20,24 @@ function committedSchema(id: string, type: string): JsonSchema & Record<string, 
   return JSON.parse(readFileSync(`${root}${eventSchemaPath(id, type)}`, 'utf8'))
 }
 
+/** Every JSON type a field's schema allows, through nested `anyOf`s (`numberOrText(...).nullish()` nests two). */
+function typesOf(field: JsonSchema): Set<unknown> {
+  const types = new Set<unknown>([field.type].flat().filter(Boolean))
+  for (const option of field.anyOf ?? []) for (const type of typesOf(option)) types.add(type)
+  return types
+}
+
 /** A value of the wrong type for a field: whatever its schema allows, this is not it. */
 function wrongValueFor(field: JsonSchema): unknown {
-  const types = new Set([field.type, ...(field.anyOf ?? []).map((option) => option.type)].flat().filter(Boolean))
   if (field.enum || field.anyOf?.some((option) => option.enum)) return 'not-one-of-the-values'
-  return types.has('number') ? 'not-a-number' : 12345
+  const allowed = typesOf(field)
+  const candidates: Array<[unknown, string[]]> = [
+    [12345, ['number', 'integer']],
+    ['not-a-number', ['string']],
+    [true, ['boolean']],
+    [{ not: 'this' }, ['object']],
+  ]
+  return candidates.find(([, types]) => !types.some((type) => allowed.has(type)))?.[0]
 }
 
 describe.each(cases)('%s %s: JSON Schema', (id, type) => {
