@@ -7,6 +7,7 @@
  */
 import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
 import type { WebhookError } from './errors.js'
+import { createHeldClaims } from './idempotency/held-claims.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { requireProviderId } from './providers/define-provider.js'
 import type { BodyType } from './pipeline/parse-body.js'
@@ -138,6 +139,23 @@ export interface Receiver<Events extends EventSchemas = EventSchemas> {
     request: NodeRequestStream & { method?: string | undefined; url?: string | undefined },
     rawBody?: RawBody | unknown,
   ): Promise<WebhookResponse>
+  /**
+   * For shutdown, once the server takes no more requests and before the store is closed: resolves `true`
+   * when every claim this receiver took has its outcome in the store (each handler finished, one past
+   * `handlerTimeoutMs` included, and its completion or release was recorded, or given up after its retries),
+   * or `false` when `timeoutMs` (default `lockTtlMs`: past its lease a claim protects nothing) pass first.
+   * A store closed before a handler finished refuses its completion, and once the lease ends the sender's
+   * retry runs the handler a second time.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => server.close(async () => {
+   *   await receiver.drain()
+   *   await store.close()
+   * }))
+   * ```
+   */
+  drain(timeoutMs?: number): Promise<boolean>
 }
 
 function requireStore(store: IdempotencyStore): void {
@@ -262,6 +280,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     onError: options.onError,
     onDelivery: options.onDelivery,
     completionsOwed: new Map(),
+    heldClaims: createHeldClaims(),
   }
   if (provider.scheme.checksTimestamp && config.toleranceSeconds * 1000 >= config.retentionMs) {
     // A captured delivery replayed once its key is forgotten but while its signed timestamp still passes
@@ -332,6 +351,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         return closesConnection(request) ? { ...response, headers: { ...response.headers, connection: 'close' } } : response
       }
     },
+    drain: async (timeoutMs) => config.heldClaims.settled(positiveOption('drain timeoutMs', timeoutMs, lockTtlMs, { max: MAX_TIMER_MS })),
   }
   return receiver
 }

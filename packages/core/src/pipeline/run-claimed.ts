@@ -62,6 +62,8 @@ export async function claimOnce(config: PipelineConfig, key: string, version?: C
     })
   }
   if (claim.state !== 'claimed') throw misanswered()
+  // Owed from here on: every path below ends in settleClaim, which settles it once its outcome is recorded.
+  config.heldClaims.take()
   if (version === undefined || claim.stale !== undefined) return { duplicate: false, owner, stale: claim.stale }
   // A store that took the claim without the version (one of your own, written before claims carried it).
   const leaseEndsAt = config.now() + config.lockTtlMs
@@ -174,11 +176,13 @@ function settleClaim(
   return attempt.then(
     () => {
       if (outcome === 'complete') forgetOwedCompletion(config, key, owner)
+      config.heldClaims.settle()
     },
     () => {
       const retryUntil = outcome === 'complete' ? leaseEndsAt + COMPLETION_RETRY_PAST_LEASE_MS : leaseEndsAt
       if (config.now() + retryInMs >= retryUntil) {
         if (outcome === 'complete') forgetOwedCompletion(config, key, owner)
+        config.heldClaims.settle()
         return
       }
       if (outcome === 'complete') config.completionsOwed.set(key, owner)

@@ -16,6 +16,7 @@ import {
   toWebhookError,
 } from '../errors.js'
 import { canonicalJson } from '../idempotency/canonical-json.js'
+import type { HeldClaims } from '../idempotency/held-claims.js'
 import { sha256HexOf } from '../schemes/crypto.js'
 import { isThenable, mapMaybePromise } from '../schemes/maybe-promise.js'
 import type { StandardSchemaV1 } from '../standard-schema.js'
@@ -105,6 +106,8 @@ export interface PipelineConfig {
    * background. A claim of one of those keys first tries its completion again (run-claimed.ts).
    */
   readonly completionsOwed: Map<string, string>
+  /** Claims taken whose outcome the store has not recorded yet, which `drain()` waits for (held-claims.ts). */
+  readonly heldClaims: HeldClaims
 }
 
 /** Mutable record of what the pipeline learnt, turned into the outcome at the end. */

@@ -89,8 +89,9 @@ export const listenCommand: Command = {
     fromFlags(() => createReceiver({ provider, secret: secrets, namespace }))
     const store = await openStore(storeSpec)
     let server
+    let receiver
     try {
-      const receiver = createReceiver({ provider, secret: secrets, store, namespace, onDelivery: report })
+      receiver = createReceiver({ provider, secret: secrets, store, namespace, onDelivery: report })
       server = await startServer(framework, receiver, address)
     } catch (error) {
       await store.close?.()
@@ -111,10 +112,17 @@ export const listenCommand: Command = {
     }
     await stopped
     // A second Ctrl-C does not wait for the deliveries in progress.
-    const stopNow = io.onStopSignal(() => server.closeNow())
+    let cutShort!: () => void
+    const secondSignal = new Promise<boolean>((resolve) => (cutShort = () => resolve(false)))
+    const stopNow = io.onStopSignal(() => {
+      server.closeNow()
+      cutShort()
+    })
     try {
       await server.close(SHUTDOWN_GRACE_MS)
-      // Only now: the store's last calls are the completions of the deliveries that just finished.
+      // Only now: the store's last calls are the outcomes of the deliveries that just finished, and of any
+      // handler still running past its timeout (within the same grace).
+      await Promise.race([receiver.drain(SHUTDOWN_GRACE_MS), secondSignal])
       await store.close?.()
     } finally {
       stopNow()

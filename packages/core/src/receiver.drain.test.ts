@@ -1,0 +1,139 @@
+/**
+ * `receiver.drain()`, the shutdown step between "the server takes no more requests" and "close the store":
+ * it waits for every claim the receiver holds to have its outcome recorded, so closing the store cannot
+ * cut off a completion (whose loss lets a resend run the handler again once the lease ends).
+ */
+import { describe, expect, it } from 'vitest'
+import { CONTRACT_SECRET, contractProvider, signContractDelivery } from './idempotency/contract-provider.js'
+import { createMemoryStore } from './idempotency/memory-store.js'
+import { createReceiver } from './receiver.js'
+import type { IdempotencyStore } from './types.js'
+
+/** A promise the test settles by hand. */
+function deferred() {
+  let resolve!: () => void
+  let reject!: (error: Error) => void
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+/** Whether `promise` has settled after the pending callbacks and a short real wait. */
+async function settledWithin(promise: Promise<unknown>, ms = 30): Promise<boolean> {
+  let settled = false
+  void promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  )
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  return settled
+}
+
+function receiverWith(store: IdempotencyStore, handler: () => Promise<void> | void, options: { handlerTimeoutMs?: number } = {}) {
+  return createReceiver({ provider: contractProvider, secret: CONTRACT_SECRET, store, lockTtlMs: 5_000, handlerTimeoutMs: 1_000, ...options }).on('record.updated', handler)
+}
+
+describe('receiver.drain()', () => {
+  it('resolves true at once when the receiver holds no claim', async () => {
+    const receiver = receiverWith(createMemoryStore(), () => {})
+    expect((await receiver.handle(await signContractDelivery({ id: 'evt_done' }))).status).toBe(200)
+    expect(await receiver.drain()).toBe(true)
+  })
+
+  it('waits for a handler still running, then for its completion: the store closed after it remembers the delivery', async () => {
+    const store = createMemoryStore()
+    const handler = deferred()
+    let runs = 0
+    const receiver = receiverWith(store, () => {
+      runs += 1
+      return handler.promise
+    })
+    const request = await signContractDelivery({ id: 'evt_running' })
+    const answer = receiver.handle(request)
+    await expect.poll(() => runs).toBe(1)
+    const drained = receiver.drain()
+    expect(await settledWithin(drained)).toBe(false)
+    handler.resolve()
+    expect(await drained).toBe(true)
+    expect((await answer).status).toBe(200)
+    const completed = await store.claim(`${contractProvider.id}:evt_running`, 'another-instance', 5_000)
+    expect(completed).toEqual({ state: 'completed' })
+  })
+
+  it("waits for a handler past handlerTimeoutMs, whose sender was answered 503: its late success is recorded, so the sender's retry is a duplicate", async () => {
+    const store = createMemoryStore()
+    const handler = deferred()
+    let runs = 0
+    const receiver = receiverWith(
+      store,
+      () => {
+        runs += 1
+        return handler.promise
+      },
+      { handlerTimeoutMs: 20 },
+    )
+    const request = await signContractDelivery({ id: 'evt_slow' })
+    expect((await receiver.handle(request)).status).toBe(503)
+    const drained = receiver.drain()
+    expect(await settledWithin(drained)).toBe(false)
+    handler.resolve()
+    expect(await drained).toBe(true)
+    expect(JSON.parse((await receiver.handle(request)).body)).toMatchObject({ ok: true, duplicate: true })
+    expect(runs).toBe(1)
+  })
+
+  it('waits for a failed handler\'s release too: the retry runs at once, not after the lease', async () => {
+    const store = createMemoryStore()
+    const handler = deferred()
+    let runs = 0
+    const receiver = receiverWith(
+      store,
+      () => {
+        runs += 1
+        return runs === 1 ? handler.promise : undefined
+      },
+      { handlerTimeoutMs: 20 },
+    )
+    const request = await signContractDelivery({ id: 'evt_failing' })
+    expect((await receiver.handle(request)).status).toBe(503)
+    const drained = receiver.drain()
+    handler.reject(new Error('the CRM API is down'))
+    expect(await drained).toBe(true)
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect(runs).toBe(2)
+  })
+
+  it('waits for a completion the store refused and then took on a background retry', async () => {
+    const inner = createMemoryStore()
+    let completeDown = true
+    const store: IdempotencyStore = {
+      claim: inner.claim,
+      release: inner.release,
+      recordVersion: inner.recordVersion,
+      complete: (...args) => (completeDown ? Promise.reject(new Error('ECONNRESET')) : inner.complete(...args)),
+    }
+    const receiver = receiverWith(store, () => {})
+    const request = await signContractDelivery({ id: 'evt_blip' })
+    expect((await receiver.handle(request)).status).toBe(200) // answered; the completion is owed
+    const drained = receiver.drain()
+    expect(await settledWithin(drained)).toBe(false)
+    completeDown = false
+    expect(await drained).toBe(true)
+    expect(await inner.claim(`${contractProvider.id}:evt_blip`, 'another-instance', 5_000)).toEqual({ state: 'completed' })
+  })
+
+  it('resolves false once its timeout passes with a handler that never finishes', async () => {
+    const receiver = receiverWith(createMemoryStore(), () => new Promise<void>(() => {}), { handlerTimeoutMs: 20 })
+    expect((await receiver.handle(await signContractDelivery({ id: 'evt_hung' }))).status).toBe(503)
+    const startedAt = Date.now()
+    expect(await receiver.drain(50)).toBe(false)
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(40)
+  })
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, '100' as never])('refuses a timeout of %s with a TypeError', async (timeoutMs) => {
+    const receiver = receiverWith(createMemoryStore(), () => {})
+    await expect(receiver.drain(timeoutMs)).rejects.toThrow(TypeError)
+  })
+})
