@@ -28,12 +28,13 @@ export const MISS_REASONS: Record<TargetKind, string> = {
   http:
     'HTTP: the middleware runs the full pipeline (body digest, schema, idempotency claim and completion, ' +
     'ordering guard), the inline verify only HMAC + JSON.parse. On Fastify, whose own cost per request is the ' +
-    'smallest, that is 40-60 µs more server CPU per request. Measured aside, stage by stage: the core reading ' +
+    'smallest, that difference is the whole gap: the server CPU per request of `crm-webhooks` over `inline` in the ' +
+    'table below (20-60 µs across runs and machines so far). Measured aside, stage by stage: the core reading ' +
     '`request.raw` with an inline verify costs what inline does, Fastify\'s own `parseAs: \'buffer\'` parser ' +
     'with the full pipeline costs what our plugin does, and the pipeline with a do-nothing store hardly less: ' +
     'the gap is the pipeline\'s own work (body digest, zod, the memory store\'s maps, `Date.parse` of the ' +
     'ordering version, the JSON guard walk, garbage), a few µs each, none of it the adapter\'s. It costs ' +
-    'about 2.5 times what the same work costs in the micro-benchmark (14 µs at 4 KB): between syscalls the code ' +
+    '2 to 2.5 times what the same work costs in the micro-benchmark (the full pipeline over the floor at 4 KB): between syscalls the code ' +
     'runs cache-cold. In a server --cpu-prof, `writev` takes a larger share for ours although both variants ' +
     'make one `writev` and one `read` per request (strace): that is wall time the server spends preempted while ' +
     'the load generator, on the same two cores, is woken, and it grows as the server slows. On Hono the ' +
