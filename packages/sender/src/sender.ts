@@ -139,14 +139,16 @@ export function createSender(options: SenderOptions): Sender {
   let consecutiveFailures = 0
   let disabled = false
   let closed = false
-  // Aborted to wake every waiting retry when the sender is disabled or closed.
-  let lifecycle = new AbortController()
-  // Aborted by close() only: it also cancels attempts in flight (auto-disable lets them finish).
-  const closing = new AbortController()
+  // The deliveries under way, each with its own controllers: `stop` wakes its waiting retry when the sender
+  // is disabled or closed, `cancel` (close() only) also cancels its attempt in flight (auto-disable lets it
+  // finish). Not signals composed with AbortSignal.any from lifelong ones of the sender's: on Node 20 every
+  // source keeps an entry per composite for as long as it lives (~120 bytes a send, never freed), and
+  // listeners on a shared signal would add up with the deliveries in flight (Node warns past 10).
+  const active = new Set<{ readonly stop: AbortController; readonly cancel: AbortController }>()
 
   function observe(attempt: DeliveryAttempt, next: NextRetry | undefined): void {
     try {
-      options.onAttempt?.(attempt, next)
+      contain(options.onAttempt?.(attempt, next))
     } catch {
       // A progress printer's failure must not change a delivery's outcome.
     }
@@ -158,9 +160,9 @@ export function createSender(options: SenderOptions): Sender {
     const gone = status === 410 && policy.disableOnGone
     if ((gone || (threshold !== undefined && consecutiveFailures >= threshold)) && !disabled) {
       disabled = true
-      lifecycle.abort()
+      for (const delivery of active) delivery.stop.abort()
       try {
-        options.onDisabled?.(consecutiveFailures)
+        contain(options.onDisabled?.(consecutiveFailures))
       } catch {
         // As above: observers never change the outcome.
       }
@@ -188,15 +190,29 @@ export function createSender(options: SenderOptions): Sender {
   }
 
   async function deliver(record: DeliveryRecord, maxRetries: number, signal: AbortSignal | undefined): Promise<DeliveryResult> {
+    const own = { stop: new AbortController(), cancel: new AbortController() }
+    active.add(own)
+    try {
+      return await deliverWith(own, record, maxRetries, signal)
+    } finally {
+      active.delete(own)
+    }
+  }
+
+  async function deliverWith(
+    own: { readonly stop: AbortController; readonly cancel: AbortController },
+    record: DeliveryRecord,
+    maxRetries: number,
+    signal: AbortSignal | undefined,
+  ): Promise<DeliveryResult> {
     log.open(record)
     // The result keeps its own attempts: the log is only a sink, which may hold a copy of the record (a log
     // of your own) or have dropped it already (the default log keeps the last 1000 deliveries).
     const attempts: DeliveryAttempt[] = []
-    // Signals of this delivery's own, which its waits and attempts listen to: listeners on the shared ones
-    // would add up with the deliveries in flight (Node warns past 10). The caller's signal stops the waits
-    // and cancels an attempt in flight, as close() does; auto-disable (lifecycle) lets an attempt finish.
-    const stopped = AbortSignal.any(signal ? [signal, lifecycle.signal] : [lifecycle.signal])
-    const cancelled = AbortSignal.any(signal ? [signal, closing.signal] : [closing.signal])
+    // Signals of this delivery's own, which its waits and attempts listen to. The caller's signal stops the
+    // waits and cancels an attempt in flight, as close() does; auto-disable (`stop` alone) lets an attempt finish.
+    const stopped = signal ? AbortSignal.any([signal, own.stop.signal]) : own.stop.signal
+    const cancelled = signal ? AbortSignal.any([signal, own.cancel.signal]) : own.cancel.signal
     const finish = (state: FinalDeliveryState): DeliveryResult => {
       log.close(record.deliveryId, state)
       return { deliveryId: record.deliveryId, event: record.event, ok: state === 'delivered', state, status: attempts.at(-1)?.status, attempts }
@@ -296,14 +312,23 @@ export function createSender(options: SenderOptions): Sender {
       if (closed || !disabled) return
       disabled = false
       consecutiveFailures = 0
-      lifecycle = new AbortController()
     },
     close() {
       closed = true
-      lifecycle.abort()
-      closing.abort()
+      for (const delivery of active) {
+        delivery.stop.abort()
+        delivery.cancel.abort()
+      }
     },
   }
+}
+
+/**
+ * Swallows the rejection of an async observer: `(...) => void` admits one, and nobody awaits it, so a
+ * rejection would be an unhandled one, which ends a Node process (as a throw would not: it is caught).
+ */
+function contain(result: unknown): void {
+  if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
 }
 
 function isPolicy(value: RetryPolicyOptions | RetryPolicy | undefined): value is RetryPolicy {
