@@ -97,7 +97,10 @@ export const listenCommand: Command = {
       await store.close?.()
       throw error
     }
-    const stopped = new Promise<void>((resolve) => io.onStopSignal(resolve))
+    // Unregistered once it returns: a handler left behind would swallow every later SIGINT and SIGTERM, so
+    // nothing could stop a process something still kept alive.
+    let stopListening!: () => void
+    const stopped = new Promise<void>((resolve) => (stopListening = io.onStopSignal(resolve)))
     if (json) {
       io.stdout.write(`${JSON.stringify({ listening: server.url })}\n`)
     } else {
@@ -119,13 +122,15 @@ export const listenCommand: Command = {
       cutShort()
     })
     try {
+      const graceEndsAt = Date.now() + SHUTDOWN_GRACE_MS
       await server.close(SHUTDOWN_GRACE_MS)
       // Only now: the store's last calls are the outcomes of the deliveries that just finished, and of any
-      // handler still running past its timeout (within the same grace).
-      await Promise.race([receiver.drain(SHUTDOWN_GRACE_MS), secondSignal])
+      // handler still running past its timeout, within what is left of the same grace (not a second one).
+      await Promise.race([receiver.drain(Math.max(1, graceEndsAt - Date.now())), secondSignal])
       await store.close?.()
     } finally {
       stopNow()
+      stopListening()
     }
     return EXIT.ok
   },

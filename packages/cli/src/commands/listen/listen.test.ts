@@ -103,3 +103,28 @@ describe.each(FRAMEWORKS)('listen with a request target that is no URL (%s)', (f
     expect(await exit).toBe(0)
   })
 })
+
+describe('listen stopped by a signal', () => {
+  it('leaves no stop-signal handler behind once it returns: a later SIGINT or SIGTERM is not swallowed', async () => {
+    // With the process's io, a handler left registered keeps Ctrl-C and a supervisor's SIGTERM from ending
+    // the process for good: anything still holding the event loop after listen returned could not be stopped.
+    const io = createMemoryIo()
+    const registered = new Set<() => void>()
+    const counted = {
+      ...io,
+      onStopSignal(handler: () => void) {
+        registered.add(handler)
+        const off = io.onStopSignal(handler)
+        return () => {
+          registered.delete(handler)
+          return off()
+        }
+      },
+    }
+    const exit = runCli(['listen', '--provider', 'automatenexus', '--secret', 's', '--port', '0', '--json'], counted)
+    await waitFor(() => (io.out().includes('\n') ? true : undefined), 'the listening line', exit, io)
+    io.stop()
+    expect(await exit).toBe(0)
+    expect(registered.size).toBe(0)
+  })
+})
