@@ -2,7 +2,8 @@ import { createServer } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { DISCARD_MAX_BYTES, DISCARD_MAX_MS, closesConnection, keptNodeBody, readNodeRequest, readWebStream } from './raw-body.js'
+import { runInNewContext } from 'node:vm'
+import { DISCARD_MAX_BYTES, DISCARD_MAX_MS, closesConnection, keptNodeBody, readNodeRequest, readWebStream, toBodyBytes } from './raw-body.js'
 
 function requestStream(headers: Record<string, string> = {}) {
   return Object.assign(new PassThrough(), { headers })
@@ -15,6 +16,15 @@ describe('keptNodeBody', () => {
     const bytes = Buffer.from('\ufeff{}')
     expect(keptNodeBody(bytes)).toBe(bytes)
     expect(() => keptNodeBody('{}')).toThrow(expect.objectContaining({ code: 'body_already_parsed', status: 500 }))
+  })
+})
+
+describe('toBodyBytes', () => {
+  it("takes another realm's ArrayBuffer as the bytes it holds, as it takes another realm's Uint8Array (a vm context, a test environment)", () => {
+    const foreign = runInNewContext('new Uint8Array([123, 125]).buffer') as ArrayBuffer
+    expect(foreign instanceof ArrayBuffer).toBe(false)
+    expect([...toBodyBytes(foreign)]).toEqual([123, 125])
+    expect([...toBodyBytes(runInNewContext('new Uint8Array([123, 125])'))]).toEqual([123, 125])
   })
 })
 
@@ -57,6 +67,24 @@ describe('readNodeRequest', () => {
     request.write('{"event":"deal.won"}')
     request.read(1)
     await expect(readNodeRequest(request)).rejects.toMatchObject({ code: 'body_already_parsed' })
+  })
+
+  it('refuses at once a stream destroyed before it was read (the sender went away while middleware ran), not at the deadline as a 408', async () => {
+    const request = requestStream({ 'content-length': '50' })
+    request.write('{"event":')
+    request.destroy()
+    await nextTurn()
+    const startedAt = Date.now()
+    await expect(readNodeRequest(request, { timeoutMs: 1_000 })).rejects.toMatchObject({ code: 'invalid_body' })
+    expect(Date.now() - startedAt).toBeLessThan(500)
+  })
+
+  it('reads a stream something paused before handing it over (no byte read): adding a data listener does not resume it', async () => {
+    const request = requestStream({ 'content-length': '7' })
+    request.pause()
+    request.end('{"a":1}')
+    const bytes = await readNodeRequest(request, { timeoutMs: 300 })
+    expect(new TextDecoder().decode(bytes)).toBe('{"a":1}')
   })
 
   it('cuts a body off at the limit while reading, without a declared length', async () => {

@@ -44,6 +44,9 @@ export function toBodyBytes(rawBody: RawBody | unknown): Uint8Array {
   if (typeof rawBody === 'string') return textEncoder.encode(rawBody)
   if (rawBody instanceof ArrayBuffer) return new Uint8Array(rawBody)
   if (ArrayBuffer.isView(rawBody)) return new Uint8Array(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength)
+  // Another realm's ArrayBuffer (a vm context, a test environment, an edge sandbox's arrayBuffer()) fails
+  // `instanceof`, as its views do not fail isView: they are the bytes, not something a parser produced.
+  if (Object.prototype.toString.call(rawBody) === '[object ArrayBuffer]') return new Uint8Array(rawBody as ArrayBuffer)
   throw new RequestRejectedError(
     'body_already_parsed',
     'the request body was parsed before signature verification (a JSON or form body parser ran first); ' +
@@ -171,6 +174,8 @@ export interface NodeRequestStream extends NodeHeaderSource {
   readonly readableEnded?: boolean
   /** Whether any of the body was read already (Node 16.7+): then what is left is not what was signed. */
   readonly readableDidRead?: boolean
+  /** Whether the stream was destroyed (its connection closed) already: no data, end or close will come. */
+  readonly destroyed?: boolean
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
   on(event: 'end' | 'close', listener: () => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
@@ -297,6 +302,11 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
       ),
     )
   }
+  if (request.destroyed) {
+    // Its 'close' came before this read began (the sender went away while an earlier middleware awaited):
+    // nothing more will be emitted, so the read would end only at the deadline, a 408 10 s late.
+    return Promise.reject(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'))
+  }
   const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS
   const startedAt = Date.now()
   return new Promise((resolve, reject) => {
@@ -350,5 +360,8 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
     request.on('end', onEnd)
     request.on('error', onError)
     request.on('close', onClose)
+    // A stream something paused before handing it over (with nothing read) stays paused when a 'data'
+    // listener is added, and the read would end only at the deadline, a 408 for a body that had arrived.
+    request.resume?.()
   })
 }
