@@ -209,6 +209,8 @@ export interface SchemaIssue {
  * ```
  */
 export function toWebhookError(error: unknown): WebhookError {
-  if (error instanceof WebhookError) return error
+  // One of your own (a scheme written in JavaScript) with a code the table lacks has no status: answered as
+  // it is, the response would carry none (Fetch's Response makes that a 200, node:http refuses to write it).
+  if (error instanceof WebhookError && Object.hasOwn(STATUS_BY_CODE, error.code)) return error
   return new WebhookError('internal_error', 'internal error', { cause: error })
 }

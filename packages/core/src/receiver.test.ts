@@ -4,7 +4,7 @@ import { type AddressInfo, connect } from 'node:net'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
-import { STATUS_BY_CODE, type WebhookErrorCode } from './errors.js'
+import { STATUS_BY_CODE, SignatureVerificationError, type WebhookErrorCode } from './errors.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { createNodeListener } from './http/node-listener.js'
 import { defineProvider } from './providers/define-provider.js'
@@ -481,6 +481,17 @@ describe('every rejection has its code and status', () => {
     expectRejected(response, 'internal_error')
     expect(response.body).not.toMatch(/secret detail/)
   })
+
+  it('internal_error: a WebhookError of your own whose code is not in STATUS_BY_CODE is a 500, never a status-less answer (a 200 from fetch)', async () => {
+    // A scheme of your own written in JavaScript, with a misspelt code.
+    const misspelt = { ...scheme, verify: () => { throw new SignatureVerificationError('invalid_sig' as never, 'no match') } }
+    const receiver = createReceiver({ provider: { ...testProvider, scheme: misspelt }, secret: SECRET })
+    const body = stageChange()
+    const request = await signedRequest(body)
+    expectRejected(await receiver.handle(request), 'internal_error')
+    const fetched = await receiver.fetch(new Request('http://localhost/webhooks', { method: 'POST', body, headers: request.headers }))
+    expect(fetched.status).toBe(500)
+  })
 })
 
 describe('idempotency and ordering', () => {
@@ -894,6 +905,37 @@ describe('entry points', () => {
       new Request('http://localhost/webhooks', { method: 'POST', body: 'x'.repeat(2048), headers: signature }),
     )
     expect(big.status).toBe(413)
+  })
+
+  it("fetch: a provider's own handshake answer no Response can hold is a 500 internal_error, as on node:http, never a rejection", async () => {
+    // What a provider's own handshake could answer: a status outside 200-599, a header value with a line
+    // break. The Response constructor throws on each.
+    const refused: WebhookResponse[] = [
+      { status: 99, headers: {}, body: '' },
+      { status: 200, headers: { 'x-token': 'a\nb' }, body: 'ok' },
+    ]
+    for (const answer of refused) {
+      const receiver = createReceiver({ provider: { ...testProvider, handshake: () => answer }, secret: SECRET })
+      const body = stageChange()
+      const signature = await scheme.sign({ body }, SECRET)
+      const request = new Request('http://localhost/webhooks', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signature } })
+      const response = await receiver.fetch(request).catch((error: unknown) => error)
+      expect(response).toBeInstanceOf(Response)
+      expect([(response as Response).status, await (response as Response).json()]).toEqual([
+        500,
+        { ok: false, error: { code: 'internal_error', message: 'internal error' } },
+      ])
+    }
+    // A body on a status that has none (205, 304) is left out, as node:http leaves out a 304's.
+    for (const status of [205, 304]) {
+      const receiver = createReceiver({ provider: { ...testProvider, handshake: () => ({ status, headers: {}, body: 'confirmed' }) }, secret: SECRET })
+      const body = stageChange()
+      const signature = await scheme.sign({ body }, SECRET)
+      const request = new Request('http://localhost/webhooks', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signature } })
+      const response = await receiver.fetch(request).catch((error: unknown) => error)
+      expect(response).toBeInstanceOf(Response)
+      expect([(response as Response).status, await (response as Response).text()]).toEqual([status, ''])
+    }
   })
 
   describe('node:http listener', () => {

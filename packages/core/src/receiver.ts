@@ -6,7 +6,7 @@
  * @module
  */
 import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
-import type { WebhookError } from './errors.js'
+import { WebhookError } from './errors.js'
 import { createHeldClaims } from './idempotency/held-claims.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { requireProviderId } from './providers/define-provider.js'
@@ -30,6 +30,7 @@ import {
   rejectBeforePipeline,
   runPipeline,
 } from './pipeline/run-pipeline.js'
+import { errorResponse } from './pipeline/respond.js'
 import { isThenable } from './schemes/maybe-promise.js'
 import { secretList } from './schemes/secrets.js'
 import type {
@@ -128,7 +129,10 @@ export interface Receiver<Events extends EventSchemas = EventSchemas> {
   onAny(handler: (event: AnyEventOf<Events>) => MaybePromise<void>): this
   /** Runs the pipeline over raw bytes; always resolves with the response to write. */
   handle(request: WebhookRequest): Promise<WebhookResponse>
-  /** Fetch API entry point: reads the body (bounded), runs the pipeline. */
+  /**
+   * Fetch API entry point: reads the body (bounded), runs the pipeline; always resolves (an answer no
+   * `Response` can hold, from a provider's own handshake, is a 500 `internal_error`, as on node:http).
+   */
   fetch(request: Request): Promise<Response>
   /**
    * Node entry point (node:http, Express, Fastify): reads the request stream (bounded), or takes bytes
@@ -168,6 +172,9 @@ function requireStore(store: IdempotencyStore): void {
 
 /** How long a completed delivery is remembered when neither the receiver nor its provider says. */
 const DEFAULT_RETENTION_MS = 72 * 60 * 60 * 1000
+
+/** Statuses whose response has no content (RFC 9110): the Response constructor refuses a body on them. */
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
 
 const NO_HANDLERS: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>> = []
 
@@ -330,10 +337,17 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
       } catch (error) {
         response = rejectBeforePipeline(config, error, startedAt)
       }
-      return new Response(response.status === 204 ? null : response.body, {
-        status: response.status,
-        headers: response.headers,
-      })
+      try {
+        return new Response(NULL_BODY_STATUSES.has(response.status) ? null : response.body, {
+          status: response.status,
+          headers: response.headers,
+        })
+      } catch (error) {
+        // A provider's own handshake answered what no Response can hold (a status outside 200-599, a header
+        // value with a line break): 500, as the node:http listener answers it, rather than a rejection.
+        const failed = errorResponse(new WebhookError('internal_error', 'internal error', { cause: error }))
+        return new Response(failed.body, { status: failed.status, headers: failed.headers })
+      }
     },
     handleNodeRequest: async (request, rawBody) => {
       const startedAt = config.now()
