@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import { PassThrough, type Readable } from 'node:stream'
 import { type DeliveryOutcome, createNodeListener, createReceiver } from '@crm-webhooks/core'
+import { workflowPlatform } from '@crm-webhooks/core/providers'
 import {
   CONFORMANCE_SECRET,
   type ConformanceEntry,
@@ -131,6 +133,24 @@ describe('Fastify specifics (app.inject)', () => {
     expect(codes).toEqual([200, null])
   })
 
+  it('outside the scope it is registered in, request.webhookResponse is undefined; null on the rest of that scope', async () => {
+    const app = Fastify()
+    const seen: Record<string, unknown> = {}
+    app.addHook('onResponse', async (request) => void (seen[request.url] = request.webhookResponse))
+    await app.register(
+      async (api) => {
+        await api.register(crmWebhooks, { receiver: receiver() })
+        api.get('/status', async () => 'ok')
+      },
+      { prefix: '/v1' },
+    )
+    app.get('/health', async () => 'ok')
+    await inject(app, '/v1/webhooks', 'evt_scoped')
+    await app.inject('/v1/status')
+    await app.inject('/health')
+    expect(seen).toEqual({ '/v1/webhooks': expect.objectContaining({ status: 200 }), '/v1/status': null, '/health': undefined })
+  })
+
   it('answers 405 for a method the app added with addHttpMethod; one Fastify does not know is its own 404', async () => {
     const app = Fastify()
     app.addHttpMethod('PROPFIND', { hasBody: true })
@@ -167,6 +187,59 @@ describe('Fastify specifics (app.inject)', () => {
       expect({ status: outcomes[0]!.status, code: outcomes[0]!.error?.code }).toEqual({ status: 400, code: 'invalid_body' })
       // The body deadline is 10 s: the answer came when the connection closed.
       expect(Date.now() - startedAt).toBeLessThan(5_000)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('behind a stream-replacing hook, a sender gone while an async hook awaited is answered at once (400), not at the body deadline', async () => {
+    const outcomes: DeliveryOutcome[] = []
+    const app = Fastify()
+    app.addHook('preParsing', async (_request, _reply, payload) => payload.pipe(new PassThrough()))
+    // The sender leaves while this waits: the core's read begins after the connection has closed.
+    app.addHook('preHandler', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    })
+    const observed = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET, onDelivery: (outcome) => void outcomes.push(outcome) })
+    await app.register(crmWebhooks, { receiver: observed })
+    const port = Number(new URL(await app.listen({ port: 0, host: '127.0.0.1' })).port)
+    try {
+      const startedAt = Date.now()
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write('POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"event":')
+        setTimeout(() => socket.destroy(), 50)
+      })
+      socket.on('error', () => {})
+      await vi.waitFor(() => expect(outcomes).toHaveLength(1), { timeout: 5_000 })
+      expect({ status: outcomes[0]!.status, code: outcomes[0]!.error?.code }).toEqual({ status: 400, code: 'invalid_body' })
+      // The body deadline is 10 s: the answer came as soon as the read began.
+      expect(Date.now() - startedAt).toBeLessThan(5_000)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('behind an app-wide and a route-level stream-replacing hook, a bodiless GET signed over its query is verified', async () => {
+    // The app-wide hook's stream is what the plugin's scope hook keeps; the route-level one (after it) pipes
+    // that stream away, and Fastify runs no parser for a GET to hand the plugin the last one.
+    const secret = 'wp-query-secret'
+    const query = 'event_id=evt_two_hooks&name=x'
+    const signature = createHmac('sha256', secret).update(query).digest('hex')
+    const app = Fastify()
+    app.addHook('preParsing', replaceTheStream)
+    app.addHook('onRoute', (route) => {
+      route.preParsing = [route.preParsing ?? []].flat().concat(replaceTheStream)
+    })
+    app.addHook('preHandler', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    })
+    await app.register(crmWebhooks, { receiver: createReceiver({ provider: workflowPlatform, secret }).onAny(() => {}) })
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      for (const method of ['GET', 'DELETE']) {
+        const response = await fetch(`${address}/webhooks?${query}`, { method, headers: { 'x-hmac-signature': signature } })
+        expect({ method, status: response.status, body: await response.json() }).toMatchObject({ method, status: 202, body: { ok: true, id: 'evt_two_hooks' } })
+      }
     } finally {
       await app.close()
     }
@@ -260,6 +333,21 @@ describe('Content-Types Fastify cannot parse (it answers them 415 before any par
       expect(outcomes).toEqual([])
       await app.close()
     }
+  })
+
+  it.each(contentTypes)('Content-Type %j keeps the headers an app onRequest hook added through request.headers', async (contentType) => {
+    // Fastify's setter replaces what an earlier set added: the plugin's swap must add to it, not drop it.
+    const app = Fastify()
+    app.addHook('onRequest', async (request) => {
+      request.headers = { 'x-tenant': 'acme' }
+    })
+    app.addHook('preHandler', async (request, reply) => reply.code(403).send({ tenant: request.headers['x-tenant'] ?? null }))
+    await app.register(crmWebhooks, { receiver: observedReceiver().receiver })
+    const request = await signedRequest({ id: 'evt_tenant' })
+    const headers = { ...request.headers, 'content-type': contentType }
+    const response = await app.inject({ method: 'POST', url: '/webhooks', headers, payload: String(request.body) })
+    expect([response.statusCode, response.json()]).toEqual([403, { tenant: 'acme' }])
+    await app.close()
   })
 
   it("leaves the app's own error handler and other routes as Fastify has them", async () => {

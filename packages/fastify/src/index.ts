@@ -6,8 +6,12 @@ import fp from 'fastify-plugin'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** What crm-webhooks answered, set on its route before the reply (for `onResponse` hooks and logs). */
-    webhookResponse: WebhookResponse | null
+    /**
+     * What crm-webhooks answered, set on its route before the reply (for `onResponse` hooks and logs); `null`
+     * on the other routes of the scope the plugin is registered in, and `undefined` outside that scope (a
+     * decoration does not reach the parent of an encapsulated scope the plugin is registered in).
+     */
+    webhookResponse: WebhookResponse | null | undefined
   }
 }
 
@@ -32,12 +36,14 @@ const NO_BODY = new Uint8Array(0)
 /**
  * A bodiless request (a GET, which Fastify parses nothing of) whose stream a route-level hook piped away
  * after this scope's hook: its HTTP/1 framing (neither a length above zero nor chunks) says the body is
- * empty, so nothing the sender signed is lost. HTTP/2 frames a body without declaring its length.
+ * empty, so nothing the sender signed is lost. HTTP/2 frames a body without declaring its length. The
+ * stream is the request's own, or the one an app-wide hook made of it, which a route-level hook then piped
+ * on (the parser that would hand over the last stream never runs for such a request).
  */
-function emptyBodyPipedAway(request: IncomingMessage): boolean {
+function emptyBodyPipedAway(body: Readable | IncomingMessage, request: IncomingMessage): boolean {
   const length = request.headers['content-length']
   return (
-    nodeBodyWasRead(request) &&
+    nodeBodyWasRead(body) &&
     request.httpVersionMajor === 1 &&
     request.headers['transfer-encoding'] === undefined &&
     (length === undefined || length === '0')
@@ -51,9 +57,12 @@ function emptyBodyPipedAway(request: IncomingMessage): boolean {
 function readingFrom(body: Readable, request: IncomingMessage): NodeRequestStream & Pick<IncomingMessage, 'method' | 'url' | 'httpVersionMajor'> {
   // `pipe()` neither ends nor destroys the hook's stream when the sender goes away mid-body: without this,
   // the read would wait for the body deadline (a 408) instead of ending at once (400, as without a hook).
-  request.once('close', () => {
+  const endWithTheConnection = () => {
     if (!request.complete) body.destroy()
-  })
+  }
+  // Gone already while an app's async hook awaited: the read, which begins only now, must see it at once.
+  if (request.destroyed) endWithTheConnection()
+  else request.once('close', endWithTheConnection)
   return {
     headers: request.headers,
     rawHeaders: request.rawHeaders,
@@ -66,6 +75,9 @@ function readingFrom(body: Readable, request: IncomingMessage): NodeRequestStrea
     },
     get readableDidRead() {
       return body.readableDidRead
+    },
+    get destroyed() {
+      return body.destroyed
     },
     on(event: string, listener: (...args: any[]) => void) {
       body.on(event, listener)
@@ -113,10 +125,11 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
     })
     async function crmWebhooksHandler(request: FastifyRequest, reply: FastifyReply) {
       const body = bodies.get(request)
-      const out =
-        body !== undefined
+      const out = emptyBodyPipedAway(body ?? request.raw, request.raw)
+        ? await receiver.handleNodeRequest(request.raw, NO_BODY)
+        : body !== undefined
           ? await receiver.handleNodeRequest(readingFrom(body, request.raw))
-          : await receiver.handleNodeRequest(request.raw, emptyBodyPipedAway(request.raw) ? NO_BODY : undefined)
+          : await receiver.handleNodeRequest(request.raw)
       request.webhookResponse = out
       return reply.code(out.status).headers(out.headers).send(out.body)
     }
@@ -127,8 +140,9 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
     scope.addHook('onRequest', function showFastifyAParseableType(request, _reply, done) {
       const contentType = request.raw.headers['content-type']
       if (contentType !== undefined && !FASTIFY_PARSEABLE_MEDIA_TYPE.test(contentType)) {
-        // Fastify's setter lays this over `request.raw.headers`: hooks still read every other header.
-        request.headers = { 'content-type': 'application/octet-stream' }
+        // Fastify's setter lays this over `request.raw.headers`: hooks still read every other header. It replaces
+        // what an earlier set laid there (an app's onRequest hook adding a header), so that is carried over.
+        request.headers = { ...request.headers, 'content-type': 'application/octet-stream' }
       }
       done()
     })

@@ -314,6 +314,23 @@ describe('Hono specifics', () => {
       }
     })
 
+    it('answers body_already_parsed, not invalid_signature, when something before node-server read the request and kept nothing', async () => {
+      const app = new Hono().post('/webhooks', crmWebhooks(receiver()))
+      // A wrapper around node-server's listener that reads the Node stream and keeps no rawBody: node-server's
+      // Request then has nothing left to give, and a 401 would be the end of a genuine delivery.
+      const entry = await serveNode(app, async (request) => {
+        for await (const _chunk of request) {
+          // Read and kept nowhere.
+        }
+      })
+      try {
+        const response = await postTo(entry.url, 'evt_read_before_node_server')
+        expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 500, body: { error: { code: 'body_already_parsed' } } })
+      } finally {
+        await entry.close()
+      }
+    })
+
     it('verifies the bytes a host kept on incoming.rawBody, as node-server would read them', async () => {
       const app = new Hono().post('/webhooks', crmWebhooks(receiver()))
       // What some hosts (Google Cloud Functions) do before the app sees the request.
