@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type OutgoingEvent, type Provider, type SecretInput, normalizeSecrets } from '@crm-webhooks/core'
+import { type OutgoingEvent, type Provider, type SecretInput, callObserver, normalizeSecrets } from '@crm-webhooks/core'
 import { type Clock, sleep, systemClock } from './clock.js'
 import { type RequestShape, assertRequestShape, composeRequest, signRequest } from './compose-request.js'
 import {
@@ -147,11 +147,8 @@ export function createSender(options: SenderOptions): Sender {
   const active = new Set<{ readonly stop: AbortController; readonly cancel: AbortController }>()
 
   function observe(attempt: DeliveryAttempt, next: NextRetry | undefined): void {
-    try {
-      contain(options.onAttempt?.(attempt, next))
-    } catch {
-      // A progress printer's failure must not change a delivery's outcome.
-    }
+    // A progress printer's failure, thrown or rejected, must not change a delivery's outcome.
+    callObserver(() => options.onAttempt?.(attempt, next))
   }
 
   function recordFailure(status: number | undefined): void {
@@ -161,11 +158,8 @@ export function createSender(options: SenderOptions): Sender {
     if ((gone || (threshold !== undefined && consecutiveFailures >= threshold)) && !disabled) {
       disabled = true
       for (const delivery of active) delivery.stop.abort()
-      try {
-        contain(options.onDisabled?.(consecutiveFailures))
-      } catch {
-        // As above: observers never change the outcome.
-      }
+      // As above: observers never change the outcome.
+      callObserver(() => options.onDisabled?.(consecutiveFailures))
     }
   }
 
@@ -321,14 +315,6 @@ export function createSender(options: SenderOptions): Sender {
       }
     },
   }
-}
-
-/**
- * Swallows the rejection of an async observer: `(...) => void` admits one, and nobody awaits it, so a
- * rejection would be an unhandled one, which ends a Node process (as a throw would not: it is caught).
- */
-function contain(result: unknown): void {
-  if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
 }
 
 function isPolicy(value: RetryPolicyOptions | RetryPolicy | undefined): value is RetryPolicy {

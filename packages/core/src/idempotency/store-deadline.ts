@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { callObserver } from '../call-observer.js'
 import { IdempotencyError } from '../errors.js'
 
 /** Options of {@link withStoreDeadline}. */
@@ -53,7 +54,9 @@ export function withStoreDeadline<T>(
     running.then(
       (value) => {
         clearTimeout(timer)
-        if (abandoned) abandon(options, value)
+        // Nobody awaits this any more: a throw or a rejection of onAbandoned must reach nothing. The lease
+        // ends a late claim that could not be released.
+        if (abandoned) callObserver(() => options.onAbandoned?.(value))
         else resolve(value)
       },
       (error: unknown) => {
@@ -66,20 +69,6 @@ export function withStoreDeadline<T>(
       },
     )
   })
-}
-
-/**
- * Hands a late result to `onAbandoned`, whose failure nobody can hear: a throw here, or a rejection of an
- * async `onAbandoned` (`(value) => void` admits one), would be an unhandled rejection, which ends a Node
- * process. The lease ends a late claim that could not be released.
- */
-function abandon<T>(options: StoreDeadlineOptions<T>, value: T): void {
-  try {
-    const result: unknown = options.onAbandoned?.(value)
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
-  } catch {
-    // Nobody awaits this call any more.
-  }
 }
 
 /**

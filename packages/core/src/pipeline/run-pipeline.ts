@@ -15,6 +15,7 @@ import {
   type WebhookError,
   toWebhookError,
 } from '../errors.js'
+import { callObserver } from '../call-observer.js'
 import { canonicalJson } from '../idempotency/canonical-json.js'
 import type { HeldClaims } from '../idempotency/held-claims.js'
 import { sha256HexOf } from '../schemes/crypto.js'
@@ -186,19 +187,8 @@ function report(
     durationMs: config.now() - startedAt,
   }
   // Observers must never turn a delivery into a failure.
-  if (failure) safely(() => config.onError?.(failure, outcome))
-  safely(() => config.onDelivery?.(outcome))
-}
-
-function safely(observe: () => unknown): void {
-  try {
-    const result = observe()
-    // An async observer (`async (error) => ship(error)` type-checks as returning void) that rejects would
-    // be an unhandled rejection, which ends a Node process: one unsigned request would take it down.
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
-  } catch {
-    // An observer's own failure is its business; the response is already decided.
-  }
+  if (failure) callObserver(() => config.onError?.(failure, outcome))
+  callObserver(() => config.onDelivery?.(outcome))
 }
 
 /**

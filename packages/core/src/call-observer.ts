@@ -1,0 +1,25 @@
+/**
+ * `callObserver`: runs a callback whose outcome is nobody's business (an `onDelivery` hook, a late claim's
+ * `onAbandoned`, a sender's `onAttempt`), so that neither its throw nor, for an async one, its rejection
+ * can reach anything. `(...) => void` admits an async function, and nobody awaits it: a rejection would be
+ * an unhandled one, which ends a Node process.
+ *
+ * @module
+ */
+
+/**
+ * Calls `observe`, swallowing what it throws and, when it answers a promise, what that rejects with.
+ *
+ * @example
+ * ```ts
+ * callObserver(() => options.onDelivery?.(outcome)) // an async onDelivery that rejects is contained too
+ * ```
+ */
+export function callObserver(observe: () => unknown): void {
+  try {
+    const result = observe()
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
+  } catch {
+    // The observer's own failure: whatever it observed is decided already.
+  }
+}
