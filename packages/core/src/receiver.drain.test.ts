@@ -80,7 +80,8 @@ describe('receiver.drain()', () => {
     expect(await settledWithin(drained)).toBe(false)
     handler.resolve()
     expect(await drained).toBe(true)
-    expect(JSON.parse((await receiver.handle(request)).body)).toMatchObject({ ok: true, duplicate: true })
+    // Recorded before the store is closed: the sender's retry, wherever it lands, is a duplicate.
+    expect(await store.claim(`${contractProvider.id}:evt_slow`, 'another-instance', 5_000)).toEqual({ state: 'completed' })
     expect(runs).toBe(1)
   })
 
@@ -101,8 +102,9 @@ describe('receiver.drain()', () => {
     const drained = receiver.drain()
     handler.reject(new Error('the CRM API is down'))
     expect(await drained).toBe(true)
-    expect((await receiver.handle(request)).status).toBe(200)
-    expect(runs).toBe(2)
+    // Released before the store is closed: the sender's retry, on another instance, runs it at once.
+    expect(await store.claim(`${contractProvider.id}:evt_failing`, 'another-instance', 5_000)).toEqual({ state: 'claimed' })
+    expect(runs).toBe(1)
   })
 
   it('waits for a completion the store refused and then took on a background retry', async () => {
@@ -128,12 +130,73 @@ describe('receiver.drain()', () => {
     const receiver = receiverWith(createMemoryStore(), () => new Promise<void>(() => {}), { handlerTimeoutMs: 20 })
     expect((await receiver.handle(await signContractDelivery({ id: 'evt_hung' }))).status).toBe(503)
     const startedAt = Date.now()
-    expect(await receiver.drain(50)).toBe(false)
+    expect(await receiver.drain({ timeoutMs: 50 })).toBe(false)
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(40)
+  })
+
+  it('waits for a claim still on its way to the store, and answers a delivery that arrives after it 503, claiming nothing', async () => {
+    const inner = createMemoryStore()
+    const claimAnswered = deferred()
+    let runs = 0
+    const store: IdempotencyStore = {
+      ...inner,
+      claim: async (...args) => {
+        await claimAnswered.promise // a store slow to answer, as at the moment of a SIGTERM
+        return inner.claim(...args)
+      },
+    }
+    const receiver = receiverWith(store, () => {
+      runs += 1
+    })
+    const answer = receiver.handle(await signContractDelivery({ id: 'evt_claim_in_flight' }))
+    await new Promise((resolve) => setTimeout(resolve, 10)) // the claim has been asked for
+    const drained = receiver.drain()
+    expect(await settledWithin(drained)).toBe(false)
+    const late = await receiver.handle(await signContractDelivery({ id: 'evt_after_drain' }))
+    expect(late.status).toBe(503)
+    expect(JSON.parse(late.body)).toMatchObject({ ok: false, error: { code: 'store_unavailable', message: expect.stringMatching(/shutting down/) } })
+    expect(late.headers['retry-after']).toBeDefined()
+    claimAnswered.resolve()
+    expect(await drained).toBe(true)
+    expect((await answer).status).toBe(200)
+    expect(runs).toBe(1)
+    expect(await inner.claim(`${contractProvider.id}:evt_after_drain`, 'another-instance', 5_000)).toEqual({ state: 'claimed' })
+  })
+
+  it('resolves false as soon as its signal aborts (a second Ctrl-C), with no timer left behind', async () => {
+    const receiver = receiverWith(createMemoryStore(), () => new Promise<void>(() => {}), { handlerTimeoutMs: 20 })
+    expect((await receiver.handle(await signContractDelivery({ id: 'evt_cut_short' }))).status).toBe(503)
+    const timeouts = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+    const before = timeouts()
+    const cut = new AbortController()
+    const drained = receiver.drain({ timeoutMs: 60_000, signal: cut.signal })
+    expect(timeouts()).toBe(before + 1)
+    cut.abort()
+    expect(await drained).toBe(false)
+    // The minute's timer is cleared: it would have kept the process up that long after a second Ctrl-C.
+    expect(timeouts()).toBe(before)
+  })
+
+  it('settles a claim whose receiver clock throws once the handler ran: drain is not left waiting for it', async () => {
+    let calls = 0
+    const receiver = createReceiver({
+      provider: contractProvider,
+      secret: CONTRACT_SECRET,
+      store: createMemoryStore(),
+      lockTtlMs: 5_000,
+      handlerTimeoutMs: 1_000,
+      now: () => {
+        calls += 1
+        if (calls > 2) throw new Error('the clock broke')
+        return Date.now()
+      },
+    }).on('record.updated', () => {})
+    await receiver.handle(await signContractDelivery({ id: 'evt_clock_breaks' }))
+    expect(await receiver.drain({ timeoutMs: 200 })).toBe(true)
   })
 
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, '100' as never])('refuses a timeout of %s with a TypeError', async (timeoutMs) => {
     const receiver = receiverWith(createMemoryStore(), () => {})
-    await expect(receiver.drain(timeoutMs)).rejects.toThrow(TypeError)
+    await expect(receiver.drain({ timeoutMs })).rejects.toThrow(TypeError)
   })
 })

@@ -117,6 +117,14 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
   ownerToken?: () => string
 }
 
+/** Options of {@link Receiver.drain}. */
+export interface DrainOptions {
+  /** Longest wait, in ms; default the receiver's `lockTtlMs`. */
+  timeoutMs?: number
+  /** Ends the wait early (a second Ctrl-C), resolving `false`. */
+  signal?: AbortSignal
+}
+
 /** A configured receiver. */
 export interface Receiver<Events extends EventSchemas = EventSchemas> {
   readonly provider: Provider
@@ -144,12 +152,13 @@ export interface Receiver<Events extends EventSchemas = EventSchemas> {
     rawBody?: RawBody | unknown,
   ): Promise<WebhookResponse>
   /**
-   * For shutdown, once the server takes no more requests and before the store is closed: resolves `true`
-   * when every claim this receiver took has its outcome in the store (each handler finished, one past
-   * `handlerTimeoutMs` included, and its completion or release was recorded, or given up after its retries),
-   * or `false` when `timeoutMs` (default `lockTtlMs`: past its lease a claim protects nothing) pass first.
-   * A store closed before a handler finished refuses its completion, and once the lease ends the sender's
-   * retry runs the handler a second time.
+   * For shutdown, once the server takes no more requests and before the store is closed: from now on the
+   * receiver takes no new claim (a delivery still on its way is answered `503 store_unavailable`, which the
+   * sender retries elsewhere), and this resolves `true` when every claim it took has its outcome in the store
+   * (claims on their way to the store, handlers still running, one past `handlerTimeoutMs` included, and
+   * completions or releases retried in the background), or `false` when `timeoutMs` (default `lockTtlMs`:
+   * past its lease a claim protects nothing) pass or `signal` aborts first. A store closed before then
+   * refuses those outcomes, and once the lease ends the sender's retry runs the handler a second time.
    *
    * @example
    * ```ts
@@ -159,7 +168,7 @@ export interface Receiver<Events extends EventSchemas = EventSchemas> {
    * }))
    * ```
    */
-  drain(timeoutMs?: number): Promise<boolean>
+  drain(options?: DrainOptions): Promise<boolean>
 }
 
 function requireStore(store: IdempotencyStore): void {
@@ -365,7 +374,8 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         return closesConnection(request) ? { ...response, headers: { ...response.headers, connection: 'close' } } : response
       }
     },
-    drain: async (timeoutMs) => config.heldClaims.settled(positiveOption('drain timeoutMs', timeoutMs, lockTtlMs, { max: MAX_TIMER_MS })),
+    drain: async (options = {}) =>
+      config.heldClaims.drain(positiveOption('drain timeoutMs', options.timeoutMs, lockTtlMs, { max: MAX_TIMER_MS }), options.signal),
   }
   return receiver
 }

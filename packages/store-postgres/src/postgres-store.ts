@@ -200,12 +200,18 @@ function storable(text: string): string {
  *
  * @example
  * ```ts
- * import { createReceiver } from '@crm-webhooks/core'
+ * import { createServer } from 'node:http'
+ * import { createNodeListener, createReceiver } from '@crm-webhooks/core'
  * import { createPostgresStore } from '@crm-webhooks/store-postgres'
  *
  * const store = createPostgresStore({ connectionString: process.env.DATABASE_URL!, autoMigrate: true })
  * const receiver = createReceiver({ provider: automatenexus, secret, store })
- * process.on('SIGTERM', () => void store.close())
+ * const server = createServer(createNodeListener(receiver)).listen(3000)
+ * // Stop taking requests, let every claim's outcome reach the store, then close it.
+ * process.on('SIGTERM', () => server.close(async () => {
+ *   await receiver.drain()
+ *   await store.close()
+ * }))
  * ```
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
@@ -302,7 +308,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   return {
     async claim(givenKey, owner, lockTtlMs, version?: ClaimVersion) {
       connection.admit('claim')
-      const startedAt = Date.now()
+      // Monotonic: a step of the wall clock must neither cut the follow-up read short nor stretch it.
+      const startedAt = performance.now()
       const key = storable(batchedText('key', givenKey))
       const entry: ClaimEntry = {
         key,
@@ -326,7 +333,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       if (seen.state === null || (seen.left_ms ?? 0) <= 0) {
         // Lost a race to a row this statement's snapshot could not show: read it afresh, within what is left
         // of the call's deadline (a read with a deadline of its own let a claim take twice commandTimeoutMs).
-        const leftMs = commandTimeoutMs - (Date.now() - startedAt)
+        const leftMs = commandTimeoutMs - (performance.now() - startedAt)
         if (leftMs < 1) throw storeUnavailableError(`postgres store: claim: no answer within ${commandTimeoutMs} ms`)
         seen = (await connection.query<Pick<ClaimRow, 'state' | 'left_ms'>>('claim', sql.inspect, [key], { timeoutMs: leftMs })).rows[0]
       }

@@ -120,12 +120,18 @@ function batchKeysAndArgs(entries: ReadonlyArray<{ keys: string[]; args: string[
  *
  * @example
  * ```ts
- * import { createReceiver } from '@crm-webhooks/core'
+ * import { createServer } from 'node:http'
+ * import { createNodeListener, createReceiver } from '@crm-webhooks/core'
  * import { createRedisStore } from '@crm-webhooks/store-redis'
  *
  * const store = createRedisStore({ url: process.env.REDIS_URL!, keyPrefix: 'billing-webhooks:' })
  * const receiver = createReceiver({ provider: automatenexus, secret, store })
- * process.on('SIGTERM', () => void store.close())
+ * const server = createServer(createNodeListener(receiver)).listen(3000)
+ * // Stop taking requests, let every claim's outcome reach the store, then close it.
+ * process.on('SIGTERM', () => server.close(async () => {
+ *   await receiver.drain()
+ *   await store.close()
+ * }))
  * ```
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {

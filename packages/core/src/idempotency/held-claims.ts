@@ -1,20 +1,26 @@
 /**
- * The claims a receiver holds whose outcome its store has not recorded yet: a handler still running (one
- * past `handlerTimeoutMs` included, its sender already answered 503), or a completion or release being
- * retried in the background. `receiver.drain()` waits for them at shutdown: a store closed before them
- * refuses those completions, and once the lease ends a resend runs the handler a second time.
+ * The claims a receiver holds whose outcome its store has not recorded yet: one still on its way to the
+ * store, a handler still running (one past `handlerTimeoutMs` included, its sender already answered 503), or
+ * a completion or release being retried in the background. `receiver.drain()` waits for them at shutdown: a
+ * store closed before them refuses those outcomes (or lets a claim through that then runs a handler whose
+ * completion it refuses), and once the lease ends a resend runs the handler a second time.
  *
  * @module
  */
 
 /** A count of held claims, and the way to wait until none is left. */
 export interface HeldClaims {
-  /** A claim was taken: its outcome is owed. */
+  /** Whether `drain()` was called: no claim is taken any more. */
+  readonly draining: boolean
+  /** A claim is about to be made: its outcome is owed from now on. */
   take(): void
-  /** A claim's outcome was recorded, or given up after its retries. */
+  /** A claim's outcome was recorded (or given up after its retries), or the claim was never taken. */
   settle(): void
-  /** Resolves `true` once no claim is held, or `false` when `timeoutMs` pass first. */
-  settled(timeoutMs: number): Promise<boolean>
+  /**
+   * Takes no more claims; resolves `true` once none is held, `false` when `timeoutMs` pass or `signal`
+   * aborts first (its timer is cleared then, so it keeps no process up).
+   */
+  drain(timeoutMs: number, signal?: AbortSignal): Promise<boolean>
 }
 
 /**
@@ -25,33 +31,43 @@ export interface HeldClaims {
  * const held = createHeldClaims()
  * held.take()
  * setTimeout(() => held.settle(), 10)
- * await held.settled(1_000) // true, after about 10 ms
+ * await held.drain(1_000) // true, after about 10 ms
  * ```
  */
 export function createHeldClaims(): HeldClaims {
   let count = 0
-  let waiting: Array<() => void> = []
+  let draining = false
+  const waiting = new Set<() => void>()
   return {
+    get draining() {
+      return draining
+    },
     take() {
       count += 1
     },
     settle() {
       count -= 1
       if (count > 0) return
-      const woken = waiting
-      waiting = []
-      for (const wake of woken) wake()
+      for (const wake of [...waiting]) wake()
     },
-    settled(timeoutMs) {
+    drain(timeoutMs, signal) {
+      draining = true
       if (count === 0) return Promise.resolve(true)
+      if (signal?.aborted) return Promise.resolve(false)
       return new Promise<boolean>((resolve) => {
+        const end = (drained: boolean) => {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', abort)
+          waiting.delete(wake)
+          resolve(drained)
+        }
+        const wake = () => end(true)
+        const abort = () => end(false)
         // Not unref'd: at shutdown this timer is what keeps the process up while the last outcomes are
         // recorded (the background retries' own timers are unref'd).
-        const timer = setTimeout(() => resolve(false), timeoutMs)
-        waiting.push(() => {
-          clearTimeout(timer)
-          resolve(true)
-        })
+        const timer = setTimeout(abort, timeoutMs)
+        signal?.addEventListener('abort', abort, { once: true })
+        waiting.add(wake)
       })
     },
   }

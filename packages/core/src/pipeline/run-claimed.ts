@@ -38,6 +38,21 @@ export type ClaimOnce = { duplicate: true } | { duplicate: false; owner: string;
  * ```
  */
 export async function claimOnce(config: PipelineConfig, key: string, version?: ClaimVersion): Promise<ClaimOnce> {
+  // Shutting down (drain() was called): a claim now could land after the store is closed, and run a
+  // handler whose completion the closed store refuses.
+  if (config.heldClaims.draining) throw storeUnavailableError('the receiver is shutting down; retry later')
+  // Counted from before the store is asked, so drain() waits for a claim still on its way too; from a taken
+  // claim on, settleClaim settles it once its outcome is recorded, and every other way out settles it here.
+  config.heldClaims.take()
+  const hold = { handedOver: false }
+  try {
+    return await claimCounted(config, key, version, hold)
+  } finally {
+    if (!hold.handedOver) config.heldClaims.settle()
+  }
+}
+
+async function claimCounted(config: PipelineConfig, key: string, version: ClaimVersion | undefined, hold: { handedOver: boolean }): Promise<ClaimOnce> {
   // A resend of a delivery whose completion this receiver still owes (the store was away): record the
   // completion first, or a claim landing between two background retries, once the lease has ended, would
   // take the key and run the handler again.
@@ -62,20 +77,44 @@ export async function claimOnce(config: PipelineConfig, key: string, version?: C
     })
   }
   if (claim.state !== 'claimed') throw misanswered()
-  // Owed from here on: every path below ends in settleClaim, which settles it once its outcome is recorded.
-  config.heldClaims.take()
-  if (version === undefined || claim.stale !== undefined) return { duplicate: false, owner, stale: claim.stale }
+  if (version === undefined || claim.stale !== undefined) {
+    hold.handedOver = true // to runClaimed, which always ends in settleClaim
+    return { duplicate: false, owner, stale: claim.stale }
+  }
   // A store that took the claim without the version (one of your own, written before claims carried it).
-  const leaseEndsAt = config.now() + config.lockTtlMs
+  const leaseEndsAt = leaseEndOf(config)
+  let stale: boolean
   try {
-    const { stale } = await config.store.recordVersion!(version.record, version.version, version.retentionMs)
-    return { duplicate: false, owner, stale }
+    ;({ stale } = await config.store.recordVersion!(version.record, version.version, version.retentionMs))
   } catch (error) {
     // Given back as a failed handler's claim is: a release lost to the same outage is retried while the
     // lease lasts, or the sender's retries would meet 409 until it ends.
+    hold.handedOver = true
     await settleClaim(config, key, owner, 'release', leaseEndsAt)
     throw storeUnavailable(error)
   }
+  hold.handedOver = true
+  return { duplicate: false, owner, stale }
+}
+
+/**
+ * The receiver's clock for a claim's own deadlines, or `undefined` when it throws or reads NaN: the
+ * claim's outcome is then tried once and not retried, and the claim is still settled (a throw here left it
+ * counted for ever, so drain() waited out its timeout, and held until its lease ended).
+ */
+function clockReading(config: PipelineConfig): number | undefined {
+  try {
+    const nowMs = config.now()
+    return Number.isFinite(nowMs) ? nowMs : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** When a claim taken now ends; already past when the clock cannot be read, so nothing is retried. */
+function leaseEndOf(config: PipelineConfig): number {
+  const nowMs = clockReading(config)
+  return nowMs === undefined ? Number.NEGATIVE_INFINITY : nowMs + config.lockTtlMs
 }
 
 /**
@@ -112,7 +151,7 @@ export async function runClaimed(
   owner: string,
   work: (() => MaybePromise<void>) | undefined,
 ): Promise<void> {
-  const leaseEndsAt = config.now() + config.lockTtlMs
+  const leaseEndsAt = leaseEndOf(config)
   let result: MaybePromise<void>
   try {
     result = work?.()
@@ -180,7 +219,8 @@ function settleClaim(
     },
     () => {
       const retryUntil = outcome === 'complete' ? leaseEndsAt + COMPLETION_RETRY_PAST_LEASE_MS : leaseEndsAt
-      if (config.now() + retryInMs >= retryUntil) {
+      const nowMs = clockReading(config)
+      if (nowMs === undefined || nowMs + retryInMs >= retryUntil) {
         if (outcome === 'complete') forgetOwedCompletion(config, key, owner)
         config.heldClaims.settle()
         return

@@ -115,18 +115,17 @@ export const listenCommand: Command = {
     }
     await stopped
     // A second Ctrl-C does not wait for the deliveries in progress.
-    let cutShort!: () => void
-    const secondSignal = new Promise<boolean>((resolve) => (cutShort = () => resolve(false)))
+    const cutShort = new AbortController()
     const stopNow = io.onStopSignal(() => {
       server.closeNow()
-      cutShort()
+      cutShort.abort()
     })
     try {
       const graceEndsAt = Date.now() + SHUTDOWN_GRACE_MS
       await server.close(SHUTDOWN_GRACE_MS)
       // Only now: the store's last calls are the outcomes of the deliveries that just finished, and of any
       // handler still running past its timeout, within what is left of the same grace (not a second one).
-      await Promise.race([receiver.drain(Math.max(1, graceEndsAt - Date.now())), secondSignal])
+      await receiver.drain({ timeoutMs: Math.max(1, graceEndsAt - Date.now()), signal: cutShort.signal })
       await store.close?.()
     } finally {
       stopNow()
