@@ -58,7 +58,12 @@ describe('withStoreDeadline', () => {
   it('takes a plain value from an operation of your own as its result, and its deadline timer ends with it', async () => {
     // In JavaScript an operation may answer synchronously: that answer is the call's result, not a TypeError.
     const plain = (() => 'claimed') as unknown as () => Promise<string>
-    await expect(withStoreDeadline(options, plain)).resolves.toBe('claimed')
+    const timeouts = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+    const before = timeouts()
+    const call = withStoreDeadline(options, plain)
+    await expect(call).resolves.toBe('claimed')
+    // The deadline's timer was cleared with the answer: none is left to hold a process up.
+    expect(timeouts()).toBe(before)
   })
 
   it('turns any failure, thrown or rejected, into store_unavailable with the cause kept', async () => {
