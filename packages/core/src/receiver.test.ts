@@ -285,6 +285,31 @@ describe('every rejection has its code and status', () => {
     expect(handler).not.toHaveBeenCalled()
   })
 
+  it("internal_error from every entry point while the receiver's clock throws: each resolves with a response, none rejects", async () => {
+    const handler = vi.fn()
+    const receiver = makeReceiver({
+      now: () => {
+        throw new Error('the clock broke')
+      },
+      store: createMemoryStore(),
+    })
+    receiver.on('deal.stage_changed', handler)
+    const request = await signedRequest(stageChange())
+    expectRejected(await receiver.handle(request), 'internal_error')
+    const fetched = await receiver.fetch(new Request('http://localhost/webhooks', { method: 'POST', headers: request.headers, body: request.rawBody }))
+    expect(fetched.status).toBe(500)
+    const server = createServer(createNodeListener(receiver))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const answered = await fetch(`http://127.0.0.1:${port}/webhooks`, { method: 'POST', headers: request.headers, body: request.rawBody })
+      expect(answered.status).toBe(500)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+    expect(handler).not.toHaveBeenCalled()
+  })
+
   it('payload_too_large, before any verification', async () => {
     const receiver = makeReceiver({ maxBodyBytes: 64 })
     expectRejected(await receiver.handle(await signedRequest(stageChange())), 'payload_too_large')

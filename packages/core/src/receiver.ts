@@ -27,6 +27,7 @@ import {
   type DeliveryOutcome,
   type InvalidPayloadInfo,
   type PipelineConfig,
+  durationClock,
   rejectBeforePipeline,
   runPipeline,
 } from './pipeline/run-pipeline.js'
@@ -336,7 +337,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     handle: (request) => runPipeline(config, request),
     fetch: async (request) => {
       let response: WebhookResponse
-      const startedAt = config.now()
+      const startedAt = durationClock(config)
       try {
         assertDeclaredLength(request.headers.get('content-length'), maxBodyBytes)
         // A body read in part and released is unlocked but disturbed: what is left is not what was signed.
@@ -359,7 +360,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
       }
     },
     handleNodeRequest: async (request, rawBody) => {
-      const startedAt = config.now()
+      const startedAt = durationClock(config)
       try {
         const body =
           rawBody === undefined ? await readNodeRequest(request, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }) : keptNodeBody(rawBody)
