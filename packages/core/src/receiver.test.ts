@@ -294,15 +294,16 @@ describe('every rejection has its code and status', () => {
       store: createMemoryStore(),
     })
     receiver.on('deal.stage_changed', handler)
-    const request = await signedRequest(stageChange())
+    const body = stageChange()
+    const request = await signedRequest(body)
     expectRejected(await receiver.handle(request), 'internal_error')
-    const fetched = await receiver.fetch(new Request('http://localhost/webhooks', { method: 'POST', headers: request.headers, body: request.rawBody }))
+    const fetched = await receiver.fetch(new Request('http://localhost/webhooks', { method: 'POST', headers: request.headers, body }))
     expect(fetched.status).toBe(500)
     const server = createServer(createNodeListener(receiver))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     try {
       const { port } = server.address() as AddressInfo
-      const answered = await fetch(`http://127.0.0.1:${port}/webhooks`, { method: 'POST', headers: request.headers, body: request.rawBody })
+      const answered = await fetch(`http://127.0.0.1:${port}/webhooks`, { method: 'POST', headers: request.headers, body })
       expect(answered.status).toBe(500)
     } finally {
       await new Promise((resolve) => server.close(resolve))
