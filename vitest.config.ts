@@ -5,6 +5,7 @@ const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url))
 
 // Workspace packages resolve to their TypeScript sources, so tests never need a build first.
 const alias = [
+  { find: /^@crm-webhooks\/core\/testing\/stores$/, replacement: `${packagesDir}core/src/testing/stores.ts` },
   { find: /^@crm-webhooks\/core\/(testing|providers)$/, replacement: `${packagesDir}core/src/$1/index.ts` },
   { find: /^@crm-webhooks\/([a-z-]+)$/, replacement: `${packagesDir}$1/src/index.ts` },
 ]
