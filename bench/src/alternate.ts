@@ -80,7 +80,10 @@ export interface AlternateOptions<Input> {
 export async function alternate<Input>(options: AlternateOptions<Input>): Promise<PairSamples> {
   const samples = options.into ?? { ratios: [], contenderNs: [], floorNs: [] }
   for (let pair = 0; pair < options.pairs; pair++) {
-    const contenderFirst = (samples.ratios.length + pair) % 2 === 0
+    // ABBA across every pair of the record: `samples.ratios` has already grown by one per earlier pair, so
+    // its length alone alternates (adding `pair` as well kept the parity fixed: always contender first,
+    // which would let the contender's garbage and cache misses land on the floor's batch every time).
+    const contenderFirst = samples.ratios.length % 2 === 0
     let contenderNs: number
     let floorNs: number
     if (contenderFirst) {

@@ -7,7 +7,7 @@
  */
 
 /** The kinds of target, each with the reason a miss has. */
-export type TargetKind = 'verify' | 'verify + parse' | 'pipeline' | 'http'
+export type TargetKind = 'verify' | 'verify + parse' | 'pipeline' | 'http' | 'stores'
 
 /** Why a target of each kind can be missed, shown under the targets when one is. */
 export const MISS_REASONS: Record<TargetKind, string> = {
@@ -41,7 +41,23 @@ export const MISS_REASONS: Record<TargetKind, string> = {
     'middleware reads the Node request on @hono/node-server while `bare` and `inline` read `c.req` through ' +
     'node-server\'s Fetch `Request`, which costs more than our whole pipeline; Express spends more per request ' +
     'itself, so the same work weighs less there.',
+  stores:
+    'Redis store: a Redis delivery makes two round trips (the claim, which also records the ordering guard\'s ' +
+    'version, and the completion); on two shared cores the receiver and redis-server take turns rather than ' +
+    'overlap, so the rate comes out near 1 / (1/S + 1/M), S the store\'s own rate and M the memory ' +
+    'pipeline\'s (see the idempotency stores section below).',
 }
+
+/**
+ * How the HTTP variants read the body, said beside the table whatever the verdicts (not only under a missed
+ * target): on Hono they do not read it the same way, which favours the middleware.
+ */
+export const HTTP_BODY_READING =
+  'Express\'s `bare` and `inline` use `express.raw()`, Fastify\'s a `parseAs: \'buffer\'` content-type parser, ' +
+  'and the middleware reads the Node request itself. On Hono, `bare` and `inline` read `c.req.arrayBuffer()`, ' +
+  'as a handler written for Hono does, through @hono/node-server\'s Fetch `Request`, while the middleware ' +
+  'reads the Node request behind it (`c.env.incoming`): a difference in body reading, not verification, that ' +
+  'favours the middleware and is why it can come out faster than `inline` there.'
 
 /** What each contender does. */
 export const CONTENDERS = `### What each contender does

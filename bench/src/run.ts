@@ -111,6 +111,7 @@ const report = renderReport({
     `stores: ${storeOptions.rounds} rounds x ${storeOptions.deliveriesPerRound} deliveries${quick ? ' (quick run)' : ''}`,
   micro,
   http,
+  stores,
   extraSections: stores.length ? [`## Idempotency stores (bench/src/store-throughput.ts)\n\n${STORES_INTRO}\n\n${storeThroughputTable(stores)}`] : [],
 })
 if (outPath) {
