@@ -84,3 +84,55 @@ describe('passthrough schemas', () => {
     })
   })
 })
+
+describe('tuples in a schema', () => {
+  const located = defineProvider({
+    id: 'located',
+    name: 'Located CRM',
+    scheme: createHmacSha256Scheme({ header: 'X-Signature' }),
+    envelope: createFieldEnvelope({ type: 'event', data: 'data' }),
+    events: {
+      'visit.logged': z.looseObject({
+        at: z.tuple([z.number(), z.number()]),
+        stop: z.tuple([z.looseObject({ id: z.string() }), z.string()]).readonly(),
+        path: z.tuple([z.string()], z.number()),
+      }),
+    },
+  })
+
+  it('keeps each position of a tuple its own type, its members declared fields only', () => {
+    createReceiver({ provider: located, secret: 's' }).on('visit.logged', (event) => {
+      expectTypeOf(event.data.at).toEqualTypeOf<[number, number]>()
+      expectTypeOf(event.data.stop).toEqualTypeOf<readonly [{ id: string }, string]>()
+      expectTypeOf(event.data.path).toEqualTypeOf<[string, ...number[]]>()
+      // @ts-expect-error: not declared by the schema
+      event.data.stop[0].name
+    })
+  })
+})
+
+describe('several types, and what a handler may return', () => {
+  const receiver = createReceiver({ provider, secret: 's' })
+
+  it('gives a handler registered for several types a union discriminated by type', () => {
+    receiver.on(['deal.stage_changed', 'contact.created'], (event) => {
+      expectTypeOf(event.type).toEqualTypeOf<'deal.stage_changed' | 'contact.created'>()
+      if (event.type === 'deal.stage_changed') expectTypeOf(event.data.previous_stage).toEqualTypeOf<string>()
+      else expectTypeOf(event.data.email).toEqualTypeOf<string>()
+    })
+  })
+
+  it('takes a handler whatever it returns, sync or async (the value is ignored, a promise awaited)', () => {
+    const seen: unknown[] = []
+    receiver.on('contact.created', (event) => seen.push(event.data.email))
+    receiver.on('contact.created', async (event) => seen.push(event.id))
+    receiver.on('contact.created', async () => new Response('stored'))
+    receiver.onAny((event) => seen.push(event.type))
+    receiver.onAny(async () => {})
+  })
+
+  it('refuses a handler for another event shape', () => {
+    // @ts-expect-error: a contact handler's parameter does not fit a deal event
+    receiver.on('deal.stage_changed', (event: { data: { email: string } }) => event.data.email)
+  })
+})

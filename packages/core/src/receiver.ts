@@ -51,8 +51,14 @@ import type {
 /** The provider's events with the receiver's own added (a receiver's schema wins on a shared name). */
 export type MergedEvents<P extends Provider, Extra extends EventSchemas> = Omit<P['events'], keyof Extra> & Extra
 
-/** The event a handler registered for `Type` receives. */
-export type EventOf<Events extends EventSchemas, Type extends keyof Events & string> = WebhookEvent<Type, EventData<Events[Type]>>
+/**
+ * The event a handler registered for `Type` receives. Distributed over a union of types, so a handler
+ * registered for several (`on(['a', 'b'], ...)`) gets a union discriminated by `type`, not one event whose
+ * `type` and `data` vary apart (where `event.type === 'a'` narrowed nothing).
+ */
+export type EventOf<Events extends EventSchemas, Type extends keyof Events & string> = Type extends unknown
+  ? WebhookEvent<Type, EventData<Events[Type]>>
+  : never
 
 /** Any event of the catalog: a discriminated union on `type`. */
 export type AnyEventOf<Events extends EventSchemas> = { [Type in keyof Events & string]: EventOf<Events, Type> }[keyof Events &
@@ -132,10 +138,10 @@ export interface Receiver<Events extends EventSchemas = EventSchemas> {
   /** Registers a handler for one event type (or several); the event is narrowed to that type. */
   on<Type extends keyof Events & string>(
     type: Type | readonly Type[],
-    handler: (event: EventOf<Events, Type>) => MaybePromise<void>,
+    handler: (event: EventOf<Events, Type>) => unknown,
   ): this
   /** Registers a handler for every event of the catalog. */
-  onAny(handler: (event: AnyEventOf<Events>) => MaybePromise<void>): this
+  onAny(handler: (event: AnyEventOf<Events>) => unknown): this
   /** Runs the pipeline over raw bytes; always resolves with the response to write. */
   handle(request: WebhookRequest): Promise<WebhookResponse>
   /**

@@ -132,10 +132,10 @@ export type DeclaredFields<T> = T extends (...args: never[]) => unknown
   ? T
   : T extends Date | RegExp | Uint8Array
     ? T
-    : T extends ReadonlyArray<infer Item>
-      ? T extends unknown[]
-        ? DeclaredFields<Item>[]
-        : ReadonlyArray<DeclaredFields<Item>>
+    : T extends ReadonlyArray<unknown>
+      ? // Mapped over the array itself, so a tuple keeps each position's type (and its rest, and readonly):
+        // rebuilt from its element type, `[number, string]` read as `(number | string)[]`.
+        { [I in keyof T]: DeclaredFields<T[I]> }
       : T extends object
         ? [KnownKeys<T>] extends [never]
           ? T
