@@ -84,6 +84,12 @@ interface ConformanceCaseBase {
   /** Runs after the runner records each event; throw to simulate a failing handler. */
   handler?: (event: WebhookEvent) => MaybePromise<void>
   expect: ConformanceExpectation
+  /**
+   * The delivery the runner sends after the case, which the entry must still answer 200. Default a
+   * `contact.created` event signed with the case's first secret, which only the conformance providers
+   * read: a case whose receiver has a provider of its own gives one of that provider's deliveries.
+   */
+  probe?: () => MaybePromise<ConformanceRequest>
 }
 
 /**
