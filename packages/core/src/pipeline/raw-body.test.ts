@@ -2,8 +2,26 @@ import { createServer } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { DISCARD_MAX_BYTES, DISCARD_MAX_MS, closesConnection, keptNodeBody, readNodeRequest, readWebStream, toBodyBytes } from './raw-body.js'
+
+/** The engine's garbage collector, exposed on demand, to measure what a reader still holds. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc')
+  ;(runInNewContext('gc') as () => void)()
+}
+
+/** Bytes of live ArrayBuffers (Buffer memory included) once garbage is collected. */
+function liveArrayBufferBytes(): number {
+  collectGarbage()
+  return process.memoryUsage().arrayBuffers
+}
+
+// node:http hands a chunked body over as one slice per chunk of the socket read it arrived in: a body sent
+// in 1-byte chunks came as a million Buffers, each keeping its read buffer alive while it is kept.
+const TINY_CHUNKS = 512
+const tinyChunk = () => new Uint8Array(new ArrayBuffer(64 * 1024), 0, 1).fill(0x61)
 
 function requestStream(headers: Record<string, string> = {}) {
   return Object.assign(new PassThrough(), { headers })
@@ -87,6 +105,33 @@ describe('readNodeRequest', () => {
     expect(new TextDecoder().decode(bytes)).toBe('{"a":1}')
   })
 
+  it('holds a body sent in tiny chunks in about its own size, not one kept chunk (and its read buffer) per byte', async () => {
+    // Unsigned: 1 MiB sent as 1-byte chunks peaked at 214 MiB of heap in one request, and a few such
+    // requests at once exhausted the process.
+    const request = requestStream()
+    const reading = readNodeRequest(request, { timeoutMs: 5_000 })
+    const before = liveArrayBufferBytes()
+    for (let index = 0; index < TINY_CHUNKS; index++) request.emit('data', Buffer.from(tinyChunk().buffer, 0, 1))
+    const held = liveArrayBufferBytes() - before
+    request.end()
+    const bytes = await reading
+    expect(new TextDecoder().decode(bytes)).toBe('a'.repeat(TINY_CHUNKS))
+    expect(held).toBeLessThan(4 * 1024 * 1024)
+  })
+
+  it('keeps the bytes in order when tiny and larger chunks alternate', async () => {
+    const request = requestStream()
+    const reading = readNodeRequest(request, { timeoutMs: 5_000 })
+    let expected = ''
+    for (let index = 0; index < 300; index++) {
+      const part = index % 3 === 0 ? String(index % 10).repeat(5_000) : String.fromCharCode(97 + (index % 26))
+      expected += part
+      request.write(part)
+    }
+    request.end()
+    expect(new TextDecoder().decode(await reading)).toBe(expected)
+  })
+
   it('cuts a body off at the limit while reading, without a declared length', async () => {
     const request = requestStream()
     const reading = readNodeRequest(request, { maxBytes: 8 })
@@ -118,6 +163,26 @@ describe('readWebStream', () => {
   it('reads every chunk, in order', async () => {
     const { stream } = webStream(['{"a":', '1,', '"b":2}'], true)
     expect(new TextDecoder().decode(await readWebStream(stream))).toBe('{"a":1,"b":2}')
+  })
+
+  it('holds a body sent in tiny chunks in about its own size, not one kept chunk (and its buffer) per byte', async () => {
+    let sent = 0
+    let held = Number.NaN
+    let before = Number.NaN
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) before = liveArrayBufferBytes()
+        if (sent === TINY_CHUNKS) {
+          held = liveArrayBufferBytes() - before
+          return controller.close()
+        }
+        sent++
+        controller.enqueue(tinyChunk())
+      },
+    })
+    const bytes = await readWebStream(stream, { timeoutMs: 5_000 })
+    expect(new TextDecoder().decode(bytes)).toBe('a'.repeat(TINY_CHUNKS))
+    expect(held).toBeLessThan(4 * 1024 * 1024)
   })
 
   it('times out a body that stops arriving, and cancels the stream', async () => {
