@@ -108,6 +108,28 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   // delivery nothing, but once the server has been gone a whole deadline, waiting another one per delivery
   // would only hold every sender's connection open for the same 503.
   let notReadySince: number | undefined
+  // A connection gone silent (a frozen server, a route that black-holes) while its socket stays open: node-redis
+  // keeps every command written to it until its reply comes, and the client still reads as ready, so each
+  // delivery's claim was written there and held (~0.9 KB each, with the store's own late-call entry) for as
+  // long as the silence lasted, which the kernel may never end. As the PostgreSQL store's read timeout does,
+  // a client the store created drops a connection on which a command went a whole second deadline unanswered
+  // (close() waits that long for such a command too): that rejects what it held, and the client reconnects.
+  // A client you passed is left as it is: the store neither destroys nor reopens it.
+  let silenceCheck: ReturnType<typeof setTimeout> | undefined
+  function dropIfStillSilent(sent: Promise<unknown>): void {
+    if (!owned || silenceCheck !== undefined) return
+    let answered = false
+    const settled = () => void (answered = true)
+    sent.then(settled, settled)
+    silenceCheck = setTimeout(() => {
+      silenceCheck = undefined
+      if (answered || closing || !client.isOpen) return
+      client.destroy()
+      connecting = client.connect().catch((error: Error) => options.onError?.(error))
+    }, options.commandTimeoutMs)
+    // The check alone must never keep a process alive.
+    ;(silenceCheck as { unref?: () => void }).unref?.()
+  }
 
   function whenReady(): Promise<void> {
     if (!client.isOpen && mayConnect) connecting ??= client.connect().catch((error: Error) => options.onError?.(error))
@@ -159,7 +181,10 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         }).catch((error: unknown) => {
           // A command past its deadline may still be answered (a claim that lands late is then given back):
           // close() waits for it. One that already failed leaves the set at once.
-          if (sent !== undefined) late.track(sent)
+          if (sent !== undefined) {
+            late.track(sent)
+            dropIfStillSilent(sent)
+          }
           // Waited out the deadline for a connection that failed: say why it failed.
           throw connectionError && !client.isReady ? notConnected((error as Error).message) : error
         }),

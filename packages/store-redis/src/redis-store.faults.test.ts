@@ -71,6 +71,41 @@ describe.skipIf(!available)('redis store: fails closed while its server is unrea
     }
   }, 30_000)
 
+  it('a connection gone silent (frozen server) is dropped once a command outlives its deadline by another, so commands stop piling up on it', async () => {
+    // node-redis keeps every command written to a connection until its reply comes: on a frozen server (or a
+    // route that black-holes) each delivery's claim stayed in memory (~0.9 KB) for as long as the socket
+    // stayed open. A client the store created drops such a connection and reconnects, as the PostgreSQL
+    // store's read timeout does: the claims after the drop fail on a client that is not ready, not on a
+    // connection that takes commands and never answers.
+    const ownStore = createRedisStore({ url: server.url, commandTimeoutMs: 200, connectTimeoutMs: 200 })
+    const failureOf = (call: Promise<unknown>) =>
+      call.then(
+        () => 'resolved',
+        (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
+      )
+    try {
+      await ownStore.claim(`warm-${globalThis.crypto.randomUUID()}`, 'owner', 1_000)
+      server.freeze()
+      expect(await failureOf(ownStore.claim(`frozen-${globalThis.crypto.randomUUID()}`, 'owner', 1_000))).toMatch(/no answer within 200 ms/)
+      // Past a second deadline the connection is dropped; then one call waits for the reconnect (a deadline)
+      // and the next fails at once, sending nothing. Before, every call was written and went unanswered.
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      await failureOf(ownStore.claim(`frozen-${globalThis.crypto.randomUUID()}`, 'owner', 1_000))
+      expect(await failureOf(ownStore.claim(`frozen-${globalThis.crypto.randomUUID()}`, 'owner', 1_000))).toMatch(/not connected for \d+ ms/)
+      server.thaw()
+      const deadline = Date.now() + 15_000
+      let answer = 'not tried'
+      while (answer !== 'resolved' && Date.now() < deadline) {
+        answer = await failureOf(ownStore.claim(`back-${globalThis.crypto.randomUUID()}`, 'owner', 1_000))
+        if (answer !== 'resolved') await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(answer).toBe('resolved')
+    } finally {
+      server.thaw()
+      await ownStore.close()
+    }
+  }, 30_000)
+
   it('once the server has been gone a whole command timeout, calls fail at once instead of each waiting one more', async () => {
     const failureOf = (call: Promise<unknown>) =>
       call.then(
