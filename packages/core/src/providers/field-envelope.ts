@@ -31,6 +31,16 @@ function asText(value: unknown): string | undefined {
 }
 
 /**
+ * An event id as text. A JSON number past 2^53 lost digits in JSON.parse already, so two distinct ids could read
+ * as one and the second event be acknowledged as the first one's duplicate, never handled: such an id is not
+ * used, and the key falls back to the body digest, which a retry's same bytes still match.
+ */
+function asId(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? String(value) : undefined
+  return asText(value)
+}
+
+/**
  * Builds an {@link Envelope} that reads named top-level fields.
  *
  * @example
@@ -43,7 +53,7 @@ export function createFieldEnvelope(options: FieldEnvelopeOptions): Envelope {
   return {
     eventType: (context: DeliveryContext) =>
       asText(field(context.payload, type)) ?? (typeHeader ? context.header(typeHeader) : undefined),
-    ...(id ? { eventId: (context: DeliveryContext) => asText(field(context.payload, id)) } : {}),
+    ...(id ? { eventId: (context: DeliveryContext) => asId(field(context.payload, id)) } : {}),
     ...(occurredAt
       ? {
           occurredAt: (context: DeliveryContext) => {

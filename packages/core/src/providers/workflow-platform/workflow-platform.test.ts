@@ -90,6 +90,22 @@ describe('workflow-platform: subscription confirmation', () => {
 })
 
 describe('workflow-platform: API v2 events', () => {
+  it('keys a numeric event_id past 2^53 by the body digest: two distinct ids JSON.parse reads as one are two events', async () => {
+    const { receiver, seen } = receiverWithLog()
+    // 2^53 and 2^53 + 1 both parse to 9007199254740992: as text they would share one key.
+    const first = (id: string) =>
+      `{"event":"opportunity.stage_changed","event_id":${id},"timestamp":"2026-05-04T08:15:00.000Z","data":{"id":"opp_1","stage":"won"}}`
+    for (const id of ['9007199254740992', '9007199254740993']) {
+      const response = await receiver.handle(await signed(first(id)))
+      expect([id, response.status, json(response).duplicate]).toEqual([id, 200, false])
+    }
+    expect(seen).toHaveLength(2)
+    // A retry, the same bytes, is still a duplicate; a safe numeric id still keys as its text.
+    expect(json(await receiver.handle(await signed(first('9007199254740993')))).duplicate).toBe(true)
+    const small = await receiver.handle(await signed(first('42')))
+    expect(json(small)).toMatchObject({ id: '42', duplicate: false })
+  })
+
   it('unwraps data and keys idempotency on event_id, so a re-serialized retry is still a duplicate', async () => {
     const { receiver, seen } = receiverWithLog()
     const delivery = await buildSampleDelivery('workflow-platform', 'opportunity.stage_changed', { secret: SECRET, now: NOW, id: 'evt_42' })
