@@ -6,7 +6,7 @@
  * @module
  */
 import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
-import { WebhookError } from './errors.js'
+import { type WebhookError, toWebhookError } from './errors.js'
 import { createHeldClaims } from './idempotency/held-claims.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { requireProviderId } from './providers/define-provider.js'
@@ -27,10 +27,10 @@ import {
   type DeliveryOutcome,
   type InvalidPayloadInfo,
   type PipelineConfig,
-  durationClock,
   rejectBeforePipeline,
   runPipeline,
 } from './pipeline/run-pipeline.js'
+import { clockReading } from './pipeline/clock-reading.js'
 import { errorResponse } from './pipeline/respond.js'
 import { isThenable } from './schemes/maybe-promise.js'
 import { secretList } from './schemes/secrets.js'
@@ -343,7 +343,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     handle: (request) => runPipeline(config, request),
     fetch: async (request) => {
       let response: WebhookResponse
-      const startedAt = durationClock(config)
+      const startedAt = clockReading(config)
       try {
         assertDeclaredLength(request.headers.get('content-length'), maxBodyBytes)
         // A body read in part and released is unlocked but disturbed: what is left is not what was signed.
@@ -361,12 +361,12 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
       } catch (error) {
         // A provider's own handshake answered what no Response can hold (a status outside 200-599, a header
         // value with a line break): 500, as the node:http listener answers it, rather than a rejection.
-        const failed = errorResponse(new WebhookError('internal_error', 'internal error', { cause: error }))
+        const failed = errorResponse(toWebhookError(error))
         return new Response(failed.body, { status: failed.status, headers: failed.headers })
       }
     },
     handleNodeRequest: async (request, rawBody) => {
-      const startedAt = durationClock(config)
+      const startedAt = clockReading(config)
       try {
         const body =
           rawBody === undefined ? await readNodeRequest(request, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }) : keptNodeBody(rawBody)

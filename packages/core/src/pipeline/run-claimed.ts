@@ -8,6 +8,7 @@
 import { HandlerError, IdempotencyError } from '../errors.js'
 import type { ClaimResult, ClaimVersion, MaybePromise } from '../types.js'
 import { storeUnavailableError } from '../idempotency/store-deadline.js'
+import { clockReading } from './clock-reading.js'
 import type { PipelineConfig } from './run-pipeline.js'
 
 /**
@@ -82,7 +83,7 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
     return { duplicate: false, owner, stale: claim.stale }
   }
   // A store that took the claim without the version (one of your own, written before claims carried it).
-  const leaseEndsAt = leaseEndOf(config)
+  const leaseEndsAt = clockReading(config) + config.lockTtlMs
   let stale: boolean
   try {
     ;({ stale } = await config.store.recordVersion!(version.record, version.version, version.retentionMs))
@@ -95,26 +96,6 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
   }
   hold.handedOver = true
   return { duplicate: false, owner, stale }
-}
-
-/**
- * The receiver's clock for a claim's own deadlines, or `undefined` when it throws or reads NaN: the
- * claim's outcome is then tried once and not retried, and the claim is still settled (a throw here left it
- * counted for ever, so drain() waited out its timeout, and held until its lease ended).
- */
-function clockReading(config: PipelineConfig): number | undefined {
-  try {
-    const nowMs = config.now()
-    return Number.isFinite(nowMs) ? nowMs : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** When a claim taken now ends; already past when the clock cannot be read, so nothing is retried. */
-function leaseEndOf(config: PipelineConfig): number {
-  const nowMs = clockReading(config)
-  return nowMs === undefined ? Number.NEGATIVE_INFINITY : nowMs + config.lockTtlMs
 }
 
 /**
@@ -151,7 +132,7 @@ export async function runClaimed(
   owner: string,
   work: (() => MaybePromise<void>) | undefined,
 ): Promise<void> {
-  const leaseEndsAt = leaseEndOf(config)
+  const leaseEndsAt = clockReading(config) + config.lockTtlMs
   let result: MaybePromise<void>
   try {
     result = work?.()
@@ -219,8 +200,9 @@ function settleClaim(
     },
     () => {
       const retryUntil = outcome === 'complete' ? leaseEndsAt + COMPLETION_RETRY_PAST_LEASE_MS : leaseEndsAt
-      const nowMs = clockReading(config)
-      if (nowMs === undefined || nowMs + retryInMs >= retryUntil) {
+      // A clock that throws or reads NaN makes this NaN, which compares false: the outcome is given up (and
+      // the claim settled) instead of retried for ever, or left counted so that drain() waits out its timeout.
+      if (!(clockReading(config) + retryInMs < retryUntil)) {
         if (outcome === 'complete') forgetOwedCompletion(config, key, owner)
         config.heldClaims.settle()
         return

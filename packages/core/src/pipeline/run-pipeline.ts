@@ -33,6 +33,7 @@ import type {
   WebhookRequest,
   WebhookResponse,
 } from '../types.js'
+import { clockReading } from './clock-reading.js'
 import { createHeaderReader } from './headers.js'
 import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, requireIdentityEncoding } from './parse-body.js'
 import { carriesQueryFields, rawQueryOf } from './query-fields.js'
@@ -133,7 +134,7 @@ interface Progress {
  * ```
  */
 export async function runPipeline(config: PipelineConfig, request: WebhookRequest): Promise<WebhookResponse> {
-  const startedAt = durationClock(config)
+  const startedAt = clockReading(config)
   const progress: Progress = { duplicate: false }
   let response: WebhookResponse
   let failure: WebhookError | undefined
@@ -157,7 +158,7 @@ export async function runPipeline(config: PipelineConfig, request: WebhookReques
  * return rejectBeforePipeline(config, caughtWhileReading, readingStartedAt)
  * ```
  */
-export function rejectBeforePipeline(config: PipelineConfig, caught: unknown, startedAt = durationClock(config)): WebhookResponse {
+export function rejectBeforePipeline(config: PipelineConfig, caught: unknown, startedAt = clockReading(config)): WebhookResponse {
   const failure = toWebhookError(caught)
   const response = errorResponse(failure, config.methods)
   report(config, response, failure, { duplicate: false }, startedAt)
@@ -184,29 +185,11 @@ function report(
     event: progress.event,
     verification: progress.verification,
     handshake: progress.handshake,
-    durationMs: durationClock(config) - startedAt,
+    durationMs: clockReading(config) - startedAt,
   }
   // Observers must never turn a delivery into a failure.
   if (failure) callObserver(() => config.onError?.(failure, outcome))
   callObserver(() => config.onDelivery?.(outcome))
-}
-
-/**
- * The receiver's clock read for an outcome's duration only: NaN when it throws, so a broken clock fails the
- * delivery where it matters (readClock: 500 internal_error) instead of rejecting the entry point, which must
- * always resolve with a response.
- *
- * @example
- * ```ts
- * const startedAt = durationClock(config) // NaN rather than a throw
- * ```
- */
-export function durationClock(config: PipelineConfig): number {
-  try {
-    return config.now()
-  } catch {
-    return Number.NaN
-  }
 }
 
 /**

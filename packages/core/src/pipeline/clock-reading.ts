@@ -1,0 +1,25 @@
+/**
+ * `clockReading`: the receiver's injected clock read where a throw must not escape (an entry point must
+ * always resolve with a response; a claim must always be settled).
+ *
+ * @module
+ */
+
+/**
+ * The clock's reading, or NaN when it throws or reads NaN or Infinity: a duration is then NaN, and a claim's
+ * deadlines count as passed (its outcome is tried once, not retried). The clock that gates signed timestamps
+ * fails the delivery instead (run-pipeline.ts's readClock: 500 internal_error).
+ *
+ * @example
+ * ```ts
+ * const startedAt = clockReading(config) // NaN rather than a throw
+ * ```
+ */
+export function clockReading(clock: { now(): number }): number {
+  try {
+    const nowMs = clock.now()
+    return Number.isFinite(nowMs) ? nowMs : Number.NaN
+  } catch {
+    return Number.NaN
+  }
+}
