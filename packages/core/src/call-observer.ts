@@ -8,18 +8,20 @@
  */
 
 /**
- * Calls `observe`, swallowing what it throws and, when it answers a promise, what that rejects with.
+ * Calls `observe`, swallowing what it throws and, when it answers a promise, what that rejects with. Returns
+ * that promise, contained (it never rejects), for a caller that waits for the observer's work, else undefined.
  *
  * @example
  * ```ts
  * callObserver(() => options.onDelivery?.(outcome)) // an async onDelivery that rejects is contained too
  * ```
  */
-export function callObserver(observe: () => unknown): void {
+export function callObserver(observe: () => unknown): Promise<unknown> | undefined {
   try {
     const result = observe()
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') return Promise.resolve(result).catch(() => {})
   } catch {
     // The observer's own failure: whatever it observed is decided already.
   }
+  return undefined
 }

@@ -25,7 +25,8 @@ export interface PostgresConnectionOptions {
 
 /** What a query does past its deadline, and a deadline shorter than `commandTimeoutMs`. */
 export interface LateResult<R extends pg.QueryResultRow> {
-  onAbandoned?: (result: pg.QueryResult<R>) => void
+  /** A promise it returns (a late claim's release) is waited for by `close()` as the late statement is. */
+  onAbandoned?: (result: pg.QueryResult<R>) => unknown
   timeoutMs?: number
 }
 
@@ -129,22 +130,21 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
       if (closed) {
         return Promise.reject(storeUnavailableError('postgres store: closed'))
       }
-      const deadline = { what: `postgres store: ${what}`, timeoutMs: after.timeoutMs ?? options.commandTimeoutMs, onAbandoned: after.onAbandoned }
-      let sent: Promise<unknown> | undefined
+      // A statement past its deadline may still be answered (a claim that lands late is then released):
+      // close() waits for it, through `late`.
+      const deadline = {
+        what: `postgres store: ${what}`,
+        timeoutMs: after.timeoutMs ?? options.commandTimeoutMs,
+        onAbandoned: after.onAbandoned,
+        lateCalls: late,
+      }
       return inFlight.track(
         withStoreDeadline(deadline, async (isAbandoned) => {
           if (options.autoMigrate) {
             await migrate()
             if (isAbandoned()) throw new Error('abandoned after the deadline')
           }
-          const running = pool.query(statementOf(text, values)).catch((error: unknown) => Promise.reject(explain(error)))
-          sent = running
-          return running
-        }).catch((error: unknown) => {
-          // A statement past its deadline may still be answered (a claim that lands late is then released):
-          // close() waits for it. One that already failed leaves the set at once.
-          if (sent !== undefined) late.track(sent)
-          throw error
+          return pool.query(statementOf(text, values)).catch((error: unknown) => Promise.reject(explain(error)))
         }),
       )
     },
@@ -164,11 +164,7 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
         // refused once closed, which left the claim to meet the sender's retries with 409 for the whole
         // lease): waited for, but no longer than the client's read timeout, which ends each of them anyway
         // (a pool of yours may hold one waiting for a connection for longer).
-        let timer: ReturnType<typeof setTimeout> | undefined
-        await Promise.race([
-          late.drained().then(() => inFlight.drained()),
-          new Promise<void>((resolve) => (timer = setTimeout(resolve, queryTimeout))),
-        ]).finally(() => clearTimeout(timer))
+        await late.drained(queryTimeout)
         closed = true
         return owned ? pool.end() : undefined
       })

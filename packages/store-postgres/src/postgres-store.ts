@@ -279,12 +279,15 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       column((entry) => entry.version),
       column((entry) => entry.retentionMs),
     ]
+    // Claims that landed after the receiver already answered 503: give them back. Returned, so close() waits
+    // for these releases before it lets go of the pool.
     const releaseLate = (late: pg.QueryResult<ClaimRow>) => {
-      // Claims that landed after the receiver already answered 503: give them back.
+      const releases: Promise<unknown>[] = []
       for (let index = 0; index < Math.min(late.rows.length, entries.length); index += 1) {
         const { key, owner } = entries[index]!
-        if (late.rows[index]!.claimed) connection.query('release', sql.release, [key, owner]).catch(() => undefined)
+        if (late.rows[index]!.claimed) releases.push(connection.query('release', sql.release, [key, owner]).catch(() => undefined))
       }
+      return Promise.all(releases)
     }
     return connection.query<ClaimRow>('claim', sql.claimBatch, values, { onAbandoned: releaseLate, timeoutMs }).then(({ rows }) => rows)
   }

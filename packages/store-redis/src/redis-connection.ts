@@ -115,20 +115,18 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   // a client the store created drops a connection on which a command went a whole second deadline unanswered
   // (close() waits that long for such a command too): that rejects what it held, and the client reconnects.
   // A client you passed is left as it is: the store neither destroys nor reopens it.
-  let silenceCheck: ReturnType<typeof setTimeout> | undefined
-  function dropIfStillSilent(sent: Promise<unknown>): void {
-    if (!owned || silenceCheck !== undefined) return
-    let answered = false
-    const settled = () => void (answered = true)
-    sent.then(settled, settled)
-    silenceCheck = setTimeout(() => {
-      silenceCheck = undefined
+  // (The check: the commands past their deadline still unanswered one more deadline later. Under sustained
+  // slowness, every call past its deadline, the set may never empty: every call is a 503 then anyway.)
+  let checkingSilence = false
+  function dropIfStillSilent(): void {
+    if (!owned || checkingSilence) return
+    checkingSilence = true
+    void late.drained(options.commandTimeoutMs).then((answered) => {
+      checkingSilence = false
       if (answered || closing || !client.isOpen) return
       client.destroy()
       connecting = client.connect().catch((error: Error) => options.onError?.(error))
-    }, options.commandTimeoutMs)
-    // The check alone must never keep a process alive.
-    ;(silenceCheck as { unref?: () => void }).unref?.()
+    })
   }
 
   function whenReady(): Promise<void> {
@@ -159,32 +157,19 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
           return Promise.reject(notConnected(`redis store: ${what}: not connected for ${now - notReadySince} ms`))
         }
       }
-      const deadline = {
-        what: `redis store: ${what}`,
-        timeoutMs: options.commandTimeoutMs,
-        onAbandoned:
-          onAbandoned &&
-          ((value: T) => {
-            const followUp = onAbandoned(value)
-            if (followUp instanceof Promise) late.track(followUp)
-          }),
-      }
-      let sent: Promise<T> | undefined
+      // A command past its deadline may still be answered (a claim that lands late is then given back, by the
+      // promise onAbandoned returns): close() waits for both, through `late`.
+      const deadline = { what: `redis store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned, lateCalls: late }
       return inFlight.track(
         withStoreDeadline(deadline, (isAbandoned) => {
-          if (client.isReady) return (sent = operation())
+          if (client.isReady) return operation()
           return whenReady().then(() => {
             // The caller has its answer already: running the command now would leave a claim nobody awaits.
             if (isAbandoned()) throw new Error('abandoned after the deadline')
-            return (sent = operation())
+            return operation()
           })
         }).catch((error: unknown) => {
-          // A command past its deadline may still be answered (a claim that lands late is then given back):
-          // close() waits for it. One that already failed leaves the set at once.
-          if (sent !== undefined) {
-            late.track(sent)
-            dropIfStillSilent(sent)
-          }
+          dropIfStillSilent()
           // Waited out the deadline for a connection that failed: say why it failed.
           throw connectionError && !client.isReady ? notConnected((error as Error).message) : error
         }),
@@ -200,11 +185,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         // wait for them and those releases before closing the client, but one more deadline at most. A
         // frozen server never answers, and node-redis's close() would wait for it as long (keeping the
         // process from exiting): past the bound the client is destroyed instead.
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const answered = await Promise.race([
-          late.drained().then(() => true),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), options.commandTimeoutMs))),
-        ]).finally(() => clearTimeout(timer))
+        const answered = await late.drained(options.commandTimeoutMs)
         closed = true
         if (!owned) return
         // A first connect still under way: node-redis 5 completes it even after destroy(), and the socket it

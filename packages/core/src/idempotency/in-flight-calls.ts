@@ -15,9 +15,10 @@ export interface InFlightCalls {
   /**
    * Resolves once no call is left: waits a turn first, so that calls queued in a batcher before this was
    * called have been sent, and again after each round, for the calls the settled ones made in turn (a
-   * claim's follow-up read, the release of a claim that landed late).
+   * claim's follow-up read, the release of a claim that landed late). Given `withinMs`, resolves `false`
+   * once that much time has passed first (a frozen server never answers), `true` when drained.
    */
-  drained(): Promise<void>
+  drained(withinMs?: number): Promise<boolean>
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
@@ -41,12 +42,19 @@ export function createInFlightCalls(): InFlightCalls {
       call.then(settled, settled)
       return call
     },
-    async drained() {
-      await nextTurn()
-      while (pending.size > 0) {
-        await Promise.allSettled(pending)
+    async drained(withinMs) {
+      const emptied = (async () => {
         await nextTurn()
-      }
+        while (pending.size > 0) {
+          await Promise.allSettled(pending)
+          await nextTurn()
+        }
+        return true
+      })()
+      if (withinMs === undefined) return emptied
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), withinMs)))
+      return Promise.race([emptied, timedOut]).finally(() => clearTimeout(timer))
     },
   }
 }

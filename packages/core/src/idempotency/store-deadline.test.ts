@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { IdempotencyError } from '../errors.js'
+import { createInFlightCalls } from './in-flight-calls.js'
 import { withStoreDeadline } from './store-deadline.js'
 
 const options = { what: 'test store: claim', timeoutMs: 100 }
@@ -75,6 +76,22 @@ describe('withStoreDeadline', () => {
       expect(error.cause).toBe(cause)
       expect(error.message).toContain('test store: claim')
     }
+  })
+
+  it("keeps a call past its deadline in lateCalls until it settles and onAbandoned's own work is done", async () => {
+    const lateCalls = createInFlightCalls()
+    let answer!: (value: string) => void
+    let releaseDone!: () => void
+    const released = new Promise<void>((resolve) => (releaseDone = resolve))
+    const call = withStoreDeadline({ what: 'test store: claim', timeoutMs: 20, lateCalls, onAbandoned: () => released }, () =>
+      new Promise<string>((resolve) => (answer = resolve)),
+    )
+    await expect(call).rejects.toMatchObject({ code: 'store_unavailable' })
+    expect(await lateCalls.drained(30)).toBe(false) // the command is still unanswered
+    answer('claimed')
+    expect(await lateCalls.drained(30)).toBe(false) // answered, but its release is still under way
+    releaseDone()
+    expect(await lateCalls.drained(1_000)).toBe(true)
   })
 
   it('passes an IdempotencyError through unchanged', async () => {

@@ -8,6 +8,7 @@
  */
 import { callObserver } from '../call-observer.js'
 import { IdempotencyError } from '../errors.js'
+import type { InFlightCalls } from './in-flight-calls.js'
 
 /** Options of {@link withStoreDeadline}. */
 export interface StoreDeadlineOptions<T> {
@@ -19,7 +20,13 @@ export interface StoreDeadlineOptions<T> {
    * Gets a result that arrived after the deadline, when nobody awaits it any more: a claim that landed
    * late should be released, or the sender's retry meets 409 until its lease ends.
    */
-  onAbandoned?: (value: T) => void
+  onAbandoned?: (value: T) => unknown
+  /**
+   * Where a call still running past its deadline is tracked until it settles, the work of an async
+   * `onAbandoned` included (a late claim's release): a store's `close()` waits for it (within a bound) before
+   * letting go of its connection, which would refuse that release.
+   */
+  lateCalls?: InFlightCalls
 }
 
 /** Retry-After for a store failure: time for a reconnect, short next to any sender's backoff. */
@@ -40,8 +47,11 @@ export function withStoreDeadline<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let abandoned = false
+    let abandonedWork: Promise<unknown> | undefined
     const timer = setTimeout(() => {
       abandoned = true
+      // Handlers of one promise run in order: by this one's turn, the one below has started onAbandoned.
+      options.lateCalls?.track(running.then(() => abandonedWork, () => undefined))
       reject(storeUnavailableError(`${options.what}: no answer within ${options.timeoutMs} ms`))
     }, options.timeoutMs)
     let running: Promise<T>
@@ -56,7 +66,7 @@ export function withStoreDeadline<T>(
         clearTimeout(timer)
         // Nobody awaits this any more: a throw or a rejection of onAbandoned must reach nothing. The lease
         // ends a late claim that could not be released.
-        if (abandoned) callObserver(() => options.onAbandoned?.(value))
+        if (abandoned) abandonedWork = callObserver(() => options.onAbandoned?.(value))
         else resolve(value)
       },
       (error: unknown) => {
