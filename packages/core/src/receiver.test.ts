@@ -933,6 +933,24 @@ describe('entry points', () => {
     expect(big.status).toBe(413)
   })
 
+  it('fetch: a body ending short of its Content-Length is body_already_parsed (500), not a bare invalid_signature; a whole one verifies', async () => {
+    const handler = vi.fn()
+    const receiver = makeReceiver().on('deal.stage_changed', handler)
+    const body = stageChange()
+    const signed = await signedRequest(body)
+    const length = String(new TextEncoder().encode(body).length)
+    const short = new Request('http://localhost/webhooks', {
+      method: 'POST',
+      headers: { ...signed.headers, 'content-length': String(Number(length) + 10) },
+      body,
+    })
+    const refused = await receiver.fetch(short)
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([500, 'body_already_parsed'])
+    const whole = await receiver.fetch(new Request('http://localhost/webhooks', { method: 'POST', headers: { ...signed.headers, 'content-length': length }, body }))
+    expect(whole.status).toBe(200)
+    expect(handler).toHaveBeenCalledTimes(1)
+  })
+
   it("fetch: a provider's own handshake answer no Response can hold is a 500 internal_error, as on node:http, never a rejection", async () => {
     // What a provider's own handshake could answer: a status outside 200-599, a header value with a line
     // break. The Response constructor throws on each.

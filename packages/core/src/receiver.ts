@@ -17,6 +17,7 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   type NodeRequestStream,
   assertDeclaredLength,
+  assertWholeBody,
   bodyStreamAlreadyRead,
   closesConnection,
   keptNodeBody,
@@ -349,6 +350,8 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         // A body read in part and released is unlocked but disturbed: what is left is not what was signed.
         if (request.bodyUsed) throw bodyStreamAlreadyRead()
         const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs })
+        // A bodiless request (a GET: Fetch gives it no body whatever its headers say) has nothing to fall short.
+        if (request.body !== null) assertWholeBody(request.headers.get('content-length'), rawBody.length)
         response = await runPipeline(config, { method: request.method, url: request.url, headers: request.headers, rawBody })
       } catch (error) {
         response = rejectBeforePipeline(config, error, startedAt)

@@ -1,4 +1,4 @@
-import { type NodeRequestStream, type Receiver, RequestRejectedError, type WebhookResponse, nodeBodyWasRead } from '@crm-webhooks/core'
+import { type NodeRequestStream, type Receiver, type WebhookResponse, nodeBodyWasRead } from '@crm-webhooks/core'
 import type { MiddlewareHandler } from 'hono'
 
 /** What @hono/node-server puts in `c.env` (its `HttpBindings`): the Node request behind `c.req.raw`. */
@@ -11,58 +11,13 @@ function toResponse(out: WebhookResponse): Response {
 }
 
 /**
- * node-server's `Request` as the core reads it, with the URL as it came off the wire: a Fetch Request's `url`
- * is parsed and re-encoded (`'` becomes `%27`), which a signature over the raw query string (a workflow GET)
- * would not match. And its body checked against the length the Node request declared: node-server builds
- * that body from the Node stream when first asked, so a reader before it that kept no `rawBody` (a wrapper
- * around the listener) leaves it short or empty, and verifying what is left would end a genuine delivery
- * as a misleading `invalid_signature` (a 401 the sender does not retry) instead of `body_already_parsed`.
- * Everything else is the Request's own.
+ * `request` as the core reads it, with the URL as it came off the wire: a Fetch Request's `url` is parsed
+ * and re-encoded (`'` becomes `%27`), which a signature over the raw query string (a workflow GET) would not
+ * match. Only the `url` read differs; everything else is the Request's own (a body something in front of
+ * node-server left short of its Content-Length is the core's to refuse: body_already_parsed).
  */
-function asSentOnTheWire(request: Request, url: string, declaredLength: number | undefined): Request {
-  let body: ReadableStream<Uint8Array> | null | undefined
-  let piped = false
-  const checkedBody = () => {
-    const original = request.body
-    // A used or locked body is the core's to refuse as it is.
-    if (declaredLength === undefined || original === null || request.bodyUsed || original.locked) return original
-    let length = 0
-    piped = true
-    return original.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          length += chunk.byteLength
-          controller.enqueue(chunk)
-        },
-        flush() {
-          if (length < declaredLength) {
-            throw new RequestRejectedError(
-              'body_already_parsed',
-              'the request body was read before signature verification (something before @hono/node-server read the Node request ' +
-                'and kept no rawBody); mount crm-webhooks where nothing reads the body first',
-            )
-          }
-        },
-      }),
-    )
-  }
-  return new Proxy(request, {
-    get(target, key) {
-      if (key === 'url') return url
-      // Made when first read; the pipe disturbs the Request's own body at once, so once it is made, whether the
-      // body was used is the checked stream's to say (a reader holding it locks it).
-      if (key === 'body') return body === undefined ? (body = checkedBody()) : body
-      if (key === 'bodyUsed' && piped) return body!.locked
-      return Reflect.get(target, key, target)
-    },
-  })
-}
-
-/** The Content-Length a Node request declared, when it is one (chunked bodies declare none). */
-function declaredLengthOf(incoming: NodeServerBindings['incoming']): number | undefined {
-  const value = incoming?.headers['content-length']
-  const length = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined
-  return length !== undefined && incoming?.headers['transfer-encoding'] === undefined ? length : undefined
+function withWireUrl(request: Request, url: string): Request {
+  return new Proxy(request, { get: (target, key) => (key === 'url' ? url : Reflect.get(target, key, target)) })
 }
 
 /**
@@ -83,7 +38,7 @@ function declaredLengthOf(incoming: NodeServerBindings['incoming']): number | un
 export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | 'handleNodeRequest'>): MiddlewareHandler {
   return async function crmWebhooksHandler(c) {
     const incoming = (c.env as NodeServerBindings | undefined)?.incoming
-    // On @hono/node-server, the URL exactly as sent (see asSentOnTheWire); elsewhere the Request's is all there is.
+    // On @hono/node-server, the URL exactly as sent (see withWireUrl); elsewhere the Request's is all there is.
     const wireUrl = typeof incoming?.url === 'string' ? incoming.url : undefined
     // A read through Hono as bytes (arrayBuffer(), blob(), parseBody()) kept what was sent; a text copy (text(),
     // json()) is not it (decoding drops a BOM, replaces bad bytes): the used c.req.raw is body_already_parsed.
@@ -112,7 +67,7 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | '
       }
     }
     if (wireUrl === undefined) return receiver.fetch(c.req.raw)
-    const answer = await receiver.fetch(asSentOnTheWire(c.req.raw, wireUrl, declaredLengthOf(incoming)))
+    const answer = await receiver.fetch(withWireUrl(c.req.raw, wireUrl))
     // An answer before the whole body arrived (413, 408): node-server ends such a connection itself once the
     // answer is written (its cleanup of an unread request), so the answer says so, and no client sends its
     // next request there. (A bodiless GET is complete at once.)

@@ -125,6 +125,27 @@ export function assertDeclaredLength(contentLength: string | null | undefined, l
 }
 
 /**
+ * Rejects a Fetch body that ended short of its declared Content-Length: a Fetch runtime hands over the whole
+ * body or errors the stream, so bytes missing at a clean end were taken before the receiver read it (on
+ * @hono/node-server, a reader in front of the server that kept no `rawBody`, node-server building its
+ * `Request` from what was left). Verifying what is left would end a genuine delivery as a bare
+ * `invalid_signature`, a 401 its sender never retries.
+ *
+ * @example
+ * ```ts
+ * assertWholeBody('120', 40) // throws body_already_parsed
+ * ```
+ */
+export function assertWholeBody(contentLength: string | null | undefined, received: number): void {
+  if (contentLength == null || !/^\d+$/.test(contentLength) || received >= Number(contentLength)) return
+  throw new RequestRejectedError(
+    'body_already_parsed',
+    `the request body ended after ${received} of its ${contentLength} bytes: something read it before signature verification ` +
+      'and kept no copy (a body parser, or a reader in front of the server); mount crm-webhooks where nothing reads the body first',
+  )
+}
+
+/**
  * The rejection of a Fetch body stream something else read first, all of it or only its start.
  *
  * @example
