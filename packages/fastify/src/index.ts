@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
-import { type NodeRequestStream, type Receiver, type WebhookResponse, nodeBodyWasRead } from '@crm-webhooks/core'
+import { type NodeRequestStream, type Receiver, type WebhookResponse } from '@crm-webhooks/core'
 import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -30,25 +30,6 @@ export interface CrmWebhooksOptions {
  * Should a type pass here and still fail there, Fastify's own typed 415 reaches the app's error handler.
  */
 const FASTIFY_PARSEABLE_MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(?:;|$)/
-
-const NO_BODY = new Uint8Array(0)
-
-/**
- * A bodiless request (a GET, which Fastify parses nothing of) whose stream a route-level hook piped away
- * after this scope's hook: its HTTP/1 framing (neither a length above zero nor chunks) says the body is
- * empty, so nothing the sender signed is lost. HTTP/2 frames a body without declaring its length. The
- * stream is the request's own, or the one an app-wide hook made of it, which a route-level hook then piped
- * on (the parser that would hand over the last stream never runs for such a request).
- */
-function emptyBodyPipedAway(body: Readable | IncomingMessage, request: IncomingMessage): boolean {
-  const length = request.headers['content-length']
-  return (
-    nodeBodyWasRead(body) &&
-    request.httpVersionMajor === 1 &&
-    request.headers['transfer-encoding'] === undefined &&
-    (length === undefined || length === '0')
-  )
-}
 
 /**
  * The request, its body read from `body` (a hook's stream in place of the request stream): the core reads
@@ -125,11 +106,8 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
     })
     async function crmWebhooksHandler(request: FastifyRequest, reply: FastifyReply) {
       const body = bodies.get(request)
-      const out = emptyBodyPipedAway(body ?? request.raw, request.raw)
-        ? await receiver.handleNodeRequest(request.raw, NO_BODY)
-        : body !== undefined
-          ? await receiver.handleNodeRequest(readingFrom(body, request.raw))
-          : await receiver.handleNodeRequest(request.raw)
+      // A bodiless GET whose stream a route-level hook piped away reads as empty: the core judges by its framing.
+      const out = await receiver.handleNodeRequest(body !== undefined ? readingFrom(body, request.raw) : request.raw)
       request.webhookResponse = out
       return reply.code(out.status).headers(out.headers).send(out.body)
     }

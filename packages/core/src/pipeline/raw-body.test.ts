@@ -87,6 +87,29 @@ describe('readNodeRequest', () => {
     await expect(readNodeRequest(request)).rejects.toMatchObject({ code: 'body_already_parsed' })
   })
 
+  it.each([
+    ['no length and no chunks', {}, 'empty'],
+    ['Content-Length: 0', { 'content-length': '0' }, 'empty'],
+    ['a length above zero', { 'content-length': '20' }, 'body_already_parsed'],
+    ['chunks', { 'transfer-encoding': 'chunked' }, 'body_already_parsed'],
+  ])('a stream someone already read, over HTTP/1 with %s: %s', async (_, headers, expected) => {
+    const request = Object.assign(requestStream(headers), { httpVersionMajor: 1 })
+    request.end()
+    request.resume()
+    await new Promise((resolve) => request.once('end', resolve))
+    const reading = readNodeRequest(request)
+    if (expected === 'empty') expect(await reading).toHaveLength(0)
+    else await expect(reading).rejects.toMatchObject({ code: 'body_already_parsed' })
+  })
+
+  it('refuses a read stream over HTTP/2, whose framing does not declare a body absent', async () => {
+    const request = Object.assign(requestStream(), { httpVersionMajor: 2 })
+    request.end()
+    request.resume()
+    await new Promise((resolve) => request.once('end', resolve))
+    await expect(readNodeRequest(request)).rejects.toMatchObject({ code: 'body_already_parsed' })
+  })
+
   it('refuses at once a stream destroyed before it was read (the sender went away while middleware ran), not at the deadline as a 408', async () => {
     const request = requestStream({ 'content-length': '50' })
     request.write('{"event":')

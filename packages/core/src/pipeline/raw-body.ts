@@ -245,6 +245,8 @@ export interface NodeRequestStream extends NodeHeaderSource {
   readonly readableDidRead?: boolean
   /** Whether the stream was destroyed (its connection closed) already: no data, end or close will come. */
   readonly destroyed?: boolean
+  /** 1 for HTTP/1.x, whose framing says when a request has no body at all. */
+  readonly httpVersionMajor?: number
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
   on(event: 'end' | 'close', listener: () => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
@@ -361,6 +363,12 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
     return Promise.reject(error)
   }
   if (nodeBodyWasRead(request)) {
+    // A request whose HTTP/1 framing declares no body (neither a length above zero nor chunks: a GET) lost
+    // nothing the sender signed to whoever read its stream (a framework hook piping it on). HTTP/2 frames a
+    // body without declaring its length, so it cannot tell.
+    if (request.httpVersionMajor === 1 && request.headers['transfer-encoding'] === undefined && (declaredLength === undefined || declaredLength === '0')) {
+      return Promise.resolve(new Uint8Array(0))
+    }
     // Someone read the stream before us, all of it or the start of it; whatever they did with it, the
     // bytes are gone, and verifying what is left could only fail as a misleading invalid_signature.
     return Promise.reject(
