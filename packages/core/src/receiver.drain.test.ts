@@ -62,7 +62,12 @@ describe('receiver.drain()', () => {
     expect(completed).toEqual({ state: 'completed' })
   })
 
-  it("waits for a handler past handlerTimeoutMs, whose sender was answered 503: its late success is recorded, so the sender's retry is a duplicate", async () => {
+  it.each([
+    // Recorded before the store is closed: the sender's retry, wherever it lands, is a duplicate.
+    ['succeeds: its late completion is recorded', 'evt_slow', 'completed'],
+    // Released before the store is closed: the sender's retry, on another instance, runs it at once.
+    ['fails: its release is recorded', 'evt_failing', 'claimed'],
+  ] as const)('waits for a handler past handlerTimeoutMs (its sender answered 503) that then %s', async (_, id, stateAfter) => {
     const store = createMemoryStore()
     const handler = deferred()
     let runs = 0
@@ -74,36 +79,13 @@ describe('receiver.drain()', () => {
       },
       { handlerTimeoutMs: 20 },
     )
-    const request = await signContractDelivery({ id: 'evt_slow' })
-    expect((await receiver.handle(request)).status).toBe(503)
+    expect((await receiver.handle(await signContractDelivery({ id }))).status).toBe(503)
     const drained = receiver.drain()
     expect(await settledWithin(drained)).toBe(false)
-    handler.resolve()
+    if (stateAfter === 'completed') handler.resolve()
+    else handler.reject(new Error('the CRM API is down'))
     expect(await drained).toBe(true)
-    // Recorded before the store is closed: the sender's retry, wherever it lands, is a duplicate.
-    expect(await store.claim(`${contractProvider.id}:evt_slow`, 'another-instance', 5_000)).toEqual({ state: 'completed' })
-    expect(runs).toBe(1)
-  })
-
-  it('waits for a failed handler\'s release too: the retry runs at once, not after the lease', async () => {
-    const store = createMemoryStore()
-    const handler = deferred()
-    let runs = 0
-    const receiver = receiverWith(
-      store,
-      () => {
-        runs += 1
-        return runs === 1 ? handler.promise : undefined
-      },
-      { handlerTimeoutMs: 20 },
-    )
-    const request = await signContractDelivery({ id: 'evt_failing' })
-    expect((await receiver.handle(request)).status).toBe(503)
-    const drained = receiver.drain()
-    handler.reject(new Error('the CRM API is down'))
-    expect(await drained).toBe(true)
-    // Released before the store is closed: the sender's retry, on another instance, runs it at once.
-    expect(await store.claim(`${contractProvider.id}:evt_failing`, 'another-instance', 5_000)).toEqual({ state: 'claimed' })
+    expect(await store.claim(`${contractProvider.id}:${id}`, 'another-instance', 5_000)).toEqual({ state: stateAfter })
     expect(runs).toBe(1)
   })
 
