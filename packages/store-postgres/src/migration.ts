@@ -23,15 +23,49 @@ export interface TableNames {
 /** The default table name. */
 export const DEFAULT_TABLE = 'crm_webhooks_idempotency'
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/
+/**
+ * The suffix of each name the store derives from the table's: the key of every {@link TableNames} entry
+ * named from it, so the limit below follows any name added here.
+ */
+const SUFFIXES = {
+  claims: '',
+  versions: '_versions',
+  claimsExpiryIndex: '_expires_at_idx',
+  versionsExpiryIndex: '_versions_expires_at_idx',
+} as const
+
+/** PostgreSQL keeps 63 bytes of an identifier (NAMEDATALEN - 1) and silently drops the rest. */
+const MAX_IDENTIFIER_BYTES = 63
+
+function byteLength(identifier: string): number {
+  return new TextEncoder().encode(identifier).byteLength
+}
+
+/**
+ * The longest table name (without its schema), in bytes: 39, so `<name>_versions_expires_at_idx` fits.
+ *
+ * PostgreSQL truncates a longer identifier with no more than a notice: the 48-byte names once accepted got
+ * `<name>_versions_expir` for their ordering guard's index, a name the store's SQL never spells; with longer
+ * names still, one store's truncated `<name>_versions` could be another store's table, which `CREATE TABLE IF
+ * NOT EXISTS` then skips without an error. A longer name is refused rather than given shortened or hashed
+ * derived names: these stay the ones the README lists, which a DBA finds, grants and drops by name, and the
+ * migration printed for a migration tool spells the same.
+ */
+const MAX_NAME_BYTES = MAX_IDENTIFIER_BYTES - Math.max(...Object.values(SUFFIXES).map(byteLength))
+
+/**
+ * ASCII only: every server encoding stores it one byte a character, so the limit above holds on any
+ * database, and an identifier of these characters needs no escaping inside double quotes.
+ */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 function quote(identifier: string): string {
   return `"${identifier}"`
 }
 
 /**
- * Checks a table name (`name` or `schema.name`, letters, digits and underscores, the name at most 48
- * characters so its derived names fit PostgreSQL's 63) and derives the quoted names.
+ * Checks a table name (`name` or `schema.name`, ASCII letters, digits and underscores, the name at most 39
+ * bytes so every name derived from it fits PostgreSQL's 63, the schema at most 63) and derives the quoted names.
  *
  * @example
  * ```ts
@@ -42,20 +76,32 @@ export function tableNames(table: string = DEFAULT_TABLE): TableNames {
   const parts = typeof table === 'string' ? table.split('.') : []
   if (parts.length < 1 || parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
     throw new TypeError(
-      `crm-webhooks: table ${JSON.stringify(table)} must be a name or schema.name of letters, digits and underscores (name at most 48 characters)`,
+      `crm-webhooks: table ${JSON.stringify(table)} must be a name or schema.name of ASCII letters, digits and underscores, not starting with a digit (the name at most ${MAX_NAME_BYTES} bytes)`,
     )
   }
   const name = parts.at(-1)!
-  if (name.endsWith('_versions')) {
+  const schemaName = parts.length === 2 ? parts[0]! : undefined
+  if (byteLength(name) > MAX_NAME_BYTES) {
+    throw new TypeError(
+      `crm-webhooks: table ${JSON.stringify(table)}: the name must be at most ${MAX_NAME_BYTES} bytes (it is ${byteLength(name)}), so that ` +
+        `${JSON.stringify(`${name}${SUFFIXES.versionsExpiryIndex}`)}, the longest name derived from it, fits PostgreSQL's ${MAX_IDENTIFIER_BYTES}-byte identifiers`,
+    )
+  }
+  if (schemaName !== undefined && byteLength(schemaName) > MAX_IDENTIFIER_BYTES) {
+    throw new TypeError(
+      `crm-webhooks: table ${JSON.stringify(table)}: the schema must be at most ${MAX_IDENTIFIER_BYTES} bytes (it is ${byteLength(schemaName)}): PostgreSQL would silently truncate it`,
+    )
+  }
+  if (name.endsWith(SUFFIXES.versions)) {
     // Store `t` keeps its versions in `t_versions`: a store on `t_versions` would take those for claims.
     throw new TypeError(`crm-webhooks: table ${JSON.stringify(table)} must not end in _versions (the name of another table's ordering guard)`)
   }
-  const schema = parts.length === 2 ? `${quote(parts[0]!)}.` : ''
+  const schema = schemaName === undefined ? '' : `${quote(schemaName)}.`
   return {
-    claims: `${schema}${quote(name)}`,
-    versions: `${schema}${quote(`${name}_versions`)}`,
-    claimsExpiryIndex: quote(`${name}_expires_at_idx`),
-    versionsExpiryIndex: quote(`${name}_versions_expires_at_idx`),
+    claims: `${schema}${quote(`${name}${SUFFIXES.claims}`)}`,
+    versions: `${schema}${quote(`${name}${SUFFIXES.versions}`)}`,
+    claimsExpiryIndex: quote(`${name}${SUFFIXES.claimsExpiryIndex}`),
+    versionsExpiryIndex: quote(`${name}${SUFFIXES.versionsExpiryIndex}`),
     given: table,
   }
 }

@@ -28,9 +28,14 @@ export function postgresAvailable(): Promise<boolean> {
   })
 }
 
-/** A table name no other test run uses. */
+/**
+ * A table name no other test run uses: `cwt_` (crm-webhooks test), the label, the process id and a random
+ * part, short enough for the store's limit (39 bytes, so its derived names fit PostgreSQL's 63).
+ */
 export function uniqueTable(label: string): string {
-  return `crm_webhooks_test_${label}_${process.pid}_${globalThis.crypto.randomUUID().slice(0, 8)}`
+  const table = `cwt_${label}_${process.pid}_${globalThis.crypto.randomUUID().slice(0, 8)}`
+  if (table.length > 39) throw new Error(`test table label ${JSON.stringify(label)} is too long: ${table} passes the store's 39 bytes`)
+  return table
 }
 
 /** Drops the store's tables (and any run-counting table) created under `table`. */

@@ -37,12 +37,12 @@ const stores = [
     envVar: 'DATABASE_URL',
     url: databaseUrl,
     unreachable: 'postgres://postgres@127.0.0.1:1/test',
-    namespace: ['--table', `crm_webhooks_test_listen_${run}`],
+    namespace: ['--table', `cwt_listen_${run}`],
     async removeNamespace() {
       const client = new pg.Client({ connectionString: databaseUrl })
       await client.connect()
-      const { rows } = await client.query<{ key: string }>(`SELECT key FROM "crm_webhooks_test_listen_${run}"`)
-      await client.query(`DROP TABLE "crm_webhooks_test_listen_${run}", "crm_webhooks_test_listen_${run}_versions"`)
+      const { rows } = await client.query<{ key: string }>(`SELECT key FROM "cwt_listen_${run}"`)
+      await client.query(`DROP TABLE "cwt_listen_${run}", "cwt_listen_${run}_versions"`)
       await client.end()
       return rows.map((row) => row.key)
     },

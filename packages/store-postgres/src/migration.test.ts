@@ -1,0 +1,136 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DATABASE_URL, dropTables, postgresAvailable, uniqueTable } from './__fixtures__/postgres-test-env.js'
+import { createPostgresStore, migrationSql } from './index.js'
+
+const available = await postgresAvailable()
+
+/** The longest table name PostgreSQL keeps whole once the store appends `_versions_expires_at_idx` (24 bytes) to it. */
+const MAX_NAME_BYTES = 63 - '_versions_expires_at_idx'.length
+
+/** A table name of exactly `bytes` ASCII bytes that no other test run uses, ending in `last`. */
+function tableOfBytes(bytes: number, last = 'x'): string {
+  const unique = uniqueTable('len')
+  expect(unique.length).toBeLessThan(bytes)
+  return unique.padEnd(bytes - 1, '_') + last
+}
+
+/** The longest name `migrationSql` (the store's own check) accepts, in bytes: asked, not assumed. */
+function longestAcceptedName(): number {
+  for (let bytes = 128; bytes > 0; bytes -= 1) {
+    try {
+      migrationSql({ table: 'x'.repeat(bytes) })
+      return bytes
+    } catch {
+      // refused: try one byte shorter
+    }
+  }
+  throw new Error('no table name accepted')
+}
+
+/** What createPostgresStore and migrationSql throw for `table` (each must throw the same TypeError). */
+function refusal(table: string): TypeError {
+  const fromStore = (() => {
+    try {
+      createPostgresStore({ connectionString: DATABASE_URL, table })
+    } catch (error) {
+      return error
+    }
+    throw new Error(`createPostgresStore accepted table ${JSON.stringify(table)}`)
+  })()
+  expect(fromStore).toBeInstanceOf(TypeError)
+  expect(() => migrationSql({ table })).toThrow((fromStore as TypeError).message)
+  return fromStore as TypeError
+}
+
+describe('table names: every identifier derived from one fits PostgreSQL\'s 63 bytes', () => {
+  it(`accepts a name of ${MAX_NAME_BYTES} bytes and refuses one byte more, stating the maximum`, () => {
+    expect(longestAcceptedName()).toBe(MAX_NAME_BYTES)
+    expect(migrationSql({ table: 'x'.repeat(MAX_NAME_BYTES) })).toContain(`"${'x'.repeat(MAX_NAME_BYTES)}_versions_expires_at_idx"`)
+    const error = refusal('x'.repeat(MAX_NAME_BYTES + 1))
+    expect(error.message).toContain(`at most ${MAX_NAME_BYTES} bytes`)
+    expect(error.message).toContain(`is ${MAX_NAME_BYTES + 1}`)
+  })
+
+  it('counts the name alone: a schema adds nothing to it, and may itself take all 63 bytes', () => {
+    expect(() => migrationSql({ table: `${'s'.repeat(63)}.${'x'.repeat(MAX_NAME_BYTES)}` })).not.toThrow()
+    expect(refusal(`${'s'.repeat(64)}.x`).message).toContain('at most 63 bytes')
+    expect(refusal(`s.${'x'.repeat(MAX_NAME_BYTES + 1)}`).message).toContain(`at most ${MAX_NAME_BYTES} bytes`)
+  })
+
+  it('refuses a non-ASCII name, even one within the limit in characters: PostgreSQL counts bytes', () => {
+    // 39 characters, 40 bytes in UTF-8 (the encoding PostgreSQL counts identifiers in on a UTF8 database).
+    const name = `${'x'.repeat(MAX_NAME_BYTES - 1)}é`
+    expect(name).toHaveLength(MAX_NAME_BYTES)
+    expect(new TextEncoder().encode(name).byteLength).toBe(MAX_NAME_BYTES + 1)
+    refusal(name)
+    refusal('é'.repeat(20))
+    refusal(`${'é'.repeat(32)}.x`)
+  })
+})
+
+describe.skipIf(!available)('table names against a real server', () => {
+  let admin: pg.Client
+  const notices: Array<{ code?: string | undefined; message?: string | undefined }> = []
+  const tables: string[] = []
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: DATABASE_URL })
+    admin.on('notice', (notice) => notices.push(notice))
+    await admin.connect()
+  })
+  afterAll(async () => {
+    await admin?.end()
+    for (const table of tables) await dropTables(table)
+  })
+
+  /** The relations of the public schema whose name starts with `prefix`. */
+  async function relationsStartingWith(prefix: string): Promise<string[]> {
+    const { rows } = await admin.query<{ relname: string }>(
+      `SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND starts_with(relname, $1) ORDER BY relname`,
+      [prefix],
+    )
+    return rows.map((row) => row.relname)
+  }
+
+  it('for the longest name it accepts, creates every object under the name its SQL uses: none truncated', async () => {
+    const table = tableOfBytes(longestAcceptedName())
+    tables.push(table)
+    const store = createPostgresStore({ connectionString: DATABASE_URL, table, purgeIntervalMs: 0 })
+    try {
+      await store.migrate()
+    } finally {
+      await store.close()
+    }
+    expect(await relationsStartingWith(table)).toEqual(
+      expect.arrayContaining([table, `${table}_versions`, `${table}_expires_at_idx`, `${table}_versions_expires_at_idx`]),
+    )
+    // The printed migration, run by hand: PostgreSQL truncates (SQLSTATE 42622) none of its identifiers.
+    notices.length = 0
+    await admin.query(migrationSql({ table }))
+    expect(notices.filter((notice) => notice.code === '42622').map((notice) => notice.message)).toEqual([])
+  })
+
+  it('two stores on names of the longest length, apart only in their last byte, keep their own tables end to end', async () => {
+    const bytes = longestAcceptedName()
+    const [first, second] = [tableOfBytes(bytes, 'a'), tableOfBytes(bytes, 'b')]
+    tables.push(first, second)
+    const stores = [first, second].map((table) => createPostgresStore({ connectionString: DATABASE_URL, table, autoMigrate: true, purgeIntervalMs: 0 }))
+    try {
+      const [one, two] = stores as [ReturnType<typeof createPostgresStore>, ReturnType<typeof createPostgresStore>]
+      expect(await one.claim('acme:evt_1', 'o1', 60_000, { record: 'deal_1', version: 2, retentionMs: 60_000 })).toEqual({ state: 'claimed', stale: false })
+      expect(await one.complete('acme:evt_1', 'o1', 60_000)).toBe(true)
+      expect(await one.claim('acme:evt_1', 'o1b', 60_000)).toEqual({ state: 'completed' })
+      // The other store sees neither the key nor the record's version.
+      expect(await two.claim('acme:evt_1', 'o2', 60_000, { record: 'deal_1', version: 1, retentionMs: 60_000 })).toEqual({ state: 'claimed', stale: false })
+      expect(await one.recordVersion('deal_1', 1, 60_000)).toEqual({ stale: true })
+    } finally {
+      await Promise.all(stores.map((store) => store.close()))
+    }
+    for (const table of [first, second]) {
+      expect(await relationsStartingWith(table)).toEqual(
+        expect.arrayContaining([table, `${table}_versions`, `${table}_expires_at_idx`, `${table}_versions_expires_at_idx`]),
+      )
+    }
+  })
+})
