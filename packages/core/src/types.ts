@@ -111,6 +111,17 @@ export interface SignatureScheme<Prepared = unknown> {
   verify(request: SignedRequest, secrets: Prepared, options: VerifyOptions): MaybePromise<VerifyResult>
   /** The headers to send with `input.body`, signed with `secret`. */
   sign(input: SignInput, secret: SecretInput): MaybePromise<Record<string, string>>
+  /**
+   * How many signatures the signature header carries at once, where it carries several (Standard Webhooks:
+   * as many as its verify examines); absent, one. Such a scheme implements `signWithEach`.
+   */
+  readonly maxSignatures?: number
+  /**
+   * Only where the signature header carries several signatures at once: the headers signed with each of
+   * `secrets` (at most `maxSignatures`), in their order, as a sender rotating its secret sends them, so a
+   * receiver holding either the old or the new one accepts. A scheme without it signs with one secret.
+   */
+  signWithEach?(input: SignInput, secrets: readonly SecretInput[]): MaybePromise<Record<string, string>>
 }
 
 /** The event schemas of a provider: one Standard Schema (zod 4 works) per wire event name, for `data`. */

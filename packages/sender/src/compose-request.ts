@@ -9,6 +9,7 @@
 import { type OutgoingEvent, type Provider, type SecretInput, rawQueryOf } from '@crm-webhooks/core'
 import { composeDelivery, resolveDeliveryShape } from '@crm-webhooks/core/providers'
 import type { LoggedRequest } from './delivery-log.js'
+import { signWithSecrets } from './sign-with-secrets.js'
 import type { OutgoingRequest } from './transport.js'
 
 /** How a delivery goes on the wire; checked against what the provider allows. */
@@ -54,22 +55,27 @@ export function composeRequest(provider: Provider, event: OutgoingEvent, shape: 
  * Signs a composed request for one attempt: a scheme that signs a timestamp (Standard Webhooks) gets
  * the attempt's time, so a retry 24 h later is not rejected as stale, and the event id, so the
  * receiver still recognises a repeat. A bodiless GET or DELETE is signed over its raw query string
- * (the bytes after `?` of the URL it is sent to), which is what the receiver verifies.
+ * (the bytes after `?` of the URL it is sent to), which is what the receiver verifies. A list of
+ * secrets signs with each, where the provider's signature header carries several (Standard Webhooks'
+ * rotation); a provider whose header holds one signature refuses several with a `TypeError`.
  *
  * @example
  * ```ts
  * const signed = await signRequest(provider, request, event, 'secret', Date.now())
  * signed.headers['X-AutomateNexus-Signature'] // lower-case hex HMAC-SHA256 of the body
+ * const rotating = await signRequest(standardWebhooks, request, event, ['whsec_old...', 'whsec_new...'], Date.now())
+ * rotating.headers['webhook-signature'] // 'v1,<old secret's> v1,<new secret's>'
  * ```
  */
 export async function signRequest(
   provider: Provider,
   request: LoggedRequest,
   event: OutgoingEvent,
-  secret: SecretInput,
+  secret: SecretInput | readonly SecretInput[],
   nowMs: number,
 ): Promise<OutgoingRequest> {
-  const signature = await provider.scheme.sign(
+  const signature = await signWithSecrets(
+    provider.scheme,
     { body: request.body ?? rawQueryOf(request.url), id: event.id, timestampSeconds: Math.floor(nowMs / 1000) },
     secret,
   )

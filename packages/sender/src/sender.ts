@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type OutgoingEvent, type Provider, type SecretInput, callObserver, normalizeSecrets } from '@crm-webhooks/core'
+import { type OutgoingEvent, type Provider, type SecretInput, callObserver } from '@crm-webhooks/core'
+import { createCallerSignalLinks } from './caller-signal-links.js'
 import { type Clock, sleep, systemClock } from './clock.js'
 import { type RequestShape, assertRequestShape, composeRequest, signRequest } from './compose-request.js'
 import {
@@ -18,6 +19,7 @@ import {
   cutResponseBody,
 } from './delivery-log.js'
 import { type RetryPolicy, type RetryPolicyOptions, providerRetryPolicy } from './retry-policy.js'
+import { checkSigningSecrets } from './sign-with-secrets.js'
 import { type OutgoingRequest, type Transport, createFetchTransport } from './transport.js'
 
 /** The longest wait a receiver's Retry-After can add before a retry: the longest any seed schedules. */
@@ -45,8 +47,13 @@ export interface NextRetry {
 export interface SenderOptions extends RequestShape {
   /** Who the sender impersonates: a built-in provider or your own `defineProvider(...)`. */
   provider: Provider
-  /** The signing secret (the receiver's, or one of its rotation list). */
-  secret: SecretInput
+  /**
+   * The signing secret (the receiver's, or one of its rotation list), or several to sign with each at once
+   * where the provider's signature header carries several: a Standard Webhooks sender rotating its secret
+   * sends the old and the new secret's signatures together, so a receiver holding either accepts. A
+   * provider whose header holds one signature (every seed's) refuses more than one with a `TypeError`.
+   */
+  secret: SecretInput | readonly SecretInput[]
   /** Retry policy options over the provider's defaults (`PROVIDER_RETRY_DEFAULTS`, else seed 000's), or a policy from `createRetryPolicy`. */
   retry?: RetryPolicyOptions | RetryPolicy
   /** How an attempt goes out; default `fetch` with the policy's timeout, timed on the system clock whatever `clock` is. */
@@ -90,7 +97,8 @@ export interface Sender {
   /**
    * Delivers one event, retrying on the policy's schedule; resolves when it is delivered or given up. An
    * aborted `signal` ends it `cancelled`: the attempt in flight is cancelled (and not counted towards
-   * auto-disable) and no retry follows.
+   * auto-disable) and no retry follows. One long-lived signal (an app's shutdown signal) may go to every
+   * send: the sender listens to it once while sends under it are under way, and not at all once they end.
    */
   send(input: EventInput, options?: { signal?: AbortSignal }): Promise<DeliveryResult>
   /** Sends a logged delivery again (same event id and body, signed afresh); one attempt unless `retry`. */
@@ -113,14 +121,22 @@ export interface Sender {
  * const result = await sender.send({ type: 'contact.created', data: { id: 'con_1', email: 'jane@example.com' } })
  * console.log(result.state, sender.log.attempts())
  * ```
+ *
+ * @example
+ * ```ts
+ * import { standardWebhooks } from '@crm-webhooks/core/providers'
+ *
+ * // Rotating a Standard Webhooks secret: webhook-signature carries both signatures, space-separated, so a
+ * // receiver still holding only the old secret, and one already holding only the new, both accept.
+ * const rotating = createSender({ provider: standardWebhooks, secret: [oldSecret, newSecret], url })
+ * ```
  */
 export function createSender(options: SenderOptions): Sender {
-  const { provider, secret } = options
+  const { provider } = options
   if (!provider || typeof provider.scheme?.sign !== 'function') {
     throw new TypeError('crm-webhooks: `provider` must be a provider (see defineProvider)')
   }
-  normalizeSecrets([secret])
-  provider.scheme.prepareSecrets([secret]) // a secret the receiver's scheme would refuse is refused here too
+  const secrets = checkSigningSecrets(provider.scheme, options.secret)
   const shape: RequestShape = {
     url: options.url,
     method: options.method,
@@ -140,11 +156,15 @@ export function createSender(options: SenderOptions): Sender {
   let disabled = false
   let closed = false
   // The deliveries under way, each with its own controllers: `stop` wakes its waiting retry when the sender
-  // is disabled or closed, `cancel` (close() only) also cancels its attempt in flight (auto-disable lets it
-  // finish). Not signals composed with AbortSignal.any from lifelong ones of the sender's: on Node 20 every
-  // source keeps an entry per composite for as long as it lives (~120 bytes a send, never freed), and
-  // listeners on a shared signal would add up with the deliveries in flight (Node warns past 10).
+  // is disabled or closed, `cancel` (close() or the caller's signal only) also cancels its attempt in flight
+  // (auto-disable lets it finish). Not signals composed with AbortSignal.any from lifelong ones of the
+  // sender's: on Node 20 every source keeps an entry per composite for as long as it lives (~120 bytes a
+  // send, never freed), and listeners on a shared signal would add up with the deliveries in flight (Node
+  // warns past 10).
   const active = new Set<{ readonly stop: AbortController; readonly cancel: AbortController }>()
+  // A caller's signal reaches the same controllers, through a link that lets go of it when the delivery ends
+  // (an app passes one shutdown signal to every send): not AbortSignal.any either, for the reason above.
+  const callerSignals = createCallerSignalLinks()
 
   function observe(attempt: DeliveryAttempt, next: NextRetry | undefined): void {
     // A progress printer's failure, thrown or rejected, must not change a delivery's outcome.
@@ -165,7 +185,7 @@ export function createSender(options: SenderOptions): Sender {
 
   async function attemptOnce(record: DeliveryRecord, attempt: number, cancelled: AbortSignal): Promise<DeliveryAttempt> {
     const startedAt = clock.now()
-    const signed = await signRequest(provider, record.request, record.event, secret, startedAt)
+    const signed = await signRequest(provider, record.request, record.event, secrets, startedAt)
     const result = await transport(signed, { timeoutMs: policy.timeoutMs, signal: cancelled })
     const entry: DeliveryAttempt = {
       deliveryId: record.deliveryId,
@@ -185,10 +205,18 @@ export function createSender(options: SenderOptions): Sender {
 
   async function deliver(record: DeliveryRecord, maxRetries: number, signal: AbortSignal | undefined): Promise<DeliveryResult> {
     const own = { stop: new AbortController(), cancel: new AbortController() }
+    // The caller's signal stops the waits and cancels an attempt in flight, as close() does.
+    const unlink = signal
+      ? callerSignals.link(signal, () => {
+          own.stop.abort(signal.reason)
+          own.cancel.abort(signal.reason)
+        })
+      : undefined
     active.add(own)
     try {
-      return await deliverWith(own, record, maxRetries, signal)
+      return await deliverWith(own, record, maxRetries)
     } finally {
+      unlink?.()
       active.delete(own)
     }
   }
@@ -197,16 +225,15 @@ export function createSender(options: SenderOptions): Sender {
     own: { readonly stop: AbortController; readonly cancel: AbortController },
     record: DeliveryRecord,
     maxRetries: number,
-    signal: AbortSignal | undefined,
   ): Promise<DeliveryResult> {
     log.open(record)
     // The result keeps its own attempts: the log is only a sink, which may hold a copy of the record (a log
     // of your own) or have dropped it already (the default log keeps the last 1000 deliveries).
     const attempts: DeliveryAttempt[] = []
-    // Signals of this delivery's own, which its waits and attempts listen to. The caller's signal stops the
-    // waits and cancels an attempt in flight, as close() does; auto-disable (`stop` alone) lets an attempt finish.
-    const stopped = signal ? AbortSignal.any([signal, own.stop.signal]) : own.stop.signal
-    const cancelled = signal ? AbortSignal.any([signal, own.cancel.signal]) : own.cancel.signal
+    // This delivery's own signals, which its waits and attempts listen to. Auto-disable aborts `stop` alone,
+    // letting an attempt in flight finish; close() and the caller's signal abort both.
+    const stopped = own.stop.signal
+    const cancelled = own.cancel.signal
     const finish = (state: FinalDeliveryState): DeliveryResult => {
       log.close(record.deliveryId, state)
       return { deliveryId: record.deliveryId, event: record.event, ok: state === 'delivered', state, status: attempts.at(-1)?.status, attempts }
@@ -286,7 +313,7 @@ export function createSender(options: SenderOptions): Sender {
     },
     async compose(input) {
       const event = toEvent(input)
-      return { event, request: await signRequest(provider, composeRequest(provider, event, shape), event, secret, clock.now()) }
+      return { event, request: await signRequest(provider, composeRequest(provider, event, shape), event, secrets, clock.now()) }
     },
     async send(input, sendOptions = {}) {
       const event = toEvent(input)

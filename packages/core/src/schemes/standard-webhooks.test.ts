@@ -163,6 +163,28 @@ describe.each(cryptoEngines)('createStandardWebhooksScheme on $name', ({ engine 
       await expect(verify(referenceHeaders({ 'webhook-signature': both }), { secrets: prepared })()).resolves.toMatchObject({ secretIndex: 0 })
     })
 
+    it("signs with each secret of a rotation at once (signWithEach): in order, each signature its own secret's", async () => {
+      const newer = `whsec_${encodeBase64(new Uint8Array(32).fill(7))}`
+      const input = { body: REFERENCE.body, id: REFERENCE.id, timestampSeconds: T }
+      const [oldOnly, newOnly] = [await scheme.sign(input, REFERENCE.secret), await scheme.sign(input, newer)]
+      const both = await scheme.signWithEach!(input, [REFERENCE.secret, newer])
+      expect(both).toEqual({ ...oldOnly, 'webhook-signature': `${oldOnly['webhook-signature']} ${newOnly['webhook-signature']}` })
+      // A receiver holding only the old secret, and one holding only the new, both accept; neither a changed body.
+      await expect(verify(both)()).resolves.toMatchObject({ secretIndex: 0 })
+      await expect(verify(both, { secrets: scheme.prepareSecrets([newer]) })()).resolves.toMatchObject({ secretIndex: 0 })
+      await expectCode(verify(both, { body: `${REFERENCE.body} ` }), 'invalid_signature')
+    })
+
+    it('signs with 1 to maxSignatures secrets at once, as many as its verify examines (TypeError past them)', () => {
+      const input = { body: '{}', id: 'msg_1', timestampSeconds: T }
+      expect(scheme.maxSignatures).toBe(DEFAULT_MAX_SIGNATURES)
+      const small = createStandardWebhooksScheme({ engine, maxSignatures: 2 })
+      expect(small.maxSignatures).toBe(2)
+      expect(() => small.signWithEach!(input, [REFERENCE.secret, REFERENCE.secret])).not.toThrow()
+      expect(() => small.signWithEach!(input, [REFERENCE.secret, REFERENCE.secret, REFERENCE.secret])).toThrow(/1 to 2 secrets/)
+      expect(() => small.signWithEach!(input, [])).toThrow(TypeError)
+    })
+
     it.each([
       ['no secret', []],
       ['an empty secret', ['']],

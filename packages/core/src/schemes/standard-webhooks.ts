@@ -20,11 +20,11 @@
  * @module
  */
 import { SignatureVerificationError } from '../errors.js'
-import type { SecretInput, SignatureScheme, SignedRequest, VerifyOptions, VerifyResult } from '../types.js'
+import type { MaybePromise, SecretInput, SignInput, SignatureScheme, SignedRequest, VerifyOptions, VerifyResult } from '../types.js'
 import { type CryptoEngine, createHmacKey, getDefaultCryptoEngine } from './crypto.js'
 import { decodeBase64, encodeBase64 } from './encoding.js'
 import { type PreparedHmacSecret, matchDigest } from './hmac-sha256.js'
-import { mapMaybePromise } from './maybe-promise.js'
+import { isThenable, mapMaybePromise } from './maybe-promise.js'
 import { normalizeSecrets } from './secrets.js'
 
 /** Options of {@link createStandardWebhooksScheme}. */
@@ -122,6 +122,9 @@ function parseSignatures(headerValue: string, maxSignatures: number): Uint8Array
  *   'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
  * )
  * // headers['webhook-signature'] === 'v1,<base64 HMAC>'
+ * // Rotating: both signatures, space-separated, so a receiver holding either secret accepts.
+ * const rotating = await scheme.signWithEach!({ body, id: 'msg_2b3c', timestampSeconds }, [oldSecret, newSecret])
+ * // rotating['webhook-signature'] === 'v1,<old secret's> v1,<new secret's>'
  * ```
  */
 export function createStandardWebhooksScheme(
@@ -133,11 +136,43 @@ export function createStandardWebhooksScheme(
   }
   const engineOption = options.engine
 
+  // One signature per secret, space-separated in the one header: the specification's zero-downtime rotation.
+  // At most `maxSignatures`, as many as a receiver of the same options examines: one signed past them would
+  // never be checked.
+  function signWithEach(input: SignInput, secrets: readonly SecretInput[]): MaybePromise<Record<string, string>> {
+    const { id, timestampSeconds } = input
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new TypeError('crm-webhooks: Standard Webhooks signing needs input.id (the webhook-id)')
+    }
+    // The signed content is `id.timestamp.body`: the specification says the id must never hold a `.`,
+    // which would let one id and timestamp pass for another. The receiver stays lenient.
+    if (id.includes('.')) throw new TypeError('crm-webhooks: a Standard Webhooks webhook-id must not contain "."')
+    if (typeof timestampSeconds !== 'number' || !Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) {
+      throw new TypeError('crm-webhooks: Standard Webhooks signing needs input.timestampSeconds as integer Unix seconds')
+    }
+    if (!Array.isArray(secrets) || secrets.length < 1 || secrets.length > maxSignatures) {
+      throw new TypeError(
+        `crm-webhooks: Standard Webhooks signs with 1 to ${maxSignatures} secrets at once, as many signatures as a receiver examines (got ${Array.isArray(secrets) ? secrets.length : 'no list'})`,
+      )
+    }
+    const prepared = prepareStandardSecrets(secrets)
+    const timestampText = String(timestampSeconds)
+    const engine = engineOption ?? getDefaultCryptoEngine()
+    const digests = prepared.map((secret) => engine.hmacSha256(secret.key, [`${id}.${timestampText}.`, input.body]))
+    const headers = (each: readonly Uint8Array[]): Record<string, string> => ({
+      [ID_HEADER]: id,
+      [TIMESTAMP_HEADER]: timestampText,
+      [SIGNATURE_HEADER]: each.map((bytes) => `v1,${encodeBase64(bytes)}`).join(' '),
+    })
+    return digests.some(isThenable) ? Promise.all(digests).then(headers) : headers(digests as Uint8Array[])
+  }
+
   return {
     kind: 'standard-webhooks',
     signatureHeader: SIGNATURE_HEADER,
     signedHeaders: [ID_HEADER, TIMESTAMP_HEADER],
     checksTimestamp: true,
+    maxSignatures,
     prepareSecrets: prepareStandardSecrets,
     verify(request: SignedRequest, secrets: PreparedHmacSecret[], verifyOptions: VerifyOptions) {
       const id = requireHeader(request, ID_HEADER)
@@ -157,25 +192,7 @@ export function createStandardWebhooksScheme(
         (result): VerifyResult => ({ secretIndex: result.secretIndex, secretLabel: result.secretLabel, signedId: id, signedTimestamp }),
       )
     },
-    sign(input, secret) {
-      const { id, timestampSeconds } = input
-      if (typeof id !== 'string' || id.length === 0) {
-        throw new TypeError('crm-webhooks: Standard Webhooks signing needs input.id (the webhook-id)')
-      }
-      // The signed content is `id.timestamp.body`: the specification says the id must never hold a `.`,
-      // which would let one id and timestamp pass for another. The receiver stays lenient.
-      if (id.includes('.')) throw new TypeError('crm-webhooks: a Standard Webhooks webhook-id must not contain "."')
-      if (typeof timestampSeconds !== 'number' || !Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) {
-        throw new TypeError('crm-webhooks: Standard Webhooks signing needs input.timestampSeconds as integer Unix seconds')
-      }
-      const [prepared] = prepareStandardSecrets([secret])
-      const timestampText = String(timestampSeconds)
-      const digest = (engineOption ?? getDefaultCryptoEngine()).hmacSha256(prepared!.key, [`${id}.${timestampText}.`, input.body])
-      return mapMaybePromise(digest, (bytes) => ({
-        [ID_HEADER]: id,
-        [TIMESTAMP_HEADER]: timestampText,
-        [SIGNATURE_HEADER]: `v1,${encodeBase64(bytes)}`,
-      }))
-    },
+    sign: (input, secret) => signWithEach(input, [secret]),
+    signWithEach,
   }
 }
