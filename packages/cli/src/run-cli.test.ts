@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createNodeListener, createReceiver } from '@crm-webhooks/core'
 import { describe, expect, it } from 'vitest'
-import { automatenexus, buildSampleDelivery, providers } from '@crm-webhooks/core/providers'
+import { automatenexus, buildSampleDelivery, demoSecrets, providers, standardWebhooks } from '@crm-webhooks/core/providers'
 import { createMemoryIo } from './memory-io.fixture.js'
 import { runCli } from './run-cli.js'
 
@@ -89,6 +89,32 @@ describe('send --data', () => {
       server.close()
       await rm(folder, { recursive: true })
     }
+  })
+})
+
+describe('send --secret, repeated', () => {
+  it('signs with each secret (Standard Webhooks rotation): receivers holding only the old or only the new secret both accept', async () => {
+    const [oldSecret, newSecret] = [demoSecrets['standard-webhooks'], `whsec_${Buffer.from('cli-rotation-new-secret-32-bytes').toString('base64')}`]
+    for (const held of [oldSecret, newSecret]) {
+      const seen: string[] = []
+      const receiver = createReceiver({ provider: standardWebhooks, secret: held }).onAny((event) => void seen.push(event.type))
+      const server = createServer(createNodeListener(receiver)).listen(0, '127.0.0.1')
+      await new Promise((resolve) => server.once('listening', resolve))
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+        const { code, err } = await run(['send', '--provider', 'standard-webhooks', '--secret', oldSecret, '--secret', newSecret, '--url', url, '--event', 'contact.created'])
+        expect([code, err]).toEqual([0, ''])
+        expect(seen).toEqual(['contact.created'])
+      } finally {
+        server.close()
+      }
+    }
+  })
+
+  it('is a usage error for a provider whose header holds one signature', async () => {
+    const { code, err } = await run(['send', '--provider', 'automatenexus', '--secret', 'a', '--secret', 'b', '--url', 'http://127.0.0.1:9/', '--event', 'deal.won'])
+    expect(code).toBe(2)
+    expect(err).toMatch(/X-AutomateNexus-Signature holds one signature/)
   })
 })
 

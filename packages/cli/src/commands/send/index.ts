@@ -1,7 +1,8 @@
 /**
- * `crm-webhooks send --provider <id> --secret <s> --url <url> --event <type> [--data <file|->]
+ * `crm-webhooks send --provider <id> --secret <s> [--secret <s2>]... --url <url> --event <type> [--data <file|->]
  * [--retries N] [--schedule 1m,5m,...]`: signs and delivers one event through the reference sender,
- * following the retry policy, with progress shown.
+ * following the retry policy, with progress shown. Several secrets sign at once where the provider's
+ * header carries several signatures (Standard Webhooks' rotation).
  *
  * @module
  */
@@ -78,12 +79,12 @@ function describeAttempt(attempt: DeliveryAttempt, next: NextRetry | undefined, 
  */
 export const sendCommand: Command = {
   name: 'send',
-  usage: 'send --provider <id> --secret <s> --url <url> --event <type> [--data <file|->] [--retries N] [--schedule 1m,5m,...]',
+  usage: 'send --provider <id> --secret <s> [--secret <s2>]... --url <url> --event <type> [--data <file|->] [--retries N] [--schedule 1m,5m,...]',
   summary: 'sign and deliver one event, retrying on the schedule',
   async run(args, io) {
     const { values } = parseFlags(args, {
       provider: { type: 'string' },
-      secret: { type: 'string' },
+      secret: { type: 'string', multiple: true },
       url: { type: 'string' },
       event: { type: 'string' },
       data: { type: 'string' },
@@ -91,7 +92,8 @@ export const sendCommand: Command = {
       schedule: { type: 'string' },
     })
     const provider = providerFlag(values.provider)
-    const secret = requireFlag(values.secret, '--secret')
+    // Repeated, a rotating sender's secrets, each signing (Standard Webhooks); one is the plain secret.
+    const secrets = requireFlag(values.secret, '--secret')
     const url = requireFlag(values.url, '--url')
     // With --data any type may be sent (to try a receiver's unknown-event path); without, it needs a fixture.
     const type = values.data === undefined ? eventFlag(provider, values.event) : requireFlag(values.event, '--event')
@@ -102,7 +104,7 @@ export const sendCommand: Command = {
     const sender = fromFlags(() =>
       createSender({
         provider,
-        secret,
+        secret: secrets.length === 1 ? secrets[0]! : secrets,
         url,
         retry: { maxRetries, schedule },
         onAttempt: (attempt, next) => io.stdout.write(describeAttempt(attempt, next, paint)),
