@@ -32,7 +32,7 @@ import {
   runPipeline,
 } from './pipeline/run-pipeline.js'
 import { clockReading } from './pipeline/clock-reading.js'
-import { errorResponse } from './pipeline/respond.js'
+import { errorResponse, responseContent } from './pipeline/respond.js'
 import { isThenable } from './schemes/maybe-promise.js'
 import { secretList } from './schemes/secrets.js'
 import type {
@@ -189,9 +189,6 @@ function requireStore(store: IdempotencyStore): void {
 
 /** How long a completed delivery is remembered when neither the receiver nor its provider says. */
 const DEFAULT_RETENTION_MS = 72 * 60 * 60 * 1000
-
-/** Statuses whose response has no content (RFC 9110): the Response constructor refuses a body on them. */
-const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
 
 const NO_HANDLERS: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>> = []
 
@@ -357,7 +354,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         response = rejectBeforePipeline(config, error, startedAt)
       }
       try {
-        return new Response(NULL_BODY_STATUSES.has(response.status) ? null : response.body, {
+        return new Response(responseContent(response, request.method) ?? null, {
           status: response.status,
           headers: response.headers,
         })

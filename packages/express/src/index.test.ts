@@ -158,6 +158,34 @@ describe.each([
     }
   })
 
+  const framing = (response: Response) => [response.headers.get('content-length'), response.headers.get('transfer-encoding')]
+
+  it('frames every answer with Content-Length, never chunked, and a HEAD answer with neither', async () => {
+    const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })
+    const app = express()
+    app.all('/webhooks', crmWebhooks(receiver))
+    const url = await serve(app)
+    const delivered = await post(url, 'evt_framed')
+    const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"é":1}' })
+    for (const [response, status] of [[delivered, 200], [unsigned, 401]] as const) {
+      const body = await response.text()
+      expect([response.status, ...framing(response)]).toEqual([status, String(Buffer.byteLength(body)), null])
+    }
+    const head = await fetch(url, { method: 'HEAD' })
+    expect([head.status, ...framing(head)]).toEqual([405, null, null])
+  })
+
+  it('keeps the Transfer-Encoding an earlier middleware set, adding no Content-Length beside it', async () => {
+    const app = express()
+    app.use((_request, response, next) => {
+      response.setHeader('Transfer-Encoding', 'chunked')
+      next()
+    })
+    app.all('/webhooks', crmWebhooks(createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })))
+    const response = await post(await serve(app), 'evt_chunked_by_app')
+    expect([response.status, ...framing(response), (await response.json()).ok]).toEqual([200, null, 'chunked', true])
+  })
+
   it('passes a failure to write the response to next(), so Express 4 does not lose it', async () => {
     const failing = { handleNodeRequest: () => Promise.reject(new Error('unexpected')) }
     const app = express()

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Receiver } from '@crm-webhooks/core'
-import type { RequestHandler } from 'express'
+import { type Receiver, createNodeListener } from '@crm-webhooks/core'
+import type { Request, RequestHandler } from 'express'
 
 declare global {
   namespace Express {
@@ -26,7 +26,8 @@ export function rawBodySaver(request: IncomingMessage, _response: ServerResponse
 }
 
 /**
- * The Express 4/5 handler: hands the raw bytes to the receiver and writes its answer as is.
+ * The Express 4/5 handler: hands the raw bytes to the receiver and writes its answer as is, through the core's
+ * node:http listener (with `Content-Length`; a failure to write it goes to `next`).
  *
  * @example
  * ```ts
@@ -39,14 +40,16 @@ export function rawBodySaver(request: IncomingMessage, _response: ServerResponse
  * ```
  */
 export function crmWebhooks(receiver: Pick<Receiver<any>, 'handleNodeRequest'>): RequestHandler {
+  // Bytes a parser kept are used; after a parser that kept none, its `req.body` goes to the core, which
+  // answers body_already_parsed naming the fix (express.text()'s string included); an unread stream is
+  // read by the core, bounded.
+  const listener = createNodeListener({
+    handleNodeRequest: (request) => {
+      const { rawBody, readableEnded, body } = request as Request
+      return receiver.handleNodeRequest(request, rawBody ?? (readableEnded ? body : undefined))
+    },
+  })
   return function crmWebhooksHandler(request, response, next) {
-    // Bytes a parser kept are used; after a parser that kept none, its `req.body` goes to the core, which
-    // answers body_already_parsed naming the fix (express.text()'s string included); an unread stream is
-    // read by the core, bounded.
-    const kept = request.rawBody ?? (request.readableEnded ? request.body : undefined)
-    receiver
-      .handleNodeRequest(request, kept)
-      .then((out) => void response.writeHead(out.status, out.headers).end(out.body))
-      .catch(next)
+    void listener(request, response, next)
   }
 }

@@ -16,7 +16,7 @@ import {
 import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyRawBody from 'fastify-raw-body'
 import { describe, expect, it, vi } from 'vitest'
-import { crmWebhooks } from './index.js'
+import { type CrmWebhooksOptions, crmWebhooks } from './index.js'
 
 const realListen: ConformanceEntry = {
   name: 'Fastify 5 (listen)',
@@ -355,5 +355,39 @@ describe('Content-Types Fastify cannot parse (it answers them 415 before any par
     const headers = { ...request.headers, 'x-fail': '1' }
     const failed = await app.inject({ method: 'POST', url: '/webhooks', headers, payload: String(request.body) })
     expect([failed.statusCode, failed.json()]).toEqual([418, { mine: 'from the app' }])
+  })
+})
+
+describe('framing (listen)', () => {
+  const framing = (response: Response) => [response.status, response.headers.get('content-length'), response.headers.get('transfer-encoding')]
+
+  async function listen(receiver: CrmWebhooksOptions['receiver']) {
+    const app = Fastify()
+    await app.register(crmWebhooks, { receiver })
+    return { app, url: `${await app.listen({ port: 0, host: '127.0.0.1' })}/webhooks` }
+  }
+
+  it('frames a body with its Content-Length, and a HEAD answer with none: it is not what GET would get (RFC 9110 section 8.6)', async () => {
+    const { app, url } = await listen(createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET }))
+    try {
+      const request = await signedRequest({ id: 'evt_framed' })
+      const delivered = await fetch(url, { method: 'POST', headers: request.headers, body: String(request.body) })
+      expect(framing(delivered)).toEqual([200, String(Buffer.byteLength(await delivered.text())), null])
+      expect(framing(await fetch(url, { method: 'HEAD' }))).toEqual([405, null, null])
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('sends no Content-Length with a handshake answering 204 or 304, and 0 with a 205 (no content either way)', async () => {
+    for (const [status, contentLength] of [[204, null], [205, '0'], [304, null]] as const) {
+      const { app, url } = await listen({ handleNodeRequest: async () => ({ status, headers: {}, body: '' }) })
+      try {
+        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+        expect([...framing(response), await response.text()]).toEqual([status, contentLength, null, ''])
+      } finally {
+        await app.close()
+      }
+    }
   })
 })

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
-import { type NodeRequestStream, type Receiver, type WebhookResponse } from '@crm-webhooks/core'
+import { type NodeRequestStream, type Receiver, type WebhookResponse, responseContent } from '@crm-webhooks/core'
 import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -109,7 +109,9 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
       // A bodiless GET whose stream a route-level hook piped away reads as empty: the core judges by its framing.
       const out = await receiver.handleNodeRequest(body !== undefined ? readingFrom(body, request.raw) : request.raw)
       request.webhookResponse = out
-      return reply.code(out.status).headers(out.headers).send(out.body)
+      // Fastify sends a string's Content-Length, a 304's and a HEAD answer's too, where RFC 9110 section 8.6 allows
+      // only GET's (the receiver answers HEAD itself). Handed no payload, it sends none for 204, 304 and HEAD, 0 for 205.
+      return reply.code(out.status).headers(out.headers).send(responseContent(out, request.method))
     }
     // Fastify answers 415 itself for a Content-Type it cannot parse (empty, `json`, `;;;`, `a/b, c/d`:
     // lib/handle-request.js), before the app's preValidation and preHandler hooks run. On this route the core

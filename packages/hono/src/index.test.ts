@@ -179,6 +179,20 @@ describe('Hono specifics', () => {
       return fetch(url, { method: 'POST', headers: request.headers, body: String(request.body) })
     }
 
+    it('answers with a Content-Length (node-server counts the string), never chunked, and HEAD with neither', async () => {
+      const entry = await serveNode(new Hono().all('/webhooks', crmWebhooks(receiver())))
+      const framing = (response: Response) => [response.status, response.headers.get('content-length'), response.headers.get('transfer-encoding')]
+      try {
+        const delivered = await postTo(entry.url, 'evt_framed')
+        expect(framing(delivered)).toEqual([200, String(Buffer.byteLength(await delivered.text())), null])
+        const unsigned = await fetch(entry.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+        expect(framing(unsigned)).toEqual([401, String(Buffer.byteLength(await unsigned.text())), null])
+        expect(framing(await fetch(entry.url, { method: 'HEAD' }))).toEqual([405, null, null])
+      } finally {
+        await entry.close()
+      }
+    })
+
     it('verifies a GET signed over its raw query as sent, after a middleware read the body either way', async () => {
       const secret = 'wp-query-secret'
       // A Fetch Request's url re-encodes these (' as %27, " as %22, < as %3C); the sender signed them as sent.
@@ -346,6 +360,20 @@ describe('Hono specifics', () => {
         await entry.close()
       }
     })
+  })
+
+  it("answers a provider handshake's 204, 205 or 304 with no content, which a Fetch Response of those statuses cannot have", async () => {
+    for (const status of [204, 205, 304]) {
+      const answer = async () => ({ status, headers: { 'x-handshake': 'yes' }, body: '' })
+      const app = new Hono()
+      app.use(async (c, next) => {
+        await c.req.arrayBuffer()
+        await next()
+      })
+      app.all('/webhooks', crmWebhooks({ handle: answer, handleNodeRequest: answer, fetch: () => Promise.reject(new Error('not this path')) }))
+      const response = await app.request('/webhooks', { method: 'POST', body: '{}' })
+      expect([response.status, response.headers.get('x-handshake'), await response.text()]).toEqual([status, 'yes', ''])
+    }
   })
 
   it('returns the receiver answer unchanged: status, headers and the JSON body with the code', async () => {

@@ -1,7 +1,9 @@
-import { createServer } from 'node:http'
+import { type IncomingMessage, type ServerResponse, createServer, request as httpRequest } from 'node:http'
 import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { customermates } from '../providers/customermates/index.js'
+import { createReceiver } from '../receiver.js'
 import type { WebhookResponse } from '../types.js'
 import { createNodeListener } from './node-listener.js'
 
@@ -10,11 +12,32 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve).closeAllConnections())))
 })
 
-async function serve(answer: () => Promise<WebhookResponse>) {
-  const server = createServer(createNodeListener({ handleNodeRequest: answer }))
+async function serve(answer: (request: IncomingMessage) => Promise<WebhookResponse>, before?: (response: ServerResponse) => void) {
+  const listener = createNodeListener({ handleNodeRequest: answer })
+  const server = createServer((request, response) => {
+    before?.(response)
+    void listener(request, response)
+  })
   servers.push(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`
+}
+
+/** One exchange as the client read it off the wire: the status, the framing header lines as sent, and the body. */
+function exchange(url: string, method: string): Promise<{ status: number; framing: Record<string, string[]>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method, agent: false }, (response) => {
+      const framing: Record<string, string[]> = {}
+      for (let index = 0; index < response.rawHeaders.length; index += 2) {
+        const name = response.rawHeaders[index]!.toLowerCase()
+        if (name === 'content-length' || name === 'transfer-encoding') (framing[name] ??= []).push(response.rawHeaders[index + 1]!)
+      }
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk)).on('end', () => resolve({ status: response.statusCode!, framing, body }))
+    })
+    request.on('error', reject).end(method === 'POST' ? '{}' : undefined)
+  })
 }
 
 describe('createNodeListener', () => {
@@ -64,8 +87,85 @@ describe('createNodeListener', () => {
     }
   })
 
+  it('hands a failure to write the answer to next(error) when called as Connect or Express middleware', async () => {
+    const listener = createNodeListener({ handleNodeRequest: async () => ({ status: 99, headers: {}, body: '' }) })
+    const server = createServer((request, response) => {
+      void listener(request, response, (error) => response.writeHead(599).end((error as Error).name))
+    })
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const answered = await exchange(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`, 'POST')
+    expect([answered.status, answered.body]).toEqual([599, 'RangeError'])
+  })
+
   it('ends the connection when the failure comes after the headers went out', async () => {
-    const url = await serve(async () => ({ status: 200, headers: {}, body: Symbol('not a body') as unknown as string }))
-    await expect(fetch(url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2_000) }).then((response) => response.text())).rejects.toThrow()
+    const url = await serve(
+      async () => ({ status: 200, headers: {}, body: 'ok' }),
+      (response) => {
+        response.end = () => {
+          throw new Error('the socket failed mid-write')
+        }
+      },
+    )
+    // Not the 2 s timeout: the connection ended with no answer.
+    await expect(fetch(url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2_000) }).then((response) => response.text())).rejects.toThrow('fetch failed')
+  })
+})
+
+describe('createNodeListener framing', () => {
+  it('sends Content-Length, the UTF-8 byte length of the body, and never chunked', async () => {
+    const answers: WebhookResponse[] = [
+      { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"ok":true,"event":"café 🎉"}' },
+      { status: 202, headers: {}, body: '' },
+    ]
+    for (const answer of answers) {
+      const { status, framing, body } = await exchange(await serve(async () => answer), 'POST')
+      const contentLength = String(Buffer.byteLength(answer.body))
+      expect({ status, framing, body }).toEqual({ status: answer.status, framing: { 'content-length': [contentLength] }, body: answer.body })
+    }
+  })
+
+  it("frames the receiver's own answers so, and the 500 it writes when Node refuses an answer", async () => {
+    const receiver = createReceiver({ provider: customermates, secret: 's' })
+    const unsigned = await exchange(await serve((request) => receiver.handleNodeRequest(request)), 'POST')
+    expect([unsigned.status, unsigned.framing]).toEqual([401, { 'content-length': [String(Buffer.byteLength(unsigned.body))] }])
+    // With a header the app set first, Node sets the refused answer's headers one by one until the bad one.
+    const refusedAnswer = { status: 200, headers: { 'content-length': '2', 'x-token': 'a\nb' }, body: 'ok' }
+    const refused = await exchange(await serve(async () => refusedAnswer, (response) => response.setHeader('x-app', '1')), 'POST')
+    expect([refused.status, refused.framing, JSON.parse(refused.body).error.code]).toEqual([
+      500,
+      { 'content-length': [String(Buffer.byteLength(refused.body))] },
+      'internal_error',
+    ])
+  })
+
+  it('sends no content and no Content-Length for 204 and 304, and Content-Length: 0 with no content for 205', async () => {
+    // 205 is not bodiless by its status in HTTP/1.1 framing (RFC 9112 section 6.3), so without a length Node would
+    // frame its empty content chunked; RFC 9110 section 15.3.6 forbids content in it, whatever the handshake gave.
+    const expected = { 204: {}, 205: { 'content-length': ['0'] }, 304: {} }
+    for (const status of [204, 205, 304] as const) {
+      const answered = await exchange(await serve(async () => ({ status, headers: {}, body: 'not sent' })), 'POST')
+      expect([answered.status, answered.framing, answered.body]).toEqual([status, expected[status], ''])
+    }
+  })
+
+  it('answers HEAD without Content-Length: the answer to HEAD is not the one GET would get (RFC 9110 section 8.6)', async () => {
+    const receiver = createReceiver({ provider: customermates, secret: 's' })
+    const url = await serve((request) => receiver.handleNodeRequest(request))
+    const head = await exchange(url, 'HEAD')
+    expect([head.status, head.framing, head.body]).toEqual([405, {}, ''])
+  })
+
+  it("keeps a Content-Length or Transfer-Encoding the answer or the app's own code set, and adds none beside it", async () => {
+    // A provider's own handshake answer, with the header in any case.
+    for (const [name, value] of [['Content-Length', '2'], ['Transfer-Encoding', 'chunked']] as const) {
+      const answered = await exchange(await serve(async () => ({ status: 200, headers: { [name]: value }, body: 'ok' })), 'POST')
+      expect([answered.framing, answered.body]).toEqual([{ [name.toLowerCase()]: [value] }, 'ok'])
+    }
+    const setByTheApp = await exchange(
+      await serve(async () => ({ status: 200, headers: {}, body: 'ok' }), (response) => response.setHeader('Transfer-Encoding', 'chunked')),
+      'POST',
+    )
+    expect([setByTheApp.framing, setByTheApp.body]).toEqual([{ 'transfer-encoding': ['chunked'] }, 'ok'])
   })
 })

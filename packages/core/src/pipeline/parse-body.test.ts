@@ -1,5 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { createReceiver } from '../receiver.js'
+import { conformanceProvider } from '../testing/conformance-kit.js'
 import { bodyTypeOf, decodeUtf8, parseGuardedJson, requireIdentityEncoding } from './parse-body.js'
 
 const reference = new TextDecoder('utf-8', { fatal: true })
@@ -76,5 +78,51 @@ describe('requireIdentityEncoding', () => {
       expect(() => requireIdentityEncoding(undefined, transfer)).toThrow(expect.objectContaining({ code: 'unsupported_media_type' }))
     }
     expect(() => requireIdentityEncoding('identity', 'gzip, chunked')).toThrow('unsupported Transfer-Encoding "gzip, chunked"')
+  })
+})
+
+describe('a refused header value quoted in an error message', () => {
+  // About what Node's 16 KiB header limit lets an unauthenticated caller send in one header.
+  const long = `application/${'x'.repeat(16_000)}`
+
+  it.each([
+    ['Content-Type', () => bodyTypeOf(long, ['json'])],
+    ['charset', () => bodyTypeOf(`application/json; charset=${long}`, ['json'])],
+    ['Content-Encoding', () => requireIdentityEncoding(long)],
+    ['Transfer-Encoding', () => requireIdentityEncoding(undefined, long)],
+  ])('is cut after its first 100 characters, saying how long it was (%s)', (_name, refuse) => {
+    let caught: unknown
+    try {
+      refuse()
+    } catch (error) {
+      caught = error
+    }
+    const { code, message } = caught as { code: string; message: string }
+    expect(code).toBe('unsupported_media_type')
+    expect(message).toContain(`${JSON.stringify(long.slice(0, 100))}... (${long.length} characters)`)
+    expect(message.length).toBeLessThan(250)
+  })
+
+  it('is quoted whole up to 100 characters: every registered media type is shorter', () => {
+    const longestRegistered = 'application/vnd.openxmlformats-officedocument.spreadsheetml.pivotcachedefinition+xml'
+    expect(() => bodyTypeOf(longestRegistered, ['json'])).toThrow(`unsupported Content-Type ${JSON.stringify(longestRegistered)}; expected application/json`)
+    const hundred = `application/${'y'.repeat(88)}`
+    expect(() => bodyTypeOf(hundred, ['json'])).toThrow(`unsupported Content-Type ${JSON.stringify(hundred)}; expected application/json`)
+    expect(() => bodyTypeOf(`${hundred}z`, ['json'])).toThrow(`unsupported Content-Type ${JSON.stringify(hundred)}... (101 characters); expected`)
+  })
+
+  it('keeps the answer to an unsigned request with a 16 KB Content-Type small', async () => {
+    const receiver = createReceiver({ provider: conformanceProvider, secret: 'conformance-secret' })
+    const response = await receiver.handle({ method: 'POST', headers: { 'content-type': long, 'content-encoding': long }, rawBody: '{}' })
+    expect(response.status).toBe(415)
+    expect(response.body.length).toBeLessThan(300)
+  })
+
+  it('bounds a refused method the same way (a Fetch runtime passes any token as the method)', async () => {
+    const receiver = createReceiver({ provider: conformanceProvider, secret: 'conformance-secret' })
+    const method = 'M'.repeat(16_000)
+    const response = await receiver.handle({ method, headers: {}, rawBody: '{}' })
+    expect(response.status).toBe(405)
+    expect(JSON.parse(response.body).error.message).toBe(`method ${JSON.stringify(method.slice(0, 100))}... (16000 characters) is not allowed; use POST`)
   })
 })

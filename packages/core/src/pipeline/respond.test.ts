@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { acceptedResponse, jsonResponse } from './respond.js'
+import { acceptedResponse, jsonResponse, responseContent } from './respond.js'
 
 describe('acceptedResponse', () => {
   it('writes exactly what jsonResponse writes for the same body, whatever the event name and id hold', () => {
@@ -22,5 +22,19 @@ describe('acceptedResponse', () => {
     const response = acceptedResponse(200, { ok: true, event: 'deal.won', id: undefined, duplicate: true, ignored: undefined })
     expect(JSON.parse(response.body)).toEqual({ ok: true, event: 'deal.won', duplicate: true })
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8')
+  })
+})
+
+describe('responseContent', () => {
+  const answer = (status: number) => ({ status, headers: {}, body: '{"ok":true}' })
+
+  it('is the body, except where HTTP gives the response no content', () => {
+    expect(responseContent(answer(200), 'POST')).toBe('{"ok":true}')
+    expect(responseContent(answer(401))).toBe('{"ok":true}')
+    for (const status of [101, 204, 205, 304]) expect(responseContent(answer(status), 'POST')).toBeUndefined()
+  })
+
+  it('is nothing for an answer to HEAD, whatever its status', () => {
+    for (const status of [200, 405, 500]) expect(responseContent(answer(status), 'HEAD')).toBeUndefined()
   })
 })

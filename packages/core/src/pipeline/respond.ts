@@ -13,6 +13,26 @@ function jsonHeaders(): Record<string, string> {
   return { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
 }
 
+/** Statuses whose response has no content (RFC 9110 sections 15.3.5, 15.3.6 and 15.4.5); Fetch's null body statuses. */
+const NO_CONTENT_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
+
+/**
+ * The body to send with `out`, or `undefined` where HTTP gives the response no content: a 1xx, 204, 205 or
+ * 304, and any answer to HEAD (RFC 9110 section 9.3.2). Every entry point and adapter writes through it, so
+ * none sends a body the client must not read, and a Fetch `Response`, which refuses one there, is never
+ * handed one. (A provider's own handshake may answer any of these.)
+ *
+ * @example
+ * ```ts
+ * responseContent({ status: 204, headers: {}, body: 'ignored' })      // undefined
+ * responseContent({ status: 200, headers: {}, body: '{}' }, 'HEAD')   // undefined
+ * responseContent({ status: 200, headers: {}, body: '{}' }, 'POST')   // '{}'
+ * ```
+ */
+export function responseContent(out: WebhookResponse, method?: string): string | undefined {
+  return method === 'HEAD' || out.status < 200 || NO_CONTENT_STATUSES.has(out.status) ? undefined : out.body
+}
+
 /** The body of every error response. */
 export interface ErrorResponseBody {
   ok: false

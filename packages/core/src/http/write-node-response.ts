@@ -1,0 +1,60 @@
+/**
+ * Writing a {@link WebhookResponse} to a node:http response, framed by its length.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { loadNodeBuiltin } from '../node-builtin.js'
+import { responseContent } from '../pipeline/respond.js'
+import type { WebhookResponse } from '../types.js'
+
+const nodeBuffer = loadNodeBuiltin<typeof import('node:buffer')>('node:buffer')
+const textEncoder = new TextEncoder()
+
+/**
+ * The bytes `end(text)` writes (UTF-8): counted by Node where `process.getBuiltinModule` reaches it, encoded
+ * before Node 20.16, which has none.
+ */
+const utf8Length: (text: string) => number = nodeBuffer
+  ? (text) => nodeBuffer.Buffer.byteLength(text, 'utf8')
+  : (text) => textEncoder.encode(text).byteLength
+
+/**
+ * Writes `out` as one whole message framed by `Content-Length`, its body's UTF-8 bytes: `writeHead` stores the
+ * head at once, so with no length in it Node frames even a 60-byte answer chunked.
+ *
+ * No length goes with what has no content by definition (RFC 9110 section 8.6): 1xx, 204, 304, and an answer
+ * to HEAD, where a length would have to be the one GET would get, which the receiver does not know: it answers
+ * HEAD itself (405, unless a provider takes HEAD). A 205 has no content either, and any body the answer holds
+ * is left out, but HTTP/1.1 cannot tell that from its status (RFC 9112 section 6.3): it says
+ * `Content-Length: 0`, the first way RFC 7231 section 6.3.6 named, rather than an empty chunked body.
+ *
+ * A `Content-Length` or `Transfer-Encoding` set by the answer (a provider's own handshake) or by the app (a
+ * middleware before the handler) is kept, and none is added beside it. Throws what Node throws for an answer
+ * it refuses to write (a status outside 100-999, a header value with a line break).
+ *
+ * @example
+ * ```ts
+ * writeNodeResponse(request, response, { status: 200, headers: {}, body: '{"ok":true}' }) // Content-Length: 11
+ * ```
+ */
+export function writeNodeResponse(request: Pick<IncomingMessage, 'method'>, response: ServerResponse, out: WebhookResponse): void {
+  const { status } = out
+  const isHead = request.method === 'HEAD'
+  const body = responseContent(out, request.method)
+  const contentLength = body !== undefined ? utf8Length(body) : status === 205 && !isHead ? 0 : undefined
+  const framed = contentLength === undefined || isFramed(out.headers, response)
+  // A fresh object: the answer's headers may be a handshake's constant.
+  response.writeHead(status, framed ? out.headers : { ...out.headers, 'content-length': String(contentLength) }).end(body)
+}
+
+/** Whether the answer's headers, or those already set on the response, say how its body is framed. */
+function isFramed(headers: Record<string, string>, response: ServerResponse): boolean {
+  if (response.hasHeader('content-length') || response.hasHeader('transfer-encoding')) return true
+  for (const name in headers) {
+    // In any case: a handshake may spell it `Content-Length`.
+    const lower = name.toLowerCase()
+    if (lower === 'content-length' || lower === 'transfer-encoding') return true
+  }
+  return false
+}
