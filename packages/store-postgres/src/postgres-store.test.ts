@@ -356,6 +356,22 @@ describe.skipIf(!available)('postgres store against a real server', () => {
     }
   })
 
+  it("through a receiver: the sender gets the generic 503, the receiver's onError the store's message as the cause", async () => {
+    const missing = createPostgresStore({ connectionString: DATABASE_URL, table: uniqueTable('missing') })
+    const causes: unknown[] = []
+    const receiver = createReceiver({ provider: automatenexus, secret: 's', store: missing, onError: (error) => void causes.push(error.cause) })
+    try {
+      const delivery = await buildSampleDelivery('automatenexus', 'deal.won', { secret: 's' })
+      const response = await receiver.handle({ method: delivery.method, headers: delivery.headers, rawBody: delivery.body })
+      expect(response.status).toBe(503)
+      expect(JSON.parse(response.body).error.message).toBe('the idempotency store is unavailable; retry later')
+      expect(causes).toHaveLength(1)
+      expect((causes[0] as Error).message).toMatch(/does not exist: call store\.migrate\(\)/)
+    } finally {
+      await missing.close()
+    }
+  })
+
   it('migrate() gets its own budget, not the command timeout of the pool the store made', async () => {
     const slow = uniqueTable('migrate_budget')
     const store = createPostgresStore({ connectionString: DATABASE_URL, table: slow, commandTimeoutMs: 200 })
