@@ -436,6 +436,15 @@ describe('every rejection has its code and status', () => {
     expect(onInvalidPayload).toHaveBeenCalledWith(expect.objectContaining({ type: undefined, payload: [1, 2, 3] }))
   })
 
+  it('invalid_payload: a verified body whose event field is not a string (a number names no event type)', async () => {
+    const onInvalidPayload = vi.fn()
+    const body = JSON.stringify({ event: 5, timestamp: '2026-03-21T15:00:00Z', data: {} })
+    const response = await makeReceiver({ onInvalidPayload }).handle(await signedRequest(body))
+    expectRejected(response, 'invalid_payload')
+    expect(JSON.parse(response.body).error.message).toBe('the verified payload names no event type')
+    expect(onInvalidPayload).toHaveBeenCalledWith(expect.objectContaining({ type: undefined }))
+  })
+
   it('delivery_in_progress: 409 with Retry-After while another attempt holds the claim', async () => {
     let release!: () => void
     const receiver = makeReceiver().on('deal.stage_changed', () => new Promise<void>((resolve) => (release = resolve)))

@@ -26,8 +26,9 @@ function field(payload: unknown, name: string): unknown {
     : undefined
 }
 
-function asText(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined
+/** An event type: a non-empty string, as every seed names its events. A number (`"event": 5`) names none. */
+function asType(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
 }
 
 /**
@@ -37,7 +38,7 @@ function asText(value: unknown): string | undefined {
  */
 function asId(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? String(value) : undefined
-  return asText(value)
+  return typeof value === 'string' && value !== '' ? value : undefined
 }
 
 /**
@@ -52,7 +53,7 @@ export function createFieldEnvelope(options: FieldEnvelopeOptions): Envelope {
   const { type, typeHeader, id, occurredAt, data } = options
   return {
     eventType: (context: DeliveryContext) =>
-      asText(field(context.payload, type)) ?? (typeHeader ? context.header(typeHeader) : undefined),
+      asType(field(context.payload, type)) ?? (typeHeader ? context.header(typeHeader) : undefined),
     ...(id ? { eventId: (context: DeliveryContext) => asId(field(context.payload, id)) } : {}),
     ...(occurredAt
       ? {
