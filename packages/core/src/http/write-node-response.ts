@@ -44,8 +44,18 @@ export function writeNodeResponse(request: Pick<IncomingMessage, 'method'>, resp
   const body = responseContent(out, request.method)
   const contentLength = body !== undefined ? utf8Length(body) : status === 205 && !isHead ? 0 : undefined
   const framed = contentLength === undefined || isFramed(out.headers, response)
-  // A fresh object: the answer's headers may be a handshake's constant.
-  response.writeHead(status, framed ? out.headers : { ...out.headers, 'content-length': String(contentLength) }).end(body)
+  response.writeHead(status, framed ? out.headers : withContentLength(out.headers, contentLength)).end(body)
+}
+
+/**
+ * A copy of `headers` with the length: a fresh object, since the answer's may be a handshake's constant.
+ * Copied member by member, not spread: `{ ...headers, more }` costs about a microsecond a call on Node 20.
+ */
+function withContentLength(headers: Record<string, string>, contentLength: number): Record<string, string> {
+  const copy: Record<string, string> = {}
+  for (const name in headers) copy[name] = headers[name]!
+  copy['content-length'] = String(contentLength)
+  return copy
 }
 
 /** Whether the answer's headers, or those already set on the response, say how its body is framed. */
