@@ -92,9 +92,14 @@ export function tableNames(table: string = DEFAULT_TABLE): TableNames {
       `crm-webhooks: table ${JSON.stringify(table)}: the schema must be at most ${MAX_IDENTIFIER_BYTES} bytes (it is ${byteLength(schemaName)}): PostgreSQL would silently truncate it`,
     )
   }
-  if (name.endsWith(SUFFIXES.versions)) {
-    // Store `t` keeps its versions in `t_versions`: a store on `t_versions` would take those for claims.
-    throw new TypeError(`crm-webhooks: table ${JSON.stringify(table)} must not end in _versions (the name of another table's ordering guard)`)
+  // Store `t` keeps its versions in `t_versions`: a store on `t_versions` would take those for claims. Indexes
+  // share the namespace of tables: a store on `t_expires_at_idx` and store `t` would each skip, `IF NOT EXISTS`,
+  // the other's object of that name (its table, or its expiry index), with no more than a notice.
+  const taken = [SUFFIXES.versions, SUFFIXES.claimsExpiryIndex].find((suffix) => name.endsWith(suffix))
+  if (taken !== undefined) {
+    throw new TypeError(
+      `crm-webhooks: table ${JSON.stringify(table)} must not end in ${taken} (the name of another table's ${taken === SUFFIXES.versions ? 'ordering guard' : 'expiry index'})`,
+    )
   }
   const schema = schemaName === undefined ? '' : `${quote(schemaName)}.`
   return {

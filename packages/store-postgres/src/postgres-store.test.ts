@@ -34,6 +34,7 @@ describe('createPostgresStore: configuration mistakes throw TypeError', () => {
     ['a blank connection string', { connectionString: ' ' }],
     // Store `t` keeps its versions in `t_versions`: a store on `t_versions` would read those as its claims.
     ['a table name that is another table\'s ordering guard', { connectionString: DATABASE_URL, table: 'webhooks.t_versions' }],
+    ['a table name that is another table\'s expiry index', { connectionString: DATABASE_URL, table: 't_expires_at_idx' }],
   ])('%s', (_, options) => {
     expect(() => createPostgresStore(options)).toThrow(TypeError)
   })
