@@ -43,7 +43,7 @@ function wrongValueFor(field: JsonSchema): unknown {
 describe.each(cases)('%s %s: JSON Schema', (id, type) => {
   const schema = committedSchema(id, type)
   const validate = ajv.compile(schema)
-  const fixture = providerFixtures[id][type] as Record<string, unknown>
+  const fixture = (providerFixtures[id] as Record<string, unknown>)[type] as Record<string, unknown>
   const zodSchema = (providers[id].events as EventSchemas)[type]!
 
   it('is non-trivial and marked generated', () => {

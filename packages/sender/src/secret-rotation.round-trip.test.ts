@@ -146,7 +146,7 @@ describe('a provider whose signature header holds one signature', () => {
       expect(twoSecrets).toThrow(`crm-webhooks: ${provider.scheme.signatureHeader} holds one signature (${provider.scheme.kind})`)
 
       const type = Object.keys(provider.events)[0]!
-      const data = providerFixtures[provider.id as keyof typeof providerFixtures][type]
+      const data = (providerFixtures[provider.id as keyof typeof providerFixtures] as Record<string, unknown>)[type]
       const event = { type, data, id: 'evt_1', occurredAt: new Date() }
       const { request } = await createSender({ provider, secret: ['new-secret'], url: URL_ }).compose(event)
       const { request: fromString } = await createSender({ provider, secret: 'new-secret', url: URL_ }).compose(event)

@@ -58,7 +58,7 @@ export async function buildSampleDelivery(
 ): Promise<SampleDelivery> {
   if (!isProviderId(providerId)) throw new TypeError(`crm-webhooks: no built-in provider ${JSON.stringify(providerId)}`)
   const provider = providers[providerId]
-  const fixtures = providerFixtures[providerId]
+  const fixtures: Record<string, unknown> = providerFixtures[providerId]
   const data = options.data !== undefined ? options.data : Object.hasOwn(fixtures, eventType) ? fixtures[eventType] : undefined
   if (data === undefined) {
     throw new TypeError(`crm-webhooks: ${providerId} has no fixture for ${JSON.stringify(eventType)}; pass options.data`)

@@ -11,6 +11,10 @@ const cases = Object.entries(providers).flatMap(([id, provider]) =>
   Object.keys(provider.events).map((type) => [id as ProviderId, type] as const),
 )
 
+
+/** A fixture by provider id and event name, both read at run time. */
+const fixtureOf = (id: ProviderId, type: string): unknown => (providerFixtures[id] as Record<string, unknown>)[type]
+
 describe('the provider registry', () => {
   it('keys every provider by its own id and has fixtures for exactly its events', () => {
     for (const [id, provider] of Object.entries(providers)) {
@@ -27,7 +31,7 @@ describe('the provider registry', () => {
 
   it.each(cases)('%s %s: the fixture validates against its schema', async (id, type) => {
     const events: EventSchemas = providers[id].events
-    const result = await events[type]!['~standard'].validate(providerFixtures[id][type])
+    const result = await events[type]!['~standard'].validate(fixtureOf(id, type))
     expect(result.issues).toBeUndefined()
   })
 
@@ -39,7 +43,7 @@ describe('the provider registry', () => {
     const response = await receiver.handle({ ...delivery, url: `/hooks${delivery.search}`, rawBody: delivery.body })
     expect(response.status).toBe(200)
     expect(seen.map((event) => event.type)).toEqual([type])
-    expect(seen[0]!.data).toEqual(providerFixtures[id][type])
+    expect(seen[0]!.data).toEqual(fixtureOf(id, type))
   })
 
   it('refuses what a provider does not send, and events without a fixture', async () => {

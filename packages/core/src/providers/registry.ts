@@ -53,14 +53,14 @@ export function isProviderId(value: unknown): value is ProviderId {
  * const data = providerFixtures.automatenexus['deal.stage_changed']
  * ```
  */
-export const providerFixtures: Record<ProviderId, Record<string, unknown>> = {
+export const providerFixtures = {
   automatenexus: automatenexusFixtures,
   connectgain: connectgainFixtures,
   customermates: customermatesFixtures,
   'workflow-platform': workflowPlatformFixtures,
   autorespond: autorespondFixtures,
   'standard-webhooks': standardWebhooksFixtures,
-}
+} satisfies Record<ProviderId, Record<string, unknown>>
 
 /**
  * A secret per built-in provider in the form its scheme accepts (Standard Webhooks wants `whsec_<base64>`),
