@@ -15,7 +15,8 @@ if (!secret) console.warn('AUTOMATENEXUS_SECRET is not set: using "dev-secret", 
 const receiver = createReceiver({
   provider: automatenexus,
   secret: secret || 'dev-secret',
-  onError: (error) => console.warn(`rejected: ${error.code} (${error.message})`),
+  // The message is what the sender was told; the cause, when there is one, is why (the handler's throw, say).
+  onError: (error) => console.warn(`rejected: ${error.code} (${error.message})`, ...(error.cause === undefined ? [] : [error.cause])),
 })
 receiver.on('contact.created', (event) => {
   console.log(`new contact ${event.data.id}: ${event.data.first_name ?? ''} <${event.data.email ?? 'no email'}>`)
