@@ -13,7 +13,7 @@ export { createReceiver } from './receiver.js'
 export type { AnyEventOf, DrainOptions, EventOf, MergedEvents, Receiver, ReceiverOptions } from './receiver.js'
 export type { DeliveryOutcome, InvalidPayloadInfo } from './pipeline/run-pipeline.js'
 export type { AcceptedResponseBody, ErrorResponseBody } from './pipeline/respond.js'
-export { responseContent } from './pipeline/respond.js'
+export { responseContent, toFetchResponse } from './pipeline/respond.js'
 export { createHeaderReader } from './pipeline/headers.js'
 export {
   DEFAULT_BODY_TIMEOUT_MS,

@@ -6,7 +6,7 @@
  * @module
  */
 import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
-import { type WebhookError, toWebhookError } from './errors.js'
+import type { WebhookError } from './errors.js'
 import { createHeldClaims } from './idempotency/held-claims.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { requireProviderId } from './providers/define-provider.js'
@@ -32,7 +32,7 @@ import {
   runPipeline,
 } from './pipeline/run-pipeline.js'
 import { clockReading } from './pipeline/clock-reading.js'
-import { errorResponse, responseContent } from './pipeline/respond.js'
+import { toFetchResponse } from './pipeline/respond.js'
 import { isThenable } from './schemes/maybe-promise.js'
 import { secretList } from './schemes/secrets.js'
 import type {
@@ -353,17 +353,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
       } catch (error) {
         response = rejectBeforePipeline(config, error, startedAt)
       }
-      try {
-        return new Response(responseContent(response, request.method) ?? null, {
-          status: response.status,
-          headers: response.headers,
-        })
-      } catch (error) {
-        // A provider's own handshake answered what no Response can hold (a status outside 200-599, a header
-        // value with a line break): 500, as the node:http listener answers it, rather than a rejection.
-        const failed = errorResponse(toWebhookError(error))
-        return new Response(failed.body, { status: failed.status, headers: failed.headers })
-      }
+      return toFetchResponse(response, request.method)
     },
     handleNodeRequest: async (request, rawBody) => {
       const startedAt = clockReading(config)

@@ -186,12 +186,23 @@ describe.each([
     expect([response.status, ...framing(response), (await response.json()).ok]).toEqual([200, null, 'chunked', true])
   })
 
-  it('passes a failure to write the response to next(), so Express 4 does not lose it', async () => {
-    const failing = { handleNodeRequest: () => Promise.reject(new Error('unexpected')) }
-    const app = express()
-    app.post('/webhooks', crmWebhooks(failing))
-    app.use(((error, _request, response, _next) => void response.status(599).send(String(error))) as express5.ErrorRequestHandler)
-    const response = await post(await serve(app), 'evt_next')
-    expect(response.status).toBe(599)
+  it("answers a failure to produce or write the answer with the core's JSON 500, never Express's error page with its stack", async () => {
+    const reachedErrorHandler: unknown[] = []
+    for (const failing of [
+      { handleNodeRequest: () => Promise.reject(new Error('unexpected')) },
+      // A provider's own handshake answering a status no final answer has.
+      { handleNodeRequest: async () => ({ status: 103, headers: {}, body: 'early' }) },
+    ]) {
+      const app = express()
+      app.post('/webhooks', crmWebhooks(failing))
+      app.use(((error, _request, response, _next) => {
+        reachedErrorHandler.push(error)
+        response.status(599).send(String(error))
+      }) as express5.ErrorRequestHandler)
+      const response = await post(await serve(app), 'evt_failing')
+      expect([response.status, response.headers.get('content-type')]).toEqual([500, 'application/json; charset=utf-8'])
+      expect(await response.json()).toEqual({ ok: false, error: { code: 'internal_error', message: 'internal error' } })
+    }
+    expect(reachedErrorHandler).toEqual([])
   })
 })

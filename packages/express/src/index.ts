@@ -27,7 +27,8 @@ export function rawBodySaver(request: IncomingMessage, _response: ServerResponse
 
 /**
  * The Express 4/5 handler: hands the raw bytes to the receiver and writes its answer as is, through the core's
- * node:http listener (with `Content-Length`; a failure to write it goes to `next`).
+ * node:http listener (with `Content-Length`; an answer Node refuses to write is the core's JSON 500, never
+ * Express's error page, which shows the sender a stack outside production).
  *
  * @example
  * ```ts
@@ -49,7 +50,7 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'handleNodeRequest'>):
       return receiver.handleNodeRequest(request, rawBody ?? (readableEnded ? body : undefined))
     },
   })
-  return function crmWebhooksHandler(request, response, next) {
-    void listener(request, response, next)
+  return function crmWebhooksHandler(request, response) {
+    void listener(request, response)
   }
 }

@@ -18,7 +18,7 @@ import { type Context, Hono } from 'hono'
 import { validator } from 'hono/validator'
 import { describe, expect, it } from 'vitest'
 import { crmWebhooks } from './index.js'
-import type { Receiver } from '@crm-webhooks/core'
+import type { Receiver, WebhookResponse } from '@crm-webhooks/core'
 
 function buildApp(receiver: Receiver<any>, { bodyParser }: EntryStartOptions): Hono {
   const app = new Hono()
@@ -373,6 +373,21 @@ describe('Hono specifics', () => {
       app.all('/webhooks', crmWebhooks({ handle: answer, handleNodeRequest: answer, fetch: () => Promise.reject(new Error('not this path')) }))
       const response = await app.request('/webhooks', { method: 'POST', body: '{}' })
       expect([response.status, response.headers.get('x-handshake'), await response.text()]).toEqual([status, 'yes', ''])
+    }
+  })
+
+  it("answers a provider handshake no Fetch Response can hold (a 103, a header with a line break) with the core's JSON 500", async () => {
+    const answers: WebhookResponse[] = [{ status: 103, headers: {}, body: '' }, { status: 200, headers: { 'x-token': 'a\nb' }, body: 'ok' }]
+    for (const out of answers) {
+      const answer = async () => out
+      const app = new Hono()
+      app.use(async (c, next) => {
+        await c.req.arrayBuffer()
+        await next()
+      })
+      app.all('/webhooks', crmWebhooks({ handle: answer, handleNodeRequest: answer, fetch: () => Promise.reject(new Error('not this path')) }))
+      const response = await app.request('/webhooks', { method: 'POST', body: '{}' })
+      expect([response.status, await response.json()]).toEqual([500, { ok: false, error: { code: 'internal_error', message: 'internal error' } }])
     }
   })
 

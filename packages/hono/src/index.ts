@@ -1,13 +1,9 @@
-import { type NodeRequestStream, type Receiver, type WebhookResponse, nodeBodyWasRead, responseContent } from '@crm-webhooks/core'
+import { type NodeRequestStream, type Receiver, nodeBodyWasRead, toFetchResponse } from '@crm-webhooks/core'
 import type { MiddlewareHandler } from 'hono'
 
 /** What @hono/node-server puts in `c.env` (its `HttpBindings`): the Node request behind `c.req.raw`. */
 interface NodeServerBindings {
   incoming?: NodeRequestStream & { method?: string; url?: string; readableFlowing?: boolean | null; complete?: boolean }
-}
-
-function toResponse(out: WebhookResponse, method: string): Response {
-  return new Response(responseContent(out, method) ?? null, { status: out.status, headers: out.headers })
 }
 
 /**
@@ -53,7 +49,7 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | '
         const body = new ReadableStream({ start: (controller) => controller.error(error) })
         return receiver.fetch(new Request(c.req.url, { ...request, body, duplex: 'half' } as RequestInit))
       }
-      if (kept !== undefined) return toResponse(await receiver.handle({ ...request, rawBody: kept }), request.method)
+      if (kept !== undefined) return toFetchResponse(await receiver.handle({ ...request, rawBody: kept }), request.method)
     }
     // On @hono/node-server the core reads the untouched Node request itself (a Fetch Request read through two
     // stream layers cost more than the whole pipeline). Once anything read or wrapped it (a host's
@@ -63,7 +59,7 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | '
     if (typeof incoming?.on === 'function') {
       await undefined
       if (incoming.readableFlowing == null && !nodeBodyWasRead(incoming)) {
-        return toResponse(await receiver.handleNodeRequest(incoming), c.req.method)
+        return toFetchResponse(await receiver.handleNodeRequest(incoming), c.req.method)
       }
     }
     if (wireUrl === undefined) return receiver.fetch(c.req.raw)

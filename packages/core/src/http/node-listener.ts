@@ -14,10 +14,11 @@ import { writeNodeResponse } from './write-node-response.js'
  * nothing here loads a Node module at run time. Every answer goes out with its `Content-Length`, never
  * chunked (none for 204, 304 and HEAD, which have no content; see `writeNodeResponse`).
  *
- * A response Node refuses to write (a provider's own handshake answering status 99, or a header value with a
+ * A response Node refuses to write (a provider's own handshake answering status 99 or 103, or a header value with a
  * line break) is answered 500 `internal_error` instead, or, once the headers are out, ends the connection:
- * the listener's promise never rejects, which would end the process on Node's default. Called as Connect
- * and Express middleware, with `next`, it hands such a failure to `next(error)` instead, as Express expects.
+ * the listener's promise never rejects, which would end the process on Node's default. Mounted as Connect or
+ * Express middleware it answers the same JSON 500 itself, never handing it to `next`: Express's default error
+ * handler would answer the sender an HTML page with the stack outside production.
  *
  * @example
  * ```ts
@@ -26,23 +27,16 @@ import { writeNodeResponse } from './write-node-response.js'
  * ```
  */
 export function createNodeListener(receiver: Pick<Receiver<any>, 'handleNodeRequest'>) {
-  return async function crmWebhooksListener(
-    request: IncomingMessage,
-    response: ServerResponse,
-    next?: (error: unknown) => void,
-  ): Promise<void> {
+  return async function crmWebhooksListener(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       writeNodeResponse(request, response, await receiver.handleNodeRequest(request))
     } catch (error) {
-      // Express's own handler ends the connection when the headers are out, and an app's may log first.
-      if (next) return next(error)
       if (response.headersSent) {
         response.destroy()
         return
       }
       // What the refused answer set before Node refused it (with a middleware's headers in place, `writeHead`
       // sets them one by one) does not frame this one.
-      response.removeHeader('content-length')
       response.removeHeader('transfer-encoding')
       writeNodeResponse(request, response, errorResponse(toWebhookError(error)))
     }

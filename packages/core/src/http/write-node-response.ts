@@ -23,15 +23,17 @@ const utf8Length: (text: string) => number = nodeBuffer
  * Writes `out` as one whole message framed by `Content-Length`, its body's UTF-8 bytes: `writeHead` stores the
  * head at once, so with no length in it Node frames even a 60-byte answer chunked.
  *
- * No length goes with what has no content by definition (RFC 9110 section 8.6): 1xx, 204, 304, and an answer
- * to HEAD, where a length would have to be the one GET would get, which the receiver does not know: it answers
+ * No length goes with what has no content by definition (RFC 9110 section 8.6): 204, 304, and an answer to
+ * HEAD, where a length would have to be the one GET would get, which the receiver does not know: it answers
  * HEAD itself (405, unless a provider takes HEAD). A 205 has no content either, and any body the answer holds
  * is left out, but HTTP/1.1 cannot tell that from its status (RFC 9112 section 6.3): it says
  * `Content-Length: 0`, the first way RFC 7231 section 6.3.6 named, rather than an empty chunked body.
  *
- * A `Content-Length` or `Transfer-Encoding` set by the answer (a provider's own handshake) or by the app (a
- * middleware before the handler) is kept, and none is added beside it. Throws what Node throws for an answer
- * it refuses to write (a status outside 100-999, a header value with a line break).
+ * The length is always this one: a `Content-Length` the answer (a provider's own handshake) or the app (a
+ * middleware before the handler) set is dropped, since it may count a body that is not sent (a 205's) or be
+ * wrong. A `Transfer-Encoding` either set is kept, and then no length goes beside it. A 1xx is not a final
+ * answer: it is refused (a `RangeError`), as are the answers Node refuses to write (a status past 999, a header
+ * value with a line break), so the caller answers 500 as `receiver.fetch` does.
  *
  * @example
  * ```ts
@@ -40,31 +42,28 @@ const utf8Length: (text: string) => number = nodeBuffer
  */
 export function writeNodeResponse(request: Pick<IncomingMessage, 'method'>, response: ServerResponse, out: WebhookResponse): void {
   const { status } = out
-  const isHead = request.method === 'HEAD'
+  if (!(status >= 200)) throw new RangeError(`crm-webhooks: ${String(status)} is not a final status: an answer's status is 200 to 999`)
   const body = responseContent(out, request.method)
-  const contentLength = body !== undefined ? utf8Length(body) : status === 205 && !isHead ? 0 : undefined
-  const framed = contentLength === undefined || isFramed(out.headers, response)
-  response.writeHead(status, framed ? out.headers : withContentLength(out.headers, contentLength)).end(body)
+  const contentLength = body !== undefined ? utf8Length(body) : status === 205 && request.method !== 'HEAD' ? 0 : undefined
+  response.removeHeader('content-length')
+  const chunked = response.hasHeader('transfer-encoding') || hasHeader(out.headers, 'transfer-encoding')
+  response.writeHead(status, framedHeaders(out.headers, chunked ? undefined : contentLength)).end(body)
 }
 
 /**
- * A copy of `headers` with the length: a fresh object, since the answer's may be a handshake's constant.
- * Copied member by member, not spread: `{ ...headers, more }` costs about a microsecond a call on Node 20.
+ * A copy of `headers` without any `Content-Length`, with `contentLength` when there is one: a fresh object,
+ * since the answer's may be a handshake's constant. Copied member by member, not spread: `{ ...headers, more }`
+ * costs about a microsecond a call on Node 20.
  */
-function withContentLength(headers: Record<string, string>, contentLength: number): Record<string, string> {
+function framedHeaders(headers: Record<string, string>, contentLength: number | undefined): Record<string, string> {
   const copy: Record<string, string> = {}
-  for (const name in headers) copy[name] = headers[name]!
-  copy['content-length'] = String(contentLength)
+  // In any case: a handshake may spell it `Content-Length`.
+  for (const name in headers) if (name.toLowerCase() !== 'content-length') copy[name] = headers[name]!
+  if (contentLength !== undefined) copy['content-length'] = String(contentLength)
   return copy
 }
 
-/** Whether the answer's headers, or those already set on the response, say how its body is framed. */
-function isFramed(headers: Record<string, string>, response: ServerResponse): boolean {
-  if (response.hasHeader('content-length') || response.hasHeader('transfer-encoding')) return true
-  for (const name in headers) {
-    // In any case: a handshake may spell it `Content-Length`.
-    const lower = name.toLowerCase()
-    if (lower === 'content-length' || lower === 'transfer-encoding') return true
-  }
+function hasHeader(headers: Record<string, string>, lowerCaseName: string): boolean {
+  for (const name in headers) if (name.toLowerCase() === lowerCaseName) return true
   return false
 }

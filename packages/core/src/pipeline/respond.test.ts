@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { acceptedResponse, jsonResponse, responseContent } from './respond.js'
+import type { WebhookResponse } from '../types.js'
+import { acceptedResponse, jsonResponse, responseContent, toFetchResponse } from './respond.js'
 
 describe('acceptedResponse', () => {
   it('writes exactly what jsonResponse writes for the same body, whatever the event name and id hold', () => {
@@ -36,5 +37,22 @@ describe('responseContent', () => {
 
   it('is nothing for an answer to HEAD, whatever its status', () => {
     for (const status of [200, 405, 500]) expect(responseContent(answer(status), 'HEAD')).toBeUndefined()
+  })
+})
+
+describe('toFetchResponse', () => {
+  it('gives the answer its content as responseContent says, and an answer no Response can hold the JSON 500', async () => {
+    const noContent = toFetchResponse({ status: 204, headers: { 'x-a': '1' }, body: 'dropped' }, 'POST')
+    expect([noContent.status, noContent.headers.get('x-a'), await noContent.text()]).toEqual([204, '1', ''])
+    const unsendable: WebhookResponse[] = [
+      { status: 103, headers: {}, body: '' },
+      { status: 600, headers: {}, body: '' },
+      { status: 200, headers: { 'x-token': 'a\nb' }, body: 'ok' },
+      { status: 200, headers: { 'bad name': 'v' }, body: 'ok' },
+    ]
+    for (const out of unsendable) {
+      const response = toFetchResponse(out, 'POST')
+      expect([response.status, await response.json()]).toEqual([500, { ok: false, error: { code: 'internal_error', message: 'internal error' } }])
+    }
   })
 })

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type WebhookError, type WebhookErrorCode, STATUS_BY_CODE } from '../errors.js'
+import { type WebhookError, type WebhookErrorCode, STATUS_BY_CODE, toWebhookError } from '../errors.js'
 import type { WebhookResponse } from '../types.js'
 
 // A fresh literal per response (adapters may add to it): on Node 20's V8, spreading a shared headers
@@ -31,6 +31,44 @@ const NO_CONTENT_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
  */
 export function responseContent(out: WebhookResponse, method?: string): string | undefined {
   return method === 'HEAD' || out.status < 200 || NO_CONTENT_STATUSES.has(out.status) ? undefined : out.body
+}
+
+/**
+ * `out` as a Fetch `Response` to `method`: its content as {@link responseContent} says. An answer no
+ * `Response` can hold (a provider's own handshake answering a status outside 200-599, or a header value with
+ * a line break) becomes the JSON 500 `internal_error`, as the node:http listener answers it, never a throw.
+ *
+ * @example
+ * ```ts
+ * return toFetchResponse(await receiver.handle(request), request.method)
+ * ```
+ */
+export function toFetchResponse(out: WebhookResponse, method?: string): Response {
+  try {
+    // Checked here rather than left to the constructor: @hono/node-server swaps in a global Response that
+    // checks nothing until it is read, by which time nobody could answer the 500 instead.
+    assertFetchable(out)
+    return new Response(responseContent(out, method) ?? null, { status: out.status, headers: out.headers })
+  } catch (error) {
+    const failed = errorResponse(toWebhookError(error))
+    return new Response(failed.body, { status: failed.status, headers: failed.headers })
+  }
+}
+
+// RFC 9110's token for a header name, and a field value without the line breaks and NUL that Fetch refuses.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const UNSENDABLE_IN_VALUE = /[\r\n\0]/
+
+function assertFetchable(out: WebhookResponse): void {
+  if (!(Number.isInteger(out.status) && out.status >= 200 && out.status <= 599)) {
+    throw new RangeError(`crm-webhooks: a Fetch Response's status is 200 to 599, not ${String(out.status)}`)
+  }
+  for (const name in out.headers) {
+    const value = out.headers[name]
+    if (!HEADER_NAME.test(name) || typeof value !== 'string' || UNSENDABLE_IN_VALUE.test(value)) {
+      throw new TypeError(`crm-webhooks: header ${JSON.stringify(name)} cannot be sent`)
+    }
+  }
 }
 
 /** The body of every error response. */
