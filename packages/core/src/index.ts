@@ -55,6 +55,7 @@ export type { PreparedStaticSecret, StaticSecretSchemeOptions } from './schemes/
 export { DEFAULT_MAX_SIGNATURES, createStandardWebhooksScheme } from './schemes/standard-webhooks.js'
 export type { StandardWebhooksSchemeOptions } from './schemes/standard-webhooks.js'
 export { MAX_SECRETS, normalizeSecrets } from './schemes/secrets.js'
+export { checkSigningSecrets, signWithSecrets } from './schemes/sign-with-secrets.js'
 export { defineProvider } from './providers/define-provider.js'
 export { createFieldEnvelope } from './providers/field-envelope.js'
 export type { FieldEnvelopeOptions } from './providers/field-envelope.js'

@@ -6,10 +6,9 @@
  *
  * @module
  */
-import { type OutgoingEvent, type Provider, type SecretInput, rawQueryOf } from '@crm-webhooks/core'
+import { type OutgoingEvent, type Provider, type SecretInput, rawQueryOf, signWithSecrets } from '@crm-webhooks/core'
 import { composeDelivery, resolveDeliveryShape } from '@crm-webhooks/core/providers'
 import type { LoggedRequest } from './delivery-log.js'
-import { signWithSecrets } from './sign-with-secrets.js'
 import type { OutgoingRequest } from './transport.js'
 
 /** How a delivery goes on the wire; checked against what the provider allows. */

@@ -75,13 +75,36 @@ describe("a caller's signal holds nothing per finished send", () => {
       await settle()
       // Twenty retries waiting, each under the caller's signal.
       expect(clock.pendingTimers).toBe(20)
-      expect(getEventListeners(shutdown, 'abort').length).toBeLessThanOrEqual(1)
+      expect(getEventListeners(shutdown, 'abort')).toHaveLength(1)
       const results = await clock.runUntilSettled(Promise.all(sends))
       expect(results.map((result) => result.state)).toEqual(Array.from({ length: 20 }, () => 'failed'))
       await settle()
       expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
       expect(getEventListeners(shutdown, 'abort')).toHaveLength(0)
       expect(compositesHeldBy(shutdown)).toBe(0)
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
+  it('twelve senders (one per subscriber) sending under one signal still add one listener to it', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => void warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      const shutdown = new AbortController()
+      const clock = createManualClock()
+      const senders = Array.from({ length: 12 }, () => acmeSender({ clock, transport: scriptedTransport([500]), retry: { maxRetries: 1, schedule: [1000] } }))
+      const sends = senders.map((sender) => sender.send(contact, { signal: shutdown.signal }))
+      await settle()
+      expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(1)
+      // One abort reaches the deliveries of every sender.
+      shutdown.abort()
+      const results = await clock.runUntilSettled(Promise.all(sends))
+      expect(results.map((result) => result.state)).toEqual(Array.from({ length: 12 }, () => 'cancelled'))
+      await settle()
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
+      expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0)
     } finally {
       process.off('warning', onWarning)
     }

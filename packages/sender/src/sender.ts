@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type OutgoingEvent, type Provider, type SecretInput, callObserver } from '@crm-webhooks/core'
+import { type OutgoingEvent, type Provider, type SecretInput, callObserver, checkSigningSecrets } from '@crm-webhooks/core'
 import { createCallerSignalLinks } from './caller-signal-links.js'
 import { type Clock, sleep, systemClock } from './clock.js'
 import { type RequestShape, assertRequestShape, composeRequest, signRequest } from './compose-request.js'
@@ -19,7 +19,6 @@ import {
   cutResponseBody,
 } from './delivery-log.js'
 import { type RetryPolicy, type RetryPolicyOptions, providerRetryPolicy } from './retry-policy.js'
-import { checkSigningSecrets } from './sign-with-secrets.js'
 import { type OutgoingRequest, type Transport, createFetchTransport } from './transport.js'
 
 /** The longest wait a receiver's Retry-After can add before a retry: the longest any seed schedules. */
@@ -109,6 +108,12 @@ export interface Sender {
   close(): void
 }
 
+// A caller's signal reaches a delivery's own controllers through a link that lets go of it when the delivery
+// ends (an app passes one shutdown signal to every send): not AbortSignal.any, for the reason given in
+// createSender. One set of links for every sender, so an app with a sender per subscriber still puts one
+// listener on its shutdown signal, not one per sender (Node warns past 10).
+const callerSignals = createCallerSignalLinks()
+
 /**
  * Creates a sender.
  *
@@ -162,9 +167,6 @@ export function createSender(options: SenderOptions): Sender {
   // send, never freed), and listeners on a shared signal would add up with the deliveries in flight (Node
   // warns past 10).
   const active = new Set<{ readonly stop: AbortController; readonly cancel: AbortController }>()
-  // A caller's signal reaches the same controllers, through a link that lets go of it when the delivery ends
-  // (an app passes one shutdown signal to every send): not AbortSignal.any either, for the reason above.
-  const callerSignals = createCallerSignalLinks()
 
   function observe(attempt: DeliveryAttempt, next: NextRetry | undefined): void {
     // A progress printer's failure, thrown or rejected, must not change a delivery's outcome.

@@ -104,7 +104,7 @@ export const sendCommand: Command = {
     const sender = fromFlags(() =>
       createSender({
         provider,
-        secret: secrets.length === 1 ? secrets[0]! : secrets,
+        secret: secrets,
         url,
         retry: { maxRetries, schedule },
         onAttempt: (attempt, next) => io.stdout.write(describeAttempt(attempt, next, paint)),

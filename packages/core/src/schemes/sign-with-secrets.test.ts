@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { type SignatureScheme, createHmacSha256Scheme, createStandardWebhooksScheme, createStaticSecretScheme } from '@crm-webhooks/core'
+import type { SignatureScheme } from '../types.js'
+import { createHmacSha256Scheme } from './hmac-sha256.js'
 import { checkSigningSecrets, signWithSecrets } from './sign-with-secrets.js'
+import { createStandardWebhooksScheme } from './standard-webhooks.js'
+import { createStaticSecretScheme } from './static-secret.js'
 
 const whsec = (text: string) => `whsec_${Buffer.from(text).toString('base64')}`
 const OLD = whsec('old-standard-webhooks-secret-32b')
@@ -51,6 +54,12 @@ describe('checkSigningSecrets', () => {
     const scheme = createStandardWebhooksScheme()
     expect(checkSigningSecrets(scheme, NEW)).toEqual([NEW])
     expect(checkSigningSecrets(scheme, [OLD, NEW])).toEqual([OLD, NEW])
+    // What was checked is what signs: a copy the caller's array cannot change afterwards.
+    const given = [OLD, NEW]
+    const checked = checkSigningSecrets(scheme, given)
+    given.push('whsec_!!')
+    expect(checked).toEqual([OLD, NEW])
+    expect(Object.isFrozen(checked)).toBe(true)
     expect(() => checkSigningSecrets(scheme, [OLD, 'whsec_!!'])).toThrow(/secret #1 is not whsec_/)
     expect(() => checkSigningSecrets(scheme, [])).toThrow('crm-webhooks: at least one secret is required')
     // A missing secret is named as missing before anything else is said about it.

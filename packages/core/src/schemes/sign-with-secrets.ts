@@ -9,12 +9,14 @@
  * body"), which the receiver reads whole; Auto-Respond sends the key itself in `X-Secret-Key`, and
  * regenerating it "invalidates the old key immediately" (seed 004). Those refuse a list of several secrets.
  *
- * Which formats carry several, how many and how they are joined is the scheme's to say (its `maxSignatures`
- * and `signWithEach`, in the core, beside the verify that reads them): this file only picks the call.
+ * Which formats carry several, how many and how they are joined is each scheme's to say (its `maxSignatures`
+ * and `signWithEach`, beside the verify that reads them): this file only picks the call, for the reference
+ * sender and anything else that signs.
  *
  * @module
  */
-import { type SecretInput, type SignInput, type SignatureScheme, normalizeSecrets } from '@crm-webhooks/core'
+import type { SecretInput, SignInput, SignatureScheme } from '../types.js'
+import { normalizeSecrets, secretList } from './secrets.js'
 
 /**
  * Checks the secrets a sender signs with and returns them as a list: each must be one the receiver's scheme
@@ -28,7 +30,8 @@ import { type SecretInput, type SignInput, type SignatureScheme, normalizeSecret
  * ```
  */
 export function checkSigningSecrets(scheme: SignatureScheme, secret: SecretInput | readonly SecretInput[]): readonly SecretInput[] {
-  const secrets = secretList(secret)
+  // A copy, frozen: what was checked is what signs, whatever the caller does to its array afterwards.
+  const secrets = Object.freeze([...secretList(secret)])
   // First, so a missing secret (an unset environment variable) is named as such, whatever the scheme.
   normalizeSecrets(secrets)
   const most = scheme.signWithEach ? (scheme.maxSignatures ?? 1) : 1
@@ -67,7 +70,3 @@ export function signWithSecrets(
   return scheme.signWithEach(input, secrets)
 }
 
-/** One secret or a list, as the receiver's `secret` option takes them. */
-function secretList(secret: SecretInput | readonly SecretInput[]): readonly SecretInput[] {
-  return Array.isArray(secret) ? secret : [secret as SecretInput]
-}
