@@ -10,7 +10,11 @@ import type { DeliveryContext, Envelope } from '../types.js'
 export interface FieldEnvelopeOptions {
   /** Field holding the event name, e.g. `event`. */
   type: string
-  /** Header holding the event name, read when the field is absent (ConnectGain's `X-Webhook-Event`). */
+  /**
+   * Header holding the event name, read only when the body has no such field (or an empty one). Mind that a
+   * header is outside the body's signature in most schemes: whoever relays a delivery can then pick its handler
+   * (ConnectGain's `X-Webhook-Event` is such a header, so that provider does not read it).
+   */
   typeHeader?: string
   /** Field holding a per-event id, if the sender sends one. */
   id?: string | null
@@ -52,8 +56,12 @@ function asId(value: unknown): string | undefined {
 export function createFieldEnvelope(options: FieldEnvelopeOptions): Envelope {
   const { type, typeHeader, id, occurredAt, data } = options
   return {
-    eventType: (context: DeliveryContext) =>
-      asType(field(context.payload, type)) ?? (typeHeader ? context.header(typeHeader) : undefined),
+    eventType: (context: DeliveryContext) => {
+      const named = field(context.payload, type)
+      // A field that is there but not a name (`"event": 5`) names no type: the header must not name one for it.
+      if (named !== undefined && named !== '') return asType(named)
+      return typeHeader ? context.header(typeHeader) : undefined
+    },
     ...(id ? { eventId: (context: DeliveryContext) => asId(field(context.payload, id)) } : {}),
     ...(occurredAt
       ? {
