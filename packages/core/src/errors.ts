@@ -214,3 +214,27 @@ export function toWebhookError(error: unknown): WebhookError {
   if (error instanceof WebhookError && Object.hasOwn(STATUS_BY_CODE, error.code)) return error
   return new WebhookError('internal_error', 'internal error', { cause: error })
 }
+
+/**
+ * Longest part of a refused header value (or method) an error message quotes. Every media type IANA registers is shorter
+ * (mime-db's longest, `application/vnd.openxmlformats-officedocument.spreadsheetml.pivotcachedefinition+xml`,
+ * is 84 characters), as are charset names (40 at most) and real coding lists, so a sender's mistake still
+ * shows whole. Unbounded, an unsigned request could make the receiver echo up to Node's 16 KiB header limit
+ * into its response and into every log line of the message.
+ */
+const MAX_QUOTED_CHARACTERS = 100
+
+/**
+ * `value`, a refused request's header or method, JSON-quoted for an error message: whole, or its first
+ * MAX_QUOTED_CHARACTERS and its length.
+ *
+ * @example
+ * ```ts
+ * quoteRefusedValue('text/plain')      // '"text/plain"'
+ * quoteRefusedValue('x'.repeat(16000)) // '"xxx…x"... (16000 characters)', 100 of them quoted
+ * ```
+ */
+export function quoteRefusedValue(value: string): string {
+  if (value.length <= MAX_QUOTED_CHARACTERS) return JSON.stringify(value)
+  return `${JSON.stringify(value.slice(0, MAX_QUOTED_CHARACTERS))}... (${value.length} characters)`
+}

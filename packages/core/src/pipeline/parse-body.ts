@@ -4,34 +4,10 @@
  *
  * @module
  */
-import { RequestRejectedError } from '../errors.js'
+import { RequestRejectedError, quoteRefusedValue } from '../errors.js'
 import { loadNodeBuiltin } from '../node-builtin.js'
 import type { ParsedBody } from '../types.js'
 import { MAX_JSON_DEPTH, inspectParsedJson, withoutProtoKeys } from './json-guards.js'
-
-/**
- * Longest part of a refused header value an error message quotes. Every media type IANA registers is shorter
- * (mime-db's longest, `application/vnd.openxmlformats-officedocument.spreadsheetml.pivotcachedefinition+xml`,
- * is 84 characters), as are charset names (40 at most) and real coding lists, so a sender's mistake still
- * shows whole. Unbounded, an unsigned request could make the receiver echo up to Node's 16 KiB header limit
- * into its response and into every log line of the message.
- */
-const MAX_QUOTED_CHARACTERS = 100
-
-/**
- * `value`, a refused request's header or method, JSON-quoted for an error message: whole, or its first
- * MAX_QUOTED_CHARACTERS and its length.
- *
- * @example
- * ```ts
- * quoteHeaderValue('text/plain')      // '"text/plain"'
- * quoteHeaderValue('x'.repeat(16000)) // '"xxx…x"... (16000 characters)', 100 of them quoted
- * ```
- */
-export function quoteHeaderValue(value: string): string {
-  if (value.length <= MAX_QUOTED_CHARACTERS) return JSON.stringify(value)
-  return `${JSON.stringify(value.slice(0, MAX_QUOTED_CHARACTERS))}... (${value.length} characters)`
-}
 
 /** The body types the pipeline parses. */
 export type BodyType = 'json' | 'form'
@@ -67,7 +43,7 @@ export function bodyTypeOf(contentType: string | undefined, accepted: ReadonlyAr
   if (type === undefined || !accepted.includes(type)) {
     throw new RequestRejectedError(
       'unsupported_media_type',
-      `unsupported Content-Type ${quoteHeaderValue(mediaType)}; expected ${accepted.map(mediaTypeName).join(' or ')}`,
+      `unsupported Content-Type ${quoteRefusedValue(mediaType)}; expected ${accepted.map(mediaTypeName).join(' or ')}`,
     )
   }
   for (const parameter of parameters) {
@@ -75,7 +51,7 @@ export function bodyTypeOf(contentType: string | undefined, accepted: ReadonlyAr
     if (name!.trim().toLowerCase() !== 'charset') continue
     const charset = value.trim().replace(/^"|"$/g, '').toLowerCase()
     if (charset !== 'utf-8' && charset !== 'utf8') {
-      throw new RequestRejectedError('unsupported_media_type', `unsupported charset ${quoteHeaderValue(charset)}; expected utf-8`)
+      throw new RequestRejectedError('unsupported_media_type', `unsupported charset ${quoteRefusedValue(charset)}; expected utf-8`)
     }
   }
   return type
@@ -104,13 +80,13 @@ export function requireIdentityEncoding(contentEncoding: string | undefined, tra
   if (contentEncoding !== undefined && !onlyCodings(contentEncoding, 'identity')) {
     throw new RequestRejectedError(
       'unsupported_media_type',
-      `unsupported Content-Encoding ${quoteHeaderValue(contentEncoding.trim())}; send the body uncompressed`,
+      `unsupported Content-Encoding ${quoteRefusedValue(contentEncoding.trim())}; send the body uncompressed`,
     )
   }
   if (transferEncoding !== undefined && !onlyCodings(transferEncoding, 'chunked')) {
     throw new RequestRejectedError(
       'unsupported_media_type',
-      `unsupported Transfer-Encoding ${quoteHeaderValue(transferEncoding.trim())}; send the body uncompressed (chunked alone is fine)`,
+      `unsupported Transfer-Encoding ${quoteRefusedValue(transferEncoding.trim())}; send the body uncompressed (chunked alone is fine)`,
     )
   }
 }

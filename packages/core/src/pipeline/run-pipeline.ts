@@ -13,6 +13,7 @@ import {
   RequestRejectedError,
   STATUS_BY_CODE,
   type WebhookError,
+  quoteRefusedValue,
   toWebhookError,
 } from '../errors.js'
 import { callObserver } from '../call-observer.js'
@@ -35,7 +36,7 @@ import type {
 } from '../types.js'
 import { clockReading } from './clock-reading.js'
 import { createHeaderReader } from './headers.js'
-import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, quoteHeaderValue, requireIdentityEncoding } from './parse-body.js'
+import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, requireIdentityEncoding } from './parse-body.js'
 import { carriesQueryFields, rawQueryOf } from './query-fields.js'
 import { toBodyBytes } from './raw-body.js'
 import { type AcceptedResponseBody, acceptedResponse, errorResponse } from './respond.js'
@@ -207,7 +208,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   const method = request.method.toUpperCase()
   if (!config.methods.includes(method)) {
     // Quoted and bounded: a Fetch runtime passes any token as the method, 16 KiB long if a sender likes.
-    throw new RequestRejectedError('method_not_allowed', `method ${quoteHeaderValue(method)} is not allowed; use ${config.methods.join(', ')}`)
+    throw new RequestRejectedError('method_not_allowed', `method ${quoteRefusedValue(method)} is not allowed; use ${config.methods.join(', ')}`)
   }
   const body = toBodyBytes(request.rawBody)
   if (body.length > config.maxBodyBytes) {
