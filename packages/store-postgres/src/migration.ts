@@ -23,10 +23,7 @@ export interface TableNames {
 /** The default table name. */
 export const DEFAULT_TABLE = 'crm_webhooks_idempotency'
 
-/**
- * The suffix of each name the store derives from the table's: the key of every {@link TableNames} entry
- * named from it, so the limit below follows any name added here.
- */
+/** The suffix of each name the store derives from the table's, by the {@link TableNames} entry it names. */
 const SUFFIXES = {
   claims: '',
   versions: '_versions',
@@ -37,21 +34,21 @@ const SUFFIXES = {
 /** PostgreSQL keeps 63 bytes of an identifier (NAMEDATALEN - 1) and silently drops the rest. */
 const MAX_IDENTIFIER_BYTES = 63
 
-function byteLength(identifier: string): number {
-  return new TextEncoder().encode(identifier).byteLength
-}
-
 /**
- * The longest table name (without its schema), in bytes: 39, so `<name>_versions_expires_at_idx` fits.
- *
- * PostgreSQL truncates a longer identifier with no more than a notice: the 48-byte names once accepted got
- * `<name>_versions_expir` for their ordering guard's index, a name the store's SQL never spells; with longer
- * names still, one store's truncated `<name>_versions` could be another store's table, which `CREATE TABLE IF
- * NOT EXISTS` then skips without an error. A longer name is refused rather than given shortened or hashed
- * derived names: these stay the ones the README lists, which a DBA finds, grants and drops by name, and the
- * migration printed for a migration tool spells the same.
+ * The longest table name (without its schema): 48, so that every name derived from it but the ordering
+ * guard's index fits whole. That index, `<name>_versions_expires_at_idx`, is cut to 63 bytes for names past
+ * 39 (`<name>_versions_expir` at 48), here, as PostgreSQL itself cut it when the store spelled it whole: the
+ * store's SQL names the index the catalog holds, no notice is raised, and a store that has run on such a name
+ * keeps its objects. Within 48, no cut name can be another store's: the others end in their own suffixes,
+ * whole, and a name ending in one of them is refused below. Names are ASCII (see IDENTIFIER), one byte a
+ * character, so lengths are counted in characters.
  */
-const MAX_NAME_BYTES = MAX_IDENTIFIER_BYTES - Math.max(...Object.values(SUFFIXES).map(byteLength))
+const MAX_NAME_LENGTH = MAX_IDENTIFIER_BYTES - SUFFIXES.claimsExpiryIndex.length
+
+/** `name` and `suffix` as PostgreSQL keeps the identifier: its first 63 bytes. */
+function derivedName(name: string, suffix: string): string {
+  return `${name}${suffix}`.slice(0, MAX_IDENTIFIER_BYTES)
+}
 
 /**
  * ASCII only: every server encoding stores it one byte a character, so the limit above holds on any
@@ -64,8 +61,8 @@ function quote(identifier: string): string {
 }
 
 /**
- * Checks a table name (`name` or `schema.name`, ASCII letters, digits and underscores, the name at most 39
- * bytes so every name derived from it fits PostgreSQL's 63, the schema at most 63) and derives the quoted names.
+ * Checks a table name (`name` or `schema.name`, ASCII letters, digits and underscores, the name at most 48
+ * characters, the schema at most 63) and derives the quoted names, each as PostgreSQL keeps it (its first 63 bytes).
  *
  * @example
  * ```ts
@@ -76,20 +73,20 @@ export function tableNames(table: string = DEFAULT_TABLE): TableNames {
   const parts = typeof table === 'string' ? table.split('.') : []
   if (parts.length < 1 || parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
     throw new TypeError(
-      `crm-webhooks: table ${JSON.stringify(table)} must be a name or schema.name of ASCII letters, digits and underscores, not starting with a digit (the name at most ${MAX_NAME_BYTES} bytes)`,
+      `crm-webhooks: table ${JSON.stringify(table)} must be a name or schema.name of ASCII letters, digits and underscores, not starting with a digit (the name at most ${MAX_NAME_LENGTH} characters)`,
     )
   }
   const name = parts.at(-1)!
   const schemaName = parts.length === 2 ? parts[0]! : undefined
-  if (byteLength(name) > MAX_NAME_BYTES) {
+  if (name.length > MAX_NAME_LENGTH) {
     throw new TypeError(
-      `crm-webhooks: table ${JSON.stringify(table)}: the name must be at most ${MAX_NAME_BYTES} bytes (it is ${byteLength(name)}), so that ` +
-        `${JSON.stringify(`${name}${SUFFIXES.versionsExpiryIndex}`)}, the longest name derived from it, fits PostgreSQL's ${MAX_IDENTIFIER_BYTES}-byte identifiers`,
+      `crm-webhooks: table ${JSON.stringify(table)}: the name must be at most ${MAX_NAME_LENGTH} characters (it is ${name.length}), so that ` +
+        `${JSON.stringify(`${name}${SUFFIXES.claimsExpiryIndex}`)}, a name derived from it, fits PostgreSQL's ${MAX_IDENTIFIER_BYTES}-byte identifiers`,
     )
   }
-  if (schemaName !== undefined && byteLength(schemaName) > MAX_IDENTIFIER_BYTES) {
+  if (schemaName !== undefined && schemaName.length > MAX_IDENTIFIER_BYTES) {
     throw new TypeError(
-      `crm-webhooks: table ${JSON.stringify(table)}: the schema must be at most ${MAX_IDENTIFIER_BYTES} bytes (it is ${byteLength(schemaName)}): PostgreSQL would silently truncate it`,
+      `crm-webhooks: table ${JSON.stringify(table)}: the schema must be at most ${MAX_IDENTIFIER_BYTES} characters (it is ${schemaName.length}): PostgreSQL would silently truncate it`,
     )
   }
   // Store `t` keeps its versions in `t_versions`: a store on `t_versions` would take those for claims. Indexes
@@ -103,10 +100,10 @@ export function tableNames(table: string = DEFAULT_TABLE): TableNames {
   }
   const schema = schemaName === undefined ? '' : `${quote(schemaName)}.`
   return {
-    claims: `${schema}${quote(`${name}${SUFFIXES.claims}`)}`,
-    versions: `${schema}${quote(`${name}${SUFFIXES.versions}`)}`,
-    claimsExpiryIndex: quote(`${name}${SUFFIXES.claimsExpiryIndex}`),
-    versionsExpiryIndex: quote(`${name}${SUFFIXES.versionsExpiryIndex}`),
+    claims: `${schema}${quote(derivedName(name, SUFFIXES.claims))}`,
+    versions: `${schema}${quote(derivedName(name, SUFFIXES.versions))}`,
+    claimsExpiryIndex: quote(derivedName(name, SUFFIXES.claimsExpiryIndex)),
+    versionsExpiryIndex: quote(derivedName(name, SUFFIXES.versionsExpiryIndex)),
     given: table,
   }
 }

@@ -33,8 +33,8 @@ export interface PostgresStoreOptions {
   /** Or a connection string: the store creates its pool (with connect and statement timeouts) and ends it. */
   connectionString?: string
   /**
-   * The claims table, `name` or `schema.name` (ASCII letters, digits and underscores; the name at most 39 bytes, so
-   * `<name>_versions_expires_at_idx` fits PostgreSQL's 63); the ordering guard uses `<name>_versions`. Default `crm_webhooks_idempotency`.
+   * The claims table, `name` or `schema.name` (ASCII letters, digits and underscores; the name at most 48 characters,
+   * the schema 63); the ordering guard uses `<name>_versions`. Default `crm_webhooks_idempotency`.
    */
   table?: string
   /** Apply the migration before the first query (idempotent, under an advisory lock). Default false. */

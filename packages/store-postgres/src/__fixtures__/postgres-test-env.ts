@@ -30,11 +30,11 @@ export function postgresAvailable(): Promise<boolean> {
 
 /**
  * A table name no other test run uses: `cwt_` (crm-webhooks test), the label, the process id and a random
- * part, short enough for the store's limit (39 bytes, so its derived names fit PostgreSQL's 63).
+ * part, short enough for the store's limit of 48 characters.
  */
 export function uniqueTable(label: string): string {
   const table = `cwt_${label}_${process.pid}_${globalThis.crypto.randomUUID().slice(0, 8)}`
-  if (table.length > 39) throw new Error(`test table label ${JSON.stringify(label)} is too long: ${table} passes the store's 39 bytes`)
+  if (table.length > 48) throw new Error(`test table label ${JSON.stringify(label)} is too long: ${table} passes the store's 48 characters`)
   return table
 }
 
