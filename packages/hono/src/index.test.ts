@@ -362,16 +362,21 @@ describe('Hono specifics', () => {
     })
   })
 
+  /** A POST to a route whose receiver answers `out`, as a provider's own handshake could, after a middleware read the body. */
+  async function answeredWith(out: WebhookResponse): Promise<Response> {
+    const answer = async () => out
+    const app = new Hono()
+    app.use(async (c, next) => {
+      await c.req.arrayBuffer()
+      await next()
+    })
+    app.all('/webhooks', crmWebhooks({ handle: answer, handleNodeRequest: answer, fetch: () => Promise.reject(new Error('not this path')) }))
+    return app.request('/webhooks', { method: 'POST', body: '{}' })
+  }
+
   it("answers a provider handshake's 204, 205 or 304 with no content, which a Fetch Response of those statuses cannot have", async () => {
     for (const status of [204, 205, 304]) {
-      const answer = async () => ({ status, headers: { 'x-handshake': 'yes' }, body: '' })
-      const app = new Hono()
-      app.use(async (c, next) => {
-        await c.req.arrayBuffer()
-        await next()
-      })
-      app.all('/webhooks', crmWebhooks({ handle: answer, handleNodeRequest: answer, fetch: () => Promise.reject(new Error('not this path')) }))
-      const response = await app.request('/webhooks', { method: 'POST', body: '{}' })
+      const response = await answeredWith({ status, headers: { 'x-handshake': 'yes' }, body: '' })
       expect([response.status, response.headers.get('x-handshake'), await response.text()]).toEqual([status, 'yes', ''])
     }
   })
@@ -379,14 +384,7 @@ describe('Hono specifics', () => {
   it("answers a provider handshake no Fetch Response can hold (a 103, a header with a line break) with the core's JSON 500", async () => {
     const answers: WebhookResponse[] = [{ status: 103, headers: {}, body: '' }, { status: 200, headers: { 'x-token': 'a\nb' }, body: 'ok' }]
     for (const out of answers) {
-      const answer = async () => out
-      const app = new Hono()
-      app.use(async (c, next) => {
-        await c.req.arrayBuffer()
-        await next()
-      })
-      app.all('/webhooks', crmWebhooks({ handle: answer, handleNodeRequest: answer, fetch: () => Promise.reject(new Error('not this path')) }))
-      const response = await app.request('/webhooks', { method: 'POST', body: '{}' })
+      const response = await answeredWith(out)
       expect([response.status, await response.json()]).toEqual([500, { ok: false, error: { code: 'internal_error', message: 'internal error' } }])
     }
   })
