@@ -991,6 +991,15 @@ describe('entry points', () => {
     }
   })
 
+  it("leaves a provider handshake's own Content-Length and Transfer-Encoding out: framing is the transport's", async () => {
+    const answer = { status: 205, headers: { 'Content-Length': '9', 'transfer-encoding': 'chunked', 'x-handshake': 'yes' }, body: 'confirmed' }
+    const receiver = createReceiver({ provider: { ...testProvider, handshake: () => answer }, secret: SECRET })
+    const response = await receiver.handle(await signedRequest(stageChange()))
+    expect(response).toEqual({ status: 205, headers: { 'x-handshake': 'yes' }, body: 'confirmed' })
+    // The provider's own object is left as it was.
+    expect(answer.headers).toEqual({ 'Content-Length': '9', 'transfer-encoding': 'chunked', 'x-handshake': 'yes' })
+  })
+
   describe('node:http listener', () => {
     let close: (() => Promise<void>) | undefined
     afterEach(async () => close?.())

@@ -232,7 +232,8 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   readonly encodeForm?: (payload: unknown) => URLSearchParams
   /**
    * A verified request that is not an event but a handshake (seed 003's subscription confirmation):
-   * return the response to send, or `undefined` to go on with the pipeline.
+   * return the response to send, or `undefined` to go on with the pipeline. Its `Content-Length` and
+   * `Transfer-Encoding` headers are left out: each entry point frames the body it sends.
    */
   readonly handshake?: (context: DeliveryContext) => WebhookResponse | undefined
   /**

@@ -252,7 +252,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   const handshake = provider.handshake?.(context)
   if (handshake) {
     progress.handshake = { payload: context.payload }
-    return handshake
+    return withoutFraming(handshake)
   }
 
   const eventType = provider.envelope.eventType(context)
@@ -337,6 +337,21 @@ function orderingOf(config: PipelineConfig, event: WebhookEvent): ClaimVersion |
   if (!ordering) return undefined
   if (!Number.isFinite(ordering.version)) return false
   return { record: `${config.storePrefix}:${ordering.record}`, version: ordering.version, retentionMs: config.retentionMs }
+}
+
+// A handshake's answer with the `Content-Length` and `Transfer-Encoding` it may carry left out: framing is the
+// transport's, which every entry point leaves to Node, Fastify or the Fetch Response to write for the body it
+// sends. Passed through, a length could count a body that is not sent (a 205's, a HEAD answer's) and leave the
+// client waiting for bytes that never come.
+function withoutFraming(answer: WebhookResponse): WebhookResponse {
+  let headers: Record<string, string> | undefined
+  for (const name in answer.headers) {
+    const lower = name.toLowerCase()
+    if (lower !== 'content-length' && lower !== 'transfer-encoding') continue
+    headers ??= { ...answer.headers }
+    delete headers[name]
+  }
+  return headers ? { ...answer, headers } : answer
 }
 
 // In order, each source that names no key falling through to the next: the receiver's option, the
