@@ -30,8 +30,8 @@ function field(payload: unknown, name: string): unknown {
     : undefined
 }
 
-/** An event type: a non-empty string, as every seed names its events. A number (`"event": 5`) names none. */
-function asType(value: unknown): string | undefined {
+/** A name or id as text: a non-empty string. */
+function nonEmptyText(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
@@ -42,7 +42,7 @@ function asType(value: unknown): string | undefined {
  */
 function asId(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? String(value) : undefined
-  return typeof value === 'string' && value !== '' ? value : undefined
+  return nonEmptyText(value)
 }
 
 /**
@@ -58,9 +58,10 @@ export function createFieldEnvelope(options: FieldEnvelopeOptions): Envelope {
   return {
     eventType: (context: DeliveryContext) => {
       const named = field(context.payload, type)
-      // A field that is there but not a name (`"event": 5`) names no type: the header must not name one for it.
-      if (named !== undefined && named !== '') return asType(named)
-      return typeHeader ? context.header(typeHeader) : undefined
+      if (named === undefined || named === '') return typeHeader ? context.header(typeHeader) : undefined
+      // A field that is there but not a name (`"event": 5`) names no type, as every seed names events with
+      // text: the header, outside the signature, must not name one for it either.
+      return nonEmptyText(named)
     },
     ...(id ? { eventId: (context: DeliveryContext) => asId(field(context.payload, id)) } : {}),
     ...(occurredAt
