@@ -1,6 +1,5 @@
-import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
-import { type NodeRequestStream, type Receiver, type WebhookResponse, responseContent } from '@crm-webhooks/core'
+import { type Receiver, type WebhookResponse, nodeRequestWithBody, responseContent } from '@crm-webhooks/core'
 import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -31,53 +30,6 @@ export interface CrmWebhooksOptions {
  */
 const FASTIFY_PARSEABLE_MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(?:;|$)/
 
-/**
- * The request, its body read from `body` (a hook's stream in place of the request stream): the core reads
- * the headers, method and URL from the request and the bytes, bounded, from `body`.
- */
-function readingFrom(body: Readable, request: IncomingMessage): NodeRequestStream & Pick<IncomingMessage, 'method' | 'url' | 'httpVersionMajor'> {
-  // `pipe()` neither ends nor destroys the hook's stream when the sender goes away mid-body: without this,
-  // the read would wait for the body deadline (a 408) instead of ending at once (400, as without a hook).
-  const endWithTheConnection = () => {
-    if (!request.complete) body.destroy()
-  }
-  // Gone already while an app's async hook awaited: the read, which begins only now, must see it at once.
-  if (request.destroyed) endWithTheConnection()
-  else request.once('close', endWithTheConnection)
-  return {
-    headers: request.headers,
-    rawHeaders: request.rawHeaders,
-    headersDistinct: request.headersDistinct,
-    method: request.method,
-    url: request.url,
-    httpVersionMajor: request.httpVersionMajor,
-    get readableEnded() {
-      return body.readableEnded
-    },
-    get readableDidRead() {
-      return body.readableDidRead
-    },
-    get destroyed() {
-      return body.destroyed
-    },
-    on(event: string, listener: (...args: any[]) => void) {
-      body.on(event, listener)
-      return this
-    },
-    removeListener(event, listener) {
-      body.removeListener(event, listener)
-      return this
-    },
-    pause: () => body.pause(),
-    resume: () => body.resume(),
-    // A body cut off (too long, too slow) ends the connection, not only the hook's stream.
-    destroy(error) {
-      body.destroy(error)
-      request.destroy(error)
-    },
-  }
-}
-
 const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function crmWebhooksPlugin(fastify, options) {
   const { receiver, path = '/webhooks', prefix } = options
   // Registered twice (one receiver per provider, each on its own path), the decorator is added once.
@@ -107,7 +59,7 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
     async function crmWebhooksHandler(request: FastifyRequest, reply: FastifyReply) {
       const body = bodies.get(request)
       // A bodiless GET whose stream a route-level hook piped away reads as empty: the core judges by its framing.
-      const out = await receiver.handleNodeRequest(body !== undefined ? readingFrom(body, request.raw) : request.raw)
+      const out = await receiver.handleNodeRequest(body !== undefined ? nodeRequestWithBody(request.raw, body) : request.raw)
       request.webhookResponse = out
       // Fastify sends a string's Content-Length, a 304's and a HEAD answer's too, where RFC 9110 section 8.6 allows
       // only GET's (the receiver answers HEAD itself). Handed no payload, it sends none for 204, 304 and HEAD, 0 for 205.

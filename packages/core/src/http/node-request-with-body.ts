@@ -1,0 +1,71 @@
+/**
+ * A Node request whose body bytes come from another stream than the request's own.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
+import type { NodeRequestStream } from '../pipeline/raw-body.js'
+
+/**
+ * The request, its body read from `body` in place of the request stream: what `receiver.handleNodeRequest`
+ * reads the headers, method and URL of from `request`, and the bytes, bounded, from `body`. It exists for the
+ * frameworks whose hooks may replace the request stream with one of their own (a Fastify `preParsing` hook's
+ * `payload.pipe(...)`): the bytes are piped into that stream, and the request itself has none left to give.
+ * Type-only imports of node:http and node:stream: nothing here loads a Node module at run time.
+ *
+ * Whether the body was read already, has ended or was destroyed is `body`'s. The read ends as soon as the
+ * sender goes away mid-body, even when the connection closed before this call; a body the core cuts off (too
+ * long, too slow) ends the connection, not only `body`.
+ *
+ * @example
+ * ```ts
+ * // `payload`: the stream a Fastify preParsing hook made of `request.raw`, kept by the route's parser.
+ * const out = await receiver.handleNodeRequest(nodeRequestWithBody(request.raw, payload))
+ * ```
+ */
+export function nodeRequestWithBody(
+  request: IncomingMessage,
+  body: Readable,
+): NodeRequestStream & Pick<IncomingMessage, 'method' | 'url' | 'httpVersionMajor'> {
+  // `pipe()` neither ends nor destroys the hook's stream when the sender goes away mid-body: without this,
+  // the read would wait for the body deadline (a 408) instead of ending at once (400, as without a hook).
+  const endWithTheConnection = () => {
+    if (!request.complete) body.destroy()
+  }
+  // Gone already while an app's async hook awaited: the read, which begins only now, must see it at once.
+  if (request.destroyed) endWithTheConnection()
+  else request.once('close', endWithTheConnection)
+  return {
+    headers: request.headers,
+    rawHeaders: request.rawHeaders,
+    headersDistinct: request.headersDistinct,
+    method: request.method,
+    url: request.url,
+    httpVersionMajor: request.httpVersionMajor,
+    get readableEnded() {
+      return body.readableEnded
+    },
+    get readableDidRead() {
+      return body.readableDidRead
+    },
+    get destroyed() {
+      return body.destroyed
+    },
+    on(event: string, listener: (...args: any[]) => void) {
+      body.on(event, listener)
+      return this
+    },
+    removeListener(event, listener) {
+      body.removeListener(event, listener)
+      return this
+    },
+    pause: () => body.pause(),
+    resume: () => body.resume(),
+    // A body cut off (too long, too slow) ends the connection, not only the hook's stream.
+    destroy(error) {
+      body.destroy(error)
+      request.destroy(error)
+    },
+  }
+}
