@@ -1,5 +1,6 @@
 export { createSender } from './sender.js'
-export type { DeliveryResult, EventInput, NextRetry, Sender, SenderOptions } from './sender.js'
+export type { EventInput, Sender, SenderOptions } from './sender.js'
+export type { DeliveryResult, NextRetry } from './run-delivery.js'
 export {
   DEFAULT_RETRY_SCHEDULE,
   PROVIDER_RETRY_DEFAULTS,

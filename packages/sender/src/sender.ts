@@ -1,13 +1,15 @@
 /**
  * `createSender`: the reference sender. It signs through the provider's scheme, composes the body with
  * the provider's `compose`, and owns only what a sender adds: transport, retries on seed 000's
- * schedule, auto-disable, the delivery log and resend (house style #13).
+ * schedule, auto-disable, the delivery log and resend (house style #13). Each delivery's attempts and
+ * retry waits run in `runDelivery`; this file keeps what outlives a delivery: the failure count,
+ * auto-disable, close() and the caller's signal.
  *
  * @module
  */
 import { type OutgoingEvent, type Provider, type SecretInput, callObserver, checkSigningSecrets } from '@crm-webhooks/core'
 import { createCallerSignalLinks } from './caller-signal-links.js'
-import { type Clock, sleep, systemClock } from './clock.js'
+import { type Clock, systemClock } from './clock.js'
 import { type RequestShape, assertRequestShape, composeRequest, signRequest } from './compose-request.js'
 import {
   type DeliveryAttempt,
@@ -16,13 +18,10 @@ import {
   type FinalDeliveryState,
   type LoggedRequest,
   createDeliveryLog,
-  cutResponseBody,
 } from './delivery-log.js'
 import { type RetryPolicy, type RetryPolicyOptions, providerRetryPolicy } from './retry-policy.js'
+import { type DeliveryContext, type DeliveryResult, type NextRetry, runDelivery } from './run-delivery.js'
 import { type OutgoingRequest, type Transport, createFetchTransport } from './transport.js'
-
-/** The longest wait a receiver's Retry-After can add before a retry: the longest any seed schedules. */
-const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000
 
 /** An event to send: its type and data; the id and time default to fresh ones. */
 export interface EventInput {
@@ -31,15 +30,6 @@ export interface EventInput {
   readonly data: unknown
   readonly id?: string
   readonly occurredAt?: Date
-}
-
-/** When the next retry of a failed attempt runs. */
-export interface NextRetry {
-  /** 1-based retry number. */
-  readonly retry: number
-  /** When it runs, ms since the epoch on the sender's clock. */
-  readonly at: number
-  readonly inMs: number
 }
 
 /** Options of {@link createSender}. */
@@ -67,19 +57,6 @@ export interface SenderOptions extends RequestShape {
   onAttempt?: (attempt: DeliveryAttempt, next: NextRetry | undefined) => void
   /** Called once when consecutive failures reach the policy's threshold and the sender disables itself. */
   onDisabled?: (consecutiveFailures: number) => void
-}
-
-/** How a delivery ended. */
-export interface DeliveryResult {
-  readonly deliveryId: string
-  readonly event: OutgoingEvent
-  /** True when an attempt got a 2xx. */
-  readonly ok: boolean
-  /** Never `pending`: a result exists once the delivery ended. */
-  readonly state: FinalDeliveryState
-  /** The last attempt's status, if it got a response. */
-  readonly status: number | undefined
-  readonly attempts: readonly DeliveryAttempt[]
 }
 
 /** A configured sender for one endpoint. */
@@ -185,24 +162,25 @@ export function createSender(options: SenderOptions): Sender {
     }
   }
 
-  async function attemptOnce(record: DeliveryRecord, attempt: number, cancelled: AbortSignal): Promise<DeliveryAttempt> {
-    const startedAt = clock.now()
-    const signed = await signRequest(provider, record.request, record.event, secrets, startedAt)
-    const result = await transport(signed, { timeoutMs: policy.timeoutMs, signal: cancelled })
-    const entry: DeliveryAttempt = {
-      deliveryId: record.deliveryId,
-      attempt,
-      time: new Date(startedAt).toISOString(),
-      status: result.status,
-      ok: result.status !== undefined && result.status >= 200 && result.status < 300,
-      error: result.error,
-      // Cut here, not only in the default transport: a transport of your own may answer a whole body.
-      responseBody: cutResponseBody(result.responseBody),
-      durationMs: result.durationMs,
-      ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
-    }
-    log.append(entry)
-    return entry
+  // What each delivery's loop reads and reports back; `disabled` and `closed` are read live.
+  const deliveryContext: DeliveryContext = {
+    provider,
+    secrets,
+    policy,
+    clock,
+    transport,
+    log,
+    get disabled() {
+      return disabled
+    },
+    get closed() {
+      return closed
+    },
+    recordSuccess() {
+      consecutiveFailures = 0
+    },
+    recordFailure,
+    observe,
   }
 
   async function deliver(record: DeliveryRecord, maxRetries: number, signal: AbortSignal | undefined): Promise<DeliveryResult> {
@@ -216,77 +194,11 @@ export function createSender(options: SenderOptions): Sender {
       : undefined
     active.add(own)
     try {
-      return await deliverWith(own, record, maxRetries)
+      return await runDelivery(deliveryContext, record, maxRetries, { stopped: own.stop.signal, cancelled: own.cancel.signal })
     } finally {
       unlink?.()
       active.delete(own)
     }
-  }
-
-  async function deliverWith(
-    own: { readonly stop: AbortController; readonly cancel: AbortController },
-    record: DeliveryRecord,
-    maxRetries: number,
-  ): Promise<DeliveryResult> {
-    log.open(record)
-    // The result keeps its own attempts: the log is only a sink, which may hold a copy of the record (a log
-    // of your own) or have dropped it already (the default log keeps the last 1000 deliveries).
-    const attempts: DeliveryAttempt[] = []
-    // This delivery's own signals, which its waits and attempts listen to. Auto-disable aborts `stop` alone,
-    // letting an attempt in flight finish; close() and the caller's signal abort both.
-    const stopped = own.stop.signal
-    const cancelled = own.cancel.signal
-    const finish = (state: FinalDeliveryState): DeliveryResult => {
-      log.close(record.deliveryId, state)
-      return { deliveryId: record.deliveryId, event: record.event, ok: state === 'delivered', state, status: attempts.at(-1)?.status, attempts }
-    }
-    const interrupted = (): FinalDeliveryState | undefined => (disabled ? 'disabled' : stopped.aborted || closed ? 'cancelled' : undefined)
-    let initialFailureAt = 0
-    let nextAt = 0
-    for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
-      if (attempt > 1) await sleep(clock, nextAt - clock.now(), stopped)
-      const stop = interrupted()
-      if (stop) return finish(stop)
-      let entry: DeliveryAttempt
-      try {
-        entry = await attemptOnce(record, attempt, cancelled)
-      } catch (error) {
-        // Signing refused the request (a Standard Webhooks id holding a '.'): nothing was sent, but the
-        // record must not stay pending in the log for good.
-        log.close(record.deliveryId, 'failed')
-        throw error
-      }
-      attempts.push(entry)
-      // Aborted or closed mid-attempt: not the endpoint's failure, so it does not count towards auto-disable.
-      // Still an attempt: observers (the CLI's progress lines) hear of it like any other.
-      if (entry.error === 'cancelled') {
-        observe(entry, undefined)
-        return finish('cancelled')
-      }
-      if (entry.ok) {
-        consecutiveFailures = 0
-        observe(entry, undefined)
-        return finish('delivered')
-      }
-      if (attempt === 1) initialFailureAt = clock.now()
-      recordFailure(entry.status)
-      const retry = attempt <= maxRetries && !disabled ? attempt : undefined
-      if (retry === undefined) {
-        observe(entry, undefined)
-        continue
-      }
-      // The schedule's time, or later when the receiver asked for it with Retry-After (Standard Webhooks:
-      // it "should be taken into consideration"; our receiver sends it with 409 and 503), capped at a day.
-      // Once a wait has pushed a retry past the schedule, the rest keep the schedule's gaps from it, rather
-      // than all falling due at once and reaching a receiver that just asked for time in a burst.
-      const asked = entry.retryAfterMs === undefined ? 0 : clock.now() + Math.min(entry.retryAfterMs, MAX_RETRY_AFTER_MS)
-      const offset = policy.retryOffsetMs(retry)
-      const gap = offset - (retry > 1 ? policy.retryOffsetMs(retry - 1) : 0)
-      const lastScheduledAt = retry > 1 ? nextAt : initialFailureAt
-      nextAt = Math.max(initialFailureAt + offset, lastScheduledAt + gap, asked)
-      observe(entry, { retry, at: nextAt, inMs: Math.max(0, nextAt - clock.now()) })
-    }
-    return finish(disabled ? 'disabled' : 'failed')
   }
 
   function toEvent(input: EventInput): OutgoingEvent {
