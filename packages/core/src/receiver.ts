@@ -5,16 +5,11 @@
  *
  * @module
  */
-import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
 import type { WebhookError } from './errors.js'
-import { createHeldClaims } from './idempotency/held-claims.js'
-import { createMemoryStore } from './idempotency/memory-store.js'
-import { requireProviderId } from './providers/define-provider.js'
-import type { BodyType } from './pipeline/parse-body.js'
+import { type EventHandler, createHandlerRegistry } from './handler-registry.js'
+import { MAX_TIMER_MS, positiveOption } from './option-checks.js'
 import { nodeRequestHeaders } from './pipeline/headers.js'
 import {
-  DEFAULT_BODY_TIMEOUT_MS,
-  DEFAULT_MAX_BODY_BYTES,
   type NodeRequestStream,
   assertDeclaredLength,
   assertWholeBody,
@@ -24,17 +19,10 @@ import {
   readNodeRequest,
   readWebStream,
 } from './pipeline/raw-body.js'
-import {
-  type DeliveryOutcome,
-  type InvalidPayloadInfo,
-  type PipelineConfig,
-  rejectBeforePipeline,
-  runPipeline,
-} from './pipeline/run-pipeline.js'
+import { type DeliveryOutcome, type InvalidPayloadInfo, rejectBeforePipeline, runPipeline } from './pipeline/run-pipeline.js'
 import { clockReading } from './pipeline/clock-reading.js'
 import { toFetchResponse } from './pipeline/respond.js'
-import { isThenable } from './schemes/maybe-promise.js'
-import { secretList } from './schemes/secrets.js'
+import { createReceiverConfig } from './receiver-config.js'
 import type {
   DeliveryContext,
   EventData,
@@ -179,31 +167,6 @@ export interface Receiver<Events extends EventSchemas = EventSchemas> {
   drain(options?: DrainOptions): Promise<boolean>
 }
 
-function requireStore(store: IdempotencyStore): void {
-  for (const call of ['claim', 'complete', 'release'] as const) {
-    if (typeof (store as Partial<IdempotencyStore> | null)?.[call] !== 'function') {
-      throw new TypeError(`crm-webhooks: store must implement ${call}() (see IdempotencyStore)`)
-    }
-  }
-}
-
-/** How long a completed delivery is remembered when neither the receiver nor its provider says. */
-const DEFAULT_RETENTION_MS = 72 * 60 * 60 * 1000
-
-const NO_HANDLERS: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>> = []
-
-/**
- * Claim owner tokens: one random prefix per receiver (a UUID, so receivers sharing a store never collide)
- * and a counter, a fraction of the cost of a UUID per delivery. The prefix is drawn at the first claim, not
- * at createReceiver: Cloudflare Workers refuse random values in a module's global scope, where receivers
- * are made, and the Worker would not start.
- */
-function createOwnerTokens(): () => string {
-  let prefix: string | undefined
-  let sequence = 0
-  return () => `${(prefix ??= globalThis.crypto.randomUUID())}.${(++sequence).toString(36)}`
-}
-
 /**
  * Creates a receiver.
  *
@@ -222,126 +185,31 @@ function createOwnerTokens(): () => string {
 export function createReceiver<P extends Provider, Extra extends EventSchemas = {}>(
   options: ReceiverOptions<P, Extra>,
 ): Receiver<MergedEvents<P, Extra>> {
-  const { provider } = options
-  if (!provider || typeof provider.scheme?.verify !== 'function' || typeof provider.envelope?.eventType !== 'function') {
-    throw new TypeError('crm-webhooks: `provider` must be a provider (see defineProvider)')
-  }
-  // Checked here too, for a provider built by hand rather than by defineProvider.
-  requireProviderId(provider.id)
-  if (options.secret === undefined) throw new TypeError('crm-webhooks: `secret` is required')
-  const preparedSecrets = provider.scheme.prepareSecrets(secretList(options.secret))
-  const invalidPayload = options.invalidPayload ?? 'reject'
-  if (invalidPayload !== 'reject' && invalidPayload !== 'accept') {
-    throw new TypeError("crm-webhooks: invalidPayload must be 'reject' or 'accept'")
-  }
-  const lockTtlMs = positiveOption('lockTtlMs', options.lockTtlMs, 60_000, { max: MAX_STORE_MS })
-  const handlerTimeoutMs = positiveOption('handlerTimeoutMs', options.handlerTimeoutMs, 25_000, { max: MAX_TIMER_MS })
-  const maxBodyBytes = positiveOption('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES)
-  // A fraction of a byte would refuse every body with 413.
-  if (!Number.isInteger(maxBodyBytes)) throw new TypeError('crm-webhooks: maxBodyBytes must be a whole number of bytes')
-  // `now: Date.now()` (a number, not the clock) would fail every delivery.
-  if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('crm-webhooks: now must be a function returning ms')
-  // Checked now: a store missing a call would answer every delivery 503 instead of failing at startup.
-  if (options.store !== undefined) requireStore(options.store)
-  const { namespace } = options
-  if (namespace !== undefined && (typeof namespace !== 'string' || namespace === '' || namespace.includes(':'))) {
-    // A `:` would let one namespace's prefix be another's (`a:b` + key `c` = `a` + key `b:c`).
-    throw new TypeError('crm-webhooks: namespace must be a non-empty string without ":"')
-  }
-  const bodyTimeoutMs = positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, { max: MAX_TIMER_MS })
-  // Replaced, never changed, when a handler is added: a delivery under way keeps the lists it started with,
-  // so a handler added meanwhile (from inside a handler) neither shifts the others nor joins it half-way.
-  const handlers = new Map<string, ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>>>()
-  let anyHandlers: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>> = []
-
-  // Handlers run one after the other, each awaited; while they return no promise, nothing is awaited at
-  // all, so a synchronous handler costs no microtask hop and no deadline timer (see run-claimed.ts).
-  function dispatch(event: WebhookEvent): Promise<void> | undefined {
-    return dispatchFrom(event, handlers.get(event.type) ?? NO_HANDLERS, anyHandlers, 0)
-  }
-
-  function dispatchFrom(
-    event: WebhookEvent,
-    typed: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>>,
-    any: ReadonlyArray<(event: WebhookEvent) => MaybePromise<void>>,
-    from: number,
-  ): Promise<void> | undefined {
-    const count = typed.length + any.length
-    for (let index = from; index < count; index++) {
-      const handler = index < typed.length ? typed[index]! : any[index - typed.length]!
-      const result: unknown = handler(event)
-      if (isThenable(result)) return Promise.resolve(result).then(() => dispatchFrom(event, typed, any, index + 1))
-    }
-    return undefined
-  }
-
-  const config: PipelineConfig = {
-    provider,
-    events: { ...provider.events, ...options.events },
-    preparedSecrets,
-    methods: (provider.methods ?? ['POST']).map((method) => method.toUpperCase()),
-    contentTypes: (provider.contentTypes ?? ['json']) as readonly BodyType[],
-    maxBodyBytes,
-    toleranceSeconds: positiveOption('toleranceSeconds', options.toleranceSeconds, 300),
-    // The default store keeps time by the receiver's clock: a test that moves `now` past retentionMs sees
-    // the key forgotten.
-    store: options.store ?? createMemoryStore({ now: options.now }),
-    storePrefix: namespace === undefined ? provider.id : `${provider.id}/${namespace}`,
-    lockTtlMs,
-    retentionMs: positiveOption('retentionMs', options.retentionMs ?? provider.retentionMs, DEFAULT_RETENTION_MS, { max: MAX_STORE_MS }),
-    handlerTimeoutMs,
-    invalidPayload,
-    now: options.now ?? Date.now,
-    ownerToken: options.ownerToken ?? createOwnerTokens(),
-    idempotencyKey: options.idempotencyKey,
-    recordVersion: options.recordVersion ?? provider.recordVersion,
-    dispatch,
-    onUnknownEvent: options.onUnknownEvent,
-    onInvalidPayload: options.onInvalidPayload,
-    onError: options.onError,
-    onDelivery: options.onDelivery,
-    completionsOwed: new Map(),
-    heldClaims: createHeldClaims(),
-  }
-  if (provider.scheme.checksTimestamp && config.toleranceSeconds * 1000 >= config.retentionMs) {
-    // A captured delivery replayed once its key is forgotten but while its signed timestamp still passes
-    // would run again: the key must outlive the window in which the signature is accepted.
-    throw new TypeError(
-      `crm-webhooks: toleranceSeconds (${config.toleranceSeconds}) must be shorter than retentionMs (${config.retentionMs} ms), ` +
-        'or a replay accepted after the key is forgotten would run again',
-    )
-  }
-  if (handlerTimeoutMs >= lockTtlMs) {
-    // Otherwise a handler merely slower than the deadline would lose its claim and the sender's retry would run
-    // beside it. (The lease is not renewed: a handler running past lockTtlMs still can; see docs/idempotency.md.)
-    const given = (name: string, value: unknown, fallback: number) => `${name} ${value ?? `${fallback} (the default)`}`
-    throw new TypeError(
-      `crm-webhooks: handlerTimeoutMs must be shorter than lockTtlMs (${given('handlerTimeoutMs', options.handlerTimeoutMs, 25_000)}, ` +
-        `${given('lockTtlMs', options.lockTtlMs, 60_000)})`,
-    )
-  }
+  const handlers = createHandlerRegistry()
+  const { pipeline, bodyTimeoutMs } = createReceiverConfig(options, handlers.dispatch)
+  const { provider, maxBodyBytes, lockTtlMs } = pipeline
 
   const receiver: Receiver<MergedEvents<P, Extra>> = {
     provider,
     on(type, handler) {
       if (typeof handler !== 'function') throw new TypeError('crm-webhooks: a handler must be a function')
       for (const name of typeof type === 'string' ? [type] : type) {
-        if (!Object.hasOwn(config.events, name)) {
+        if (!Object.hasOwn(pipeline.events, name)) {
           throw new TypeError(`crm-webhooks: ${provider.id} has no event ${JSON.stringify(name)}`)
         }
-        handlers.set(name, [...(handlers.get(name) ?? []), handler as (event: WebhookEvent) => MaybePromise<void>])
+        handlers.add(name, handler as EventHandler)
       }
       return this
     },
     onAny(handler) {
       if (typeof handler !== 'function') throw new TypeError('crm-webhooks: a handler must be a function')
-      anyHandlers = [...anyHandlers, handler as (event: WebhookEvent) => MaybePromise<void>]
+      handlers.addAny(handler as EventHandler)
       return this
     },
-    handle: (request) => runPipeline(config, request),
+    handle: (request) => runPipeline(pipeline, request),
     fetch: async (request) => {
       let response: WebhookResponse
-      const startedAt = clockReading(config)
+      const startedAt = clockReading(pipeline)
       try {
         assertDeclaredLength(request.headers.get('content-length'), maxBodyBytes)
         // A body read in part and released is unlocked but disturbed: what is left is not what was signed.
@@ -349,30 +217,30 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs })
         // A bodiless request (a GET: Fetch gives it no body whatever its headers say) has nothing to fall short.
         if (request.body !== null) assertWholeBody(request.headers.get('content-length'), rawBody.length)
-        response = await runPipeline(config, { method: request.method, url: request.url, headers: request.headers, rawBody })
+        response = await runPipeline(pipeline, { method: request.method, url: request.url, headers: request.headers, rawBody })
       } catch (error) {
-        response = rejectBeforePipeline(config, error, startedAt)
+        response = rejectBeforePipeline(pipeline, error, startedAt)
       }
       return toFetchResponse(response, request.method)
     },
     handleNodeRequest: async (request, rawBody) => {
-      const startedAt = clockReading(config)
+      const startedAt = clockReading(pipeline)
       try {
         const body =
           rawBody === undefined ? await readNodeRequest(request, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }) : keptNodeBody(rawBody)
-        return await runPipeline(config, {
+        return await runPipeline(pipeline, {
           method: request.method ?? 'GET',
           url: request.url,
           headers: nodeRequestHeaders(request),
           rawBody: body as RawBody,
         })
       } catch (error) {
-        const response = rejectBeforePipeline(config, error, startedAt)
+        const response = rejectBeforePipeline(pipeline, error, startedAt)
         return closesConnection(request) ? { ...response, headers: { ...response.headers, connection: 'close' } } : response
       }
     },
     drain: async (options = {}) =>
-      config.heldClaims.drain(positiveOption('drain timeoutMs', options.timeoutMs, lockTtlMs, { max: MAX_TIMER_MS }), options.signal),
+      pipeline.heldClaims.drain(positiveOption('drain timeoutMs', options.timeoutMs, lockTtlMs, { max: MAX_TIMER_MS }), options.signal),
   }
   return receiver
 }
