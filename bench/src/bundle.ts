@@ -23,9 +23,9 @@ export const OUT_DIR = `${benchDir}.out`
  * fork(entries.micro)
  * ```
  */
-export async function bundleEntries(): Promise<{ micro: string; server: string; profile: string }> {
+export async function bundleEntries(): Promise<{ micro: string; server: string; profile: string; stores: string }> {
   await build({
-    entry: { micro: 'src/micro-main.ts', server: 'src/http/server-main.ts', profile: 'src/profile.ts' },
+    entry: { micro: 'src/micro-main.ts', server: 'src/http/server-main.ts', profile: 'src/profile.ts', stores: 'src/store-main.ts' },
     outDir: OUT_DIR,
     format: ['esm'],
     platform: 'node',
@@ -39,5 +39,5 @@ export async function bundleEntries(): Promise<{ micro: string; server: string; 
     clean: true,
     silent: true,
   })
-  return { micro: `${OUT_DIR}/micro.js`, server: `${OUT_DIR}/server.js`, profile: `${OUT_DIR}/profile.js` }
+  return { micro: `${OUT_DIR}/micro.js`, server: `${OUT_DIR}/server.js`, profile: `${OUT_DIR}/profile.js`, stores: `${OUT_DIR}/stores.js` }
 }

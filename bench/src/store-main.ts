@@ -1,5 +1,5 @@
 /**
- * The idempotency stores' process (run from source by run.ts): runs bench/src/store-throughput.ts and writes
+ * The idempotency stores' process (bundled and run by run.ts, as the other processes are): runs bench/src/store-throughput.ts and writes
  * its rows as JSON to stdout; progress goes to stderr. Options come as JSON in the first argument.
  *
  * @module

@@ -9,11 +9,10 @@
  * machine lands on all of them; the report takes medians over rounds, and each ratio is the median of
  * the per-round ratios. Not a test: it asserts no speed, only that every delivery was handled once.
  *
- * Run alone: `npx tsx bench/src/store-throughput.ts` prints a markdown table.
+ * Run alone: `cd bench && npx tsx src/run.ts --only stores` bundles it (src/store-main.ts) and prints its table.
  *
  * @module
  */
-import { pathToFileURL } from 'node:url'
 import { type IdempotencyStore, createMemoryStore, createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
 import { createPostgresStore } from '@crm-webhooks/store-postgres'
@@ -221,9 +220,4 @@ export function storeThroughputTable(rows: readonly StoreThroughputRow[]): strin
     )
   }
   return lines.join('\n')
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const rows = await runStoreThroughput({ log: (line) => console.error(line) })
-  console.log(storeThroughputTable(rows))
 }
