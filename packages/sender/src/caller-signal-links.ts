@@ -13,7 +13,7 @@
  * @module
  */
 
-/** Links caller signals to deliveries; one per sender. */
+/** Links caller signals to deliveries; sender.ts keeps a single one, shared by all the senders it creates. */
 export interface CallerSignalLinks {
   /**
    * Calls `onAbort` once `signal` aborts (at once if it has), until the returned `unlink` is called. Call
@@ -29,7 +29,8 @@ interface Link {
 }
 
 /**
- * Creates the links of one sender.
+ * Creates a set of links (the sender module makes one, shared by every sender, so that one app-wide signal
+ * gets one listener however many senders use it).
  *
  * @example
  * ```ts

@@ -87,7 +87,7 @@ export interface Sender {
 
 // A caller's signal reaches a delivery's own controllers through a link that lets go of it when the delivery
 // ends (an app passes one shutdown signal to every send): not AbortSignal.any, for the reason given in
-// createSender. One set of links for every sender, so an app with a sender per subscriber still puts one
+// caller-signal-links.ts. One set of links for every sender, so an app with a sender per subscriber still puts one
 // listener on its shutdown signal, not one per sender (Node warns past 10).
 const callerSignals = createCallerSignalLinks()
 
