@@ -2,8 +2,9 @@
  * `pnpm bench`: bundles the contenders, runs the micro benchmarks in their own process, then the HTTP
  * benchmark (servers in a forked process, autocannon here), and writes docs/BENCHMARKS.md. Flags:
  * `--quick` for a short smoke run (fewer rounds, 1 s HTTP runs; the report says so), `--no-http`,
- * `--out <file>` to write elsewhere, `--only <groups>` (comma-separated: verify, parse, pipeline, peers,
- * http) to time a few groups while working on them (the results go to stdout unless `--out`).
+ * `--no-stores`, `--out <file>` to write elsewhere, `--only <groups>` (comma-separated: verify, parse,
+ * pipeline, peers, http, stores) to time a few groups while working on them (the results go to stdout unless
+ * `--out`).
  *
  * @module
  */

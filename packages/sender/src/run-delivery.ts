@@ -39,7 +39,7 @@ export interface DeliveryResult {
 }
 
 /** What a delivery uses of its sender; the sender builds it once and hands it to every delivery. */
-export interface DeliveryContext {
+export interface DeliverySender {
   readonly provider: Provider
   /** The secrets every attempt signs with, as `checkSigningSecrets` returned them. */
   readonly secrets: readonly SecretInput[]
@@ -78,17 +78,17 @@ export interface DeliverySignals {
  * ```ts
  * const stop = new AbortController()
  * const cancel = new AbortController()
- * const result = await runDelivery(context, record, context.policy.maxRetries, { stopped: stop.signal, cancelled: cancel.signal })
+ * const result = await runDelivery(sender, record, sender.policy.maxRetries, { stopped: stop.signal, cancelled: cancel.signal })
  * result.state // 'delivered' | 'failed' | 'disabled' | 'cancelled'
  * ```
  */
 export async function runDelivery(
-  context: DeliveryContext,
+  sender: DeliverySender,
   record: DeliveryRecord,
   maxRetries: number,
   { stopped, cancelled }: DeliverySignals,
 ): Promise<DeliveryResult> {
-  const { clock, log, policy } = context
+  const { clock, log, policy } = sender
   log.open(record)
   // The result keeps its own attempts: the log is only a sink, which may hold a copy of the record (a log
   // of your own) or have dropped it already (the default log keeps the last 1000 deliveries).
@@ -98,7 +98,7 @@ export async function runDelivery(
     return { deliveryId: record.deliveryId, event: record.event, ok: state === 'delivered', state, status: attempts.at(-1)?.status, attempts }
   }
   const interrupted = (): FinalDeliveryState | undefined =>
-    context.disabled ? 'disabled' : stopped.aborted || context.closed ? 'cancelled' : undefined
+    sender.disabled ? 'disabled' : stopped.aborted || sender.closed ? 'cancelled' : undefined
   let initialFailureAt = 0
   let nextAt = 0
   for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
@@ -107,7 +107,7 @@ export async function runDelivery(
     if (stop) return finish(stop)
     let entry: DeliveryAttempt
     try {
-      entry = await attemptOnce(context, record, attempt, cancelled)
+      entry = await attemptOnce(sender, record, attempt, cancelled)
     } catch (error) {
       // Signing refused the request (a Standard Webhooks id holding a '.'): nothing was sent, but the
       // record must not stay pending in the log for good.
@@ -118,19 +118,19 @@ export async function runDelivery(
     // Aborted or closed mid-attempt: not the endpoint's failure, so it does not count towards auto-disable.
     // Still an attempt: observers (the CLI's progress lines) hear of it like any other.
     if (entry.error === 'cancelled') {
-      context.observe(entry, undefined)
+      sender.observe(entry, undefined)
       return finish('cancelled')
     }
     if (entry.ok) {
-      context.recordSuccess()
-      context.observe(entry, undefined)
+      sender.recordSuccess()
+      sender.observe(entry, undefined)
       return finish('delivered')
     }
     if (attempt === 1) initialFailureAt = clock.now()
-    context.recordFailure(entry.status)
-    const retry = attempt <= maxRetries && !context.disabled ? attempt : undefined
+    sender.recordFailure(entry.status)
+    const retry = attempt <= maxRetries && !sender.disabled ? attempt : undefined
     if (retry === undefined) {
-      context.observe(entry, undefined)
+      sender.observe(entry, undefined)
       continue
     }
     // The schedule's time, or later when the receiver asked for it with Retry-After (Standard Webhooks:
@@ -142,14 +142,14 @@ export async function runDelivery(
     const gap = offset - (retry > 1 ? policy.retryOffsetMs(retry - 1) : 0)
     const lastScheduledAt = retry > 1 ? nextAt : initialFailureAt
     nextAt = Math.max(initialFailureAt + offset, lastScheduledAt + gap, asked)
-    context.observe(entry, { retry, at: nextAt, inMs: Math.max(0, nextAt - clock.now()) })
+    sender.observe(entry, { retry, at: nextAt, inMs: Math.max(0, nextAt - clock.now()) })
   }
-  return finish(context.disabled ? 'disabled' : 'failed')
+  return finish(sender.disabled ? 'disabled' : 'failed')
 }
 
 /** Signs and sends one attempt, and appends it to the log. */
 async function attemptOnce(
-  { provider, secrets, policy, clock, transport, log }: DeliveryContext,
+  { provider, secrets, policy, clock, transport, log }: DeliverySender,
   record: DeliveryRecord,
   attempt: number,
   cancelled: AbortSignal,

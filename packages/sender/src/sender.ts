@@ -20,7 +20,7 @@ import {
   createDeliveryLog,
 } from './delivery-log.js'
 import { type RetryPolicy, type RetryPolicyOptions, providerRetryPolicy } from './retry-policy.js'
-import { type DeliveryContext, type DeliveryResult, type NextRetry, runDelivery } from './run-delivery.js'
+import { type DeliverySender, type DeliveryResult, type NextRetry, runDelivery } from './run-delivery.js'
 import { type OutgoingRequest, type Transport, createFetchTransport } from './transport.js'
 
 /** An event to send: its type and data; the id and time default to fresh ones. */
@@ -87,8 +87,8 @@ export interface Sender {
 
 // A caller's signal reaches a delivery's own controllers through a link that lets go of it when the delivery
 // ends (an app passes one shutdown signal to every send): not AbortSignal.any, for the reason given in
-// caller-signal-links.ts. One set of links for every sender, so an app with a sender per subscriber still puts one
-// listener on its shutdown signal, not one per sender (Node warns past 10).
+// caller-signal-links.ts. One set of links for every sender, so an app with a sender per subscriber still
+// puts one listener on its shutdown signal, not one per sender (Node warns past 10).
 const callerSignals = createCallerSignalLinks()
 
 /**
@@ -163,7 +163,7 @@ export function createSender(options: SenderOptions): Sender {
   }
 
   // What each delivery's loop reads and reports back; `disabled` and `closed` are read live.
-  const deliveryContext: DeliveryContext = {
+  const deliverySender: DeliverySender = {
     provider,
     secrets,
     policy,
@@ -194,7 +194,7 @@ export function createSender(options: SenderOptions): Sender {
       : undefined
     active.add(own)
     try {
-      return await runDelivery(deliveryContext, record, maxRetries, { stopped: own.stop.signal, cancelled: own.cancel.signal })
+      return await runDelivery(deliverySender, record, maxRetries, { stopped: own.stop.signal, cancelled: own.cancel.signal })
     } finally {
       unlink?.()
       active.delete(own)

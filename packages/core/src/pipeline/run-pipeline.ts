@@ -76,7 +76,7 @@ export interface DeliveryOutcome {
   readonly durationMs: number
 }
 
-/** Everything the pipeline needs, resolved once by `createReceiver`. */
+/** Everything the pipeline needs, resolved once per receiver by `createReceiverConfig` (receiver-config.ts). */
 export interface PipelineConfig {
   readonly provider: Provider
   readonly events: EventSchemas
