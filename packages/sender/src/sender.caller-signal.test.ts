@@ -6,26 +6,14 @@ import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
 import { acmeProvider } from './acme-provider.fixture.js'
+import { URL_, acmeSender, contact, scriptedTransport } from './acme-sender.fixture.js'
 import { createManualClock } from './manual-clock.js'
-import { type SenderOptions, createSender } from './sender.js'
+import { createSender } from './sender.js'
 import type { Transport } from './transport.js'
-
-const URL_ = 'https://receiver.example/webhooks'
-const contact = { type: 'contact.created', data: { id: 'con_1', email: 'jane@example.com' } }
-
-/** A transport answering with the given statuses in turn (the last one repeats). */
-function scriptedTransport(statuses: number[]): Transport {
-  let sent = 0
-  return async () => ({ status: statuses[Math.min(sent++, statuses.length - 1)]!, responseBody: 'answer', durationMs: 0 })
-}
 
 /** A transport whose attempts stay in flight until their signal aborts. */
 const hangingTransport: Transport = (_request, { signal }) =>
   new Promise((resolve) => signal!.addEventListener('abort', () => resolve({ error: 'cancelled', responseBody: 'cancelled', durationMs: 0 })))
-
-function acmeSender(overrides: Partial<SenderOptions> & Pick<SenderOptions, 'clock' | 'transport'>) {
-  return createSender({ provider: acmeProvider, secret: 'test-secret', url: URL_, ...overrides })
-}
 
 /**
  * How many AbortSignal.any composites `signal` keeps a reference to. Node 20 adds one to the signal's
@@ -51,7 +39,7 @@ describe("a caller's signal holds nothing per finished send", () => {
     const shutdown = new AbortController().signal
     const clock = createManualClock()
     // Every other attempt fails: half the deliveries wait for a retry under the signal.
-    const sender = acmeSender({ clock, transport: scriptedTransport([500, 200]), retry: { maxRetries: 1, schedule: [1000] } })
+    const sender = acmeSender({ clock, transport: scriptedTransport([500, 200]).transport, retry: { maxRetries: 1, schedule: [1000] } })
     const results = []
     for (let index = 0; index < 50; index++) {
       results.push(await clock.runUntilSettled(sender.send(contact, { signal: shutdown })))
@@ -70,7 +58,7 @@ describe("a caller's signal holds nothing per finished send", () => {
     try {
       const shutdown = new AbortController().signal
       const clock = createManualClock()
-      const sender = acmeSender({ clock, transport: scriptedTransport([500]), retry: { maxRetries: 1, schedule: [1000] } })
+      const sender = acmeSender({ clock, transport: scriptedTransport([500]).transport, retry: { maxRetries: 1, schedule: [1000] } })
       const sends = Array.from({ length: 20 }, () => sender.send(contact, { signal: shutdown }))
       await settle()
       // Twenty retries waiting, each under the caller's signal.
@@ -94,7 +82,7 @@ describe("a caller's signal holds nothing per finished send", () => {
     try {
       const shutdown = new AbortController()
       const clock = createManualClock()
-      const senders = Array.from({ length: 12 }, () => acmeSender({ clock, transport: scriptedTransport([500]), retry: { maxRetries: 1, schedule: [1000] } }))
+      const senders = Array.from({ length: 12 }, () => acmeSender({ clock, transport: scriptedTransport([500]).transport, retry: { maxRetries: 1, schedule: [1000] } }))
       const sends = senders.map((sender) => sender.send(contact, { signal: shutdown.signal }))
       await settle()
       expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(1)
@@ -117,7 +105,7 @@ describe("a caller's signal holds nothing per finished send", () => {
       secret: demoSecrets['standard-webhooks'],
       url: URL_,
       clock: createManualClock(),
-      transport: scriptedTransport([200]),
+      transport: scriptedTransport([200]).transport,
     })
     await expect(sender.send({ type: 'contact.created', id: 'msg.1', data: { id: 'con_1' } }, { signal: shutdown })).rejects.toThrow(
       /must not contain/,
@@ -131,7 +119,7 @@ describe("aborting through the caller's signal", () => {
   it('cancels an attempt in flight and a pending retry, of every send under it, uncounted; the others go on', async () => {
     const clock = createManualClock()
     const shutdown = new AbortController()
-    const waiting = acmeSender({ clock, transport: scriptedTransport([500, 500, 200]) })
+    const waiting = acmeSender({ clock, transport: scriptedTransport([500, 500, 200]).transport })
     const inFlight = acmeSender({ clock, transport: hangingTransport, retry: { disableAfterConsecutiveFailures: 1 } })
     const retrying = waiting.send(contact, { signal: shutdown.signal })
     const hanging = inFlight.send(contact, { signal: shutdown.signal })
@@ -163,7 +151,7 @@ describe("aborting through the caller's signal", () => {
   it('an abort after a send settled touches nothing of it, and a later send under a fresh signal still works', async () => {
     const clock = createManualClock()
     const first = new AbortController()
-    const sender = acmeSender({ clock, transport: scriptedTransport([200]) })
+    const sender = acmeSender({ clock, transport: scriptedTransport([200]).transport })
     const done = await clock.runUntilSettled(sender.send(contact, { signal: first.signal }))
     first.abort()
     expect(done.state).toBe('delivered')
