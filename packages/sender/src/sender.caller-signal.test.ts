@@ -5,7 +5,6 @@
 import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
-import { acmeProvider } from './acme-provider.fixture.js'
 import { URL_, acmeSender, contact, scriptedTransport } from './acme-sender.fixture.js'
 import { createManualClock } from './manual-clock.js'
 import { createSender } from './sender.js'
