@@ -5,6 +5,16 @@ import { decodeBase64, decodeBase64Portable, decodeHex, encodeBase64, encodeHex 
 const allBytes = Uint8Array.from({ length: 256 }, (_, index) => index)
 
 describe('decodeHex', () => {
+  it('decodes from a start offset, as a header value after its prefix, and refuses an offset that is not one', () => {
+    expect(decodeHex('sha256=0aff', 7)).toEqual(new Uint8Array([0x0a, 0xff]))
+    expect(decodeHex('sha256=', 7)).toEqual(new Uint8Array())
+    expect(decodeHex('sha256=0af', 7)).toBeUndefined()
+    expect(decodeHex('sha256=0g', 7)).toBeUndefined()
+    // The prefix itself is not read: `s` and `=` are not hex, and would fail the decode.
+    expect(decodeHex('zz00', 2)).toEqual(new Uint8Array([0]))
+    for (const start of [-2, 5, 1.5, Number.NaN]) expect(decodeHex('0aff', start)).toBeUndefined()
+  })
+
   it('decodes lower, upper and mixed case', () => {
     expect(decodeHex('0aff')).toEqual(new Uint8Array([0x0a, 0xff]))
     expect(decodeHex('0AFF')).toEqual(new Uint8Array([0x0a, 0xff]))

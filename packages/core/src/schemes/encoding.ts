@@ -15,21 +15,26 @@ for (let letter = 0; letter < 6; letter++) {
 }
 
 /**
- * Decodes hex (either case) into bytes; `undefined` for an odd length or any non-hex character.
+ * Decodes hex (either case) into bytes; `undefined` for an odd length or any non-hex character. `start`
+ * skips a prefix (`sha256=`) without slicing it off: V8 reads a sliced string's characters through an
+ * indirection, which made decoding a signature header's 64 digits ~1.6 times as slow (about 100 ns a
+ * request, 1.5% of verify + parse at 512 B).
  *
  * @example
  * ```ts
- * decodeHex('0aff') // Uint8Array [10, 255]
- * decodeHex('0g')   // undefined
+ * decodeHex('0aff')              // Uint8Array [10, 255]
+ * decodeHex('0g')                // undefined
+ * decodeHex('sha256=0aff', 7)    // Uint8Array [10, 255]
  * ```
  */
-export function decodeHex(text: string): Uint8Array | undefined {
-  if (text.length % 2 !== 0) return undefined
-  const out = new Uint8Array(text.length / 2)
+export function decodeHex(text: string, start = 0): Uint8Array | undefined {
+  const digits = text.length - start
+  if (!Number.isInteger(start) || start < 0 || digits < 0 || digits % 2 !== 0) return undefined
+  const out = new Uint8Array(digits / 2)
   let invalid = 0
-  for (let index = 0; index < out.length; index++) {
-    const high = HEX_VALUES[text.charCodeAt(index * 2)] ?? -1
-    const low = HEX_VALUES[text.charCodeAt(index * 2 + 1)] ?? -1
+  for (let index = 0, at = start; index < out.length; index++, at += 2) {
+    const high = HEX_VALUES[text.charCodeAt(at)] ?? -1
+    const low = HEX_VALUES[text.charCodeAt(at + 1)] ?? -1
     invalid |= high | low // -1 sets the sign bit
     out[index] = (high << 4) | low
   }

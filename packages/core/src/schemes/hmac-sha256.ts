@@ -69,9 +69,8 @@ export function createHmacSha256Scheme(options: HmacSha256SchemeOptions): Signat
 
   function decodeSignature(value: string): Uint8Array | undefined {
     if (!value.startsWith(prefix)) return undefined
-    const digest = value.slice(prefix.length)
     // Lower- and upper-case hex both appear in the wild (Python's hexdigest is lower, some senders upper).
-    return encoding === 'hex' ? decodeHex(digest) : decodeBase64(digest)
+    return encoding === 'hex' ? decodeHex(value, prefix.length) : decodeBase64(value.slice(prefix.length))
   }
 
   function encodeSignature(digest: Uint8Array): string {
