@@ -8,7 +8,6 @@ import { createReceiver } from './receiver.js'
 import {
   PROPERTY_RUNS,
   arbitraryBodyBytes,
-  arbitraryCasing,
   arbitraryHeaderNoise,
   arbitraryLeakCanary,
 } from './reliability/request-arbitraries.js'

@@ -1,7 +1,7 @@
 /**
- * The sender tests' shared setup (sender.test.ts, run-delivery.test.ts, sender.caller-signal.test.ts): a
- * sender for the test provider on the clock and transport a test gives, a transport scripted with the
- * statuses it answers, and an event to send.
+ * The sender tests' shared setup (sender.test.ts, compose-request.test.ts, run-delivery.test.ts,
+ * sender.caller-signal.test.ts): a sender for the test provider on the clock and transport a test gives, a
+ * transport scripted with the statuses it answers, and an event to send.
  *
  * @module
  */

@@ -1,8 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it, vi } from 'vitest'
-import { createHeaderReader } from '@crm-webhooks/core'
-import { connectgain, customermates, customermatesFixtures, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
+import { customermates, customermatesFixtures, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
 import { URL_, acmeSender, contact, scriptedTransport } from './acme-sender.fixture.js'
 import { acmeProvider } from './acme-provider.fixture.js'
 import { createManualClock } from './manual-clock.js'
@@ -241,137 +240,6 @@ describe('the delivery log and resend', () => {
     expect(result.state).toBe('cancelled')
     expect(result.attempts).toHaveLength(1)
     expect((await sender.send(contact)).state).toBe('cancelled')
-  })
-})
-
-describe('what goes on the wire', () => {
-  it("signs the exact body with the provider's scheme and adds custom and event headers", async () => {
-    const clock = createManualClock()
-    const { transport, requests } = scriptedTransport([200])
-    const sender = acmeSender({
-      method: 'PUT',
-      headers: { 'X-API-Key': 'custom-key' },
-      clock,
-      transport,
-    })
-    await clock.runUntilSettled(sender.send({ ...contact, id: 'evt_1' }))
-    const [request] = requests
-    expect(request!.method).toBe('PUT')
-    expect(JSON.parse(request!.body!)).toEqual({ event: 'contact.created', id: 'evt_1', timestamp: new Date(clock.now()).toISOString(), data: contact.data })
-    const header = createHeaderReader(request!.headers as Record<string, string>)
-    expect(header('content-type')).toBe('application/json')
-    expect(header('x-api-key')).toBe('custom-key')
-    expect(header('x-acme-event')).toBe('contact.created')
-    const secrets = acmeProvider.scheme.prepareSecrets(['test-secret'])
-    const verified = await acmeProvider.scheme.verify({ header, body: new TextEncoder().encode(request!.body!) }, secrets, {
-      toleranceSeconds: 300,
-      nowMs: clock.now(),
-    })
-    expect(verified.secretIndex).toBe(0)
-  })
-
-  it('sends a form body, and puts the fields of a GET in the query string, which it signs', async () => {
-    const clock = createManualClock()
-    const { transport, requests } = scriptedTransport([200])
-    const form = createSender({ provider: acmeProvider, secret: 's', url: URL_, contentType: 'form', clock, transport })
-    await clock.runUntilSettled(form.send({ ...contact, id: 'evt_2' }))
-    expect(requests[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded')
-    const fields = new URLSearchParams(requests[0]!.body)
-    expect(fields.get('event')).toBe('contact.created')
-    expect(JSON.parse(fields.get('data')!)).toEqual(contact.data)
-
-    const get = createSender({ provider: acmeProvider, secret: 's', url: `${URL_}?source=crm`, method: 'get', clock, transport })
-    await clock.runUntilSettled(get.send({ ...contact, id: 'evt_3' }))
-    const query = new URL(requests[1]!.url).searchParams
-    expect(requests[1]!.body).toBeUndefined()
-    expect(requests[1]!.headers['content-type']).toBeUndefined()
-    expect([query.get('source'), query.get('event'), query.get('id')]).toEqual(['crm', 'contact.created', 'evt_3'])
-    // The signature covers the raw query as sent (the configured `source=crm` included), not the empty body.
-    const rawQuery = requests[1]!.url.slice(requests[1]!.url.indexOf('?') + 1)
-    expect(rawQuery).toMatch(/^source=crm&event=contact\.created&/)
-    expect(requests[1]!.headers['X-Acme-Signature']).toBe((await acmeProvider.scheme.sign({ body: rawQuery }, 's'))['X-Acme-Signature'])
-    expect(requests[1]!.headers['X-Acme-Signature']).not.toBe((await acmeProvider.scheme.sign({ body: '' }, 's'))['X-Acme-Signature'])
-  })
-
-  it('refuses a configuration the provider does not send, at creation', () => {
-    const base = { provider: acmeProvider, secret: 's', url: URL_ }
-    expect(() => createSender({ ...base, method: 'PATCH' })).toThrow(/sends POST, PUT, GET, DELETE/)
-    expect(() => createSender({ ...base, url: 'not a url' })).toThrow(/absolute URL/)
-    expect(() => createSender({ ...base, url: 'ftp://x/y' })).toThrow(/http or https/)
-    expect(() => createSender({ ...base, headers: { 'x-acme-signature': 'forged' } })).toThrow(/custom header/)
-    expect(() => createSender({ ...base, headers: { 'Content-Type': 'text/plain' } })).toThrow(/custom header/)
-    expect(() => createSender({ ...base, secret: ' padded ' })).toThrow(/whitespace/)
-    expect(() => createSender({ ...base, provider: { ...acmeProvider, compose: undefined } })).toThrow(/no compose/)
-    expect(() => createSender({ ...base, retry: { maxRetries: 11 } })).toThrow(/maxRetries/)
-  })
-
-  it('names the mistake, in a crm-webhooks TypeError, for a missing secret or `retry: null`', () => {
-    const base = { provider: acmeProvider, secret: 's', url: URL_ }
-    const missing = { ...base, secret: undefined as unknown as string }
-    expect(() => createSender(missing)).toThrow(TypeError)
-    expect(() => createSender(missing)).toThrow('crm-webhooks: secret #0 must be a string, bytes or { value, label } (got undefined)')
-    const nullRetry = { ...base, retry: null as unknown as undefined }
-    expect(() => createSender(nullRetry)).toThrow(TypeError)
-    expect(() => createSender(nullRetry)).toThrow('crm-webhooks: the retry options must be an object (got null)')
-  })
-
-  // fetch refuses each of these on every attempt: they were logged as network failures and retried for a day.
-  it.each([
-    ['a header name that is not a token', { 'Bad Name': 'x' }, /not a valid header name/],
-    ['a value with a line break', { 'X-Note': 'a\nb' }, /line breaks/],
-    ['a value with a character past U+00FF', { 'X-Note': '\u2615' }, /U\+00FF/],
-    // fetch refuses every control character but tab when it sends (RFC 9110 field-vchar and obs-text only).
-    ['a value with U+0001', { 'X-API-Key': 'key\u0001' }, /control characters/],
-    ['a value with a vertical tab', { 'X-Note': 'a\u000bb' }, /control characters/],
-    ['a value with U+001F', { 'X-Note': 'a\u001f' }, /control characters/],
-    ['a value with DEL', { 'X-Note': 'a\u007fb' }, /control characters/],
-    ['Transfer-Encoding', { 'Transfer-Encoding': 'chunked' }, /HTTP connection/],
-    ['Expect', { Expect: '100-continue' }, /HTTP connection/],
-    ['Keep-Alive', { 'keep-alive': 'timeout=5' }, /HTTP connection/],
-    ['Upgrade', { Upgrade: 'websocket' }, /HTTP connection/],
-    ['Connection', { Connection: 'close' }, /HTTP connection/],
-  ])('refuses, at creation, a custom header fetch cannot send: %s', (_name, headers, message) => {
-    expect(() => createSender({ provider: acmeProvider, secret: 's', url: URL_, headers })).toThrow(TypeError)
-    expect(() => createSender({ provider: acmeProvider, secret: 's', url: URL_, headers })).toThrow(message)
-  })
-
-  it.each([
-    ['a string', 'X-Api-Key: k', 'got string'],
-    ['null', null, 'got null'],
-    ['an array', [['X-Api-Key', 'k']], 'got an array'],
-  ])('refuses headers given as %s (read as headers named 0, 1, ...), at creation', (_name, headers, got) => {
-    expect(() => createSender({ provider: acmeProvider, secret: 's', url: URL_, headers: headers as never })).toThrow(
-      `crm-webhooks: headers must be an object of header names to values (${got})`,
-    )
-  })
-
-  it('sends a Latin-1 header value and a name of unusual token characters as given', async () => {
-    const clock = createManualClock()
-    const { transport, requests } = scriptedTransport([200])
-    const headers = { "X-Odd!#$%&'*+.^_`|~": 'cr\u00e8me br\u00fbl\u00e9e\t1' }
-    const sender = acmeSender({ headers, clock, transport })
-    await clock.runUntilSettled(sender.send(contact))
-    expect(requests[0]!.headers).toMatchObject(headers)
-  })
-})
-
-describe('event headers from the provider\'s compose', () => {
-  // ConnectGain sends the event type in X-Webhook-Event: a type fetch cannot put in a header failed every
-  // attempt as a network error, and counted towards auto-disable.
-  it.each([
-    ['a character past U+00FF', 'deal.\u2713'],
-    ['CR LF', 'contact.created\r\nX-Injected: 1'],
-    ['a control character', 'deal.\u0001won'],
-  ])('refuses an event type with %s before any attempt, in compose and send', async (_name, type) => {
-    const clock = createManualClock()
-    const { transport, requests } = scriptedTransport([200])
-    const sender = createSender({ provider: connectgain, secret: 's', url: URL_, clock, transport, retry: { disableAfterConsecutiveFailures: 1 } })
-    await expect(sender.compose({ type, data: {} })).rejects.toThrow(TypeError)
-    await expect(sender.compose({ type, data: {} })).rejects.toThrow(/X-Webhook-Event \(from connectgain's compose of the event\)/)
-    await expect(sender.send({ type, data: {} })).rejects.toThrow(TypeError)
-    expect(requests).toHaveLength(0)
-    expect(sender.log.list()).toHaveLength(0)
-    expect([sender.consecutiveFailures, sender.disabled]).toEqual([0, false])
   })
 })
 
