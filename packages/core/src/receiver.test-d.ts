@@ -4,16 +4,22 @@ import { defineProvider } from './providers/define-provider.js'
 import { createFieldEnvelope } from './providers/field-envelope.js'
 import { createReceiver } from './receiver.js'
 import { createHmacSha256Scheme } from './schemes/hmac-sha256.js'
+import type { EventSchemas } from './types.js'
 
-const provider = defineProvider({
-  id: 'typed',
-  name: 'Typed CRM',
-  scheme: createHmacSha256Scheme({ header: 'X-Signature' }),
-  envelope: createFieldEnvelope({ type: 'event', data: 'data' }),
-  events: {
-    'deal.stage_changed': z.looseObject({ previous_stage: z.string(), new_stage: z.string(), value: z.number() }),
-    'contact.created': z.looseObject({ email: z.string() }),
-  },
+/** A provider signing with HMAC-SHA256 and naming its event in an `event` field: only its events vary here. */
+function fieldProvider<const Events extends EventSchemas>(id: string, events: Events) {
+  return defineProvider({
+    id,
+    name: id,
+    scheme: createHmacSha256Scheme({ header: 'X-Signature' }),
+    envelope: createFieldEnvelope({ type: 'event', data: 'data' }),
+    events,
+  })
+}
+
+const provider = fieldProvider('typed', {
+  'deal.stage_changed': z.looseObject({ previous_stage: z.string(), new_stage: z.string(), value: z.number() }),
+  'contact.created': z.looseObject({ email: z.string() }),
 })
 
 describe('handler narrowing', () => {
@@ -57,18 +63,12 @@ describe('handler narrowing', () => {
 })
 
 describe('passthrough schemas', () => {
-  const loose = defineProvider({
-    id: 'loose',
-    name: 'Loose CRM',
-    scheme: createHmacSha256Scheme({ header: 'X-Signature' }),
-    envelope: createFieldEnvelope({ type: 'event', data: 'data' }),
-    events: {
-      'deal.won': z.looseObject({
-        owner: z.looseObject({ id: z.string(), name: z.string().optional() }),
-        custom_fields: z.record(z.string(), z.string()),
-        tags: z.array(z.looseObject({ name: z.string() })),
-      }),
-    },
+  const loose = fieldProvider('loose', {
+    'deal.won': z.looseObject({
+      owner: z.looseObject({ id: z.string(), name: z.string().optional() }),
+      custom_fields: z.record(z.string(), z.string()),
+      tags: z.array(z.looseObject({ name: z.string() })),
+    }),
   })
 
   it('types declared fields and refuses undeclared ones, at every depth; records stay records', () => {
@@ -86,18 +86,12 @@ describe('passthrough schemas', () => {
 })
 
 describe('tuples in a schema', () => {
-  const located = defineProvider({
-    id: 'located',
-    name: 'Located CRM',
-    scheme: createHmacSha256Scheme({ header: 'X-Signature' }),
-    envelope: createFieldEnvelope({ type: 'event', data: 'data' }),
-    events: {
-      'visit.logged': z.looseObject({
-        at: z.tuple([z.number(), z.number()]),
-        stop: z.tuple([z.looseObject({ id: z.string() }), z.string()]).readonly(),
-        path: z.tuple([z.string()], z.number()),
-      }),
-    },
+  const located = fieldProvider('located', {
+    'visit.logged': z.looseObject({
+      at: z.tuple([z.number(), z.number()]),
+      stop: z.tuple([z.looseObject({ id: z.string() }), z.string()]).readonly(),
+      path: z.tuple([z.string()], z.number()),
+    }),
   })
 
   it('keeps each position of a tuple its own type, its members declared fields only', () => {
