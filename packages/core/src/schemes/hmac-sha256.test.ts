@@ -162,6 +162,18 @@ describe.each(cryptoEngines)('createHmacSha256Scheme on $name', ({ engine }) => 
     expect((await expectRejection(verify(`sha1=${signature.slice(7)}`, body))).code).toBe('invalid_signature')
   })
 
+  it.each([
+    ['the prefix alone', 'sha256='],
+    ['a non-hex character after it', `sha256=${'ab'.repeat(31)}zz`],
+    ['an odd length after it', `sha256=${'a'.repeat(63)}`],
+    ['one byte short after it', `sha256=${'ab'.repeat(31)}`],
+    ['the prefix twice', `sha256=sha256=${'ab'.repeat(29)}`],
+  ])('the digits after the sha256= prefix are decoded strictly: %s is 401 invalid_signature', async (_name, signature) => {
+    const error = await expectRejection(setUp(['secret'], { prefix: 'sha256=' }).verify(signature, '{"event":"deal.won"}'))
+    expect(error.code).toBe('invalid_signature')
+    expect(error.status).toBe(401)
+  })
+
   it('accepts old and new secret during rotation and names the one that matched', async () => {
     const secrets: SecretInput[] = [{ value: 'new-secret', label: 'since 2026-11' }, { value: 'old-secret', label: 'retiring' }]
     const { scheme, verify } = setUp(secrets)
