@@ -22,7 +22,11 @@ export function createHeaderReader(headers: HeaderInput): HeaderReader {
     return (name) => fetchHeaders.get(name) ?? undefined
   }
   const record = headers as Record<string, string | string[] | undefined>
-  let lowerCased: Map<string, string> | undefined
+  // Only the keys that are not lower-case, joined per lower-case name: built on the first header asked for
+  // that is absent under its lower-case name (the pipeline asks for Content-Encoding and Transfer-Encoding on
+  // every request), and `null` when every key is lower-case, as in Node's records, so that a miss there
+  // allocates nothing. A lower-case key need not be in it: its name is always read directly first.
+  let otherSpellings: Map<string, string> | null | undefined
   return (name) => {
     const wanted = name.toLowerCase()
     // Header values only: a record with a prototype would answer `constructor` with a function and
@@ -32,18 +36,25 @@ export function createHeaderReader(headers: HeaderInput): HeaderReader {
     const direct = record[wanted]
     if (typeof direct === 'string') return direct
     if (Array.isArray(direct)) return direct.join(', ')
-    if (!lowerCased) {
-      lowerCased = new Map()
-      for (const [key, value] of Object.entries(record)) {
-        if (value === undefined) continue
-        const lower = key.toLowerCase()
-        const joined = Array.isArray(value) ? value.join(', ') : value
-        const previous = lowerCased.get(lower)
-        lowerCased.set(lower, previous === undefined ? joined : `${previous}, ${joined}`)
-      }
-    }
-    return lowerCased.get(wanted)
+    if (otherSpellings === undefined) otherSpellings = joinOtherSpellings(record)
+    return otherSpellings?.get(wanted)
   }
+}
+
+/** The values of a record's keys that are not lower-case, joined per lower-case name; `null` when it has none. */
+function joinOtherSpellings(record: Record<string, string | string[] | undefined>): Map<string, string> | null {
+  let joinedByName: Map<string, string> | null = null
+  for (const key in record) {
+    const lower = key.toLowerCase()
+    if (lower === key || !Object.hasOwn(record, key)) continue
+    const value = record[key]
+    if (value === undefined) continue
+    joinedByName ??= new Map()
+    const joined = Array.isArray(value) ? value.join(', ') : value
+    const previous = joinedByName.get(lower)
+    joinedByName.set(lower, previous === undefined ? joined : `${previous}, ${joined}`)
+  }
+  return joinedByName
 }
 
 /** What {@link nodeRequestHeaders} reads of a Node request. */
