@@ -27,21 +27,20 @@ export const MISS_REASONS: Record<TargetKind, string> = {
     'each of the first four costs 6-8% of the floor; the machinery left costs about 20%.',
   http:
     'HTTP: the middleware runs the full pipeline (body digest, schema, idempotency claim and completion, ' +
-    'ordering guard), the inline verify only HMAC + JSON.parse: that difference is the whole gap, the server CPU ' +
-    'per request of `crm-webhooks` over `inline` in the table below (20-60 µs on Fastify across runs and ' +
-    'machines so far, about as much on Express, where it weighs less against what Express itself spends and ' +
-    'the ratio lands around 0.82-0.96x from run to run, lower on a loaded machine; `inline` no longer pays an ETag the middleware skips). ' +
-    'Measured aside on Fastify, stage by stage: the core reading ' +
-    '`request.raw` with an inline verify costs what inline does, Fastify\'s own `parseAs: \'buffer\'` parser ' +
-    'with the full pipeline costs what our plugin does, and the pipeline with a do-nothing store hardly less: ' +
-    'the gap is the pipeline\'s own work (body digest, zod, the memory store\'s maps, `Date.parse` of the ' +
-    'ordering version, the JSON guard walk, garbage), a few µs each, none of it the adapter\'s. It costs ' +
-    '2 to 2.5 times what the same work costs in the micro-benchmark (the full pipeline over the floor at 4 KB): between syscalls the code ' +
-    'runs cache-cold. In a server --cpu-prof, `writev` takes a larger share for ours although both variants ' +
-    'make one `writev` and one `read` per request (strace): that is wall time the server spends preempted while ' +
-    'the load generator, on the same two cores, is woken, and it grows as the server slows. On Hono the ' +
-    'middleware reads the Node request on @hono/node-server while `bare` and `inline` read `c.req` through ' +
-    'node-server\'s Fetch `Request`, which costs more than our whole pipeline.',
+    'ordering guard), the inline verify only HMAC + JSON.parse: that difference is the gap. Measured aside in ' +
+    'one process on the same 4 KB events (no HTTP, 32 in flight; 2026-12-07, AMD EPYC, 2 cores), the pipeline ' +
+    'takes 50 µs of CPU a delivery and the inline verify + parse 29 µs. Also aside, on Fastify: its own ' +
+    '`parseAs: \'buffer\'` parser handing the bytes to `receiver.handle` costs 4-17 µs of server CPU a request ' +
+    'less than our plugin, whose core reads the body itself; the rest of the gap (50-80 µs across runs) is the ' +
+    'pipeline\'s. The server pays more for that work than the process alone did: the `inline+20us` row is the ' +
+    'same inline verify plus 20 µs of busy-waiting (no allocation, no memory traffic), and it has cost 1.3-1.8 ' +
+    'times that in server CPU a request (84 µs for a 50 µs wait, aside), on two cores shared with the load ' +
+    'generator, pinned to one each or not. On Fastify, where `inline` takes 55-95 µs of server CPU a request, ' +
+    '0.9x leaves the middleware 6-10 µs more: less than its body digest and zod validation alone. Express ' +
+    'spends about three times as much per request itself, so the same gap weighs less there, and its ratio ' +
+    'has landed at 0.76-0.91x from run to run. On Hono the middleware reads the Node request on ' +
+    '@hono/node-server while `bare` and `inline` read `c.req` through node-server\'s Fetch `Request`, which ' +
+    'costs more than our whole pipeline.',
   stores:
     'Redis store: a Redis delivery makes two round trips (the claim, which also records the ordering guard\'s ' +
     'version, and the completion); on two shared cores the receiver and redis-server take turns rather than ' +

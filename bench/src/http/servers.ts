@@ -1,8 +1,9 @@
 /**
- * The HTTP contenders: each framework three ways on its own port. `bare` reads the raw body and parses
+ * The HTTP contenders: each framework four ways on its own port. `bare` reads the raw body and parses
  * it, verifying nothing; `inline` adds the hand-written check a careful user would write (node:crypto
- * HMAC over the raw bytes, `timingSafeEqual`, one `JSON.parse`); `crm-webhooks` mounts our adapter over a
- * receiver for the AutomateNexus provider (the full pipeline: schema, idempotency, ordering guard).
+ * HMAC over the raw bytes, `timingSafeEqual`, one `JSON.parse`); `inline+20us` busy-waits 20 µs more per
+ * request (a yardstick); `crm-webhooks` mounts our adapter over a receiver for the AutomateNexus provider
+ * (the full pipeline: schema, idempotency, ordering guard).
  *
  * @module
  */
@@ -20,7 +21,7 @@ import { Hono } from 'hono'
 
 /** Frameworks and variants, as the report names them. */
 export const FRAMEWORKS = ['express', 'hono', 'fastify'] as const
-export const VARIANTS = ['bare', 'inline', 'crm-webhooks'] as const
+export const VARIANTS = ['bare', 'inline', 'inline+20us', 'crm-webhooks'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
 export type Variant = (typeof VARIANTS)[number]
 
@@ -34,6 +35,20 @@ function verifiedJson(secret: string, body: Buffer, signature: string | undefine
   const claimed = Buffer.from(signature ?? '', 'hex')
   if (claimed.length !== digest.length || !timingSafeEqual(digest, claimed)) return undefined
   return JSON.parse(body.toString('utf8'))
+}
+
+/** Work `inline+20us` adds per request: busy-waiting, no allocation and no memory traffic. */
+const YARDSTICK_MICROS = 20
+
+/**
+ * `inline`'s answer to a verified delivery, after `YARDSTICK_MICROS` of busy-waiting for `inline+20us`: a
+ * yardstick of what a fixed amount of added CPU work per request costs in this harness, to read the
+ * middleware's row against.
+ */
+function afterYardstick(variant: Variant): void {
+  if (variant !== 'inline+20us') return
+  const until = process.hrtime.bigint() + BigInt(YARDSTICK_MICROS * 1000)
+  while (process.hrtime.bigint() < until);
 }
 
 function newReceiver(secret: string) {
@@ -53,6 +68,7 @@ function expressApp(variant: Variant, secret: string) {
     const body = request.body as Buffer
     const payload = variant === 'bare' ? JSON.parse(body.toString('utf8')) : verifiedJson(secret, body, request.get(SIGNATURE_HEADER))
     if (payload === undefined) return void response.status(401).type('json').send('{"ok":false}')
+    afterYardstick(variant)
     response.type('json').send(ACCEPTED)
   })
   return app
@@ -68,6 +84,7 @@ function honoApp(variant: Variant, secret: string) {
     const body = Buffer.from(await c.req.arrayBuffer())
     const payload = variant === 'bare' ? JSON.parse(body.toString('utf8')) : verifiedJson(secret, body, c.req.header(SIGNATURE_HEADER))
     if (payload === undefined) return c.json({ ok: false }, 401)
+    afterYardstick(variant)
     return c.body(ACCEPTED, 200, { 'content-type': 'application/json' })
   })
   return app
@@ -86,6 +103,7 @@ async function fastifyApp(variant: Variant, secret: string) {
     const signature = request.headers[SIGNATURE_HEADER] as string | undefined
     const payload = variant === 'bare' ? JSON.parse(body.toString('utf8')) : verifiedJson(secret, body, signature)
     if (payload === undefined) return reply.code(401).type('application/json').send('{"ok":false}')
+    afterYardstick(variant)
     return reply.type('application/json').send(ACCEPTED)
   })
   return app
