@@ -33,10 +33,11 @@ export const MISS_REASONS: Record<TargetKind, string> = {
     '`parseAs: \'buffer\'` parser handing the bytes to `receiver.handle` costs 4-17 µs of server CPU a request ' +
     'less than our plugin, whose core reads the body itself; the rest of the gap (50-80 µs across runs) is the ' +
     'pipeline\'s. The server pays more for that work than the process alone did: the `inline+20us` row is the ' +
-    'same inline verify plus 20 µs of busy-waiting (no allocation, no memory traffic), and it has cost 1.3-1.8 ' +
-    'times that in server CPU a request (84 µs for a 50 µs wait, aside), on two cores shared with the load ' +
-    'generator, pinned to one each or not. On Fastify, where `inline` takes 55-95 µs of server CPU a request, ' +
-    '0.9x leaves the middleware 6-10 µs more: less than its body digest and zod validation alone. Express ' +
+    'same inline verify plus 20 µs of busy-waiting (no allocation, no memory traffic), and from run to run it ' +
+    'has cost from 1.3 to 3.7 times that in server CPU a request, on two cores shared with the load generator, ' +
+    'pinned to one each or not (aside: a 50 µs wait cost 84 µs). On Fastify, where `inline` takes 55-105 µs of ' +
+    'server CPU a request, 0.9x leaves the middleware 6-12 µs more: less than its body digest and zod ' +
+    'validation alone. Express ' +
     'spends about three times as much per request itself, so the same gap weighs less there, and its ratio ' +
     'has landed at 0.76-0.91x from run to run. On Hono the middleware reads the Node request on ' +
     '@hono/node-server while `bare` and `inline` read `c.req` through node-server\'s Fetch `Request`, which ' +

@@ -213,9 +213,9 @@ ${microTable(group('peer'))}
 ## HTTP (autocannon on loopback, 4 KB signed events, each request a distinct delivery)
 
 \`bare\` reads the raw body and parses it, verifying nothing; \`inline\` adds a hand-written node:crypto
-check; \`crm-webhooks\` is our adapter running the full pipeline (schema, idempotency, ordering guard);
-\`inline+20us\` is \`inline\` busy-waiting 20 µs more per request, a yardstick of what a fixed amount of added
-CPU work costs here.
+check; \`inline+20us\` is \`inline\` busy-waiting 20 µs more per request, a yardstick of what a fixed amount
+of added CPU work costs here; \`crm-webhooks\` is our adapter running the full pipeline (schema, idempotency,
+ordering guard).
 ${HTTP_BODY_READING}
 
 ${httpTable(report.http)}
