@@ -115,6 +115,24 @@ describe('nodeRequestWithBody', () => {
     expect(request.readableDidRead).toBe(false)
   })
 
+  it("leaves Node's headersDistinct unbuilt until asked, as the core asks only when a header line repeats", async () => {
+    const { request } = await receive('POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}')
+    let built = 0
+    const counted = Object.create(request, {
+      headersDistinct: {
+        get: () => {
+          built += 1
+          return request.headersDistinct
+        },
+      },
+    }) as IncomingMessage
+    const withBody = nodeRequestWithBody(counted, Readable.from([Buffer.from('{}')]))
+    expect(await readOutcome(withBody, 3_000)).toBe('{}')
+    expect(built).toBe(0)
+    expect(withBody.headersDistinct).toEqual({ host: ['x'], 'content-length': ['2'] })
+    expect(built).toBe(1)
+  })
+
   it('reports readableEnded, readableDidRead and destroyed of the body stream, not of the request', async () => {
     const state = (stream: { readableEnded?: boolean; readableDidRead?: boolean; destroyed?: boolean }) => [
       stream.readableEnded,

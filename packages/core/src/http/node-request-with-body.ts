@@ -39,7 +39,11 @@ export function nodeRequestWithBody(
   return {
     headers: request.headers,
     rawHeaders: request.rawHeaders,
-    headersDistinct: request.headersDistinct,
+    // Read when asked: Node builds it on first access (an object and an array per header), and the core asks
+    // only for a request that repeats a header line (nodeRequestHeaders).
+    get headersDistinct() {
+      return request.headersDistinct
+    },
     method: request.method,
     url: request.url,
     httpVersionMajor: request.httpVersionMajor,
