@@ -72,6 +72,10 @@ describe('what goes on the wire', () => {
     expect(() => createSender({ ...base, retry: { maxRetries: 11 } })).toThrow(/maxRetries/)
   })
 
+  it('refuses a URL holding credentials, which fetch would refuse on every attempt', () => {
+    expect(() => createSender({ provider: acmeProvider, secret: 's', url: 'http://user:pw@127.0.0.1:1/' })).toThrow(/must not hold credentials/)
+  })
+
   it('names the mistake, in a crm-webhooks TypeError, for a missing secret or `retry: null`', () => {
     const base = { provider: acmeProvider, secret: 's', url: URL_ }
     const missing = { ...base, secret: undefined as unknown as string }

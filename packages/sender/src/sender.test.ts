@@ -118,12 +118,6 @@ describe('the delivery log and resend', () => {
     await expect(sender.resend('nope')).rejects.toThrow(TypeError)
   })
 
-  it('refuses a URL holding credentials, which fetch would refuse on every attempt', () => {
-    expect(() => acmeSender({ clock: createManualClock(), transport: scriptedTransport([200]).transport, url: 'http://user:pw@127.0.0.1:1/' })).toThrow(
-      /must not hold credentials/,
-    )
-  })
-
   it('410 Gone disables the endpoint at once when the policy says so (Standard Webhooks), and is an ordinary failure otherwise', async () => {
     const clock = createManualClock()
     const gone = scriptedTransport([410, 200])
