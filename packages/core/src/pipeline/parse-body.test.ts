@@ -17,6 +17,40 @@ describe('decodeUtf8', () => {
     )
   })
 
+  it('refuses exactly what a strict UTF-8 decoder refuses, any bytes at any length, a byte order mark included', () => {
+    const strictly = (bytes: Uint8Array) => {
+      try {
+        return reference.decode(bytes)
+      } catch {
+        return 'refused'
+      }
+    }
+    const ours = (bytes: Uint8Array) => {
+      try {
+        return decodeUtf8(bytes)
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'invalid_body' })
+        return 'refused'
+      }
+    }
+    // Random bytes after text (short, or padded past 1 KB), with a byte order mark or not.
+    const bytes = fc
+      .tuple(fc.constantFrom(0, 1015, 1030), fc.boolean(), fc.string({ unit: 'grapheme', maxLength: 8 }), fc.uint8Array({ maxLength: 12 }))
+      .map(([padding, bom, text, tail]) => {
+        const head = new TextEncoder().encode(`${'a'.repeat(padding)}${text}`)
+        return Uint8Array.from([...(bom ? [0xef, 0xbb, 0xbf] : []), ...head, ...tail])
+      })
+    fc.assert(
+      fc.property(bytes, (given) => {
+        expect(ours(given)).toBe(strictly(given))
+        expect(ours(Buffer.from(given))).toBe(strictly(given))
+      }),
+      { numRuns: 500 },
+    )
+    // A U+FFFD that was sent is text like any other.
+    expect(decodeUtf8(new TextEncoder().encode('{"name":"\ufffd"}'))).toBe('{"name":"\ufffd"}')
+  })
+
   it('decodes a view into a larger buffer, not the buffer around it', () => {
     const whole = new TextEncoder().encode('xx{"event":"deal.won"}yy')
     expect(decodeUtf8(whole.subarray(2, whole.length - 2))).toBe('{"event":"deal.won"}')
