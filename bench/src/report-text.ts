@@ -18,8 +18,11 @@ export const MISS_REASONS: Record<TargetKind, string> = {
   'verify + parse':
     'verify + parse: ours does strictly more than the floor (and than @octokit/webhooks-methods, which validates ' +
     'nothing): strict UTF-8 validation and one walk of the parsed value for the nesting limit and `__proto__` ' +
-    'keys, 3-4% of JSON.parse at 4 KB and 64 KB; at 512 B the rest is the verify-only overhead. Between runs ' +
-    'these medians move by about 2%, so a result within 0.02 of its target can land on either side.',
+    'keys, which costs 3-4% (`pnpm ab` with the walk switched off: +3% at 512 B, +4% at 4 KB and 64 KB); at 512 B ' +
+    'the rest is the verify-only overhead. @octokit/webhooks-methods adds only the fixed cost of its `await`, so ' +
+    'from 4 KB up it sits at the floor, where no verifier that checks what it parsed can be ahead of it; at 512 B ' +
+    'that await is what puts it behind ours. Between runs these medians move by about 2%, so a result within ' +
+    '0.02 of its target can land on either side.',
   pipeline:
     'full pipeline: beyond verify + parse, every delivery pays a SHA-256 of the body (AutomateNexus sends no ' +
     'event id, so the body digest is the idempotency key), the zod validation of `data`, two store calls ' +
@@ -33,9 +36,9 @@ export const MISS_REASONS: Record<TargetKind, string> = {
     '`parseAs: \'buffer\'` parser handing the bytes to `receiver.handle` costs 4-17 µs of server CPU a request ' +
     'less than our plugin, whose core reads the body itself; the rest of the gap (50-80 µs across runs) is the ' +
     'pipeline\'s. The server pays more for that work than the process alone did: the `inline+20us` row is the ' +
-    'same inline verify plus 20 µs of busy-waiting (no allocation, no memory traffic), and from run to run it ' +
-    'has cost from 1.3 to 3.7 times that in server CPU a request, on two cores shared with the load generator, ' +
-    'pinned to one each or not (aside: a 50 µs wait cost 84 µs). On Fastify, where `inline` takes 55-105 µs of ' +
+    'same inline verify plus 20 µs of busy-waiting (no allocation, no memory traffic), and across runs and ' +
+    'frameworks it has cost about 1.3 to 4 times that in server CPU a request, on two cores shared with the load ' +
+    'generator, pinned to one each or not (aside: a 50 µs wait cost 84 µs). On Fastify, where `inline` takes 55-105 µs of ' +
     'server CPU a request, 0.9x leaves the middleware 6-12 µs more: less than its body digest and zod ' +
     'validation alone. Express ' +
     'spends about three times as much per request itself, so the same gap weighs less there, and its ratio ' +
