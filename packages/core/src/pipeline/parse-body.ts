@@ -108,7 +108,16 @@ const nodeBuffer = loadNodeBuiltin<typeof import('node:buffer')>('node:buffer')
 const isAscii = typeof nodeBuffer?.isAscii === 'function' ? nodeBuffer.isAscii : undefined
 
 /**
- * Decodes bytes as strict UTF-8; invalid sequences are `invalid_body`, never U+FFFD.
+ * Up to this many bytes, Node's own UTF-8 decode and one look for U+FFFD beat `isAscii` and a Latin-1 copy:
+ * one native call instead of two, 155 against 205 ns at 512 B, and verify + parse about 2% faster there (the
+ * mean of 13 `pnpm ab --only parse` runs, each from -3% to +5%). Past about 2 KB the copy is the faster
+ * (4 KB: ~0.6 against ~0.8 us).
+ */
+const SMALL_BODY_BYTES = 1024
+
+/**
+ * Decodes bytes as strict UTF-8; invalid sequences are `invalid_body`, never U+FFFD. A leading byte order
+ * mark is dropped, as the WHATWG decoder does.
  *
  * @example
  * ```ts
@@ -116,11 +125,19 @@ const isAscii = typeof nodeBuffer?.isAscii === 'function' ? nodeBuffer.isAscii :
  * ```
  */
 export function decodeUtf8(bytes: Uint8Array): string {
-  if (isAscii?.(bytes)) {
-    // Nearly every JSON body is ASCII, whose UTF-8 and Latin-1 decodings are the same string; on Node,
-    // checking (SIMD) then copying bytes as Latin-1 takes half the time of a validating UTF-8 decoder.
-    const { Buffer } = nodeBuffer!
-    return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('latin1')
+  if (nodeBuffer) {
+    const buffer = nodeBuffer.Buffer.isBuffer(bytes) ? bytes : nodeBuffer.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    if (bytes.length <= SMALL_BODY_BYTES) {
+      // Node turns every invalid sequence into U+FFFD, so text without one is what a strict decoder gives
+      // (less a leading BOM); text with one, sent as such or standing for bad bytes, is decoded again below.
+      // Looking for it costs nothing in a one-byte string, which every ASCII body is.
+      const text = buffer.toString()
+      if (text.indexOf('\ufffd') === -1) return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+    } else if (isAscii?.(bytes)) {
+      // Nearly every JSON body is ASCII, whose UTF-8 and Latin-1 decodings are the same string; on Node,
+      // checking (SIMD) then copying bytes as Latin-1 takes half the time of a validating UTF-8 decoder.
+      return buffer.toString('latin1')
+    }
   }
   try {
     return strictUtf8.decode(bytes)
