@@ -34,15 +34,13 @@ export const MISS_REASONS: Record<TargetKind, string> = {
     'one process on the same 4 KB events (no HTTP, 32 in flight; 2026-12-07, AMD EPYC, 2 cores), the pipeline ' +
     'takes 50 µs of CPU a delivery and the inline verify + parse 29 µs. Also aside, on Fastify: its own ' +
     '`parseAs: \'buffer\'` parser handing the bytes to `receiver.handle` costs 4-17 µs of server CPU a request ' +
-    'less than our plugin, whose core reads the body itself; the rest of the gap (50-80 µs across runs) is the ' +
-    'pipeline\'s. The server pays more for that work than the process alone did: the `inline+20us` row is the ' +
+    'less than our plugin, whose core reads the body itself; the rest of the gap is the pipeline\'s. The server pays more for that work than the process alone did: the `inline+20us` row is the ' +
     'same inline verify plus 20 µs of busy-waiting (no allocation, no memory traffic), and across runs and ' +
     'frameworks it has cost about 1.3 to 4 times that in server CPU a request, on two cores shared with the load ' +
-    'generator, pinned to one each or not (aside: a 50 µs wait cost 84 µs). On Fastify, where `inline` takes 55-105 µs of ' +
-    'server CPU a request, 0.9x leaves the middleware 6-12 µs more: less than its body digest and zod ' +
-    'validation alone. Express ' +
-    'spends about three times as much per request itself, so the same gap weighs less there, and its ratio ' +
-    'has landed at 0.76-0.91x from run to run. On Hono the middleware reads the Node request on ' +
+    'generator, pinned to one each or not (aside: a 50 µs wait cost 84 µs). On Fastify, 0.9x leaves the ' +
+    'middleware about a ninth of `inline`\'s server CPU a request more (6-14 µs in the runs so far): less than ' +
+    'its body digest and zod validation alone. Express spends about three times as much per request itself, so ' +
+    'the same gap weighs less there, and its ratio has landed at 0.76-0.95x from run to run. On Hono the middleware reads the Node request on ' +
     '@hono/node-server while `bare` and `inline` read `c.req` through node-server\'s Fetch `Request`, which ' +
     'costs more than our whole pipeline.',
   stores:
