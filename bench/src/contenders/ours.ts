@@ -50,6 +50,9 @@ function verifiesSynchronously(modules: CoreModules, scheme: SignatureScheme, pr
   return !(result instanceof Promise)
 }
 
+/** The content types a JSON-only receiver accepts, resolved once per receiver as the pipeline's config holds them. */
+const JSON_ONLY = ['json'] as const
+
 function verifyThenParse(
   modules: CoreModules,
   name: string,
@@ -66,7 +69,7 @@ function verifyThenParse(
       // The pipeline's steps up to the parsed body, in its order (see run-pipeline.ts).
       const body = toBodyBytes(delivery.body)
       const header = createHeaderReader(delivery.headers)
-      bodyTypeOf(header('content-type'), ['json'])
+      bodyTypeOf(header('content-type'), JSON_ONLY)
       const verified = scheme.verify({ header, body }, prepared, verifyOptions())
       return verified instanceof Promise ? verified.then(() => parseJsonBody(body)) : parseJsonBody(body)
     },
