@@ -991,6 +991,27 @@ describe('entry points', () => {
     }
   })
 
+  it("handle: a provider's handshake answer no transport can send is a 500 internal_error, its reason in the cause", async () => {
+    const refused: WebhookResponse[] = [
+      { status: 103, headers: {}, body: 'early' },
+      { status: 99, headers: {}, body: '' },
+      { status: 700, headers: {}, body: '' },
+      { status: 200, headers: { 'x-token': 'a\r\nb' }, body: 'ok' },
+      { status: 200, headers: { 'bad name': 'x' }, body: 'ok' },
+    ]
+    for (const answer of refused) {
+      const errors: unknown[] = []
+      const receiver = createReceiver({
+        provider: { ...testProvider, handshake: () => answer },
+        secret: SECRET,
+        onError: (error) => void errors.push(error.cause),
+      })
+      const response = await receiver.handle(await signedRequest(stageChange()))
+      expect([response.status, JSON.parse(response.body).error.code]).toEqual([500, 'internal_error'])
+      expect(errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/status is 200 to 599|cannot be sent/) })])
+    }
+  })
+
   it("leaves a provider handshake's own Content-Length and Transfer-Encoding out: framing is the transport's", async () => {
     const answer = { status: 205, headers: { 'Content-Length': '9', 'transfer-encoding': 'chunked', 'x-handshake': 'yes' }, body: 'confirmed' }
     const receiver = createReceiver({ provider: { ...testProvider, handshake: () => answer }, secret: SECRET })

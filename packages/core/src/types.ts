@@ -233,7 +233,8 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   /**
    * A verified request that is not an event but a handshake (seed 003's subscription confirmation):
    * return the response to send, or `undefined` to go on with the pipeline. Its `Content-Length` and
-   * `Transfer-Encoding` headers are left out: each entry point frames the body it sends.
+   * `Transfer-Encoding` headers are left out: each entry point frames the body it sends. An answer no entry
+   * point can send (a status outside 200-599, a header value with a line break) is answered 500 `internal_error`.
    */
   readonly handshake?: (context: DeliveryContext) => WebhookResponse | undefined
   /**

@@ -379,6 +379,20 @@ describe('framing (listen)', () => {
     }
   })
 
+  it("answers a provider handshake's 1xx or out-of-range status with the core's JSON 500, not a hung or Fastify-shaped reply", async () => {
+    for (const status of [103, 99, 700]) {
+      const provider = { ...conformanceProvider, handshake: () => ({ status, headers: {}, body: 'early' }) }
+      const { app, url } = await listen(createReceiver({ provider, secret: CONFORMANCE_SECRET }))
+      try {
+        const request = await signedRequest({ id: `evt_handshake_${status}` })
+        const answered = await fetch(url, { method: 'POST', headers: request.headers, body: String(request.body), signal: AbortSignal.timeout(3_000) })
+        expect([answered.status, await answered.json()]).toEqual([500, { ok: false, error: { code: 'internal_error', message: 'internal error' } }])
+      } finally {
+        await app.close()
+      }
+    }
+  })
+
   it('sends no Content-Length with a handshake answering 204 or 304, and 0 with a 205 (no content either way)', async () => {
     for (const [status, contentLength] of [[204, null], [205, '0'], [304, null]] as const) {
       const { app, url } = await listen({ handleNodeRequest: async () => ({ status, headers: {}, body: '' }) })

@@ -47,7 +47,7 @@ export function toFetchResponse(out: WebhookResponse, method?: string): Response
   try {
     // Checked here rather than left to the constructor: @hono/node-server swaps in a global Response that
     // checks nothing until it is read, by which time nobody could answer the 500 instead.
-    assertFetchable(out)
+    assertSendable(out)
     return new Response(responseContent(out, method) ?? null, { status: out.status, headers: out.headers })
   } catch (error) {
     const failed = errorResponse(toWebhookError(error))
@@ -59,9 +59,20 @@ export function toFetchResponse(out: WebhookResponse, method?: string): Response
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const UNSENDABLE_IN_VALUE = /[\r\n\0]/
 
-function assertFetchable(out: WebhookResponse): void {
+/**
+ * Throws unless every entry point can send `out`: a final status Fetch takes (200-599; Node would send a
+ * 1xx as an interim answer and leave the client waiting for the final one), header names that are tokens
+ * and values without line breaks or NUL. The pipeline checks a provider's handshake answer with it, so that
+ * an answer no transport can send is the same JSON 500 on every entry point, Fastify's included.
+ *
+ * @example
+ * ```ts
+ * assertSendable({ status: 103, headers: {}, body: '' }) // throws RangeError
+ * ```
+ */
+export function assertSendable(out: WebhookResponse): void {
   if (!(Number.isInteger(out.status) && out.status >= 200 && out.status <= 599)) {
-    throw new RangeError(`crm-webhooks: a Fetch Response's status is 200 to 599, not ${String(out.status)}`)
+    throw new RangeError(`crm-webhooks: an answer's status is 200 to 599, not ${String(out.status)}`)
   }
   for (const name in out.headers) {
     const value = out.headers[name]

@@ -39,7 +39,7 @@ import { createHeaderReader } from './headers.js'
 import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, requireIdentityEncoding } from './parse-body.js'
 import { carriesQueryFields, rawQueryOf } from './query-fields.js'
 import { toBodyBytes } from './raw-body.js'
-import { type AcceptedResponseBody, acceptedResponse, errorResponse } from './respond.js'
+import { type AcceptedResponseBody, acceptedResponse, assertSendable, errorResponse } from './respond.js'
 import { claimOnce, runClaimed, runWithDeadline, storeUnavailable } from './run-claimed.js'
 
 const textEncoder = new TextEncoder()
@@ -252,6 +252,9 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   const handshake = provider.handshake?.(context)
   if (handshake) {
     progress.handshake = { payload: context.payload }
+    // A provider's own code: an answer no transport can send (a 1xx, a line break in a header) is a 500 here,
+    // the same on every entry point, instead of each transport's own failure (Fastify left a 103's client waiting).
+    assertSendable(handshake)
     return withoutFraming(handshake)
   }
 
