@@ -31,6 +31,13 @@ const SUFFIXES = {
   versionsExpiryIndex: '_versions_expires_at_idx',
 } as const
 
+/** The endings of names another store's objects have, with what those objects are. */
+const RESERVED_ENDINGS = [
+  [SUFFIXES.versions, 'ordering guard'],
+  [SUFFIXES.claimsExpiryIndex, 'expiry index'],
+  ['_pkey', 'primary-key index'],
+] as const
+
 /** PostgreSQL keeps 63 bytes of an identifier (NAMEDATALEN - 1) and silently drops the rest. */
 const MAX_IDENTIFIER_BYTES = 63
 
@@ -91,12 +98,12 @@ export function tableNames(table: string = DEFAULT_TABLE): TableNames {
   }
   // Store `t` keeps its versions in `t_versions`: a store on `t_versions` would take those for claims. Indexes
   // share the namespace of tables: a store on `t_expires_at_idx` and store `t` would each skip, `IF NOT EXISTS`,
-  // the other's object of that name (its table, or its expiry index), with no more than a notice.
-  const taken = [SUFFIXES.versions, SUFFIXES.claimsExpiryIndex].find((suffix) => name.endsWith(suffix))
+  // the other's object of that name (its table, or its expiry index), with no more than a notice; and a store on
+  // `t_pkey` (or `t_versions_pkey`) would find the primary-key index PostgreSQL named for store `t`'s table, and
+  // its migration would fail on it (42809, "is an index").
+  const taken = RESERVED_ENDINGS.find(([ending]) => name.endsWith(ending))
   if (taken !== undefined) {
-    throw new TypeError(
-      `crm-webhooks: table ${JSON.stringify(table)} must not end in ${taken} (the name of another table's ${taken === SUFFIXES.versions ? 'ordering guard' : 'expiry index'})`,
-    )
+    throw new TypeError(`crm-webhooks: table ${JSON.stringify(table)} must not end in ${taken[0]} (the name of another table's ${taken[1]})`)
   }
   const schema = schemaName === undefined ? '' : `${quote(schemaName)}.`
   return {

@@ -35,6 +35,8 @@ describe('createPostgresStore: configuration mistakes throw TypeError', () => {
     // Store `t` keeps its versions in `t_versions`: a store on `t_versions` would read those as its claims.
     ['a table name that is another table\'s ordering guard', { connectionString: DATABASE_URL, table: 'webhooks.t_versions' }],
     ['a table name that is another table\'s expiry index', { connectionString: DATABASE_URL, table: 't_expires_at_idx' }],
+    // PostgreSQL names store `t`'s primary keys `t_pkey` and `t_versions_pkey`: a store there would fail to migrate.
+    ['a table name that is another table\'s primary-key index', { connectionString: DATABASE_URL, table: 't_pkey' }],
   ])('%s', (_, options) => {
     expect(() => createPostgresStore(options)).toThrow(TypeError)
   })
