@@ -1,7 +1,7 @@
 /**
  * The delivery loop (run-delivery.ts), tested through createSender: the retry schedule and its waits,
  * Retry-After, and what one delivery logs and answers. What outlives a delivery (the failure count,
- * auto-disable, close() and the caller's signal) is tested in sender.test.ts.
+ * auto-disable, close()) is tested in sender.test.ts, the caller's signal in sender.caller-signal.test.ts.
  */
 import { describe, expect, it } from 'vitest'
 import { hasLoneSurrogate } from '@crm-webhooks/core'

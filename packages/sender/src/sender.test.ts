@@ -11,7 +11,7 @@ import type { Transport } from './transport.js'
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 
-describe('createSender retries (manual clock: the 24 h schedule runs in milliseconds)', () => {
+describe("the provider's own retry policy (manual clock: the 24 h schedule runs in milliseconds)", () => {
   it("takes the provider's own policy unless told otherwise: a Customermates delivery that fails waits for a manual resend", async () => {
     const { transport, requests } = scriptedTransport([500, 200])
     const sender = createSender({ provider: customermates, secret: 'test-secret', url: URL_, transport, clock: createManualClock() })

@@ -74,7 +74,8 @@ export interface Sender {
    * Delivers one event, retrying on the policy's schedule; resolves when it is delivered or given up. An
    * aborted `signal` ends it `cancelled`: the attempt in flight is cancelled (and not counted towards
    * auto-disable) and no retry follows. One long-lived signal (an app's shutdown signal) may go to every
-   * send: the sender listens to it once while sends under it are under way, and not at all once they end.
+   * send, of every sender: they listen to it once between them while sends under it are under way, and not at
+   * all once those end.
    */
   send(input: EventInput, options?: { signal?: AbortSignal }): Promise<DeliveryResult>
   /** Sends a logged delivery again (same event id and body, signed afresh); one attempt unless `retry`. */
