@@ -1,6 +1,7 @@
 /**
- * The idempotency stores' process (bundled and run by run.ts, as the other processes are): runs bench/src/store-throughput.ts and writes
- * its rows as JSON to stdout; progress goes to stderr. Options come as JSON in the first argument.
+ * The idempotency stores' process (bundled and run by run.ts, as the other processes are): runs
+ * bench/src/store-throughput.ts and writes its rows as JSON to stdout; progress goes to stderr. Options come
+ * as JSON in the first argument.
  *
  * @module
  */

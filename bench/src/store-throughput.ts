@@ -30,7 +30,7 @@ export interface StoreThroughputOptions {
   concurrency?: number
   /** Deliveries per store per round; default 2 000. */
   deliveriesPerRound?: number
-  /** Timed rounds; default 7. */
+  /** Timed rounds; default 5, as `pnpm bench` runs them. */
   rounds?: number
   /** Progress lines; default silent. */
   log?: (line: string) => void
@@ -158,7 +158,7 @@ async function openStores(options: Required<Pick<StoreThroughputOptions, 'redisU
 export async function runStoreThroughput(options: StoreThroughputOptions = {}): Promise<StoreThroughputRow[]> {
   const concurrency = options.concurrency ?? 32
   const perRound = options.deliveriesPerRound ?? 2_000
-  const rounds = options.rounds ?? 7
+  const rounds = options.rounds ?? 5
   const log = options.log ?? (() => {})
   const { stores, skipped } = await openStores({
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -11,7 +11,6 @@ const cases = Object.entries(providers).flatMap(([id, provider]) =>
   Object.keys(provider.events).map((type) => [id as ProviderId, type] as const),
 )
 
-
 /** A fixture by provider id and event name, both read at run time. */
 const fixtureOf = (id: ProviderId, type: string): unknown => (providerFixtures[id] as Record<string, unknown>)[type]
 
