@@ -1,20 +1,6 @@
-import { type NodeRequestStream, type Receiver, nodeBodyWasRead, toFetchResponse } from '@crm-webhooks/core'
+import { type Receiver, nodeBodyWasRead, toFetchResponse } from '@crm-webhooks/core'
 import type { MiddlewareHandler } from 'hono'
-
-/** What @hono/node-server puts in `c.env` (its `HttpBindings`): the Node request behind `c.req.raw`. */
-interface NodeServerBindings {
-  incoming?: NodeRequestStream & { method?: string; url?: string; readableFlowing?: boolean | null; complete?: boolean }
-}
-
-/**
- * `request` as the core reads it, with the URL as it came off the wire: a Fetch Request's `url` is parsed
- * and re-encoded (`'` becomes `%27`), which a signature over the raw query string (a workflow GET) would not
- * match. Only the `url` read differs; everything else is the Request's own (a body something in front of
- * node-server left short of its Content-Length is the core's to refuse: body_already_parsed).
- */
-function withWireUrl(request: Request, url: string): Request {
-  return new Proxy(request, { get: (target, key) => (key === 'url' ? url : Reflect.get(target, key, target)) })
-}
+import { type NodeServerBindings, withWireUrl } from './node-server.js'
 
 /**
  * The Hono middleware for @hono/node-server, Bun, Deno, Workers and `app.request()` alike: on node-server
