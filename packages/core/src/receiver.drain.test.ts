@@ -31,7 +31,7 @@ async function settledWithin(promise: Promise<unknown>, ms = 30): Promise<boolea
   return settled
 }
 
-function receiverWith(store: IdempotencyStore, handler: () => Promise<void> | void, options: { handlerTimeoutMs?: number } = {}) {
+function receiverWith(store: IdempotencyStore, handler: () => Promise<void> | void, options: { handlerTimeoutMs?: number; lockTtlMs?: number } = {}) {
   return createReceiver({ provider: contractProvider, secret: CONTRACT_SECRET, store, lockTtlMs: 5_000, handlerTimeoutMs: 1_000, ...options }).on('record.updated', handler)
 }
 
@@ -60,6 +60,26 @@ describe('receiver.drain()', () => {
     expect((await answer).status).toBe(200)
     const completed = await store.claim(`${contractProvider.id}:evt_running`, 'another-instance', 5_000)
     expect(completed).toEqual({ state: 'completed' })
+  })
+
+  it('waits by default even when lockTtlMs is past the longest timer (2^31 - 1 ms), which Node would fire at once', async () => {
+    const handler = deferred()
+    let runs = 0
+    const receiver = receiverWith(
+      createMemoryStore(),
+      () => {
+        runs += 1
+        return handler.promise
+      },
+      { lockTtlMs: 3_000_000_000 },
+    )
+    const answer = receiver.handle(await signContractDelivery({ id: 'evt_long_lease' }))
+    await expect.poll(() => runs).toBe(1)
+    const drained = receiver.drain()
+    expect(await settledWithin(drained)).toBe(false)
+    handler.resolve()
+    expect(await drained).toBe(true)
+    expect((await answer).status).toBe(200)
   })
 
   it.each([

@@ -115,7 +115,7 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
 
 /** Options of {@link Receiver.drain}. */
 export interface DrainOptions {
-  /** Longest wait, in ms; default the receiver's `lockTtlMs`. */
+  /** Longest wait, in ms; default the receiver's `lockTtlMs`, at most 2 147 483 647 (the longest timer, ~24.8 days). */
   timeoutMs?: number
   /** Ends the wait early (a second Ctrl-C), resolving `false`. */
   signal?: AbortSignal
@@ -239,8 +239,13 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         return closesConnection(request) ? { ...response, headers: { ...response.headers, connection: 'close' } } : response
       }
     },
+    // A lease may outlast the longest timer (lockTtlMs up to MAX_STORE_MS): Node fires a longer one at once, so
+    // drain() resolved false within a millisecond and the store could be closed under a running handler.
     drain: async (options = {}) =>
-      pipeline.heldClaims.drain(positiveOption('drain timeoutMs', options.timeoutMs, lockTtlMs, { max: MAX_TIMER_MS }), options.signal),
+      pipeline.heldClaims.drain(
+        positiveOption('drain timeoutMs', options.timeoutMs, Math.min(lockTtlMs, MAX_TIMER_MS), { max: MAX_TIMER_MS }),
+        options.signal,
+      ),
   }
   return receiver
 }
