@@ -9,6 +9,7 @@ import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
 import { createHeldClaims } from './idempotency/held-claims.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { requireProviderId } from './providers/define-provider.js'
+import { createOwedReleases } from './pipeline/owed-releases.js'
 import type { BodyType } from './pipeline/parse-body.js'
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from './pipeline/raw-body.js'
 import type { PipelineConfig } from './pipeline/run-pipeline.js'
@@ -115,6 +116,7 @@ export function createReceiverConfig<P extends Provider, Extra extends EventSche
     onError: options.onError,
     onDelivery: options.onDelivery,
     completionsOwed: new Map(),
+    releasesOwed: createOwedReleases(),
     heldClaims: createHeldClaims(),
   }
   if (provider.scheme.checksTimestamp && pipeline.toleranceSeconds * 1000 >= pipeline.retentionMs) {

@@ -28,6 +28,8 @@ export interface OutageSubject {
   readonly server: ServerControls
   /** Another store on the same server, with the same short timeouts (the cases close it). */
   createStore(): IdempotencyStore
+  /** The stores' `commandTimeoutMs`; default 1 000. A freeze case outlasts every bound the store puts past it. */
+  readonly commandTimeoutMs?: number
 }
 
 /**
@@ -64,6 +66,26 @@ function receiverOver(store: IdempotencyStore) {
 const HANDLED = { status: 200, duplicate: false }
 const DUPLICATE = { status: 200, duplicate: true }
 const UNAVAILABLE = { status: 503, code: 'store_unavailable', retryAfter: true }
+
+/**
+ * A delivery meets a frozen server (503), which stays frozen `moreMs` longer; its resend after the thaw,
+ * well inside the 30 s lease, is handled at once only if the claim that landed late was given back.
+ */
+async function frozenThenResent({ store, server }: OutageSubject, moreMs: number): Promise<void> {
+  const { deliver, runs } = receiverOver(store)
+  const id = globalThis.crypto.randomUUID()
+  expectSame(await eventually(() => deliver(`before-${id}`), (answer) => answer.status === 200), HANDLED, 'before')
+  server.freeze()
+  try {
+    expectSame(await deliver(`during-${id}`), UNAVAILABLE, 'while frozen')
+    await sleep(moreMs)
+  } finally {
+    server.thaw()
+  }
+  const retried = await eventually(() => deliver(`during-${id}`), (answer) => answer.status === 200, 8_000)
+  expectSame(retried, HANDLED, 'resend after the thaw')
+  expectSame(runs(), 2, 'handler runs')
+}
 
 /**
  * The cases, in order (the second starts from the server the first restarted).
@@ -104,21 +126,14 @@ export const outageContract: readonly StoreContractCase<OutageSubject>[] = [
   },
   {
     name: 'server frozen: 503 within the command timeout instead of a hung delivery; the late claim is given back',
-    async run({ store, server }) {
-      const { deliver, runs } = receiverOver(store)
-      const id = globalThis.crypto.randomUUID()
-      expectSame(await eventually(() => deliver(`before-${id}`), (answer) => answer.status === 200), HANDLED, 'before')
-      server.freeze()
-      try {
-        expectSame(await deliver(`during-${id}`), UNAVAILABLE, 'while frozen')
-      } finally {
-        server.thaw()
-      }
-      // Well inside the 30 s lease: only a released late claim lets this retry through.
-      const retried = await eventually(() => deliver(`during-${id}`), (answer) => answer.status === 200, 8_000)
-      expectSame(retried, HANDLED, 'retry after the thaw')
-      expectSame(runs(), 2, 'handler runs')
-    },
+    run: (subject) => frozenThenResent(subject, 0),
+  },
+  {
+    name: 'server frozen until the client gives up on the claim unanswered: the claim that lands on the thaw is given back by the next resend, handled at once',
+    // Past the deadline, the Redis store drops a connection silent for one more, and the PostgreSQL pool's
+    // read timeout is one second past it: either way the claim's answer is thrown away, and the store never
+    // learns the claim landed. The receiver remembers its owner and gives it back before claiming again.
+    run: (subject) => frozenThenResent(subject, 2 * (subject.commandTimeoutMs ?? 1_000) + 1_500),
   },
   {
     name: 'a store created while its server is down fails closed, then works once the server is up',

@@ -94,3 +94,100 @@ describe('a claim taken by a store that records versions apart from it', () => {
     expect(runs).toBe(1)
   })
 })
+
+describe('a claim whose answer never came (a store frozen past its deadline, a dropped connection)', () => {
+  /**
+   * The memory store, whose claims can be sent and lost: the claim lands (now, or when the test says) but the
+   * call fails, as a command written to a socket the client then dropped does.
+   */
+  function answerLosingStore(now: () => number) {
+    const inner = createMemoryStore({ now })
+    const lost: Array<() => Promise<unknown>> = []
+    const mode = { loseAnswers: false, landLater: false }
+    const releases: boolean[] = []
+    const store = {
+      ...inner,
+      claim: async (...args: Parameters<IdempotencyStore['claim']>) => {
+        if (!mode.loseAnswers) return inner.claim(...args)
+        const land = () => inner.claim(...args)
+        if (mode.landLater) lost.push(land)
+        else await land()
+        throw new Error('the socket was destroyed with the command on it')
+      },
+      release: async (key: string, owner: string) => {
+        const released = await inner.release(key, owner)
+        releases.push(released)
+        return released
+      },
+    } satisfies IdempotencyStore
+    return { store, mode, releases, landLostClaims: () => Promise.all(lost.splice(0).map((land) => land())) }
+  }
+
+  function receiverOn(store: IdempotencyStore, clock: ReturnType<typeof manualClock>, onRun: () => void) {
+    return createReceiver({ provider: contractProvider, secret: CONTRACT_SECRET, store, now: clock.now, lockTtlMs: LOCK_TTL_MS, handlerTimeoutMs: 200 }).on(
+      'record.updated',
+      onRun,
+    )
+  }
+
+  it('is given back by the resend, which then runs the handler at once instead of meeting it with 409 for the lease', async () => {
+    const clock = manualClock()
+    const { store, mode, releases } = answerLosingStore(clock.now)
+    let runs = 0
+    const receiver = receiverOn(store, clock, () => (runs += 1))
+    const request = await signContractDelivery({ id: 'evt_claim_answer_lost' })
+    mode.loseAnswers = true
+    expect((await receiver.handle(request)).status).toBe(503)
+    mode.loseAnswers = false
+    const resend = await receiver.handle(request)
+    expect(resend.status).toBe(200)
+    expect(releases).toEqual([true])
+    expect(runs).toBe(1)
+    // Completed since: what was owed is settled, and a later resend is a duplicate without another release.
+    expect(JSON.parse((await receiver.handle(request)).body)).toMatchObject({ ok: true, duplicate: true })
+    expect(releases).toEqual([true])
+    expect(runs).toBe(1)
+  })
+
+  it('left by two resends that met the same outage are both owed: whichever landed is given back, never run twice', async () => {
+    const clock = manualClock()
+    const { store, mode, releases, landLostClaims } = answerLosingStore(clock.now)
+    let runs = 0
+    const receiver = receiverOn(store, clock, () => (runs += 1))
+    const request = await signContractDelivery({ id: 'evt_claims_land_late' })
+    Object.assign(mode, { loseAnswers: true, landLater: true })
+    expect((await receiver.handle(request)).status).toBe(503)
+    // The resend's own release finds nothing yet; its claim fails the same way, unlanded too.
+    expect((await receiver.handle(request)).status).toBe(503)
+    expect(releases).toEqual([false])
+    Object.assign(mode, { loseAnswers: false, landLater: false })
+    await landLostClaims() // the first one lands and takes the key; the second finds it taken
+    const resend = await receiver.handle(request)
+    expect(resend.status).toBe(200)
+    expect(releases).toEqual([false, true, false])
+    expect(runs).toBe(1)
+  })
+
+  it('is kept owed while the store says no such claim is held yet, and released once it has landed', async () => {
+    const clock = manualClock()
+    const { store, mode, releases, landLostClaims } = answerLosingStore(clock.now)
+    let runs = 0
+    const receiver = receiverOn(store, clock, () => (runs += 1))
+    const request = await signContractDelivery({ id: 'evt_claim_in_flight' })
+    Object.assign(mode, { loseAnswers: true, landLater: true })
+    expect((await receiver.handle(request)).status).toBe(503)
+    Object.assign(mode, { loseAnswers: false, landLater: false })
+    // The lost claim lands between the resend's release (nothing held yet) and its claim.
+    const { release } = store
+    store.release = async (key, owner) => {
+      const released = await release(key, owner)
+      await landLostClaims()
+      return released
+    }
+    expect((await receiver.handle(request)).status).toBe(409)
+    store.release = release
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect(releases).toEqual([false, true])
+    expect(runs).toBe(1)
+  })
+})

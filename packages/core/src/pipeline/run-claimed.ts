@@ -58,17 +58,26 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
   // completion first, or a claim landing between two background retries, once the lease has ended, would
   // take the key and run the handler again.
   if (config.completionsOwed.has(key)) await payOwedCompletion(config, key)
+  // Claims of earlier resends that failed but may have landed since: given back first, or this resend would
+  // meet one as a delivery in progress (409) until its lease ends.
+  if (config.releasesOwed.size !== 0) await payOwedReleases(config, key)
   const owner = config.ownerToken()
   let claim: ClaimResult
   try {
     claim = await config.store.claim(key, owner, config.lockTtlMs, version)
   } catch (error) {
+    oweRelease(config, key, owner)
     throw storeUnavailable(error)
   }
   // Only a claim the store says it took runs the handler: any other answer (a store of your own returning
   // nothing, or a state it made up) fails closed, as an unreachable store does.
-  const misanswered = () => storeUnavailable(new TypeError(`the store's claim answered ${JSON.stringify(claim) ?? String(claim)}`))
+  const misanswered = () => {
+    oweRelease(config, key, owner)
+    return storeUnavailable(new TypeError(`the store's claim answered ${JSON.stringify(claim) ?? String(claim)}`))
+  }
   if (claim === null || typeof claim !== 'object') throw misanswered()
+  // Held or completed now, the key can no longer be taken by an earlier claim still on its way.
+  if ((claim.state === 'completed' || claim.state === 'claimed') && config.releasesOwed.size !== 0) config.releasesOwed.forget(key)
   if (claim.state === 'completed') return { duplicate: true }
   if (claim.state === 'in_progress') {
     const retryAfterMs: unknown = claim.retryAfterMs
@@ -96,6 +105,27 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
   }
   hold.handedOver = true
   return { duplicate: false, owner, stale }
+}
+
+/** Records that `owner`'s claim on `key`, unanswered, may still land and hold the key for a lease. */
+function oweRelease(config: PipelineConfig, key: string, owner: string): void {
+  const now = clockReading(config)
+  config.releasesOwed.owe(key, owner, now + config.lockTtlMs, now)
+}
+
+/**
+ * Gives back the claims earlier resends of `key` may have left (owner-checked, so nothing else is dropped);
+ * each stays owed while the store answers that it holds no such claim (it may not have landed yet). A
+ * failure is left to the claim that follows, which meets the same store and fails closed.
+ */
+async function payOwedReleases(config: PipelineConfig, key: string): Promise<void> {
+  for (const owner of config.releasesOwed.ownersOf(key, clockReading(config))) {
+    try {
+      if ((await storeCall(() => config.store.release(key, owner))) === true) config.releasesOwed.forgetOwner(key, owner)
+    } catch {
+      return // See above.
+    }
+  }
 }
 
 /**

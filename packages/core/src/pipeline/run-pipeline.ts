@@ -36,6 +36,7 @@ import type {
 } from '../types.js'
 import { clockReading } from './clock-reading.js'
 import { createHeaderReader } from './headers.js'
+import type { OwedReleases } from './owed-releases.js'
 import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, requireIdentityEncoding } from './parse-body.js'
 import { carriesQueryFields, rawQueryOf } from './query-fields.js'
 import { toBodyBytes } from './raw-body.js'
@@ -109,6 +110,12 @@ export interface PipelineConfig {
    * background. A claim of one of those keys first tries its completion again (run-claimed.ts).
    */
   readonly completionsOwed: Map<string, string>
+  /**
+   * Claims whose answer never came (the store failed or misanswered), which may still land and hold the key
+   * for their lease: key to that claim's owner and lease end. A claim of one of those keys first gives it
+   * back (run-claimed.ts).
+   */
+  readonly releasesOwed: OwedReleases
   /** Claims taken whose outcome the store has not recorded yet, which `drain()` waits for (held-claims.ts). */
   readonly heldClaims: HeldClaims
 }
