@@ -18,7 +18,7 @@ export const MISS_REASONS: Record<TargetKind, string> = {
   'verify + parse':
     'verify + parse: ours does strictly more than the floor (and than @octokit/webhooks-methods, which validates ' +
     'nothing): strict UTF-8 validation and one walk of the parsed value for the nesting limit and `__proto__` ' +
-    'keys, which costs 3-4% (`pnpm ab` with the walk switched off: +3% at 512 B, +4% at 4 KB and 64 KB); at 512 B ' +
+    'keys, which costs 3-4% (`pnpm --filter @crm-webhooks/bench ab` with the walk switched off: +3% at 512 B, +4% at 4 KB and 64 KB); at 512 B ' +
     'the rest is the verify-only overhead. @octokit/webhooks-methods adds only the fixed cost of its `await`, so ' +
     'from 4 KB up it sits at the floor, where no verifier that checks what it parsed can be ahead of it; at 512 B ' +
     'that await is what puts it behind ours. Between runs these medians move by about 2%, so a result within ' +
