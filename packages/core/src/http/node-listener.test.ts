@@ -2,6 +2,8 @@ import { type IncomingMessage, type ServerResponse, createServer, request as htt
 import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { DeliveryOutcome } from '../pipeline/run-pipeline.js'
+import { DISCARD_MAX_MS } from '../pipeline/raw-body.js'
 import { buildSampleDelivery } from '../providers/build-sample-delivery.js'
 import { customermates } from '../providers/customermates/index.js'
 import { createReceiver } from '../receiver.js'
@@ -67,15 +69,24 @@ describe('createNodeListener', () => {
     }
   })
 
+  /** An HTTP/2 server over the listener of a Customermates receiver, and a client session to it. */
+  async function http2Exchange(options: { bodyTimeoutMs?: number; onDelivery?: (outcome: DeliveryOutcome) => void }) {
+    const receiver = createReceiver({ provider: customermates, secret: 's', ...options })
+    const server = createHttp2Server(createNodeListener(receiver) as never)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const client = http2Connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    const close = async () => {
+      client.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
+    return { client, close }
+  }
+
   it('answers a 408 over HTTP/2 without a Connection header, which HTTP/2 has not (Node would warn and drop it)', async () => {
-    const { createReceiver } = await import('../receiver.js')
-    const { customermates } = await import('../providers/customermates/index.js')
     const warnings: string[] = []
     const onWarning = (warning: Error) => void warnings.push(warning.name)
     process.on('warning', onWarning)
-    const server = createHttp2Server(createNodeListener(createReceiver({ provider: customermates, secret: 's', bodyTimeoutMs: 100 })) as never)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const client = http2Connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    const { client, close } = await http2Exchange({ bodyTimeoutMs: 100 })
     try {
       const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
         const stream = client.request({ ':method': 'POST', ':path': '/webhooks', 'content-type': 'application/json', 'content-length': '50' })
@@ -87,8 +98,40 @@ describe('createNodeListener', () => {
       expect(warnings).toEqual([])
     } finally {
       process.off('warning', onWarning)
-      client.destroy()
-      await new Promise((resolve) => server.close(resolve))
+      await close()
+    }
+  })
+
+  it('resets an HTTP/2 stream whose body was refused once the discard bound passes (NO_ERROR), never leaving it half-open', async () => {
+    // A client that keeps such a stream open would otherwise hold it, and its flow-control window, for the
+    // life of the connection: HTTP/1 closes the connection, HTTP/2 has only the stream to end.
+    const { client, close } = await http2Exchange({ bodyTimeoutMs: 100 })
+    try {
+      const stream = client.request({ ':method': 'POST', ':path': '/webhooks', 'content-type': 'application/json', 'content-length': '50' })
+      stream.on('error', () => {})
+      const status = await new Promise((resolve) => stream.on('response', (headers) => resolve(headers[':status'])).write('{"event":'))
+      stream.resume()
+      const startedAt = Date.now()
+      await new Promise((resolve) => stream.on('close', resolve))
+      expect([status, stream.rstCode]).toEqual([408, 0])
+      expect(Date.now() - startedAt).toBeLessThan(DISCARD_MAX_MS + 1_000)
+    } finally {
+      await close()
+    }
+  })
+
+  it('reads an HTTP/2 stream the client reset mid-body as a cut-off body (400 invalid_body), not as a whole one to verify (401)', async () => {
+    const outcomes: Array<[number, string | undefined]> = []
+    const { client, close } = await http2Exchange({ onDelivery: (outcome) => void outcomes.push([outcome.status, outcome.code]) })
+    try {
+      const stream = client.request({ ':method': 'POST', ':path': '/webhooks', 'content-type': 'application/json' })
+      stream.on('error', () => {})
+      stream.write('{"event":"contact.created","data":')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      stream.destroy() // RST_STREAM CANCEL, without END_STREAM
+      await expect.poll(() => outcomes).toEqual([[400, 'invalid_body']])
+    } finally {
+      await close()
     }
   })
 

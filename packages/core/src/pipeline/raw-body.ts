@@ -298,6 +298,20 @@ export function closesConnection(request: object): boolean {
   return closingConnections.has(request)
 }
 
+/** What the reader uses of the `node:http2` stream behind a compatibility-API request. */
+interface Http2StreamPart {
+  /** The client reset the stream before ending it. */
+  readonly aborted?: boolean
+  close(code: number): void
+}
+
+/** The HTTP/2 stream behind `request`, when it is a `node:http2` compatibility-API request. */
+function http2StreamOf(request: NodeRequestStream): Http2StreamPart | undefined {
+  if (request.httpVersionMajor !== 2) return undefined
+  const stream = (request as { stream?: Partial<Http2StreamPart> }).stream
+  return typeof stream?.close === 'function' ? (stream as Http2StreamPart) : undefined
+}
+
 /**
  * For a refused body whose rest may not all be read (its deadline passed; it declares more than
  * {@link DISCARD_MAX_BYTES} past the limit, the most discarded; or, chunked, it declares nothing): its
@@ -326,7 +340,12 @@ function discardRest(request: NodeRequestStream, left: number): void {
   }
   const cutOff = () => {
     stop()
-    request.destroy?.()
+    // An HTTP/2 request's destroy() leaves its stream half-open (the client may keep it so for the life of the
+    // connection, holding flow-control window): the stream is reset instead, NO_ERROR as RFC 9113 section 8.1
+    // says for a complete response sent before the whole request. It waits for the answer's end to go first.
+    const stream = http2StreamOf(request)
+    if (stream) stream.close(0)
+    else request.destroy?.()
   }
   const onData = (chunk: Uint8Array | string) => {
     left -= chunk.length
@@ -417,7 +436,9 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
       }
       chunks.push(bytes)
     }
-    const onEnd = () => finish(undefined)
+    // Node's HTTP/2 layer ends a request whose stream the client reset mid-body as if it were whole: those
+    // bytes are a cut-off body, as a closed HTTP/1 connection's are, not a message to verify.
+    const onEnd = () => (http2StreamOf(request)?.aborted ? onClose() : finish(undefined))
     const onError = (error: Error) =>
       finish(new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error }))
     const onClose = () =>
