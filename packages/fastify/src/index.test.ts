@@ -160,6 +160,15 @@ describe('Fastify specifics (app.inject)', () => {
     expect((await app.inject({ method: 'PURGE' as 'GET', url: '/webhooks' })).statusCode).toBe(404)
   })
 
+  it('answers a QUERY 405 with or without a Content-Type (Fastify answers one without its own 400 before any handler)', async () => {
+    const app = Fastify()
+    await app.register(crmWebhooks, { receiver: receiver() })
+    for (const headers of [{}, { 'content-type': 'application/json' }]) {
+      const answer = await app.inject({ method: 'QUERY' as 'GET', url: '/webhooks', payload: '{}', headers })
+      expect([answer.statusCode, answer.json().error.code, answer.headers.allow]).toEqual([405, 'method_not_allowed', 'POST'])
+    }
+  })
+
   it('honours a prefix given to register itself, under the prefix of its scope', async () => {
     const app = Fastify()
     await app.register(crmWebhooks, { receiver: receiver(), prefix: '/crm' })
