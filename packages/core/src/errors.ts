@@ -21,6 +21,8 @@ export type WebhookErrorCode =
   | 'unsupported_media_type'
   | 'method_not_allowed'
   | 'request_timeout'
+  | 'malformed_request'
+  | 'headers_too_large'
   | 'unknown_event'
   | 'invalid_payload'
   | 'delivery_in_progress'
@@ -48,6 +50,9 @@ export const STATUS_BY_CODE: Readonly<Record<WebhookErrorCode, number>> = {
   unsupported_media_type: 415,
   method_not_allowed: 405,
   request_timeout: 408,
+  // What Node's HTTP parser refused before any entry point saw a request (answered by nodeClientErrorListener).
+  malformed_request: 400,
+  headers_too_large: 431,
   // A new event type must never cause 5xx and a retry storm: it is acknowledged and handed to a hook.
   unknown_event: 202,
   invalid_payload: 422,
@@ -115,7 +120,8 @@ export class SignatureVerificationError extends WebhookError {
 
 /**
  * The request itself is unusable: too large, too slow, not a supported content type or method, a body
- * that is not valid UTF-8 JSON or form data, or a body some middleware already parsed.
+ * that is not valid UTF-8 JSON or form data, a body some middleware already parsed, or HTTP that Node's
+ * parser could not read (framing, header syntax, headers too large).
  *
  * @example
  * ```ts
@@ -130,7 +136,9 @@ export class RequestRejectedError extends WebhookError {
       | 'body_already_parsed'
       | 'unsupported_media_type'
       | 'method_not_allowed'
-      | 'request_timeout',
+      | 'request_timeout'
+      | 'malformed_request'
+      | 'headers_too_large',
     message: string,
     options?: WebhookErrorOptions,
   ) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { providerFixtures } from '@crm-webhooks/core/providers'
 import { createSender } from '@crm-webhooks/sender'
 import { createMemoryIo } from '../../memory-io.fixture.js'
@@ -83,8 +84,19 @@ function statusForTarget(url: string, target: string): Promise<number> {
   })
 }
 
-describe.each(FRAMEWORKS)('listen with a request target that is no URL (%s)', (framework) => {
-  it('answers it with a 4xx and keeps serving', async () => {
+/** The raw answer to `bytes` written on a fresh connection to `url`'s host, read until the server ends it. */
+function rawAnswer(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    let received = ''
+    const socket = connect(Number(port), hostname, () => socket.write(bytes))
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => (received += chunk)).on('error', reject).on('close', () => resolve(received))
+  })
+}
+
+describe.each(FRAMEWORKS)('listen with a request target that is no URL, or HTTP Node cannot parse (%s)', (framework) => {
+  it('answers it with a 4xx (HTTP Node refuses: the JSON malformed_request) and keeps serving', async () => {
     const io = createMemoryIo()
     const flags = ['--provider', 'automatenexus', '--secret', 's', '--port', '0', '--json']
     const exit = runCli(['listen', ...flags, ...(framework === 'node' ? [] : ['--framework', framework])], io)
@@ -95,6 +107,9 @@ describe.each(FRAMEWORKS)('listen with a request target that is no URL (%s)', (f
       expect(status, target).toBeGreaterThanOrEqual(400)
       expect(status, target).toBeLessThan(500)
     }
+    const malformed = await rawAnswer(url, 'POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}')
+    expect(malformed.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request')
+    expect(JSON.parse(malformed.slice(malformed.indexOf('\r\n\r\n') + 4))).toMatchObject({ ok: false, error: { code: 'malformed_request' } })
     const { providers } = await import('@crm-webhooks/core/providers')
     const sender = createSender({ provider: providers.automatenexus, secret: 's', url, retry: { maxRetries: 0 } })
     expect((await sender.send({ type: 'deal.won', data: providerFixtures.automatenexus['deal.won'] })).status).toBe(200)

@@ -7,7 +7,7 @@
  */
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type Receiver, createNodeListener } from '@crm-webhooks/core'
+import { type Receiver, createNodeListener, nodeClientErrorListener } from '@crm-webhooks/core'
 
 /** The `--framework` values; `node` is node:http without a framework. */
 export const FRAMEWORKS = ['node', 'express', 'hono', 'fastify'] as const
@@ -37,6 +37,8 @@ export interface RunningServer {
 const IDLE_SWEEP_MS = 50
 
 function listening(server: Server, address: ListenAddress): Promise<void> {
+  // What Node's HTTP parser refuses gets the receiver's JSON error with a code, not a bare status line.
+  server.on('clientError', nodeClientErrorListener)
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(address.port, address.host, () => {
@@ -133,7 +135,7 @@ async function startHono(receiver: Receiver<any>, address: ListenAddress): Promi
 
 async function startFastify(receiver: Receiver<any>, address: ListenAddress): Promise<RunningServer> {
   const [{ default: Fastify }, { crmWebhooks }] = await Promise.all([import('fastify'), import('@crm-webhooks/fastify')])
-  const app = Fastify()
+  const app = Fastify({ clientErrorHandler: nodeClientErrorListener })
   await app.register(crmWebhooks, { receiver, path: address.path })
   await app.listen({ port: address.port, host: address.host })
   // Fastify's close stops accepting, waits for the requests in progress and ends idle keep-alive
