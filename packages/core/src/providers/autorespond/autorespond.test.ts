@@ -93,6 +93,15 @@ describe('autorespond: telling the three lead events apart', () => {
     expect(directions).toHaveLength(3)
   })
 
+  it('takes null for tags, source_name and integrations: sent once, a lead refused for them would be lost', async () => {
+    const { receiver } = receiverWithLog()
+    const payload = { lead_id: 'lead_null', tags: null, source_name: null, integrations: null, messages: [msg('inbound', 'Hi')] }
+    const response = await receiver.handle(post(JSON.stringify(payload)))
+    expect([response.status, json(response).event]).toEqual([200, 'lead.created'])
+    const crmUnknown = { ...payload, lead_id: 'lead_crm_null', integrations: { created_in_crm: null, crm_name: null } }
+    expect((await receiver.handle(post(JSON.stringify(crmUnknown)))).status).toBe(200)
+  })
+
   it('answers a verified body that is not a lead with 422', async () => {
     const { receiver } = receiverWithLog()
     const response = await receiver.handle(post('{"hello":"world"}'))

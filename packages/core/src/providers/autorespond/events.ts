@@ -20,15 +20,15 @@ const lead = z.looseObject({
   email: z.string().nullish().describe('Email address, when collected'),
   phone: z.string().nullish().describe('Phone number, when collected'),
   postal_code: z.string().nullish().describe('Postal code, when collected'),
-  tags: z.array(z.string()).optional().describe('Tags attached to the lead'),
-  source_name: z.string().optional().describe('Source the lead came from (only with "Include source name")'),
+  tags: z.array(z.string()).nullish().describe('Tags attached to the lead'),
+  source_name: z.string().nullish().describe('Source the lead came from (only with "Include source name")'),
   messages: z.array(message).describe('The conversation so far, oldest first'),
   integrations: z
     .looseObject({
-      created_in_crm: z.boolean().optional().describe('Whether Auto-Respond created the lead in a CRM'),
+      created_in_crm: z.boolean().nullish().describe('Whether Auto-Respond created the lead in a CRM'),
       crm_name: z.string().nullish().describe('Which CRM, e.g. `hubspot`'),
     })
-    .optional()
+    .nullish()
     .describe('What Auto-Respond has done with this lead in other integrations'),
 })
 
