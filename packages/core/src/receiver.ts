@@ -109,7 +109,7 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
   onDelivery?: (outcome: DeliveryOutcome) => void
   /** Clock in ms, injectable for tests; the default memory store keeps time by it too. */
   now?: () => number
-  /** Claim owner tokens, injectable for tests; default a random UUID per receiver and a counter. */
+  /** Claim owner tokens, injectable for tests, each one unique (only a claim's owner completes or releases it); default a random UUID per receiver and a counter. */
   ownerToken?: () => string
 }
 
