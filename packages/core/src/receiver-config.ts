@@ -9,6 +9,7 @@ import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
 import { createHeldClaims } from './idempotency/held-claims.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { requireProviderId } from './providers/define-provider.js'
+import { monotonicNow } from './pipeline/clock-reading.js'
 import { createOwedReleases } from './pipeline/owed-releases.js'
 import type { BodyType } from './pipeline/parse-body.js'
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from './pipeline/raw-body.js'
@@ -107,6 +108,8 @@ export function createReceiverConfig<P extends Provider, Extra extends EventSche
     handlerTimeoutMs,
     invalidPayload,
     now: options.now ?? Date.now,
+    // An injected clock drives both (tests move leases and timestamps together).
+    monotonicNow: options.now ?? monotonicNow,
     ownerToken: options.ownerToken ?? createOwnerTokens(),
     idempotencyKey: options.idempotencyKey,
     recordVersion: options.recordVersion ?? provider.recordVersion,

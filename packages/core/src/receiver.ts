@@ -107,7 +107,10 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
   onError?: (error: WebhookError, outcome: DeliveryOutcome) => void
   /** Every request's outcome, for logs and metrics. */
   onDelivery?: (outcome: DeliveryOutcome) => void
-  /** Clock in ms, injectable for tests; the default memory store keeps time by it too. */
+  /**
+   * Clock in ms, injectable for tests: signed timestamps are checked against it and, given, it also keeps the
+   * leases, retry budgets and durations (a monotonic clock otherwise) and the default memory store's time.
+   */
   now?: () => number
   /** Claim owner tokens, injectable for tests, each one unique (only a claim's owner completes or releases it); default a random UUID per receiver and a counter. */
   ownerToken?: () => string
@@ -209,7 +212,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     handle: (request) => runPipeline(pipeline, request),
     fetch: async (request) => {
       let response: WebhookResponse
-      const startedAt = clockReading(pipeline)
+      const startedAt = clockReading(pipeline.monotonicNow)
       try {
         assertDeclaredLength(request.headers.get('content-length'), maxBodyBytes)
         // A body read in part and released is unlocked but disturbed: what is left is not what was signed.
@@ -224,7 +227,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
       return toFetchResponse(response, request.method)
     },
     handleNodeRequest: async (request, rawBody) => {
-      const startedAt = clockReading(pipeline)
+      const startedAt = clockReading(pipeline.monotonicNow)
       try {
         const body =
           rawBody === undefined ? await readNodeRequest(request, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }) : keptNodeBody(rawBody)

@@ -11,6 +11,7 @@
  * @module
  */
 import type { IdempotencyError } from '../errors.js'
+import { monotonicNow } from '../pipeline/clock-reading.js'
 import type { ClaimResult, IdempotencyStore } from '../types.js'
 import { createBoundedLru } from './bounded-lru.js'
 import { storeUnavailableError } from './store-deadline.js'
@@ -44,10 +45,6 @@ interface RecordVersion {
 export interface MemoryStore extends IdempotencyStore {
   /** Keys currently held: claims in progress, completed keys and record versions. */
   readonly size: number
-}
-
-function monotonicNow(): number {
-  return performance.timeOrigin + performance.now()
 }
 
 function closedError(): IdempotencyError {

@@ -2,11 +2,12 @@
  * The claim around a handler, through a receiver: the edges of claimOnce and runClaimed that need a store
  * failing one call and not another (an outage that comes and goes), on a clock the test moves.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CONTRACT_SECRET, contractProvider, signContractDelivery } from '../idempotency/contract-provider.js'
 import { createMemoryStore } from '../idempotency/memory-store.js'
 import { createReceiver } from '../receiver.js'
 import type { IdempotencyStore } from '../types.js'
+import { monotonicNow } from './clock-reading.js'
 
 /** A clock the test moves by hand, shared by the receiver and the memory store. */
 function manualClock() {
@@ -63,6 +64,35 @@ describe('a completion the receiver still owes its store', () => {
     down.complete = false
     expect(JSON.parse((await receiver.handle(request)).body)).toMatchObject({ ok: true, duplicate: true })
     expect(runs).toBe(1)
+  })
+})
+
+describe('the clock of leases and retry budgets, when none is injected', () => {
+  it('is monotonic: a wall clock stepping forward hours mid-outage does not end the retries of an owed completion', async () => {
+    // The wall clock, stepped by hand below (NTP, a resumed VM); set up before the receiver, which reads it.
+    let stepMs = 0
+    const wallClock = Date.now
+    const wall = vi.spyOn(Date, 'now').mockImplementation(() => wallClock() + stepMs)
+    try {
+      const { store, down } = flakyStore(monotonicNow)
+      let runs = 0
+      const receiver = createReceiver({ provider: contractProvider, secret: CONTRACT_SECRET, store, lockTtlMs: LOCK_TTL_MS, handlerTimeoutMs: 200 }).on(
+        'record.updated',
+        () => {
+          runs += 1
+          down.complete = true // the store drops the completion: the receiver owes it and retries it
+        },
+      )
+      expect((await receiver.handle(await signContractDelivery({ id: 'evt_owed_clock_step' }))).status).toBe(200)
+      stepMs = 3 * 60 * 60_000
+      await new Promise((resolve) => setTimeout(resolve, 250)) // a retry or two fail while the store is away
+      down.complete = false
+      const key = 'contract:evt_owed_clock_step'
+      await expect.poll(() => store.claim(key, 'another-instance', LOCK_TTL_MS), { timeout: 3_000 }).toEqual({ state: 'completed' })
+      expect(runs).toBe(1)
+    } finally {
+      wall.mockRestore()
+    }
   })
 })
 

@@ -92,7 +92,7 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
     return { duplicate: false, owner, stale: claim.stale }
   }
   // A store that took the claim without the version (one of your own, written before claims carried it).
-  const leaseEndsAt = clockReading(config) + config.lockTtlMs
+  const leaseEndsAt = clockReading(config.monotonicNow) + config.lockTtlMs
   let stale: boolean
   try {
     ;({ stale } = await config.store.recordVersion!(version.record, version.version, version.retentionMs))
@@ -109,7 +109,7 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
 
 /** Records that `owner`'s claim on `key`, unanswered, may still land and hold the key for a lease. */
 function oweRelease(config: PipelineConfig, key: string, owner: string): void {
-  const now = clockReading(config)
+  const now = clockReading(config.monotonicNow)
   config.releasesOwed.owe(key, owner, now + config.lockTtlMs, now)
 }
 
@@ -119,7 +119,7 @@ function oweRelease(config: PipelineConfig, key: string, owner: string): void {
  * failure is left to the claim that follows, which meets the same store and fails closed.
  */
 async function payOwedReleases(config: PipelineConfig, key: string): Promise<void> {
-  for (const owner of config.releasesOwed.ownersOf(key, clockReading(config))) {
+  for (const owner of config.releasesOwed.ownersOf(key, clockReading(config.monotonicNow))) {
     try {
       if ((await storeCall(() => config.store.release(key, owner))) === true) config.releasesOwed.forgetOwner(key, owner)
     } catch {
@@ -162,7 +162,7 @@ export async function runClaimed(
   owner: string,
   work: (() => MaybePromise<void>) | undefined,
 ): Promise<void> {
-  const leaseEndsAt = clockReading(config) + config.lockTtlMs
+  const leaseEndsAt = clockReading(config.monotonicNow) + config.lockTtlMs
   let result: MaybePromise<void>
   try {
     result = work?.()
@@ -232,7 +232,7 @@ function settleClaim(
       const retryUntil = outcome === 'complete' ? leaseEndsAt + COMPLETION_RETRY_PAST_LEASE_MS : leaseEndsAt
       // A clock that throws or reads NaN makes this NaN, which compares false: the outcome is given up (and
       // the claim settled) instead of retried for ever, or left counted so that drain() waits out its timeout.
-      if (!(clockReading(config) + retryInMs < retryUntil)) {
+      if (!(clockReading(config.monotonicNow) + retryInMs < retryUntil)) {
         if (outcome === 'complete') forgetOwedCompletion(config, key, owner)
         config.heldClaims.settle()
         return

@@ -96,7 +96,10 @@ export interface PipelineConfig {
   readonly retentionMs: number
   readonly handlerTimeoutMs: number
   readonly invalidPayload: 'reject' | 'accept'
+  /** The wall clock, for signed timestamps. */
   readonly now: () => number
+  /** The clock of leases, retry budgets and durations: monotonic unless `now` was injected (see clock-reading.ts). */
+  readonly monotonicNow: () => number
   readonly ownerToken: () => string
   readonly idempotencyKey: ((context: DeliveryContext) => MaybePromise<string | undefined>) | undefined
   readonly recordVersion: ((event: WebhookEvent) => { record: string; version: number } | undefined) | undefined
@@ -142,7 +145,7 @@ interface Progress {
  * ```
  */
 export async function runPipeline(config: PipelineConfig, request: WebhookRequest): Promise<WebhookResponse> {
-  const startedAt = clockReading(config)
+  const startedAt = clockReading(config.monotonicNow)
   const progress: Progress = { duplicate: false }
   let response: WebhookResponse
   let failure: WebhookError | undefined
@@ -166,7 +169,7 @@ export async function runPipeline(config: PipelineConfig, request: WebhookReques
  * return rejectBeforePipeline(config, caughtWhileReading, readingStartedAt)
  * ```
  */
-export function rejectBeforePipeline(config: PipelineConfig, caught: unknown, startedAt = clockReading(config)): WebhookResponse {
+export function rejectBeforePipeline(config: PipelineConfig, caught: unknown, startedAt = clockReading(config.monotonicNow)): WebhookResponse {
   const failure = toWebhookError(caught)
   const response = errorResponse(failure, config.methods)
   report(config, response, failure, { duplicate: false }, startedAt)
@@ -193,7 +196,7 @@ function report(
     event: progress.event,
     verification: progress.verification,
     handshake: progress.handshake,
-    durationMs: clockReading(config) - startedAt,
+    durationMs: clockReading(config.monotonicNow) - startedAt,
   }
   // Observers must never turn a delivery into a failure.
   if (failure) callObserver(() => config.onError?.(failure, outcome))
