@@ -229,6 +229,38 @@ describe('readWebStream', () => {
     await expect(readWebStream(stream, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'request_timeout' })
   })
 
+  it('times out a source with a chunk always ready (empty chunks, no end), which never lets the timer run', async () => {
+    let pulls = 0
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++
+        controller.enqueue(new Uint8Array(0))
+      },
+    })
+    const startedAt = Date.now()
+    await expect(readWebStream(endless, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'request_timeout' })
+    expect(Date.now() - startedAt).toBeLessThan(2_000)
+    expect(pulls).toBeGreaterThan(0)
+  })
+
+  it.each([
+    ['a string', 'text', 'string'],
+    ['an ArrayBuffer', new ArrayBuffer(4), 'ArrayBuffer'],
+    ['a Uint16Array', new Uint16Array(2), 'Uint16Array'],
+    ['a number', 7, 'number'],
+  ])('refuses a chunk that is not bytes (%s) as invalid_body: no length to count, no bytes the sender signed', async (_, chunk, name) => {
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(encode('{"a":'))
+        controller.enqueue(chunk)
+        controller.close()
+      },
+    })
+    const refusal = readWebStream(stream as ReadableStream<Uint8Array>)
+    await expect(refusal).rejects.toMatchObject({ code: 'invalid_body', status: 400 })
+    await expect(refusal).rejects.toThrow(`(${name})`)
+  })
+
   it('cuts a body off at the limit, cancelling the rest', async () => {
     const { stream, wasCancelled } = webStream(['12345', '67890'], false)
     await expect(readWebStream(stream, { maxBytes: 8 })).rejects.toMatchObject({ code: 'payload_too_large' })

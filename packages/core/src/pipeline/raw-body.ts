@@ -7,6 +7,7 @@
  */
 import { RequestRejectedError, WebhookError } from '../errors.js'
 import { concatBytes } from '../schemes/encoding.js'
+import { monotonicNow } from './clock-reading.js'
 import type { NodeHeaderSource } from './headers.js'
 import type { RawBody } from '../types.js'
 
@@ -190,6 +191,17 @@ export interface ReadBodyOptions {
   timeoutMs?: number
 }
 
+/** Whether a body stream's chunk is bytes: a Uint8Array of this realm or another (a Buffer is one). */
+function isByteChunk(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array || Object.prototype.toString.call(value) === '[object Uint8Array]'
+}
+
+/** What a chunk was, for the message: `string`, `ArrayBuffer`, `Uint16Array`, `null`, ... */
+function chunkTypeName(value: unknown): string {
+  if (typeof value !== 'object') return typeof value
+  return value === null ? 'null' : Object.prototype.toString.call(value).slice(8, -1)
+}
+
 /**
  * Reads a Fetch body stream (Request.body) into bytes, enforcing the limit and the deadline.
  *
@@ -206,6 +218,7 @@ export async function readWebStream(
   // `await request.json()` (or any reader) ran first and keeps the stream locked: the bytes are gone.
   if (stream.locked) throw bodyStreamAlreadyRead()
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
+  const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS
   const reader = stream.getReader()
   const chunks = createChunkCollector()
   let length = 0
@@ -215,12 +228,20 @@ export async function readWebStream(
   const timer = setTimeout(() => {
     timedOut = true
     reader.cancel().catch(() => {})
-  }, options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS)
+  }, timeoutMs)
+  // A source with a chunk always ready (built in process: empty chunks without end) settles every read in a
+  // microtask, and the timer above never gets its turn: the deadline is also checked as the chunks come.
+  const deadline = monotonicNow() + timeoutMs
   try {
     for (;;) {
       const { done, value } = await reader.read()
-      if (timedOut) throw bodyTimedOut()
+      if (timedOut || monotonicNow() > deadline) throw bodyTimedOut()
       if (done) break
+      // Fetch bodies are Uint8Array chunks (undici's own readers refuse any other): a string, an ArrayBuffer or
+      // a Uint16Array has no byte length to count against the limit, nor bytes the sender signed.
+      if (!isByteChunk(value)) {
+        throw new RequestRejectedError('invalid_body', `the request body stream yielded a chunk that is not a Uint8Array (${chunkTypeName(value)})`)
+      }
       length += value.length
       if (length > maxBytes) throw payloadTooLarge(maxBytes)
       chunks.push(value)
