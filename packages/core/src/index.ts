@@ -18,6 +18,7 @@ export { createHeaderReader } from './pipeline/headers.js'
 export {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
+  bodyStreamAlreadyRead,
   nodeBodyWasRead,
   readNodeRequest,
   readWebStream,

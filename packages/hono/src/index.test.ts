@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { Agent, type IncomingMessage, createServer, request as httpRequest } from 'node:http'
+import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2'
+import type { AddressInfo } from 'node:net'
 import { createReceiver } from '@crm-webhooks/core'
 import { workflowPlatform } from '@crm-webhooks/core/providers'
 import {
@@ -137,6 +139,40 @@ describe('Hono specifics', () => {
       expect(response.status).toBe(400)
       expect(await response.json()).toMatchObject({ error: { code: 'invalid_body' } })
       expect(seen).toEqual(['onError invalid_body', 'onDelivery 400'])
+    })
+
+    it.each(['text', 'arrayBuffer'] as const)(
+      'answers 408 at bodyTimeoutMs when c.req.%s() was started but not awaited and the sender stalls mid-body',
+      async (name) => {
+        const slow = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET, bodyTimeoutMs: 100 })
+        const app = new Hono()
+        app.use(async (c, next) => {
+          void reads[name](c).catch(() => undefined) // a logger's read, left running
+          await next()
+        })
+        app.post('/webhooks', crmWebhooks(slow))
+        const request = await signedRequest({ id: 'evt_stalled' })
+        let sent = false
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (sent) return new Promise<void>(() => {}) // never more
+            sent = true
+            controller.enqueue(new TextEncoder().encode(String(request.body).slice(0, 20)))
+          },
+        })
+        const init = { method: 'POST', headers: request.headers, body, duplex: 'half' }
+        const startedAt = Date.now()
+        const response = await app.request(new Request('http://localhost/webhooks', init as RequestInit))
+        expect([response.status, (await response.json()).error.code]).toEqual([408, 'request_timeout'])
+        expect(Date.now() - startedAt).toBeLessThan(2_000)
+      },
+    )
+
+    it('answers body_already_parsed, not invalid_signature, for bytes c.req.arrayBuffer() kept short of the Content-Length', async () => {
+      const request = await signedRequest({ id: 'evt_kept_short' })
+      const headers = { ...request.headers, 'content-length': String(String(request.body).length + 40) }
+      const response = await appReading(reads.arrayBuffer).request('/webhooks', { method: 'POST', headers, body: String(request.body) })
+      expect([response.status, (await response.json()).error.code]).toEqual([500, 'body_already_parsed'])
     })
   })
 
@@ -362,22 +398,57 @@ describe('Hono specifics', () => {
     })
   })
 
-  /** A POST to a route whose receiver answers `out`, as a provider's own handshake could, after a middleware read the body. */
-  async function answeredWith(out: WebhookResponse): Promise<Response> {
+  /**
+   * A POST over @hono/node-server to a route whose receiver answers `out`, as a provider's own handshake could:
+   * the middleware turns the core's answer to the Node request into a Fetch Response itself.
+   */
+  async function answeredWith(out: WebhookResponse): Promise<{ status: number; headers: Headers; text: string }> {
     const answer = async () => out
+    const app = new Hono().all('/webhooks', crmWebhooks({ handleNodeRequest: answer, fetch: () => Promise.reject(new Error('not this path')) }))
+    const entry = await listenOnLoopback(createServer(getRequestListener(app.fetch)))
+    try {
+      const response = await fetch(entry.url, { method: 'POST', body: '{}' })
+      return { status: response.status, headers: response.headers, text: await response.text() }
+    } finally {
+      await entry.close()
+    }
+  }
+
+  it('answers before the end of the body over HTTP/2 without a Connection header, which HTTP/2 has not (Node would warn and drop it)', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => void warnings.push(warning.name)
+    process.on('warning', onWarning)
     const app = new Hono()
+    // A clone of c.req.raw: the core then reads the Fetch Request, not the Node request behind it.
     app.use(async (c, next) => {
-      await c.req.arrayBuffer()
+      c.req.raw = c.req.raw.clone()
       await next()
     })
-    app.all('/webhooks', crmWebhooks({ handle: answer, handleNodeRequest: answer, fetch: () => Promise.reject(new Error('not this path')) }))
-    return app.request('/webhooks', { method: 'POST', body: '{}' })
-  }
+    app.all('/webhooks', crmWebhooks(createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET, maxBodyBytes: 64 })))
+    const listener = getRequestListener(app.fetch)
+    const server = createHttp2Server((request, response) => void listener(request as never, response as never))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const client = http2Connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    try {
+      const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const stream = client.request({ ':method': 'POST', ':path': '/webhooks', 'content-type': 'application/json' })
+        stream.on('response', resolve).on('error', reject)
+        stream.write('x'.repeat(200)) // past the limit, the body not ended
+      })
+      expect([headers[':status'], headers.connection]).toEqual([413, undefined])
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(warnings).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+      client.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
 
   it("answers a provider handshake's 204, 205 or 304 with no content, which a Fetch Response of those statuses cannot have", async () => {
     for (const status of [204, 205, 304]) {
       const response = await answeredWith({ status, headers: { 'x-handshake': 'yes' }, body: '' })
-      expect([response.status, response.headers.get('x-handshake'), await response.text()]).toEqual([status, 'yes', ''])
+      expect([response.status, response.headers.get('x-handshake'), response.text]).toEqual([status, 'yes', ''])
     }
   })
 
@@ -385,7 +456,7 @@ describe('Hono specifics', () => {
     const answers: WebhookResponse[] = [{ status: 103, headers: {}, body: '' }, { status: 200, headers: { 'x-token': 'a\nb' }, body: 'ok' }]
     for (const out of answers) {
       const response = await answeredWith(out)
-      expect([response.status, await response.json()]).toEqual([500, { ok: false, error: { code: 'internal_error', message: 'internal error' } }])
+      expect([response.status, JSON.parse(response.text)]).toEqual([500, { ok: false, error: { code: 'internal_error', message: 'internal error' } }])
     }
   })
 

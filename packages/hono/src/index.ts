@@ -1,5 +1,6 @@
 import { type Receiver, nodeBodyWasRead, toFetchResponse } from '@crm-webhooks/core'
 import type { MiddlewareHandler } from 'hono'
+import { cachedBodyStream } from './cached-body.js'
 import { type NodeServerBindings, withWireUrl } from './node-server.js'
 
 /**
@@ -17,43 +18,37 @@ import { type NodeServerBindings, withWireUrl } from './node-server.js'
  * export default app
  * ```
  */
-export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handle' | 'handleNodeRequest'>): MiddlewareHandler {
+export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handleNodeRequest'>): MiddlewareHandler {
   return async function crmWebhooksHandler(c) {
     const incoming = (c.env as NodeServerBindings | undefined)?.incoming
     // On @hono/node-server, the URL exactly as sent (see withWireUrl); elsewhere the Request's is all there is.
     const wireUrl = typeof incoming?.url === 'string' ? incoming.url : undefined
-    // A read through Hono as bytes (arrayBuffer(), blob(), parseBody()) kept what was sent; a text copy (text(),
-    // json()) is not it (decoding drops a BOM, replaces bad bytes): the used c.req.raw is body_already_parsed.
-    // A read that failed (the sender left mid-body) reaches the core as the failing body it was (400).
-    const { arrayBuffer, blob, text } = c.req.bodyCache // promises, whatever Hono's types say
+    // Promises, whatever Hono's types say.
+    const { arrayBuffer, blob, text } = c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer>; blob?: Promise<Blob>; text?: Promise<string> }
+    let request = c.req.raw
     if (arrayBuffer !== undefined || blob !== undefined || text !== undefined) {
-      const request = { method: c.req.method, url: wireUrl ?? c.req.url, headers: c.req.raw.headers }
-      let kept: ArrayBuffer | undefined
-      try {
-        ;[kept] = await Promise.all([arrayBuffer ?? (await blob)?.arrayBuffer(), text])
-      } catch (error) {
-        const body = new ReadableStream({ start: (controller) => controller.error(error) })
-        return receiver.fetch(new Request(c.req.url, { ...request, body, duplex: 'half' } as RequestInit))
-      }
-      if (kept !== undefined) return toFetchResponse(await receiver.handle({ ...request, rawBody: kept }), request.method)
-    }
-    // On @hono/node-server the core reads the untouched Node request itself (a Fetch Request read through two
-    // stream layers cost more than the whole pipeline). Once anything read or wrapped it (a host's
-    // `incoming.rawBody`, a middleware that cloned c.req.raw or read its signal) it reads c.req.raw: node-server's
-    // Request pulls the Node stream from the microtask after it is built, so the core looks one microtask on and
-    // never reads beside it. Either way the read is bounded, and a consumed body is body_already_parsed.
-    if (typeof incoming?.on === 'function') {
+      // Read (or still being read) through Hono: the core reads it as any Fetch body, bounded by its deadline
+      // and size limit, and refuses one that came short of its Content-Length.
+      const bodyless = c.req.method === 'GET' || c.req.method === 'HEAD'
+      const body = bodyless ? null : cachedBodyStream(arrayBuffer ?? blob?.then((kept) => kept.arrayBuffer()), text)
+      request = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit)
+    } else if (typeof incoming?.on === 'function') {
+      // On @hono/node-server the core reads the untouched Node request itself (a Fetch Request read through two
+      // stream layers cost more than the whole pipeline). Once anything read or wrapped it (a host's
+      // `incoming.rawBody`, a middleware that cloned c.req.raw or read its signal) it reads c.req.raw: node-server's
+      // Request pulls the Node stream from the microtask after it is built, so the core looks one microtask on and
+      // never reads beside it. Either way the read is bounded, and a consumed body is body_already_parsed.
       await undefined
       if (incoming.readableFlowing == null && !nodeBodyWasRead(incoming)) {
         return toFetchResponse(await receiver.handleNodeRequest(incoming), c.req.method)
       }
     }
-    if (wireUrl === undefined) return receiver.fetch(c.req.raw)
-    const answer = await receiver.fetch(withWireUrl(c.req.raw, wireUrl))
+    if (wireUrl === undefined) return receiver.fetch(request)
+    const answer = await receiver.fetch(withWireUrl(request, wireUrl))
     // An answer before the whole body arrived (413, 408): node-server ends such a connection itself once the
     // answer is written (its cleanup of an unread request), so the answer says so, and no client sends its
-    // next request there. (A bodiless GET is complete at once.)
-    if (incoming?.complete === false) answer.headers.set('connection', 'close')
+    // next request there. (A bodiless GET is complete at once; HTTP/2 has no Connection header.)
+    if (incoming?.complete === false && incoming.httpVersionMajor !== 2) answer.headers.set('connection', 'close')
     return answer
   }
 }

@@ -7,7 +7,7 @@ import type { NodeRequestStream } from '@crm-webhooks/core'
 
 /** What @hono/node-server puts in `c.env` (its `HttpBindings`): the Node request behind `c.req.raw`. */
 export interface NodeServerBindings {
-  incoming?: NodeRequestStream & { method?: string; url?: string; readableFlowing?: boolean | null; complete?: boolean }
+  incoming?: NodeRequestStream & { method?: string; url?: string; readableFlowing?: boolean | null; complete?: boolean; httpVersionMajor?: number }
 }
 
 /**

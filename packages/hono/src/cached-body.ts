@@ -1,0 +1,33 @@
+/**
+ * A body that a middleware read through Hono (`c.req.arrayBuffer()`, `blob()`, `parseBody()`, `text()`,
+ * `json()`), handed to the core as a Fetch body stream, so the core bounds the wait for a read still under way
+ * (its deadline and size limit) as it bounds any other, and checks the bytes against the Content-Length.
+ *
+ * @module
+ */
+import { bodyStreamAlreadyRead } from '@crm-webhooks/core'
+
+/**
+ * The stream of what Hono kept: its bytes, once the read ends. A read as text only (`text()`, `json()`) kept no
+ * bytes (decoding drops a BOM and replaces bad bytes), so its stream fails as a body already parsed; a read that
+ * failed (the sender left mid-body) fails it as the read did (400).
+ *
+ * @example
+ * ```ts
+ * const body = cachedBodyStream(c.req.bodyCache.arrayBuffer, c.req.bodyCache.text)
+ * ```
+ */
+export function cachedBodyStream(bytes: Promise<ArrayBuffer> | undefined, text: Promise<string> | undefined): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const [kept] = await Promise.all([bytes, text])
+        if (kept === undefined) return controller.error(bodyStreamAlreadyRead())
+        controller.enqueue(new Uint8Array(kept))
+        controller.close()
+      } catch (error) {
+        controller.error(error)
+      }
+    },
+  })
+}
