@@ -4,7 +4,16 @@ import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { DISCARD_MAX_BYTES, DISCARD_MAX_MS, closesConnection, keptNodeBody, readNodeRequest, readWebStream, toBodyBytes } from './raw-body.js'
+import {
+  DISCARD_MAX_BYTES,
+  DISCARD_MAX_MS,
+  assertDeclaredLength,
+  closesConnection,
+  keptNodeBody,
+  readNodeRequest,
+  readWebStream,
+  toBodyBytes,
+} from './raw-body.js'
 
 /** The engine's garbage collector, exposed on demand, to measure what a reader still holds. */
 function collectGarbage(): void {
@@ -165,6 +174,13 @@ describe('readNodeRequest', () => {
     request.write('12345')
     request.write('67890')
     await expect(reading).rejects.toMatchObject({ code: 'payload_too_large' })
+  })
+})
+
+describe('assertDeclaredLength', () => {
+  it('refuses a length in digits past the limit, and leaves any other value to the read (1e7 and 0x10 are no lengths)', () => {
+    expect(() => assertDeclaredLength('2000', 1_000)).toThrow(expect.objectContaining({ code: 'payload_too_large' }))
+    for (const value of ['1000', '', '1e7', '0x10000', '5, 5', undefined, null]) expect(() => assertDeclaredLength(value, 1_000)).not.toThrow()
   })
 })
 

@@ -120,9 +120,10 @@ function bodyTimedOut(): RequestRejectedError {
  * ```
  */
 export function assertDeclaredLength(contentLength: string | null | undefined, limit: number): void {
-  if (contentLength == null || contentLength === '') return
-  const declared = Number(contentLength)
-  if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit)
+  // Only a length as RFC 9110 writes it (digits): `Number` also reads `1e7` and `0x10`, which an in-process
+  // Request may carry, and a small body declared so was refused 413 before a byte was read.
+  if (contentLength == null || !/^\d+$/.test(contentLength)) return
+  if (Number(contentLength) > limit) throw payloadTooLarge(limit)
 }
 
 /**
