@@ -1,8 +1,9 @@
 /**
  * Fastify answers 415 itself for a Content-Type it cannot parse (empty, `json`, `;;;`, `a/b, c/d`:
- * lib/handle-request.js), and 400 for a QUERY with none, before the app's preValidation and preHandler hooks run. On the webhook route the
- * core judges the type, from `request.raw` (an empty one is JSON, as on every other entry point; the rest
- * get its own 415), so Fastify is shown a neutral type instead and the request goes through every hook.
+ * lib/handle-request.js), and 400 for a QUERY with none, before the app's preValidation and preHandler hooks
+ * run. On the webhook route the core judges the type, from `request.raw` (an empty one is JSON, as on every
+ * other entry point; the rest get its own 415), so Fastify is shown a neutral type instead and the request
+ * goes through every hook.
  *
  * @module
  */

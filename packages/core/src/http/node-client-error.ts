@@ -26,7 +26,7 @@ function refusal(error: Error & { code?: string }): RequestRejectedError {
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
       return new RequestRejectedError('payload_too_large', `the request's chunk extensions exceed the server's limit (${why})`)
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new RequestRejectedError('request_timeout', `the request did not arrive within the server's requestTimeout or headersTimeout`)
+      return new RequestRejectedError('request_timeout', "the request did not arrive within the server's requestTimeout or headersTimeout")
     default:
       return new RequestRejectedError('malformed_request', `the request is not well-formed HTTP/1.1 (${why})`)
   }
