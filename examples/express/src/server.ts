@@ -3,7 +3,7 @@
  * JSON API. Start it with `pnpm --filter @crm-webhooks/example-express start`.
  */
 import type { AddressInfo } from 'node:net'
-import { createReceiver } from '@crm-webhooks/core'
+import { createReceiver, nodeClientErrorListener } from '@crm-webhooks/core'
 import { automatenexus } from '@crm-webhooks/core/providers'
 import { crmWebhooks, rawBodySaver } from '@crm-webhooks/express'
 import express from 'express'
@@ -35,3 +35,5 @@ app.get('/health', (_request, response) => void response.json({ ok: true }))
 const server = app.listen(port, '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`)
 })
+// What Node's HTTP parser refuses (malformed framing, oversized headers) gets a JSON error with a code too.
+server.on('clientError', nodeClientErrorListener)

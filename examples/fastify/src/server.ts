@@ -2,7 +2,7 @@
  * A crm-webhooks receiver as a Fastify 5 plugin, for AutomateNexus CRM (seed 000), beside a route that
  * keeps Fastify's JSON parser. Start it with `pnpm --filter @crm-webhooks/example-fastify start`.
  */
-import { createReceiver } from '@crm-webhooks/core'
+import { createReceiver, nodeClientErrorListener } from '@crm-webhooks/core'
 import { automatenexus } from '@crm-webhooks/core/providers'
 import { crmWebhooks } from '@crm-webhooks/fastify'
 import Fastify from 'fastify'
@@ -18,7 +18,8 @@ receiver.on('deal.stage_changed', (event) => {
 })
 receiver.onAny((event) => console.log(`handled ${event.type}`))
 
-const app = Fastify()
+// What Node's HTTP parser refuses (malformed framing, oversized headers) gets a JSON error with a code too.
+const app = Fastify({ clientErrorHandler: nodeClientErrorListener })
 await app.register(crmWebhooks, { receiver, path: '/webhooks' })
 // Every answer of the webhook route, rejections included, is visible to the app's own hooks.
 app.addHook('onResponse', async (request) => {

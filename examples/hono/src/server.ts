@@ -3,7 +3,7 @@
  * The same `app` runs unchanged on Bun, Deno or Workers (`export default app`). Start it with
  * `pnpm --filter @crm-webhooks/example-hono start`.
  */
-import { createReceiver } from '@crm-webhooks/core'
+import { createReceiver, nodeClientErrorListener } from '@crm-webhooks/core'
 import { automatenexus } from '@crm-webhooks/core/providers'
 import { crmWebhooks } from '@crm-webhooks/hono'
 import { serve } from '@hono/node-server'
@@ -31,3 +31,5 @@ app.get('/health', (c) => c.json({ ok: true }))
 serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
   console.log(`listening on http://127.0.0.1:${info.port}/webhooks`)
 })
+  // What Node's HTTP parser refuses (malformed framing, oversized headers) gets a JSON error with a code too.
+  .on('clientError', nodeClientErrorListener)

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createNodeListener, createReceiver } from '@crm-webhooks/core'
+import { createNodeListener, createReceiver, nodeClientErrorListener } from '@crm-webhooks/core'
 import { automatenexus } from '@crm-webhooks/core/providers'
 
 const port = Number(process.env.PORT ?? 3000)
@@ -27,6 +27,8 @@ const server = createServer((request, response) => {
   if (request.url?.split('?')[0] === '/webhooks') return void webhooks(request, response)
   response.writeHead(404, { 'content-type': 'application/json' }).end('{"ok":false}')
 })
+// What Node's HTTP parser refuses (malformed framing, oversized headers) gets a JSON error with a code too.
+server.on('clientError', nodeClientErrorListener)
 server.listen(port, '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`)
 })
