@@ -1,4 +1,5 @@
 import { createServer } from 'node:http'
+import { connect } from 'node:net'
 import { createReceiver } from '@crm-webhooks/core'
 import {
   CONFORMANCE_SECRET,
@@ -82,6 +83,29 @@ describe.each([
     const response = await post(await serve(app, '/hooks/crm'), 'evt_raw_route')
     expect(response.status).toBe(200)
     expect(received).toEqual(['evt_raw_route'])
+  })
+
+  it('reads both copies of a repeated Content-Type (415) after a middleware added a request header of its own', async () => {
+    // Node keeps only the first copy of a repeated Content-Type in req.headers; the core reads the lines as sent.
+    let runs = 0
+    const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET }).onAny(() => void (runs += 1))
+    const app = express()
+    app.use((request, _response, next) => {
+      request.headers['x-request-id'] ??= 'req-1'
+      next()
+    })
+    app.post('/webhooks', crmWebhooks(receiver))
+    const { port } = new URL(await serve(app))
+    const { headers, body } = await signedRequest({ id: 'evt_two_types' })
+    const lines = Object.entries(headers ?? {}).map(([name, value]) => `${name}: ${value}`)
+    const sent = `POST /webhooks HTTP/1.1\r\nHost: x\r\n${lines.join('\r\n')}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(String(body))}\r\nConnection: close\r\n\r\n${body}`
+    const answer = await new Promise<string>((resolve, reject) => {
+      let received = ''
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(sent))
+      socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk)).on('error', reject).on('close', () => resolve(received))
+    })
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 415 Unsupported Media Type')
+    expect(runs).toBe(0)
   })
 
   it('leaves the rest of the app its JSON parser, and mounted without one it reads the stream itself', async () => {

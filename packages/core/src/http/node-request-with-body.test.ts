@@ -115,7 +115,7 @@ describe('nodeRequestWithBody', () => {
     expect(request.readableDidRead).toBe(false)
   })
 
-  it("leaves Node's headersDistinct unbuilt until asked, as the core asks only when a header line repeats", async () => {
+  it("leaves Node's headersDistinct unbuilt until asked, as the core asks only when Content-Type or a credential header repeats", async () => {
     const { request } = await receive('POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}')
     let built = 0
     const counted = Object.create(request, {

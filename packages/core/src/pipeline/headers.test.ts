@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createHeaderReader } from './headers.js'
+import { createHeaderReader, nodeRequestHeaders } from './headers.js'
 
 describe('createHeaderReader over a plain record', () => {
   it('reads a header in any case, and joins the values of one sent as a list', () => {
@@ -31,5 +31,42 @@ describe('createHeaderReader over a plain record', () => {
     // Nor an inherited header, in any spelling.
     const inheriting = createHeaderReader(Object.assign(Object.create({ 'X-Inherited': 'x', 'x-other': 'y' }), { 'X-Own': '1' }))
     expect([inheriting('x-inherited'), inheriting('x-own')]).toEqual([undefined, '1'])
+  })
+})
+
+describe('nodeRequestHeaders', () => {
+  /** A Node request's header views, with a count of how often the distinct view was built. */
+  function nodeRequest(rawHeaders: string[], headers: Record<string, string>) {
+    const distinct: Record<string, string[]> = {}
+    for (let index = 0; index < rawHeaders.length; index += 2) (distinct[rawHeaders[index]!.toLowerCase()] ??= []).push(rawHeaders[index + 1]!)
+    const built = { count: 0 }
+    const request = {
+      headers,
+      rawHeaders,
+      get headersDistinct() {
+        built.count += 1
+        return distinct
+      },
+    }
+    return { request, built }
+  }
+
+  it.each([
+    ['Content-Type', 'content-type', 'application/json, text/plain'],
+    ['AUTHORIZATION', 'authorization', 'Bearer a, Bearer b'],
+    ['Proxy-Authorization', 'proxy-authorization', 'Bearer a, Bearer b'],
+  ])('reads every copy of a repeated %s, which Node keeps the first of, a key added by a middleware or not', (sent, name, joined) => {
+    const [first, second] = joined.split(', ')
+    const { request } = nodeRequest(['Host', 'x', sent, first!, sent, second!], { host: 'x', [name]: first!, 'x-request-id': 'added' })
+    expect(createHeaderReader(nodeRequestHeaders(request))(name)).toBe(joined)
+  })
+
+  it("leaves other repeated headers to Node's own joining, without building the distinct view", () => {
+    const { request, built } = nodeRequest(['X-Sig', 'a', 'x-sig', 'b', 'Content-Type', 'application/json'], {
+      'x-sig': 'a, b',
+      'content-type': 'application/json',
+    })
+    expect(createHeaderReader(nodeRequestHeaders(request))('x-sig')).toBe('a, b')
+    expect(built.count).toBe(0)
   })
 })

@@ -67,11 +67,32 @@ export interface NodeHeaderSource {
 }
 
 /**
+ * Whether a header the receiver reads, and of which Node's parser keeps only the first copy, was sent more
+ * than once: `Content-Type`, and a static-secret scheme's `Authorization` or `Proxy-Authorization` (Node
+ * joins every other repeated header with `, `, lib/_http_incoming.js). Read from the lines as sent: the count
+ * of `headers`' keys, which it compared before, counts a key a middleware added (a request id) too, and one
+ * added key hid one repeated line.
+ */
+function repeatsFirstCopyOnlyHeader(rawHeaders: readonly string[]): boolean {
+  let seen = 0
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index]!
+    // The length first: most names are lower-cased for nothing otherwise.
+    let bit = 0
+    if (name.length === 12) bit = name.toLowerCase() === 'content-type' ? 1 : 0
+    else if (name.length === 13) bit = name.toLowerCase() === 'authorization' ? 2 : 0
+    else if (name.length === 19) bit = name.toLowerCase() === 'proxy-authorization' ? 4 : 0
+    if ((seen & bit) !== 0) return true
+    seen |= bit
+  }
+  return false
+}
+
+/**
  * The headers of a Node request with every copy that was sent. Node's parser keeps only the first copy of
  * a repeated `Content-Type`, `Authorization` and a few others, where Fetch joins every copy with `, `: the
  * same bytes were accepted on one entry point and a 415 or 401 on another, and a duplicated credential had
- * one copy picked. Only a request with a repeated header line (fewer names than lines) pays for the
- * distinct view.
+ * one copy picked. Only a request that repeats one of those lines pays for the distinct view.
  *
  * @example
  * ```ts
@@ -80,6 +101,6 @@ export interface NodeHeaderSource {
  */
 export function nodeRequestHeaders(request: NodeHeaderSource): HeaderInput {
   const { headers, rawHeaders } = request
-  if (rawHeaders === undefined || rawHeaders.length / 2 <= Object.keys(headers).length) return headers
+  if (rawHeaders === undefined || !repeatsFirstCopyOnlyHeader(rawHeaders)) return headers
   return request.headersDistinct ?? headers
 }
