@@ -210,6 +210,20 @@ describe.each([
     expect([response.status, ...framing(response), (await response.json()).ok]).toEqual([200, null, 'chunked', true])
   })
 
+  it("drops a Content-Encoding an earlier middleware set (the answer is plain JSON), and writes through a writeHead wrapper that returns nothing", async () => {
+    const app = express()
+    app.use((_request, response, next) => {
+      response.setHeader('Content-Encoding', 'gzip')
+      const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => unknown
+      // A wrapper outside Node's contract (writeHead returns the response), as some metrics middleware write.
+      response.writeHead = ((...args: unknown[]) => void writeHead(...args)) as unknown as typeof response.writeHead
+      next()
+    })
+    app.all('/webhooks', crmWebhooks(createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })))
+    const response = await post(await serve(app), 'evt_encoded_by_app')
+    expect([response.status, response.headers.get('content-encoding'), (await response.json()).ok]).toEqual([200, null, true])
+  })
+
   it("answers a failure to produce or write the answer with the core's JSON 500, never Express's error page with its stack", async () => {
     const reachedErrorHandler: unknown[] = []
     for (const failing of [

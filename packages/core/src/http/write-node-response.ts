@@ -30,8 +30,8 @@ const utf8Length: (text: string) => number = nodeBuffer
  * `Content-Length: 0`, the first way RFC 7231 section 6.3.6 named, rather than an empty chunked body.
  *
  * The length is always this one. The receiver's answers carry no framing headers of their own (the pipeline
- * leaves a provider handshake's out), and a `Content-Length` the app set on the response (a middleware before
- * the handler) is dropped, since it counts some other body; a `Transfer-Encoding` the app set is kept, and then
+ * leaves a provider handshake's out), and a `Content-Length` or `Content-Encoding` the app set on the response (a
+ * middleware before the handler) is dropped, since it describes some other body; a `Transfer-Encoding` the app set is kept, and then
  * no length goes beside it. A 1xx is not a final answer: it is refused (a `RangeError`), as are the answers
  * Node refuses to write (a status past 999, a header value with a line break), so the caller answers 500 as
  * `receiver.fetch` does.
@@ -47,8 +47,13 @@ export function writeNodeResponse(request: Pick<IncomingMessage, 'method'>, resp
   const body = responseContent(out, request.method)
   const contentLength = body !== undefined ? utf8Length(body) : status === 205 && request.method !== 'HEAD' ? 0 : undefined
   response.removeHeader('content-length')
+  // The answer is never encoded: a Content-Encoding set before (a middleware's) would have clients decode plain
+  // JSON. A compressor that encodes what is written sets its own as the head goes out, after this.
+  response.removeHeader('content-encoding')
   const framed = contentLength === undefined || response.hasHeader('transfer-encoding')
-  response.writeHead(status, framed ? out.headers : withContentLength(out.headers, contentLength)).end(body)
+  // Two calls, not `writeHead(...).end(...)`: a middleware's wrapper of writeHead may not return the response.
+  response.writeHead(status, framed ? out.headers : withContentLength(out.headers, contentLength))
+  response.end(body)
 }
 
 /**
