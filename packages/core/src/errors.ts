@@ -76,9 +76,9 @@ export interface WebhookErrorOptions {
  *
  * @example
  * ```ts
- * try { await verifyHmacSha256(...) } catch (error) {
- *   if (error instanceof WebhookError && error.code === 'invalid_signature') { ... }
- * }
+ * const answer = await receiver.handle(request)
+ * // In onError, and in a scheme of your own that throws one:
+ * if (error instanceof WebhookError && error.code === 'invalid_signature') console.warn('forged', error.message)
  * ```
  */
 export class WebhookError extends Error {

@@ -2,7 +2,7 @@ import { describe, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import { defineProvider } from './providers/define-provider.js'
 import { createFieldEnvelope } from './providers/field-envelope.js'
-import { createReceiver } from './receiver.js'
+import { type Receiver, createReceiver } from './receiver.js'
 import { createHmacSha256Scheme } from './schemes/hmac-sha256.js'
 import type { EventSchemas } from './types.js'
 
@@ -128,5 +128,28 @@ describe('several types, and what a handler may return', () => {
   it('refuses a handler for another event shape', () => {
     // @ts-expect-error: a contact handler's parameter does not fit a deal event
     receiver.on('deal.stage_changed', (event: { data: { email: string } }) => event.data.email)
+  })
+})
+
+describe('receivers and hooks as the rest of an app passes them around', () => {
+  it('takes any receiver where a plain Receiver is asked for', () => {
+    const mount = (receiver: Receiver) => receiver
+    expectTypeOf(mount(createReceiver({ provider, secret: 's' }))).toEqualTypeOf<Receiver>()
+    mount(createReceiver({ provider, secret: 's', events: { 'deal.won': z.looseObject({ value: z.number() }) } }))
+  })
+
+  it('keeps a branded field branded, a string still (zod .brand())', () => {
+    const branded = createReceiver({ provider, secret: 's', events: { 'contact.created': z.object({ email: z.string().brand<'Email'>() }) } })
+    branded.on('contact.created', (event) => {
+      const email: string = event.data.email
+      expectTypeOf(event.data.email).toEqualTypeOf<string & z.$brand<'Email'>>()
+      return email
+    })
+  })
+
+  it('takes onUnknownEvent and onInvalidPayload hooks whatever they return, as handlers', () => {
+    const insert = async (row: unknown) => ({ id: 1, row })
+    createReceiver({ provider, secret: 's', onUnknownEvent: (event) => insert(event), onInvalidPayload: (info) => insert(info) })
+    createReceiver({ provider, secret: 's', onUnknownEvent: () => 42 })
   })
 })

@@ -100,9 +100,9 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
    * hook that throws (or outlasts `handlerTimeoutMs`) is answered as a handler would be (500, 503), so the
    * sender's retry hands the event to it again.
    */
-  onUnknownEvent?: (event: WebhookEvent) => MaybePromise<void>
+  onUnknownEvent?: (event: WebhookEvent) => unknown
   /** Verified payloads that fail their schema or name no event: never silently dropped. */
-  onInvalidPayload?: (info: InvalidPayloadInfo) => MaybePromise<void>
+  onInvalidPayload?: (info: InvalidPayloadInfo) => unknown
   /** Every rejected or failed request, for logs; must not throw. */
   onError?: (error: WebhookError, outcome: DeliveryOutcome) => void
   /** Every request's outcome, for logs and metrics. */
@@ -125,7 +125,7 @@ export interface DrainOptions {
 }
 
 /** A configured receiver. */
-export interface Receiver<Events extends EventSchemas = EventSchemas> {
+export interface Receiver<Events extends EventSchemas = any> {
   readonly provider: Provider
   /** Registers a handler for one event type (or several); the event is narrowed to that type. */
   on<Type extends keyof Events & string>(

@@ -138,20 +138,26 @@ type KnownKeys<T> = keyof {
   [K in keyof T as string extends K ? never : number extends K ? never : symbol extends K ? never : K]: true
 }
 
-/** `T` with index signatures dropped from every object that also declares named keys, recursively. */
-export type DeclaredFields<T> = T extends (...args: never[]) => unknown
+/**
+ * `T` with index signatures dropped from every object that also declares named keys, recursively. A primitive
+ * is kept whole first: a branded one (`string & { [brand]: 'Email' }`, zod's `.brand()`) is an object type too,
+ * and was rebuilt from `String`'s members.
+ */
+export type DeclaredFields<T> = T extends string | number | boolean | bigint | symbol | null | undefined
   ? T
-  : T extends Date | RegExp | Uint8Array
+  : T extends (...args: never[]) => unknown
     ? T
-    : T extends ReadonlyArray<unknown>
-      ? // Mapped over the array itself, so a tuple keeps each position's type (and its rest, and readonly):
-        // rebuilt from its element type, `[number, string]` read as `(number | string)[]`.
-        { [I in keyof T]: DeclaredFields<T[I]> }
-      : T extends object
-        ? [KnownKeys<T>] extends [never]
-          ? T
-          : { [K in KnownKeys<T>]: DeclaredFields<T[K]> }
-        : T
+    : T extends Date | RegExp | Uint8Array
+      ? T
+      : T extends ReadonlyArray<unknown>
+        ? // Mapped over the array itself, so a tuple keeps each position's type (and its rest, and readonly):
+          // rebuilt from its element type, `[number, string]` read as `(number | string)[]`.
+          { [I in keyof T]: DeclaredFields<T[I]> }
+        : T extends object
+          ? [KnownKeys<T>] extends [never]
+            ? T
+            : { [K in KnownKeys<T>]: DeclaredFields<T[K]> }
+          : T
 
 /** The parsed body, before its envelope is read: JSON's value, or a form body's fields. */
 export type ParsedBody = unknown

@@ -6,7 +6,8 @@
  * @module
  */
 import { HandlerError, IdempotencyError } from '../errors.js'
-import type { ClaimResult, ClaimVersion, MaybePromise } from '../types.js'
+import type { ClaimResult, ClaimVersion } from '../types.js'
+import { isThenable } from '../schemes/maybe-promise.js'
 import { storeUnavailableError } from '../idempotency/store-deadline.js'
 import { clockReading } from './clock-reading.js'
 import type { PipelineConfig } from './run-pipeline.js'
@@ -160,17 +161,18 @@ export async function runClaimed(
   config: PipelineConfig,
   key: string,
   owner: string,
-  work: (() => MaybePromise<void>) | undefined,
+  work: (() => unknown) | undefined,
 ): Promise<void> {
   const leaseEndsAt = clockReading(config.monotonicNow) + config.lockTtlMs
-  let result: MaybePromise<void>
+  // What a handler or hook returned: a promise to wait for; anything else (a row id it inserted) is no promise.
+  let result: unknown
   try {
     result = work?.()
   } catch (error) {
     await settleClaim(config, key, owner, 'release', leaseEndsAt)
     throw error instanceof HandlerError ? error : handlerFailed(error)
   }
-  if (result === undefined) {
+  if (!isThenable(result)) {
     // Finished synchronously (every handler was synchronous): nothing left to put a deadline on.
     await settleClaim(config, key, owner, 'complete', leaseEndsAt)
     return
@@ -274,7 +276,7 @@ async function payOwedCompletion(config: PipelineConfig, key: string): Promise<v
  * await runWithDeadline(config, () => config.onInvalidPayload!(info))
  * ```
  */
-export async function runWithDeadline(config: PipelineConfig, work: () => MaybePromise<void>): Promise<void> {
+export async function runWithDeadline(config: PipelineConfig, work: () => unknown): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -104,8 +104,8 @@ export interface PipelineConfig {
   readonly idempotencyKey: ((context: DeliveryContext) => MaybePromise<string | undefined>) | undefined
   readonly recordVersion: ((event: WebhookEvent) => { record: string; version: number } | undefined) | undefined
   readonly dispatch: (event: WebhookEvent) => Promise<void> | undefined
-  readonly onUnknownEvent: ((event: WebhookEvent) => MaybePromise<void>) | undefined
-  readonly onInvalidPayload: ((info: InvalidPayloadInfo) => MaybePromise<void>) | undefined
+  readonly onUnknownEvent: ((event: WebhookEvent) => unknown) | undefined
+  readonly onInvalidPayload: ((info: InvalidPayloadInfo) => unknown) | undefined
   readonly onError: ((error: WebhookError, outcome: DeliveryOutcome) => void) | undefined
   readonly onDelivery: ((outcome: DeliveryOutcome) => void) | undefined
   /**
