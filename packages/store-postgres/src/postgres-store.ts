@@ -21,7 +21,9 @@ import {
   positiveOption,
   storeUnavailableError,
 } from '@crm-webhooks/core'
-import type pg from 'pg'
+// Named, not the default import: @types/pg has no default export, and a CommonJS consumer without
+// esModuleInterop read a default-imported `pg.Pool` as any (a `pool: 5` compiled).
+import type { Pool } from 'pg'
 import { type ClaimEntry, type ClaimRow, createBatchedStatements, settledValue } from './batched-statements.js'
 import { migrationSql, tableNames } from './migration.js'
 import { openPostgresConnection } from './postgres-connection.js'
@@ -30,7 +32,7 @@ import { storeQueries } from './store-queries.js'
 /** Options of {@link createPostgresStore}: give either `pool` or `connectionString`. */
 export interface PostgresStoreOptions {
   /** A pg 8 pool of your own. The store never ends it: you do (and you handle its `error` events). */
-  pool?: pg.Pool
+  pool?: Pool
   /** Or a connection string: the store creates its pool (with connect and statement timeouts) and ends it. */
   connectionString?: string
   /**
