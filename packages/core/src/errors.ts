@@ -220,7 +220,27 @@ export function toWebhookError(error: unknown): WebhookError {
   // One of your own (a scheme written in JavaScript) with a code the table lacks has no status: answered as
   // it is, the response would carry none (Fetch's Response makes that a 200, node:http refuses to write it).
   if (error instanceof WebhookError && Object.hasOwn(STATUS_BY_CODE, error.code)) return error
+  // The same class from another copy of this package (a scheme `require`d as CommonJS into an ESM app loads
+  // the CommonJS build beside the ESM one): not an instance of this copy's class, but the same code and status.
+  if (isForeignWebhookError(error)) {
+    return new WebhookError(error.code, error.message, { cause: error, retryAfterSeconds: error.retryAfterSeconds })
+  }
   return new WebhookError('internal_error', 'internal error', { cause: error })
+}
+
+/** Marks every WebhookError, of whichever copy of this package: `Symbol.for` is one symbol across copies. */
+const WEBHOOK_ERROR_BRAND = Symbol.for('@crm-webhooks/core.WebhookError')
+Object.defineProperty(WebhookError.prototype, WEBHOOK_ERROR_BRAND, { value: true })
+
+function isForeignWebhookError(error: unknown): error is WebhookError {
+  if (typeof error !== 'object' || error === null || (error as Record<symbol, unknown>)[WEBHOOK_ERROR_BRAND] !== true) return false
+  const { code, message, retryAfterSeconds } = error as Partial<WebhookError>
+  return (
+    typeof code === 'string' &&
+    Object.hasOwn(STATUS_BY_CODE, code) &&
+    typeof message === 'string' &&
+    (retryAfterSeconds === undefined || typeof retryAfterSeconds === 'number')
+  )
 }
 
 /**
