@@ -108,11 +108,10 @@ export class WebhookError extends Error {
  * ```
  */
 export class SignatureVerificationError extends WebhookError {
-  constructor(
-    code: 'missing_signature' | 'invalid_signature' | 'timestamp_out_of_tolerance',
-    message: string,
-    options?: WebhookErrorOptions,
-  ) {
+  /** One of this class's codes. */
+  declare readonly code: 'missing_signature' | 'invalid_signature' | 'timestamp_out_of_tolerance'
+
+  constructor(code: SignatureVerificationError['code'], message: string, options?: WebhookErrorOptions) {
     super(code, message, options)
     this.name = 'SignatureVerificationError'
   }
@@ -129,19 +128,18 @@ export class SignatureVerificationError extends WebhookError {
  * ```
  */
 export class RequestRejectedError extends WebhookError {
-  constructor(
-    code:
-      | 'payload_too_large'
-      | 'invalid_body'
-      | 'body_already_parsed'
-      | 'unsupported_media_type'
-      | 'method_not_allowed'
-      | 'request_timeout'
-      | 'malformed_request'
-      | 'headers_too_large',
-    message: string,
-    options?: WebhookErrorOptions,
-  ) {
+  /** One of this class's codes. */
+  declare readonly code:
+    | 'payload_too_large'
+    | 'invalid_body'
+    | 'body_already_parsed'
+    | 'unsupported_media_type'
+    | 'method_not_allowed'
+    | 'request_timeout'
+    | 'malformed_request'
+    | 'headers_too_large'
+
+  constructor(code: RequestRejectedError['code'], message: string, options?: WebhookErrorOptions) {
     super(code, message, options)
     this.name = 'RequestRejectedError'
   }
@@ -156,15 +154,12 @@ export class RequestRejectedError extends WebhookError {
  * ```
  */
 export class PayloadValidationError extends WebhookError {
+  /** One of this class's codes. */
+  declare readonly code: 'unknown_event' | 'invalid_payload'
   /** Standard Schema issues, when a schema rejected the data. */
   readonly issues: readonly SchemaIssue[]
 
-  constructor(
-    code: 'unknown_event' | 'invalid_payload',
-    message: string,
-    issues: readonly SchemaIssue[] = [],
-    options?: WebhookErrorOptions,
-  ) {
+  constructor(code: PayloadValidationError['code'], message: string, issues: readonly SchemaIssue[] = [], options?: WebhookErrorOptions) {
     super(code, message, options)
     this.name = 'PayloadValidationError'
     this.issues = issues
@@ -181,7 +176,10 @@ export class PayloadValidationError extends WebhookError {
  * ```
  */
 export class IdempotencyError extends WebhookError {
-  constructor(code: 'delivery_in_progress' | 'store_unavailable', message: string, options?: WebhookErrorOptions) {
+  /** One of this class's codes. */
+  declare readonly code: 'delivery_in_progress' | 'store_unavailable'
+
+  constructor(code: IdempotencyError['code'], message: string, options?: WebhookErrorOptions) {
     super(code, message, options)
     this.name = 'IdempotencyError'
   }
@@ -196,7 +194,10 @@ export class IdempotencyError extends WebhookError {
  * ```
  */
 export class HandlerError extends WebhookError {
-  constructor(code: 'handler_failed' | 'handler_timeout', message: string, options?: WebhookErrorOptions) {
+  /** One of this class's codes. */
+  declare readonly code: 'handler_failed' | 'handler_timeout'
+
+  constructor(code: HandlerError['code'], message: string, options?: WebhookErrorOptions) {
     super(code, message, options)
     this.name = 'HandlerError'
   }
