@@ -13,7 +13,7 @@ const available = await postgresAvailable()
 
 describe('createPostgresStore: configuration mistakes throw TypeError', () => {
   it.each([
-    ['neither pool nor connection string', {}],
+    ['neither pool nor connection string', {} as never],
     ['both pool and connection string', { connectionString: DATABASE_URL, pool: {} as never }],
     ['a table name with a quote', { connectionString: DATABASE_URL, table: 'x"; DROP TABLE users; --' }],
     ['a three-part table name', { connectionString: DATABASE_URL, table: 'a.b.c' }],

@@ -29,12 +29,23 @@ import { migrationSql, tableNames } from './migration.js'
 import { openPostgresConnection } from './postgres-connection.js'
 import { storeQueries } from './store-queries.js'
 
-/** Options of {@link createPostgresStore}: give either `pool` or `connectionString`. */
-export interface PostgresStoreOptions {
-  /** A pg 8 pool of your own. The store never ends it: you do (and you handle its `error` events). */
-  pool?: Pool
-  /** Or a connection string: the store creates its pool (with connect and statement timeouts) and ends it. */
-  connectionString?: string
+/** Options of {@link createPostgresStore}: either `pool` or `connectionString` (both, or neither, does not compile). */
+export type PostgresStoreOptions = PostgresStoreCommonOptions &
+  (
+    | {
+        /** A pg 8 pool of your own. The store never ends it: you do (and you handle its `error` events). */
+        pool: Pool
+        connectionString?: undefined
+      }
+    | {
+        pool?: undefined
+        /** Or a connection string: the store creates its pool (with connect and statement timeouts) and ends it. */
+        connectionString: string
+      }
+  )
+
+/** Options of {@link createPostgresStore} whichever way it reaches PostgreSQL. */
+export interface PostgresStoreCommonOptions {
   /**
    * The claims table, `name` or `schema.name` (ASCII letters, digits and underscores; the name at most 48 characters,
    * the schema 63); the ordering guard uses `<name>_versions`. Default `crm_webhooks_idempotency`.

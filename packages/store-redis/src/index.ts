@@ -1,3 +1,3 @@
 export { createRedisStore } from './redis-store.js'
-export type { RedisStore, RedisStoreOptions } from './redis-store.js'
+export type { RedisStore, RedisStoreCommonOptions, RedisStoreOptions } from './redis-store.js'
 export type { RedisStoreClient } from './redis-connection.js'

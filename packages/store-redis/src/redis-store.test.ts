@@ -13,7 +13,7 @@ const prefix = uniqueKeyPrefix('store')
 
 describe('createRedisStore: configuration mistakes throw TypeError', () => {
   it.each([
-    ['neither client nor url', {}],
+    ['neither client nor url', {} as never],
     ['both client and url', { url: REDIS_URL, client: {} as never }],
     ['a zero command timeout', { url: REDIS_URL, commandTimeoutMs: 0 }],
     ['a NaN connect timeout', { url: REDIS_URL, connectTimeoutMs: Number.NaN }],

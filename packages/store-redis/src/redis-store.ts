@@ -20,12 +20,8 @@ import {
 import { type RedisStoreClient, openRedisConnection } from './redis-connection.js'
 import { CLAIM_BATCH, COMPLETE_BATCH, RECORD_VERSION, RELEASE, runScript } from './redis-scripts.js'
 
-/** Options of {@link createRedisStore}: give either `client` or `url`. */
-export interface RedisStoreOptions {
-  /** A node-redis 5 or 6 client of your own (connected or not). The store never closes it: you do. */
-  client?: RedisStoreClient
-  /** Or a URL (`redis://`, `rediss://` for TLS, credentials and database included): the store creates, connects and closes its client. */
-  url?: string
+/** Options of {@link createRedisStore} whichever way it reaches Redis. */
+export interface RedisStoreCommonOptions {
   /** Prefix of every key the store writes; default `crm-webhooks:`. Give each application its own. */
   keyPrefix?: string
   /** Longest wait for one call, connection included, before it rejects with `store_unavailable`; default 2000 ms. */
@@ -35,6 +31,21 @@ export interface RedisStoreOptions {
   /** Connection errors of the client the store creates (each failed call also rejects on its own); default ignored. */
   onConnectionError?: (error: Error) => void
 }
+
+/** Options of {@link createRedisStore}: either `client` or `url` (both, or neither, does not compile). */
+export type RedisStoreOptions = RedisStoreCommonOptions &
+  (
+    | {
+        /** A node-redis 5 or 6 client of your own (connected or not). The store never closes it: you do. */
+        client: RedisStoreClient
+        url?: undefined
+      }
+    | {
+        client?: undefined
+        /** Or a URL (`redis://`, `rediss://` for TLS, credentials and database included): the store creates, connects and closes its client. */
+        url: string
+      }
+  )
 
 /** The Redis store. */
 export interface RedisStore extends IdempotencyStore {
