@@ -237,6 +237,18 @@ describe('handlers added while a delivery runs', () => {
   })
 })
 
+describe('on and onAny', () => {
+  it('return the receiver for chaining, called unbound too (const { on } = receiver), as fetch and handle work', async () => {
+    const receiver = makeReceiver()
+    const { on, onAny } = receiver
+    const seen: string[] = []
+    expect(on('deal.stage_changed', () => void seen.push('on'))).toBe(receiver)
+    expect(onAny(() => void seen.push('any'))).toBe(receiver)
+    expect((await receiver.handle(await signedRequest(stageChange()))).status).toBe(200)
+    expect(seen).toEqual(['on', 'any'])
+  })
+})
+
 describe('every rejection has its code and status', () => {
   it('missing_signature', async () => {
     const request = await signedRequest(stageChange())

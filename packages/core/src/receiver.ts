@@ -202,12 +202,13 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         }
         handlers.add(name, handler as EventHandler)
       }
-      return this
+      // The receiver, not `this`: `const { on } = receiver` chains too, as fetch and handle work unbound.
+      return receiver as never
     },
     onAny(handler) {
       if (typeof handler !== 'function') throw new TypeError('crm-webhooks: a handler must be a function')
       handlers.addAny(handler as EventHandler)
-      return this
+      return receiver as never
     },
     handle: (request) => runPipeline(pipeline, request),
     fetch: async (request) => {
