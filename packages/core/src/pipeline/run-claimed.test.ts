@@ -198,6 +198,42 @@ describe('a claim whose answer never came (a store frozen past its deadline, a d
     expect(runs).toBe(1)
   })
 
+  it('stays owed past a resend that took the key and failed: the claim landing after that release is given back too', async () => {
+    const clock = manualClock()
+    const { store, mode, releases, landLostClaims } = answerLosingStore(clock.now)
+    let runs = 0
+    const receiver = receiverOn(store, clock, () => {
+      runs += 1
+      if (runs === 1) throw new Error('the handler fails once')
+    })
+    const request = await signContractDelivery({ id: 'evt_owed_past_failure' })
+    Object.assign(mode, { loseAnswers: true, landLater: true })
+    expect((await receiver.handle(request)).status).toBe(503)
+    Object.assign(mode, { loseAnswers: false, landLater: false })
+    expect((await receiver.handle(request)).status).toBe(500) // took the key, failed, released it
+    await landLostClaims() // the first claim lands on the free key
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect(releases.at(-1)).toBe(true)
+    expect(runs).toBe(2)
+  })
+
+  it('fails a resend closed at once when the owed release fails, without a claim waiting out the same store', async () => {
+    const clock = manualClock()
+    const { store, mode } = answerLosingStore(clock.now)
+    const receiver = receiverOn(store, clock, () => {})
+    const request = await signContractDelivery({ id: 'evt_owed_store_away' })
+    mode.loseAnswers = true
+    expect((await receiver.handle(request)).status).toBe(503)
+    let claims = 0
+    const { claim } = store
+    store.claim = (...args) => ((claims += 1), claim(...args))
+    store.release = async () => {
+      throw new Error('ECONNREFUSED')
+    }
+    const resend = await receiver.handle(request)
+    expect([resend.status, JSON.parse(resend.body).error.code, claims]).toEqual([503, 'store_unavailable', 0])
+  })
+
   it('is kept owed while the store says no such claim is held yet, and released once it has landed', async () => {
     const clock = manualClock()
     const { store, mode, releases, landLostClaims } = answerLosingStore(clock.now)

@@ -60,8 +60,9 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
   // take the key and run the handler again.
   if (config.completionsOwed.has(key)) await payOwedCompletion(config, key)
   // Claims of earlier resends that failed but may have landed since: given back first, or this resend would
-  // meet one as a delivery in progress (409) until its lease ends.
-  if (config.releasesOwed.size !== 0) await payOwedReleases(config, key)
+  // meet one as a delivery in progress (409) until its lease ends. Looked up without an await: most keys owe none.
+  const owedOwners = config.releasesOwed.size === 0 ? [] : config.releasesOwed.ownersOf(key, clockReading(config.monotonicNow))
+  if (owedOwners.length !== 0) await payOwedReleases(config, key, owedOwners)
   const owner = config.ownerToken()
   let claim: ClaimResult
   try {
@@ -77,8 +78,9 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
     return storeUnavailable(new TypeError(`the store's claim answered ${JSON.stringify(claim) ?? String(claim)}`))
   }
   if (claim === null || typeof claim !== 'object') throw misanswered()
-  // Held or completed now, the key can no longer be taken by an earlier claim still on its way.
-  if ((claim.state === 'completed' || claim.state === 'claimed') && config.releasesOwed.size !== 0) config.releasesOwed.forget(key)
+  // Completed, the key can no longer be taken by an earlier claim still on its way. A claim held now is not
+  // enough: released when its handler fails, the key is free again for such a claim to land.
+  if (claim.state === 'completed' && config.releasesOwed.size !== 0) config.releasesOwed.forget(key)
   if (claim.state === 'completed') return { duplicate: true }
   if (claim.state === 'in_progress') {
     const retryAfterMs: unknown = claim.retryAfterMs
@@ -116,16 +118,19 @@ function oweRelease(config: PipelineConfig, key: string, owner: string): void {
 
 /**
  * Gives back the claims earlier resends of `key` may have left (owner-checked, so nothing else is dropped);
- * each stays owed while the store answers that it holds no such claim (it may not have landed yet). A
- * failure is left to the claim that follows, which meets the same store and fails closed.
+ * each stays owed while the store answers that it holds no such claim (it may not have landed yet). A store
+ * that fails the release fails the resend closed (503) at once: the claim would meet the same store and make
+ * the sender wait a second deadline for the same answer.
  */
-async function payOwedReleases(config: PipelineConfig, key: string): Promise<void> {
-  for (const owner of config.releasesOwed.ownersOf(key, clockReading(config.monotonicNow))) {
+async function payOwedReleases(config: PipelineConfig, key: string, owners: readonly string[]): Promise<void> {
+  for (const owner of owners) {
+    let released: boolean
     try {
-      if ((await storeCall(() => config.store.release(key, owner))) === true) config.releasesOwed.forgetOwner(key, owner)
-    } catch {
-      return // See above.
+      released = (await storeCall(() => config.store.release(key, owner))) === true
+    } catch (error) {
+      throw storeUnavailable(error)
     }
+    if (released) config.releasesOwed.forgetOwner(key, owner)
   }
 }
 
