@@ -229,14 +229,17 @@ describe('Hono specifics', () => {
       }
     })
 
-    it('verifies a GET signed over its raw query as sent, after a middleware read the body either way', async () => {
+    it('verifies a GET or a bodiless DELETE signed over its raw query as sent, after a middleware read the body any way', async () => {
       const secret = 'wp-query-secret'
       // A Fetch Request's url re-encodes these (' as %27, " as %22, < as %3C); the sender signed them as sent.
       const query = `event_id=evt_wire_query&name=O'Brien&quoted="x"&tag=<a>`
       const signature = createHmac('sha256', secret).update(query).digest('hex')
-      for (const [name, readFirst] of [
-        ['arrayBuffer() through Hono', (c: Context) => c.req.arrayBuffer()],
-        ['a clone of c.req.raw', (c: Context) => c.req.raw.clone().text()],
+      for (const [name, readFirst, method] of [
+        ['arrayBuffer() through Hono', (c: Context) => c.req.arrayBuffer(), 'GET'],
+        ['a clone of c.req.raw', (c: Context) => c.req.raw.clone().text(), 'GET'],
+        // A text read of no body kept nothing to lose: a bodiless DELETE is still verified (not body_already_parsed).
+        ['text() through Hono', (c: Context) => c.req.text(), 'DELETE'],
+        ['text() through Hono', (c: Context) => c.req.text(), 'GET'],
       ] as const) {
         const app = new Hono()
         app.use(async (c, next) => {
@@ -248,14 +251,21 @@ describe('Hono specifics', () => {
         try {
           const { status, body } = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
             const url = new URL(entry.url)
-            const request = httpRequest({ host: url.hostname, port: url.port, path: `/webhooks?${query}`, headers: { 'x-hmac-signature': signature } }, (response) => {
+            const target = { host: url.hostname, port: url.port, path: `/webhooks?${query}`, method, headers: { 'x-hmac-signature': signature } }
+            const request = httpRequest(target, (response) => {
               let text = ''
               response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
               response.on('end', () => resolve({ status: response.statusCode, body: text }))
             })
             request.on('error', reject).end()
           })
-          expect({ name, status, body: JSON.parse(body) }).toMatchObject({ name, status: 202, body: { ok: true, id: 'evt_wire_query' } })
+          expect({ name, method, status, body: JSON.parse(body) }).toMatchObject({ name, status: 202, body: { ok: true, id: 'evt_wire_query' } })
+          // The same through app.request (Bun, Deno, Workers), where Hono's Request has no body at all (and a
+          // URL it re-encoded: a query with nothing to re-encode).
+          const plainQuery = 'event_id=evt_plain_query&name=x'
+          const plainSignature = createHmac('sha256', secret).update(plainQuery).digest('hex')
+          const fetched = await app.request(`/webhooks?${plainQuery}`, { method, headers: { 'x-hmac-signature': plainSignature } })
+          expect({ name, method, fetched: fetched.status }).toEqual({ name, method, fetched: 202 })
         } finally {
           await entry.close()
         }

@@ -1,7 +1,7 @@
 import { type Receiver, nodeBodyWasRead, toFetchResponse } from '@crm-webhooks/core'
 import type { MiddlewareHandler } from 'hono'
-import { cachedBodyStream } from './cached-body.js'
-import { type NodeServerBindings, withWireUrl } from './node-server.js'
+import { cachedBodyStream } from './cached-body-stream.js'
+import { type NodeServerBindings, declaresNoBody, withWireUrl } from './node-server-bindings.js'
 
 /**
  * The Hono middleware for @hono/node-server, Bun, Deno, Workers and `app.request()` alike: on node-server
@@ -29,7 +29,8 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handleNodeR
     if (arrayBuffer !== undefined || blob !== undefined || text !== undefined) {
       // Read (or still being read) through Hono: the core reads it as any Fetch body, bounded by its deadline
       // and size limit, and refuses one that came short of its Content-Length.
-      const bodyless = c.req.method === 'GET' || c.req.method === 'HEAD'
+      // A bodiless request (a GET, a DELETE with its fields in the query) has nothing a text read could change.
+      const bodyless = c.req.raw.body === null || declaresNoBody(incoming)
       const body = bodyless ? null : cachedBodyStream(arrayBuffer ?? blob?.then((kept) => kept.arrayBuffer()), text)
       request = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit)
     } else if (typeof incoming?.on === 'function') {
