@@ -11,7 +11,7 @@
  * @module
  */
 import type { IdempotencyError } from '../errors.js'
-import { monotonicNow } from '../pipeline/clock-reading.js'
+import { monotonicNow } from '../monotonic-now.js'
 import type { ClaimResult, IdempotencyStore } from '../types.js'
 import { createBoundedLru } from './bounded-lru.js'
 import { storeUnavailableError } from './store-deadline.js'

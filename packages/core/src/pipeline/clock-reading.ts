@@ -1,23 +1,9 @@
 /**
  * `clockReading`: the receiver's injected clock read where a throw must not escape (an entry point must
- * always resolve with a response; a claim must always be settled); `monotonicNow`, the clock of leases and
- * durations when none is injected.
+ * always resolve with a response; a claim must always be settled).
  *
  * @module
  */
-
-/**
- * Ms on this process's monotonic clock, anchored at its start: the wall clock's steps (NTP, a resumed VM)
- * move neither a lease's end nor a retry budget, so they neither end a budget early nor stretch it for hours.
- *
- * @example
- * ```ts
- * const leaseEndsAt = monotonicNow() + lockTtlMs
- * ```
- */
-export function monotonicNow(): number {
-  return performance.timeOrigin + performance.now()
-}
 
 /**
  * The clock's reading, or NaN when it throws or reads NaN or Infinity: a duration is then NaN, and a claim's

@@ -7,7 +7,7 @@ import { CONTRACT_SECRET, contractProvider, signContractDelivery } from '../idem
 import { createMemoryStore } from '../idempotency/memory-store.js'
 import { createReceiver } from '../receiver.js'
 import type { IdempotencyStore } from '../types.js'
-import { monotonicNow } from './clock-reading.js'
+import { monotonicNow } from '../monotonic-now.js'
 
 /** A clock the test moves by hand, shared by the receiver and the memory store. */
 function manualClock() {

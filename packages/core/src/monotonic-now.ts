@@ -1,0 +1,19 @@
+/**
+ * `monotonicNow`: the clock of leases, retry budgets, body deadlines and durations when none is injected,
+ * shared by the pipeline and the memory store.
+ *
+ * @module
+ */
+
+/**
+ * Ms on this process's monotonic clock, anchored at its start: the wall clock's steps (NTP, a resumed VM)
+ * move neither a lease's end nor a retry budget, so they neither end a budget early nor stretch it for hours.
+ *
+ * @example
+ * ```ts
+ * const leaseEndsAt = monotonicNow() + lockTtlMs
+ * ```
+ */
+export function monotonicNow(): number {
+  return performance.timeOrigin + performance.now()
+}
