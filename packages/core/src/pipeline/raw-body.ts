@@ -7,7 +7,7 @@
  */
 import { RequestRejectedError, WebhookError } from '../errors.js'
 import { concatBytes } from '../schemes/encoding.js'
-import { monotonicNow } from './clock-reading.js'
+import { monotonicNow } from '../monotonic-now.js'
 import type { NodeHeaderSource } from './headers.js'
 import type { RawBody } from '../types.js'
 
@@ -192,6 +192,11 @@ export interface ReadBodyOptions {
   timeoutMs?: number
 }
 
+/** Empty chunks read in a row before the Fetch reader lets timers and I/O run. */
+const EMPTY_CHUNKS_BETWEEN_YIELDS = 256
+
+const nextMacrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+
 /** Whether a body stream's chunk is bytes: a Uint8Array of this realm or another (a Buffer is one). */
 function isByteChunk(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array || Object.prototype.toString.call(value) === '[object Uint8Array]'
@@ -231,13 +236,17 @@ export async function readWebStream(
     reader.cancel().catch(() => {})
   }, timeoutMs)
   // A source with a chunk always ready (built in process: empty chunks without end) settles every read in a
-  // microtask, and the timer above never gets its turn: the deadline is also checked as the chunks come.
+  // microtask, and the timer above never gets its turn: the deadline is also checked as the chunks come, and
+  // a run of empty chunks (bytes bring the size limit closer; they do not) yields to the event loop now and
+  // then, so the rest of the process is not frozen until the deadline.
   const deadline = monotonicNow() + timeoutMs
+  let emptyChunks = 0
   try {
     for (;;) {
       const { done, value } = await reader.read()
       if (timedOut || monotonicNow() > deadline) throw bodyTimedOut()
       if (done) break
+      if (value?.length === 0 && ++emptyChunks % EMPTY_CHUNKS_BETWEEN_YIELDS === 0) await nextMacrotask()
       // Fetch bodies are Uint8Array chunks (undici's own readers refuse any other): a string, an ArrayBuffer or
       // a Uint16Array has no byte length to count against the limit, nor bytes the sender signed.
       if (!isByteChunk(value)) {
@@ -426,7 +435,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
     return Promise.reject(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'))
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS
-  const startedAt = Date.now()
+  const startedAt = monotonicNow()
   return new Promise((resolve, reject) => {
     const chunks = createChunkCollector()
     let length = 0
@@ -467,8 +476,8 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
       finish(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'), true)
     const armDeadline = () => {
       if (settled) return
-      // Clamped: the wall clock may have moved since the read started.
-      const left = Math.min(timeoutMs, Math.max(0, timeoutMs - (Date.now() - startedAt)))
+      // What is left of the deadline, counted from the read's start, never below 0.
+      const left = Math.min(timeoutMs, Math.max(0, timeoutMs - (monotonicNow() - startedAt)))
       timer = setTimeout(() => {
         // The sender has stopped or slowed: what it still owes may never come.
         if (!settled) closeConnectionAfterAnswer(request)
