@@ -27,7 +27,7 @@ export {
 export type { NodeRequestStream, ReadBodyOptions } from './pipeline/raw-body.js'
 export { QUERY_FIELD_METHODS, carriesQueryFields, rawQueryOf } from './pipeline/query-fields.js'
 export { createNodeListener } from './http/node-listener.js'
-export { nodeClientErrorListener } from './http/node-client-error.js'
+export { nodeClientErrorListener } from './http/node-client-error-listener.js'
 export { nodeRequestWithBody } from './http/node-request-with-body.js'
 export { createMemoryStore } from './idempotency/memory-store.js'
 export type { MemoryStore, MemoryStoreOptions } from './idempotency/memory-store.js'

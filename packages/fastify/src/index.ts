@@ -1,8 +1,8 @@
 import { type Receiver, type WebhookResponse, nodeRequestWithBody, responseContent } from '@crm-webhooks/core'
 import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { keepBodyStreams } from './body-streams.js'
-import { showFastifyAParseableType } from './parseable-content-type.js'
+import { keepBodyStreams } from './keep-body-streams.js'
+import { showFastifyAParseableType } from './show-fastify-a-parseable-type.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

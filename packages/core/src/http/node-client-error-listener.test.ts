@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { STATUS_BY_CODE } from '../errors.js'
 import { customermates } from '../providers/customermates/index.js'
 import { createReceiver } from '../receiver.js'
-import { nodeClientErrorListener } from './node-client-error.js'
+import { nodeClientErrorListener } from './node-client-error-listener.js'
 import { createNodeListener } from './node-listener.js'
 
 let port: number

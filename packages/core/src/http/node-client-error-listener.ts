@@ -8,6 +8,7 @@
 import type { Duplex } from 'node:stream'
 import { RequestRejectedError } from '../errors.js'
 import { errorResponse } from '../pipeline/respond.js'
+import { utf8Length } from './write-node-response.js'
 
 /** The reason phrase of each status this listener answers (HTTP/1.1 allows any; these are RFC 9110's). */
 const REASON_PHRASES: Readonly<Record<number, string>> = {
@@ -56,6 +57,6 @@ export function nodeClientErrorListener(error: Error & { code?: string }, socket
   const { status, headers, body } = errorResponse(refusal(error))
   let head = `HTTP/1.1 ${status} ${REASON_PHRASES[status] ?? 'Error'}\r\n`
   for (const name of Object.keys(headers)) head += `${name}: ${headers[name]}\r\n`
-  head += `content-length: ${new TextEncoder().encode(body).byteLength}\r\nconnection: close\r\n\r\n`
+  head += `content-length: ${utf8Length(body)}\r\nconnection: close\r\n\r\n`
   socket.end(head + body, () => socket.destroy())
 }

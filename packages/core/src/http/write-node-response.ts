@@ -15,7 +15,7 @@ const textEncoder = new TextEncoder()
  * The bytes `end(text)` writes (UTF-8): counted by Node where `process.getBuiltinModule` reaches it, encoded
  * before Node 20.16, which has none.
  */
-const utf8Length: (text: string) => number = nodeBuffer
+export const utf8Length: (text: string) => number = nodeBuffer
   ? (text) => nodeBuffer.Buffer.byteLength(text, 'utf8')
   : (text) => textEncoder.encode(text).byteLength
 
