@@ -28,8 +28,8 @@ const app = new Hono()
 app.all('/webhooks', crmWebhooks(receiver))
 app.get('/health', (c) => c.json({ ok: true }))
 
-serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
+const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
   console.log(`listening on http://127.0.0.1:${info.port}/webhooks`)
 })
-  // What Node's HTTP parser refuses (malformed framing, oversized headers) gets a JSON error with a code too.
-  .on('clientError', nodeClientErrorListener)
+// What Node's HTTP parser refuses (malformed framing, oversized headers) gets a JSON error with a code too.
+server.on('clientError', nodeClientErrorListener)

@@ -43,7 +43,8 @@ function stillHolding(claims: readonly OwedClaim[], now: number): OwedClaim[] {
 
 /**
  * Creates the record. Keys no sender retries are swept out once their leases have ended, whenever the
- * record has doubled since the last sweep: memory follows the failed claims of one lease, no more.
+ * record has doubled since the last sweep: it holds the failed claims of about one lease, and once failures
+ * stop, fewer than MIN_SWEEP_SIZE lapsed keys (each forgotten when its key is next claimed).
  *
  * @example
  * ```ts
