@@ -7,14 +7,11 @@
  * @module
  */
 
-/**
- * The stable machine codes. They appear in response bodies (`{"ok":false,"error":{"code":...}}`),
- * in logs and in the CLI, and never change meaning.
- */
-export type WebhookErrorCode =
-  | 'missing_signature'
-  | 'invalid_signature'
-  | 'timestamp_out_of_tolerance'
+/** The codes of a {@link SignatureVerificationError}. */
+export type SignatureVerificationCode = 'missing_signature' | 'invalid_signature' | 'timestamp_out_of_tolerance'
+
+/** The codes of a {@link RequestRejectedError}. */
+export type RequestRejectedCode =
   | 'payload_too_large'
   | 'invalid_body'
   | 'body_already_parsed'
@@ -23,12 +20,26 @@ export type WebhookErrorCode =
   | 'request_timeout'
   | 'malformed_request'
   | 'headers_too_large'
-  | 'unknown_event'
-  | 'invalid_payload'
-  | 'delivery_in_progress'
-  | 'store_unavailable'
-  | 'handler_failed'
-  | 'handler_timeout'
+
+/** The codes of a {@link PayloadValidationError}. */
+export type PayloadValidationCode = 'unknown_event' | 'invalid_payload'
+
+/** The codes of an {@link IdempotencyError}. */
+export type IdempotencyCode = 'delivery_in_progress' | 'store_unavailable'
+
+/** The codes of a {@link HandlerError}. */
+export type HandlerCode = 'handler_failed' | 'handler_timeout'
+
+/**
+ * The stable machine codes, each class's and `internal_error`. They appear in response bodies
+ * (`{"ok":false,"error":{"code":...}}`), in logs and in the CLI, and never change meaning.
+ */
+export type WebhookErrorCode =
+  | SignatureVerificationCode
+  | RequestRejectedCode
+  | PayloadValidationCode
+  | IdempotencyCode
+  | HandlerCode
   | 'internal_error'
 
 /**
@@ -109,7 +120,7 @@ export class WebhookError extends Error {
  */
 export class SignatureVerificationError extends WebhookError {
   /** One of this class's codes. */
-  declare readonly code: 'missing_signature' | 'invalid_signature' | 'timestamp_out_of_tolerance'
+  declare readonly code: SignatureVerificationCode
 
   constructor(code: SignatureVerificationError['code'], message: string, options?: WebhookErrorOptions) {
     super(code, message, options)
@@ -129,15 +140,7 @@ export class SignatureVerificationError extends WebhookError {
  */
 export class RequestRejectedError extends WebhookError {
   /** One of this class's codes. */
-  declare readonly code:
-    | 'payload_too_large'
-    | 'invalid_body'
-    | 'body_already_parsed'
-    | 'unsupported_media_type'
-    | 'method_not_allowed'
-    | 'request_timeout'
-    | 'malformed_request'
-    | 'headers_too_large'
+  declare readonly code: RequestRejectedCode
 
   constructor(code: RequestRejectedError['code'], message: string, options?: WebhookErrorOptions) {
     super(code, message, options)
@@ -155,7 +158,7 @@ export class RequestRejectedError extends WebhookError {
  */
 export class PayloadValidationError extends WebhookError {
   /** One of this class's codes. */
-  declare readonly code: 'unknown_event' | 'invalid_payload'
+  declare readonly code: PayloadValidationCode
   /** Standard Schema issues, when a schema rejected the data. */
   readonly issues: readonly SchemaIssue[]
 
@@ -177,7 +180,7 @@ export class PayloadValidationError extends WebhookError {
  */
 export class IdempotencyError extends WebhookError {
   /** One of this class's codes. */
-  declare readonly code: 'delivery_in_progress' | 'store_unavailable'
+  declare readonly code: IdempotencyCode
 
   constructor(code: IdempotencyError['code'], message: string, options?: WebhookErrorOptions) {
     super(code, message, options)
@@ -195,7 +198,7 @@ export class IdempotencyError extends WebhookError {
  */
 export class HandlerError extends WebhookError {
   /** One of this class's codes. */
-  declare readonly code: 'handler_failed' | 'handler_timeout'
+  declare readonly code: HandlerCode
 
   constructor(code: HandlerError['code'], message: string, options?: WebhookErrorOptions) {
     super(code, message, options)

@@ -8,7 +8,16 @@ export {
   WebhookError,
   toWebhookError,
 } from './errors.js'
-export type { SchemaIssue, WebhookErrorCode, WebhookErrorOptions } from './errors.js'
+export type {
+  HandlerCode,
+  IdempotencyCode,
+  PayloadValidationCode,
+  RequestRejectedCode,
+  SchemaIssue,
+  SignatureVerificationCode,
+  WebhookErrorCode,
+  WebhookErrorOptions,
+} from './errors.js'
 export { createReceiver } from './receiver.js'
 export type { AnyEventOf, DrainOptions, EventOf, MergedEvents, Receiver, ReceiverOptions } from './receiver.js'
 export type { DeliveryOutcome, InvalidPayloadInfo } from './pipeline/run-pipeline.js'

@@ -153,38 +153,39 @@ describe('a claim whose answer never came (a store frozen past its deadline, a d
     return { store, mode, releases, landLostClaims: () => Promise.all(lost.splice(0).map((land) => land())) }
   }
 
-  function receiverOn(store: IdempotencyStore, clock: ReturnType<typeof manualClock>, onRun: () => void) {
-    return createReceiver({ provider: contractProvider, secret: CONTRACT_SECRET, store, now: clock.now, lockTtlMs: LOCK_TTL_MS, handlerTimeoutMs: 200 }).on(
-      'record.updated',
-      onRun,
-    )
+  /** A receiver over that store, on a clock the test moves, and one signed delivery; `onRun` gets each run's number. */
+  async function lostClaimScenario(id: string, onRun: (run: number) => void = () => {}) {
+    const clock = manualClock()
+    const lost = answerLosingStore(clock.now)
+    let runs = 0
+    const receiver = createReceiver({
+      provider: contractProvider,
+      secret: CONTRACT_SECRET,
+      store: lost.store,
+      now: clock.now,
+      lockTtlMs: LOCK_TTL_MS,
+      handlerTimeoutMs: 200,
+    }).on('record.updated', () => onRun(++runs))
+    return { ...lost, receiver, request: await signContractDelivery({ id }), runs: () => runs }
   }
 
   it('is given back by the resend, which then runs the handler at once instead of meeting it with 409 for the lease', async () => {
-    const clock = manualClock()
-    const { store, mode, releases } = answerLosingStore(clock.now)
-    let runs = 0
-    const receiver = receiverOn(store, clock, () => (runs += 1))
-    const request = await signContractDelivery({ id: 'evt_claim_answer_lost' })
+    const { receiver, request, mode, releases, runs } = await lostClaimScenario('evt_claim_answer_lost')
     mode.loseAnswers = true
     expect((await receiver.handle(request)).status).toBe(503)
     mode.loseAnswers = false
     const resend = await receiver.handle(request)
     expect(resend.status).toBe(200)
     expect(releases).toEqual([true])
-    expect(runs).toBe(1)
+    expect(runs()).toBe(1)
     // Completed since: what was owed is settled, and a later resend is a duplicate without another release.
     expect(JSON.parse((await receiver.handle(request)).body)).toMatchObject({ ok: true, duplicate: true })
     expect(releases).toEqual([true])
-    expect(runs).toBe(1)
+    expect(runs()).toBe(1)
   })
 
   it('left by two resends that met the same outage are both owed: whichever landed is given back, never run twice', async () => {
-    const clock = manualClock()
-    const { store, mode, releases, landLostClaims } = answerLosingStore(clock.now)
-    let runs = 0
-    const receiver = receiverOn(store, clock, () => (runs += 1))
-    const request = await signContractDelivery({ id: 'evt_claims_land_late' })
+    const { receiver, request, mode, releases, landLostClaims, runs } = await lostClaimScenario('evt_claims_land_late')
     Object.assign(mode, { loseAnswers: true, landLater: true })
     expect((await receiver.handle(request)).status).toBe(503)
     // The resend's own release finds nothing yet; its claim fails the same way, unlanded too.
@@ -195,18 +196,13 @@ describe('a claim whose answer never came (a store frozen past its deadline, a d
     const resend = await receiver.handle(request)
     expect(resend.status).toBe(200)
     expect(releases).toEqual([false, true, false])
-    expect(runs).toBe(1)
+    expect(runs()).toBe(1)
   })
 
   it('stays owed past a resend that took the key and failed: the claim landing after that release is given back too', async () => {
-    const clock = manualClock()
-    const { store, mode, releases, landLostClaims } = answerLosingStore(clock.now)
-    let runs = 0
-    const receiver = receiverOn(store, clock, () => {
-      runs += 1
-      if (runs === 1) throw new Error('the handler fails once')
+    const { receiver, request, mode, releases, landLostClaims, runs } = await lostClaimScenario('evt_owed_past_failure', (run) => {
+      if (run === 1) throw new Error('the handler fails once')
     })
-    const request = await signContractDelivery({ id: 'evt_owed_past_failure' })
     Object.assign(mode, { loseAnswers: true, landLater: true })
     expect((await receiver.handle(request)).status).toBe(503)
     Object.assign(mode, { loseAnswers: false, landLater: false })
@@ -214,14 +210,11 @@ describe('a claim whose answer never came (a store frozen past its deadline, a d
     await landLostClaims() // the first claim lands on the free key
     expect((await receiver.handle(request)).status).toBe(200)
     expect(releases.at(-1)).toBe(true)
-    expect(runs).toBe(2)
+    expect(runs()).toBe(2)
   })
 
   it('fails a resend closed at once when the owed release fails, without a claim waiting out the same store', async () => {
-    const clock = manualClock()
-    const { store, mode } = answerLosingStore(clock.now)
-    const receiver = receiverOn(store, clock, () => {})
-    const request = await signContractDelivery({ id: 'evt_owed_store_away' })
+    const { receiver, request, store, mode } = await lostClaimScenario('evt_owed_store_away')
     mode.loseAnswers = true
     expect((await receiver.handle(request)).status).toBe(503)
     let claims = 0
@@ -235,11 +228,7 @@ describe('a claim whose answer never came (a store frozen past its deadline, a d
   })
 
   it('is kept owed while the store says no such claim is held yet, and released once it has landed', async () => {
-    const clock = manualClock()
-    const { store, mode, releases, landLostClaims } = answerLosingStore(clock.now)
-    let runs = 0
-    const receiver = receiverOn(store, clock, () => (runs += 1))
-    const request = await signContractDelivery({ id: 'evt_claim_in_flight' })
+    const { receiver, request, store, mode, releases, landLostClaims, runs } = await lostClaimScenario('evt_claim_in_flight')
     Object.assign(mode, { loseAnswers: true, landLater: true })
     expect((await receiver.handle(request)).status).toBe(503)
     Object.assign(mode, { loseAnswers: false, landLater: false })
@@ -254,6 +243,6 @@ describe('a claim whose answer never came (a store frozen past its deadline, a d
     store.release = release
     expect((await receiver.handle(request)).status).toBe(200)
     expect(releases).toEqual([false, true])
-    expect(runs).toBe(1)
+    expect(runs()).toBe(1)
   })
 })
