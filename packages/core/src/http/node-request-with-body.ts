@@ -40,7 +40,7 @@ export function nodeRequestWithBody(
     headers: request.headers,
     rawHeaders: request.rawHeaders,
     // Read when asked: Node builds it on first access (an object and an array per header), and the core asks
-    // only for a request that repeats a header line (nodeRequestHeaders).
+    // only for a request that repeats its Content-Type or a credential header (nodeRequestHeaders).
     get headersDistinct() {
       return request.headersDistinct
     },

@@ -30,8 +30,9 @@ export const utf8Length: (text: string) => number = nodeBuffer
  * `Content-Length: 0`, the first way RFC 7231 section 6.3.6 named, rather than an empty chunked body.
  *
  * The length is always this one. The receiver's answers carry no framing headers of their own (the pipeline
- * leaves a provider handshake's out), and a `Content-Length` or `Content-Encoding` the app set on the response (a
- * middleware before the handler) is dropped, since it describes some other body; a `Transfer-Encoding` the app set is kept, and then
+ * leaves a provider handshake's out), and a `Content-Length` or `Content-Encoding` the app set on the response
+ * (a middleware before the handler) is dropped, since it describes some other body; a `Transfer-Encoding` the
+ * app set is kept, and then
  * no length goes beside it. A 1xx is not a final answer: it is refused (a `RangeError`), as are the answers
  * Node refuses to write (a status past 999, a header value with a line break), so the caller answers 500 as
  * `receiver.fetch` does.

@@ -69,9 +69,9 @@ export interface NodeHeaderSource {
 /**
  * Whether a header the receiver reads, and of which Node's parser keeps only the first copy, was sent more
  * than once: `Content-Type`, and a static-secret scheme's `Authorization` or `Proxy-Authorization` (Node
- * joins every other repeated header with `, `, lib/_http_incoming.js). Read from the lines as sent: the count
- * of `headers`' keys, which it compared before, counts a key a middleware added (a request id) too, and one
- * added key hid one repeated line.
+ * joins every other repeated header with `, `, lib/_http_incoming.js). Read from the lines as sent, not from a
+ * count of `headers`' keys: that counts a key a middleware added (a request id) too, and one added key would
+ * hide one repeated line.
  */
 function repeatsFirstCopyOnlyHeader(rawHeaders: readonly string[]): boolean {
   let seen = 0

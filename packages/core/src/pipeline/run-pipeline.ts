@@ -98,7 +98,7 @@ export interface PipelineConfig {
   readonly invalidPayload: 'reject' | 'accept'
   /** The wall clock, for signed timestamps. */
   readonly now: () => number
-  /** The clock of leases, retry budgets and durations: monotonic unless `now` was injected (see clock-reading.ts). */
+  /** The clock of leases, retry budgets and durations: monotonic unless `now` was injected (monotonic-now.ts). */
   readonly monotonicNow: () => number
   readonly ownerToken: () => string
   readonly idempotencyKey: ((context: DeliveryContext) => MaybePromise<string | undefined>) | undefined
@@ -115,8 +115,8 @@ export interface PipelineConfig {
   readonly completionsOwed: Map<string, string>
   /**
    * Claims whose answer never came (the store failed or misanswered), which may still land and hold the key
-   * for their lease: key to that claim's owner and lease end. A claim of one of those keys first gives it
-   * back (run-claimed.ts).
+   * for their lease: each key's owners and lease ends. A claim of one of those keys first gives them back
+   * (run-claimed.ts).
    */
   readonly releasesOwed: OwedReleases
   /** Claims taken whose outcome the store has not recorded yet, which `drain()` waits for (held-claims.ts). */
