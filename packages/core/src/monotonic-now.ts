@@ -1,6 +1,6 @@
 /**
  * `monotonicNow`: the clock of leases, retry budgets, body deadlines and durations when none is injected,
- * shared by the pipeline and the memory store.
+ * shared by the pipeline, the memory store, and the Redis and PostgreSQL stores' own deadlines.
  *
  * @module
  */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createCallBatcher, storeUnavailableError } from '@crm-webhooks/core'
+import { createCallBatcher, monotonicNow, storeUnavailableError } from '@crm-webhooks/core'
 import type pg from 'pg'
 import type { PostgresConnection } from './postgres-connection.js'
 import type { StoreQueries } from './store-queries.js'
@@ -75,11 +75,11 @@ async function inStatements<Entry, Result>(
   namesOf: (entry: Entry) => Array<string | null>,
   send: SendStatement<Entry, Result>,
   timeoutMs: number,
-  startedAt = Date.now(),
+  startedAt = monotonicNow(),
 ): Promise<Settled<Result>[]> {
   const { now, later } = firstOfEach(entries, namesOf)
   const statement = now.map((index) => entries[index]!)
-  const leftMs = timeoutMs - (Date.now() - startedAt)
+  const leftMs = timeoutMs - (monotonicNow() - startedAt)
   const settled: Settled<Result>[] =
     leftMs < 1
       ? statement.map(() => ({ error: storeUnavailableError(`${what}: no answer within ${timeoutMs} ms`) }))

@@ -5,7 +5,7 @@ import { createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
 import { batchedStoreContract, closingContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DATABASE_URL, dropTables, postgresAvailable, sleep, uniqueTable } from './__fixtures__/postgres-test-env.js'
 import { type PostgresStore, createPostgresStore, migrationSql } from './index.js'
 
@@ -372,6 +372,22 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       expect((causes[0] as Error).message).toMatch(/does not exist: call store\.migrate\(\)/)
     } finally {
       await missing.close()
+    }
+  })
+
+  it('a batch measures its deadline on a monotonic clock: a wall-clock step forward does not fail its claims', async () => {
+    const key = `stepped-${globalThis.crypto.randomUUID()}`
+    const wallClock = Date.now
+    let steps = 0
+    // Every reading an hour later than the last, as on a VM that keeps resuming.
+    vi.spyOn(Date, 'now').mockImplementation(() => wallClock() + 3_600_000 * ++steps)
+    try {
+      // Two claims of one key go in two statements, the second after the first: both inside the deadline.
+      const [first, second] = await Promise.all([store.claim(key, 'first', 60_000), store.claim(key, 'second', 60_000)])
+      expect(first).toEqual({ state: 'claimed' })
+      expect(second).toMatchObject({ state: 'in_progress' })
+    } finally {
+      vi.restoreAllMocks()
     }
   })
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createInFlightCalls, storeUnavailableError, withStoreDeadline } from '@crm-webhooks/core'
+import { createInFlightCalls, monotonicNow, storeUnavailableError, withStoreDeadline } from '@crm-webhooks/core'
 import { createClient } from 'redis'
 import type { ScriptClient } from './redis-scripts.js'
 
@@ -150,11 +150,11 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         return Promise.reject(storeUnavailableError('redis store: closed'))
       }
       if (!client.isReady) {
-        const now = Date.now()
+        const now = monotonicNow()
         notReadySince ??= now
         if (now - notReadySince >= options.commandTimeoutMs) {
           void whenReady() // still listening for the reconnect, which ends this
-          return Promise.reject(notConnected(`redis store: ${what}: not connected for ${now - notReadySince} ms`))
+          return Promise.reject(notConnected(`redis store: ${what}: not connected for ${Math.round(now - notReadySince)} ms`))
         }
       }
       // A command past its deadline may still be answered (a claim that lands late is then given back, by the

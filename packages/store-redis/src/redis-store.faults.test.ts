@@ -1,6 +1,6 @@
-import { outageContract } from '@crm-webhooks/core/testing'
+import { freeLoopbackPort, outageContract } from '@crm-webhooks/core/testing'
 import { createClient } from 'redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type OwnRedisServer, redisServerBinaryAvailable, startOwnRedisServer } from './__fixtures__/own-redis-server.js'
 import { redisAvailable } from './__fixtures__/redis-test-env.js'
 import { type RedisStore, createRedisStore } from './index.js'
@@ -137,4 +137,22 @@ describe.skipIf(!available)('redis store: fails closed while its server is unrea
       await ownStore.close()
     }
   }, 60_000)
+})
+
+describe('redis store: how long the server has been gone is measured on a monotonic clock', () => {
+  it('a wall-clock step forward (NTP, a resumed VM) does not make a call fail at once as if the server had been gone that long', async () => {
+    // Nothing listens on this port: every call waits for a connection that never comes, up to its deadline.
+    const ownStore = createRedisStore({ url: `redis://127.0.0.1:${await freeLoopbackPort()}`, commandTimeoutMs: 300, connectTimeoutMs: 300 })
+    const wallClock = Date.now
+    const failureOf = (call: Promise<unknown>) => call.then(() => 'resolved', (error: Error) => error.message)
+    try {
+      expect(await failureOf(ownStore.claim('k', 'owner', 1_000))).toMatch(/no answer within 300 ms|connect/i)
+      vi.spyOn(Date, 'now').mockImplementation(() => wallClock() + 3_600_000)
+      // Read against the wall clock, the server had been gone an hour: this call failed at once, "not connected for 3600000 ms".
+      expect(await failureOf(ownStore.claim('k', 'owner', 1_000))).not.toMatch(/not connected for \d{4,} ms/)
+    } finally {
+      vi.restoreAllMocks()
+      await ownStore.close()
+    }
+  }, 10_000)
 })
