@@ -26,16 +26,21 @@ type JsonSchema = {
 
 const MAX_DEPTH = 3
 
+/** A union as the element of an array or record, in parentheses: `array of (string | object) | null`. */
+function grouped(name: string): string {
+  return name.includes(' | ') ? `(${name})` : name
+}
+
 function typeName(schema: JsonSchema): string {
   if (schema.anyOf) return [...new Set(schema.anyOf.map(typeName))].join(' | ')
   if (schema.enum) return schema.enum.map((value) => `\`${JSON.stringify(value)}\``).join(' | ')
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : []
   return types
     .map((type) => {
-      if (type === 'array') return `array of ${schema.items ? typeName(schema.items) : 'any'}`
+      if (type === 'array') return `array of ${schema.items ? grouped(typeName(schema.items)) : 'any'}`
       if (type === 'object' && !schema.properties && typeof schema.additionalProperties === 'object') {
         const values = typeName(schema.additionalProperties)
-        return `record of ${values || 'any'}`
+        return `record of ${values ? grouped(values) : 'any'}`
       }
       return type
     })

@@ -65,6 +65,14 @@ export function eventAnchor(eventType: string): string {
   return headingSlug(eventType)
 }
 
+/**
+ * What the tables check and what they only describe: a format named in a description is the provider's,
+ * and checking it would turn a field sent another way into a lost delivery.
+ */
+const EVENT_REFERENCE_NOTE =
+  'The type column is what the receiver checks. A format named in a description (ISO 8601, a numeric string) is what the ' +
+  'provider sends and is not checked: a field written another way passes as its type allows, rather than cost the delivery.'
+
 /** The README split into its opening `Source: ...` line and the rest, without the title the page replaces. */
 function readmeParts(readme: string): { source: string; body: string } {
   const withoutTitle = readme.replace(/^# .*\n+/, '').trim()
@@ -133,6 +141,7 @@ export function renderProviderPage(input: ProviderPageInput): string {
     eventList,
     readme.body,
     `## Event reference`,
+    EVENT_REFERENCE_NOTE,
     ...eventTypes.map((type) => eventSection(input, type)),
   ].join('\n\n') + '\n'
 }

@@ -8,7 +8,8 @@
 import { z } from 'zod'
 
 /**
- * A number, or the numeric string many billing systems and SQL `numeric` columns serialize to.
+ * A number, or the numeric string many billing systems and SQL `numeric` columns serialize to. The string is
+ * not checked to be numeric: an amount written `"1,499.00"` passes as text rather than cost the delivery.
  *
  * @example
  * ```ts
@@ -16,7 +17,7 @@ import { z } from 'zod'
  * ```
  */
 export const numberOrNumericString = (what: string) =>
-  z.union([z.number(), z.string().describe('The same, as a numeric string')]).describe(`${what} (a number, or a numeric string)`)
+  z.union([z.number(), z.string().describe('The same as text, e.g. `"1499.00"` (not checked to be numeric)')]).describe(`${what} (a number, or a numeric string)`)
 
 /**
  * A user as the provider's user object, or just the user id: a CRM may send either, and a strict object

@@ -10,8 +10,8 @@ describe('automatenexus handler types', () => {
       expectTypeOf(event.type).toEqualTypeOf<'deal.stage_changed'>()
       expectTypeOf(event.data.previous_stage).toEqualTypeOf<string>()
       expectTypeOf(event.data.new_stage).toEqualTypeOf<string>()
-      expectTypeOf(event.data.value).toEqualTypeOf<number | null | undefined>()
-      expectTypeOf(event.data.owner?.id).toEqualTypeOf<string | undefined>()
+      expectTypeOf(event.data.value).toEqualTypeOf<number | string | null | undefined>()
+      expectTypeOf(event.data.owner).toEqualTypeOf<string | { id: string; name?: string | null | undefined } | null | undefined>()
       // @ts-expect-error: a deal has no email; undeclared fields do not compile even though they pass through
       event.data.email
     })

@@ -217,6 +217,12 @@ describe('automatenexus', () => {
     ['appointment.booked without start_time', 'appointment.booked', { id: 'appt_1' }],
     ['contact.tag_removed without tag, owner as a user id', 'contact.tag_removed', { id: 'con_1', owner: 'user_111' }],
     ['task.created assigned to a user id', 'task.created', { id: 'task_1', assigned_to: 'user_111' }],
+    // AutomateNexus switches a webhook off after enough failures in a row: one event type refused on every
+    // retry would cost every other. Only a contact's and a deal's id, which the seed's examples show, is required.
+    ['form.submitted without an id', 'form.submitted', { form_id: 'frm_1', email: 'jane.doe@example.com' }],
+    ['call.completed without an id', 'call.completed', { contact_id: 'con_12345', duration_seconds: 42 }],
+    ['deal.updated with a numeric-string value', 'deal.updated', { id: 'deal_3', value: '50000.00', currency: 'USD' }],
+    ['deal.created owned by a user id', 'deal.created', { id: 'deal_4', owner: 'user_111' }],
   ])('accepts %s: the seed never shows the field, so it is optional (200)', async (_, type, data) => {
     const { receiver, seen } = receiverWithLog()
     const response = await send(receiver, envelope(type, data))

@@ -4,9 +4,11 @@
  * declared once and reused.
  *
  * The seed shows two payloads in full (contact.created and deal.stage_changed); their fields are typed as
- * shown. Required are only `data.id` (both examples carry it, and the seed says `data` is "the full
- * record data") and deal.stage_changed's `previous_stage`/`new_stage` (the seed says the payload includes
- * both). Every other field is one the seed does not show, so it is optional, and typed loosely where a real
+ * shown. Required are only a contact's and a deal's `data.id` (both examples carry it, and the seed says
+ * `data` is "the full record data") and deal.stage_changed's `previous_stage`/`new_stage` (the seed says the
+ * payload includes both). Every other field, the id of a record the seed never shows (a form submission, a
+ * call) included, is optional: AutomateNexus switches a webhook off after enough failures in a row, so one
+ * event type a schema refuses would cost every other. Fields are typed loosely where a real
  * payload could plausibly differ (a user as an object or an id, an amount as a number or a numeric string,
  * a direction as any string): a schema must never reject a genuine delivery. Every object is a
  * `z.looseObject`, so fields a sender adds pass through untouched.
@@ -51,12 +53,12 @@ const contact = z.looseObject(contactFields)
 const dealFields = {
   id: z.string().describe('Deal id, e.g. `deal_67890`'),
   title: z.string().nullish().describe('Deal title'),
-  value: z.number().nullish().describe('Deal value in `currency` units'),
+  value: numberOrNumericString('Deal value in `currency` units').nullish(),
   currency: z.string().nullish().describe('ISO 4217 currency code'),
   pipeline: z.string().nullish().describe('Pipeline name'),
   stage: z.string().nullish().describe('Current pipeline stage'),
   contact_id: z.string().nullish().describe('Contact the deal belongs to'),
-  owner: user.nullish().describe('Owner of the deal (`null` when unowned)'),
+  owner: userOrId.nullish().describe('Owner of the deal: a user object or a user id (`null` when unowned)'),
   created_at: isoTime('When the deal was created').nullish(),
   updated_at: isoTime('When the deal was last modified').nullish(),
   custom_fields: customFields.nullish(),
@@ -64,7 +66,7 @@ const dealFields = {
 const deal = z.looseObject(dealFields)
 
 const taskFields = {
-  id: z.string().describe('Task id'),
+  id: z.string().nullish().describe('Task id'),
   title: z.string().nullish().describe('Task title'),
   description: z.string().nullish().describe('Task description'),
   status: z.string().nullish().describe('Task status, e.g. `open`, `completed`'),
@@ -80,7 +82,7 @@ const taskFields = {
 const task = z.looseObject(taskFields)
 
 const paymentFields = {
-  id: z.string().describe('Payment id'),
+  id: z.string().nullish().describe('Payment id'),
   // Not in the seed, so optional: a payment.failed for a declined card may well carry no amount.
   amount: numberOrNumericString('Amount in `currency` units').nullish(),
   currency: z.string().nullish().describe('ISO 4217 currency code'),
@@ -95,7 +97,7 @@ const paymentFields = {
 const payment = z.looseObject(paymentFields)
 
 const subscriptionFields = {
-  id: z.string().describe('Subscription id'),
+  id: z.string().nullish().describe('Subscription id'),
   plan: z.string().nullish().describe('Plan name'),
   amount: numberOrNumericString('Recurring amount in `currency` units').nullish(),
   currency: z.string().nullish().describe('ISO 4217 currency code'),
@@ -106,7 +108,7 @@ const subscriptionFields = {
 }
 
 const appointmentFields = {
-  id: z.string().describe('Appointment id'),
+  id: z.string().nullish().describe('Appointment id'),
   title: z.string().nullish().describe('Appointment title'),
   start_time: isoTime('Start of the appointment').nullish(),
   end_time: isoTime('End of the appointment').nullish(),
@@ -118,7 +120,7 @@ const appointmentFields = {
 }
 
 const emailFields = {
-  id: z.string().describe('Email message id'),
+  id: z.string().nullish().describe('Email message id'),
   contact_id: z.string().nullish().describe('Recipient contact'),
   to: z.string().nullish().describe('Recipient address'),
   from: z.string().nullish().describe('Sender address'),
@@ -128,7 +130,7 @@ const emailFields = {
 }
 
 const smsFields = {
-  id: z.string().describe('SMS message id'),
+  id: z.string().nullish().describe('SMS message id'),
   contact_id: z.string().nullish().describe('Contact on the other end'),
   from: z.string().nullish().describe('Sending number (E.164)'),
   to: z.string().nullish().describe('Receiving number (E.164)'),
@@ -137,7 +139,7 @@ const smsFields = {
 }
 
 const callFields = {
-  id: z.string().describe('Call id'),
+  id: z.string().nullish().describe('Call id'),
   contact_id: z.string().nullish().describe('Contact on the other end'),
   // Not in the seed: any string, so a value this project does not expect (`missed`, `internal`) is no 422.
   direction: z.string().nullish().describe('Who placed the call; expected `inbound` or `outbound`'),
@@ -151,10 +153,10 @@ const callFields = {
   user: userOrId.nullish().describe('CRM user on the call: a user object or a user id'),
 }
 
-/** A deleted record: the seed does not show one, so only the id is required. */
-const deleted = (what: string) =>
+/** A deleted record: the seed does not show one; a contact's or deal's id is required as the records' are. */
+const deleted = (what: 'contact' | 'deal' | 'task') =>
   z.looseObject({
-    id: z.string().describe(`Id of the deleted ${what}`),
+    id: what === 'task' ? z.string().nullish().describe(`Id of the deleted ${what}`) : z.string().describe(`Id of the deleted ${what}`),
     deleted_at: isoTime(`When the ${what} was deleted`).nullish(),
   })
 
@@ -217,7 +219,7 @@ export const automatenexusEvents = {
 
   'form.submitted': z
     .looseObject({
-      id: z.string().describe('Submission id'),
+      id: z.string().nullish().describe('Submission id'),
       form_id: z.string().nullish().describe('Form id'),
       form_name: z.string().nullish().describe('Form name'),
       contact_id: z.string().nullish().describe('Contact created or matched from the submission'),

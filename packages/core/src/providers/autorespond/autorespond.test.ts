@@ -80,7 +80,7 @@ describe('autorespond: telling the three lead events apart', () => {
 
   it("reads the seed's sample payload, byte for byte, as lead.contact_info_added with typed messages", async () => {
     const { receiver } = receiverWithLog()
-    const directions: string[] = []
+    const directions: Array<string | null | undefined> = []
     receiver.on('lead.contact_info_added', (event) => {
       for (const message of event.data.messages) directions.push(message.direction)
     })
@@ -100,6 +100,19 @@ describe('autorespond: telling the three lead events apart', () => {
     expect([response.status, json(response).event]).toEqual([200, 'lead.created'])
     const crmUnknown = { ...payload, lead_id: 'lead_crm_null', integrations: { created_in_crm: null, crm_name: null } }
     expect((await receiver.handle(post(JSON.stringify(crmUnknown)))).status).toBe(200)
+  })
+
+  it.each([
+    ['a system note', { direction: 'system', text: 'Lead assigned to Sam', timestamp: '2026-04-21T15:45:00Z' }],
+    ['a photo without text', { direction: 'inbound', text: null, timestamp: '2026-04-21T15:45:00Z' }],
+    ['a message with no text at all', { direction: 'inbound', timestamp: '2026-04-21T15:45:00Z' }],
+    ['a time as Unix seconds', { direction: 'inbound', text: 'ok', timestamp: 1776786300 }],
+    ['a direction in capitals', { direction: 'INBOUND', text: 'ok', timestamp: '2026-04-21T15:45:00Z' }],
+  ])('takes a transcript with %s: every later delivery about the lead carries it again, each sent once', async (_, message) => {
+    const { receiver } = receiverWithLog()
+    const payload = { lead_id: `lead_${globalThis.crypto.randomUUID()}`, messages: [msg('inbound', 'Hi'), msg('outbound', 'Hello!'), message] }
+    const response = await receiver.handle(post(JSON.stringify(payload)))
+    expect([response.status, json(response).ok]).toEqual([200, true])
   })
 
   it('answers a verified body that is not a lead with 422', async () => {

@@ -7,10 +7,18 @@
  */
 import { z } from 'zod'
 
+/**
+ * One message of the transcript. The seed shows text messages in two directions; every later delivery about
+ * the lead carries the whole transcript again, so a message of another kind (a system note, a photo without
+ * text, a time as Unix seconds) refused here would lose that lead's every delivery, each sent once.
+ */
 const message = z.looseObject({
-  direction: z.enum(['inbound', 'outbound']).describe('`inbound` from the lead, `outbound` from Auto-Respond (or you)'),
-  text: z.string().describe('Message text'),
-  timestamp: z.string().describe('When the message was sent (ISO 8601)'),
+  direction: z.string().nullish().describe('`inbound` from the lead, `outbound` from Auto-Respond (or you); other values pass'),
+  text: z.string().nullish().describe('Message text (absent or `null` for a message without text)'),
+  timestamp: z
+    .union([z.string().describe('ISO 8601'), z.number().describe('Unix seconds or ms')])
+    .nullish()
+    .describe('When the message was sent (ISO 8601, or Unix seconds or ms)'),
 })
 
 /** The lead payload, as the seed's sample shows it. */

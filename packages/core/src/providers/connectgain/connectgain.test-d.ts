@@ -9,7 +9,7 @@ describe('connectgain handler types', () => {
     receiver.on('deal.stage.changed', (event) => {
       expectTypeOf(event.type).toEqualTypeOf<'deal.stage.changed'>()
       expectTypeOf(event.data.previous_stage).toEqualTypeOf<string | null | undefined>()
-      expectTypeOf(event.data.new_stage).toEqualTypeOf<string | undefined>()
+      expectTypeOf(event.data.new_stage).toEqualTypeOf<string | null | undefined>()
     })
     receiver.on('conversation.status.changed', (event) => {
       expectTypeOf(event.data.previous_status).toEqualTypeOf<string | null | undefined>()

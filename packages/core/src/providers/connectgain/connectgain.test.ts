@@ -88,7 +88,7 @@ describe('connectgain', () => {
 
   it('keeps dotted names apart: deal.stage.changed is typed, deal.stage_changed is unknown (202)', async () => {
     const { receiver } = receiverWithLog()
-    let newStage: string | undefined
+    let newStage: string | null | undefined
     receiver.on('deal.stage.changed', (event) => {
       newStage = event.data.new_stage
     })
@@ -121,7 +121,7 @@ describe('connectgain', () => {
 
   it('accepts an assignee sent as a user id and a deal value sent as a numeric string, and types both', async () => {
     const { receiver, seen } = receiverWithLog()
-    let assignee: string | { id: string; name?: string | undefined } | null | undefined
+    let assignee: string | { id: string; name?: string | null | undefined; email?: string | null | undefined } | null | undefined
     receiver.on('deal.assigned', (event) => {
       assignee = event.data.assigned_to
     })
@@ -140,6 +140,13 @@ describe('connectgain', () => {
     // may come as a message without an id, or as just the reply's text.
     ['broadcast.response whose reply message carries no id', 'broadcast.response', { broadcast_id: 'b1', message: { direction: 'inbound', content: 'Interested' } }],
     ['broadcast.response whose reply is its text', 'broadcast.response', { broadcast_id: 'b1', contact_id: 'c1', message: 'Interested, call me tomorrow' }],
+    // ConnectGain is fire-and-forget: a field it leaves empty as `null` refused would lose the delivery.
+    ['deal.created with null title and currency', 'deal.created', { id: 'd1', title: null, value: null, currency: null }],
+    ['deal.stage.changed with a null new_stage', 'deal.stage.changed', { id: 'd1', previous_stage: 'Lead', new_stage: null, pipeline_id: null }],
+    ['contact.updated with null tags and updated_at', 'contact.updated', { id: 'c1', tags: null, updated_at: null }],
+    ['contact.assigned to a user without a name', 'contact.assigned', { id: 'c1', assigned_to: { id: 'u1', name: null, email: null } }],
+    ['message.received with a null conversation_id', 'message.received', { id: 'm1', conversation_id: null, content: 'Hi' }],
+    ['broadcast.response with a null contact_id', 'broadcast.response', { broadcast_id: 'b1', contact_id: null }],
   ])('accepts %s (200)', async (_, type, data) => {
     const { receiver, seen } = receiverWithLog()
     const delivery = await buildSampleDelivery('connectgain', type, { secret: SECRET, now: NOW, data })

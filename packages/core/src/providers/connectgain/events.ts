@@ -25,8 +25,8 @@ const numberOrText = (what: string) =>
 
 const user = z.looseObject({
   id: z.string().describe('User id'),
-  name: z.string().optional().describe('Display name'),
-  email: z.string().optional().describe('Email address'),
+  name: z.string().nullish().describe('Display name'),
+  email: z.string().nullish().describe('Email address'),
 })
 
 /** A user the seed never shows: a user object or the bare user id (its records refer to others by id). */
@@ -42,46 +42,46 @@ const contactFields = {
   id: z.string().describe('Contact id (UUID)'),
   first_name: z.string().nullish().describe('First name'),
   last_name: z.string().nullish().describe('Last name'),
-  organization_id: z.string().optional().describe('Your ConnectGain organization (workspace) id'),
+  organization_id: z.string().nullish().describe('Your ConnectGain organization (workspace) id'),
   email: z.string().nullish().describe('Email address'),
   phone: z.string().nullish().describe('Phone number (E.164)'),
-  tags: z.array(tagNameOrObject).optional().describe('Tags on the contact (names, or tag objects)'),
-  created_at: isoTime('When the contact was created').optional(),
-  updated_at: isoTime('When the contact was last modified').optional(),
+  tags: z.array(tagNameOrObject).nullish().describe('Tags on the contact (names, or tag objects)'),
+  created_at: isoTime('When the contact was created').nullish(),
+  updated_at: isoTime('When the contact was last modified').nullish(),
 }
 
 const dealFields = {
   id: z.string().describe('Deal (lead) id'),
-  title: z.string().optional().describe('Deal title'),
+  title: z.string().nullish().describe('Deal title'),
   value: numberOrNumericString('Deal value in `currency` units').nullish(),
-  currency: z.string().optional().describe('ISO 4217 currency code'),
-  pipeline_id: z.string().optional().describe('Pipeline the deal is in'),
-  stage: z.string().optional().describe('Current pipeline stage'),
+  currency: z.string().nullish().describe('ISO 4217 currency code'),
+  pipeline_id: z.string().nullish().describe('Pipeline the deal is in'),
+  stage: z.string().nullish().describe('Current pipeline stage'),
   contact_id: z.string().nullish().describe('Contact the deal belongs to'),
-  organization_id: z.string().optional().describe('Your ConnectGain organization id'),
-  created_at: isoTime('When the deal was created').optional(),
-  updated_at: isoTime('When the deal was last modified').optional(),
+  organization_id: z.string().nullish().describe('Your ConnectGain organization id'),
+  created_at: isoTime('When the deal was created').nullish(),
+  updated_at: isoTime('When the deal was last modified').nullish(),
 }
 
 const conversationFields = {
   id: z.string().describe('Conversation id'),
   contact_id: z.string().nullish().describe('Contact on the other end'),
-  channel: z.string().optional().describe('Channel, e.g. `whatsapp`, `sms`, `email`, `instagram`'),
-  status: z.string().optional().describe('`OPEN` or `CLOSED`'),
-  organization_id: z.string().optional().describe('Your ConnectGain organization id'),
-  created_at: isoTime('When the conversation started').optional(),
+  channel: z.string().nullish().describe('Channel, e.g. `whatsapp`, `sms`, `email`, `instagram`'),
+  status: z.string().nullish().describe('`OPEN` or `CLOSED`'),
+  organization_id: z.string().nullish().describe('Your ConnectGain organization id'),
+  created_at: isoTime('When the conversation started').nullish(),
 }
 
 const messageFields = {
   id: z.string().describe('Message id'),
-  conversation_id: z.string().optional().describe('Conversation the message belongs to'),
+  conversation_id: z.string().nullish().describe('Conversation the message belongs to'),
   contact_id: z.string().nullish().describe('Contact on the other end'),
-  direction: z.string().optional().describe('`inbound` or `outbound`'),
-  channel: z.string().optional().describe('Channel, e.g. `whatsapp`, `sms`, `email`'),
-  type: z.string().optional().describe('Content type, e.g. `text`, `image`, `template`'),
+  direction: z.string().nullish().describe('`inbound` or `outbound`'),
+  channel: z.string().nullish().describe('Channel, e.g. `whatsapp`, `sms`, `email`'),
+  type: z.string().nullish().describe('Content type, e.g. `text`, `image`, `template`'),
   content: z.string().nullish().describe('Message text'),
-  status: z.string().optional().describe('Delivery status, e.g. `sent`, `delivered`, `read`, `failed`'),
-  created_at: isoTime('When the message was created').optional(),
+  status: z.string().nullish().describe('Delivery status, e.g. `sent`, `delivered`, `read`, `failed`'),
+  created_at: isoTime('When the message was created').nullish(),
 }
 
 /**
@@ -106,7 +106,7 @@ export const connectgainEvents = {
     .looseObject({
       ...dealFields,
       previous_stage: z.string().nullish().describe('Stage the deal left'),
-      new_stage: z.string().optional().describe('Stage the deal entered'),
+      new_stage: z.string().nullish().describe('Stage the deal entered'),
     })
     .describe('Fired when a deal moves to a different pipeline stage.'),
   'deal.assigned': z.looseObject({ ...dealFields, ...assignment }).describe('Fired when a deal is assigned to someone.'),
@@ -125,10 +125,10 @@ export const connectgainEvents = {
   'message.received': z.looseObject(messageFields).describe('Fired when a new message is received.'),
   'message.sent': z.looseObject(messageFields).describe('Fired when a message is sent.'),
   'message.delivered': z
-    .looseObject({ ...messageFields, delivered_at: isoTime('When the recipient received it').optional() })
+    .looseObject({ ...messageFields, delivered_at: isoTime('When the recipient received it').nullish() })
     .describe('Fired when a sent message is delivered to the recipient.'),
   'message.read': z
-    .looseObject({ ...messageFields, read_at: isoTime('When the recipient read it').optional() })
+    .looseObject({ ...messageFields, read_at: isoTime('When the recipient read it').nullish() })
     .describe('Fired when a sent message is read by the recipient.'),
   'message.failed': z
     .looseObject({
@@ -140,39 +140,39 @@ export const connectgainEvents = {
 
   'broadcast.response': z
     .looseObject({
-      broadcast_id: z.string().optional().describe('Broadcast (campaign) the contact replied to'),
-      broadcast_name: z.string().optional().describe('Broadcast name'),
-      contact_id: z.string().optional().describe('Contact who replied'),
-      conversation_id: z.string().optional().describe('Conversation the reply landed in'),
+      broadcast_id: z.string().nullish().describe('Broadcast (campaign) the contact replied to'),
+      broadcast_name: z.string().nullish().describe('Broadcast name'),
+      contact_id: z.string().nullish().describe('Contact who replied'),
+      conversation_id: z.string().nullish().describe('Conversation the reply landed in'),
       // Not about a CRM record, so nothing here is required (README): the reply is a message whose id may be
       // absent, or just the reply's text; a strict message object made either a 422 on every retry.
       message: z
         .union([
-          z.looseObject({ ...messageFields, id: messageFields.id.optional() }),
+          z.looseObject({ ...messageFields, id: messageFields.id.nullish() }),
           z.string().describe("The reply's text"),
         ])
-        .optional()
+        .nullish()
         .describe('The reply: a message object, or its text'),
     })
     .describe('Fired when a contact replies to a broadcast/campaign message.'),
 
   'zoom.recording.completed': z
     .looseObject({
-      meeting_id: numberOrText('Zoom meeting id').optional(),
-      topic: z.string().optional().describe('Meeting topic'),
-      start_time: isoTime('When the meeting started').optional(),
-      duration_minutes: numberOrNumericString('Meeting length in minutes').optional(),
+      meeting_id: numberOrText('Zoom meeting id').nullish(),
+      topic: z.string().nullish().describe('Meeting topic'),
+      start_time: isoTime('When the meeting started').nullish(),
+      duration_minutes: numberOrNumericString('Meeting length in minutes').nullish(),
       contact_id: z.string().nullish().describe('Contact the meeting was with'),
       recording_files: z
         .array(
           z.looseObject({
-            id: z.string().optional().describe('Recording file id'),
-            file_type: z.string().optional().describe('e.g. `MP4`, `M4A`, `TRANSCRIPT`'),
-            download_url: z.string().optional().describe('Where to fetch the file'),
-            file_size: numberOrNumericString('Size in bytes').optional(),
+            id: z.string().nullish().describe('Recording file id'),
+            file_type: z.string().nullish().describe('e.g. `MP4`, `M4A`, `TRANSCRIPT`'),
+            download_url: z.string().nullish().describe('Where to fetch the file'),
+            file_size: numberOrNumericString('Size in bytes').nullish(),
           }),
         )
-        .optional()
+        .nullish()
         .describe('The processed recording files'),
     })
     .describe('Fired when a Zoom cloud recording finishes processing.'),

@@ -102,6 +102,9 @@ describe('customermates', () => {
     ['an update without its record', 'task.updated', { payload: { changes: {} } }, undefined],
     ['a created event whose data is the record itself, not {payload}', 'contact.created', { id: 'c1', firstName: 'Max' }, undefined],
     ['a deal with decimal strings and users as ids', 'deal.created', { payload: { id: 'd1', totalValue: '5400.00', users: ['u1'] } }, 'deal:d1'],
+    // Customermates builds each change as {previous, current} and JSON drops the side that is undefined.
+    ['an update whose changes name a field only on one side', 'contact.updated', { payload: { changes: { name: { current: 'x' }, email: { previous: 'a@b.c' } } } }, undefined],
+    ['null where the record leaves a field empty', 'contact.created', { userId: null, payload: { id: 'c2', firstName: null } }, 'contact:c2'],
   ])('accepts %s: the seed shows no data, so nothing in it is required (200)', async (_, type, data, record) => {
     const { receiver, seen } = receiverWithLog()
     const delivery = await buildSampleDelivery('customermates', type, { secret: SECRET, now: NOW, data })
@@ -113,7 +116,7 @@ describe('customermates', () => {
 
   it('types what the seed does not show as optional', async () => {
     const { receiver } = receiverWithLog()
-    let id: string | undefined = 'unset'
+    let id: string | null | undefined = 'unset'
     receiver.on('task.updated', (event) => {
       id = event.data.payload?.task?.id
     })

@@ -22,7 +22,7 @@ const name = (what: string) => z.string().nullish().describe(what)
 
 /** A related record: the object this project expects, or just its id. */
 const refOf = <Shape extends z.core.$ZodLooseShape>(what: string, shape: Shape) =>
-  z.union([z.looseObject({ id: uuid(`${what} id`).optional(), ...shape }), uuid(`${what} id`)])
+  z.union([z.looseObject({ id: uuid(`${what} id`).nullish(), ...shape }), uuid(`${what} id`)])
 
 const userRef = refOf('User', {
   firstName: name('First name'),
@@ -35,49 +35,49 @@ const organizationRef = refOf('Organization', { name: name('Name') })
 const dealRef = refOf('Deal', { name: name('Name') })
 const serviceRef = refOf('Service', { name: name('Name'), amount: numberOrNumericString('Price of one unit').nullish() })
 const customFieldValue = z.looseObject({
-  columnId: uuid('Custom column id').optional(),
+  columnId: uuid('Custom column id').nullish(),
   value: z.union([z.string().describe('Text'), z.number().describe('A number'), z.boolean().describe('A checkbox')]).nullish().describe('The value: text, or a number or boolean'),
 })
 
 const recordFields = (what: string) => ({
-  id: uuid(`${what} id`).optional(),
-  createdAt: isoTime(`When the ${what.toLowerCase()} was created`).optional(),
-  updatedAt: isoTime(`When the ${what.toLowerCase()} was last modified`).optional(),
-  users: z.array(userRef).optional().describe('Users assigned (objects or ids)'),
-  customFieldValues: z.array(customFieldValue).optional().describe('Custom field values by column'),
+  id: uuid(`${what} id`).nullish(),
+  createdAt: isoTime(`When the ${what.toLowerCase()} was created`).nullish(),
+  updatedAt: isoTime(`When the ${what.toLowerCase()} was last modified`).nullish(),
+  users: z.array(userRef).nullish().describe('Users assigned (objects or ids)'),
+  customFieldValues: z.array(customFieldValue).nullish().describe('Custom field values by column'),
 })
 
 const contact = z.looseObject({
   ...recordFields('Contact'),
   firstName: name('First name'),
   lastName: name('Last name'),
-  organizations: z.array(organizationRef).optional().describe('Organizations the contact belongs to'),
-  deals: z.array(dealRef).optional().describe('Related deals'),
+  organizations: z.array(organizationRef).nullish().describe('Organizations the contact belongs to'),
+  deals: z.array(dealRef).nullish().describe('Related deals'),
 })
 const organization = z.looseObject({
   ...recordFields('Organization'),
   name: name('Organization name'),
-  contacts: z.array(contactRef).optional().describe('Contacts in the organization'),
-  deals: z.array(dealRef).optional().describe('Related deals'),
+  contacts: z.array(contactRef).nullish().describe('Contacts in the organization'),
+  deals: z.array(dealRef).nullish().describe('Related deals'),
 })
 const deal = z.looseObject({
   ...recordFields('Deal'),
   name: name('Deal name'),
   totalValue: numberOrNumericString('Sum of the services times their quantities').nullish(),
   totalQuantity: numberOrNumericString('Total quantity of services').nullish(),
-  organizations: z.array(organizationRef).optional().describe('Organizations on the deal'),
-  contacts: z.array(contactRef).optional().describe('Contacts on the deal'),
-  services: z.array(serviceRef).optional().describe('Services sold'),
+  organizations: z.array(organizationRef).nullish().describe('Organizations on the deal'),
+  contacts: z.array(contactRef).nullish().describe('Contacts on the deal'),
+  services: z.array(serviceRef).nullish().describe('Services sold'),
   servicesWithQuantity: z
-    .array(z.looseObject({ serviceId: uuid('Service id').optional(), quantity: numberOrNumericString('Units sold').optional() }))
-    .optional()
+    .array(z.looseObject({ serviceId: uuid('Service id').nullish(), quantity: numberOrNumericString('Units sold').nullish() }))
+    .nullish()
     .describe('Quantity per service'),
 })
 const service = z.looseObject({
   ...recordFields('Service'),
   name: name('Service name'),
   amount: numberOrNumericString('Price of one unit').nullish(),
-  deals: z.array(dealRef).optional().describe('Deals that include the service'),
+  deals: z.array(dealRef).nullish().describe('Deals that include the service'),
 })
 const task = z.looseObject({
   ...recordFields('Task'),
@@ -87,23 +87,23 @@ const task = z.looseObject({
 
 /** What every event's `data` carries beside the record: who acted, in which workspace, on which record. */
 const dataFields = {
-  userId: uuid('User who made the change').optional(),
-  companyId: uuid('Your Customermates company (workspace) id').optional(),
-  entityId: uuid('The record the event is about').optional(),
+  userId: uuid('User who made the change').nullish(),
+  companyId: uuid('Your Customermates company (workspace) id').nullish(),
+  entityId: uuid('The record the event is about').nullish(),
 }
 
 const changes = z
-  .record(z.string(), z.looseObject({ previous: z.unknown().describe('Value before'), current: z.unknown().describe('Value after') }))
-  .optional()
+  .record(z.string(), z.looseObject({ previous: z.unknown().optional().describe('Value before (absent when the field had none)'), current: z.unknown().optional().describe('Value after (absent when the field was cleared)') }))
+  .nullish()
   .describe('Changed fields by name, each with its previous and current value')
 
 /** `data` of a created or deleted event: the record as it is (or was) in `payload`. */
 const snapshot = <RecordSchema extends z.ZodType>(record: RecordSchema, description: string) =>
-  z.looseObject({ ...dataFields, payload: record.optional().describe('The record') }).describe(description)
+  z.looseObject({ ...dataFields, payload: record.nullish().describe('The record') }).describe(description)
 
 /** `payload` of an update: the record after the change (under the entity's name) and what changed. */
 const updated = <Shape extends z.core.$ZodLooseShape>(fields: Shape, description: string) =>
-  z.looseObject({ ...fields, changes }).optional().describe(description)
+  z.looseObject({ ...fields, changes }).nullish().describe(description)
 
 /**
  * The 15 events of seed 002, keyed by wire name, in the seed's order.
@@ -117,31 +117,31 @@ const updated = <Shape extends z.core.$ZodLooseShape>(fields: Shape, description
 export const customermatesEvents = {
   'contact.created': snapshot(contact, 'Fired when a contact is created.'),
   'contact.updated': z
-    .looseObject({ ...dataFields, payload: updated({ contact: contact.optional().describe('The contact after the change') }, 'The contact after the change, and what changed') })
+    .looseObject({ ...dataFields, payload: updated({ contact: contact.nullish().describe('The contact after the change') }, 'The contact after the change, and what changed') })
     .describe('Fired when a contact is updated.'),
   'contact.deleted': snapshot(contact, 'Fired when a contact is deleted; `payload` is the contact as it was.'),
 
   'organization.created': snapshot(organization, 'Fired when an organization is created.'),
   'organization.updated': z
-    .looseObject({ ...dataFields, payload: updated({ organization: organization.optional().describe('The organization after the change') }, 'The organization after the change, and what changed') })
+    .looseObject({ ...dataFields, payload: updated({ organization: organization.nullish().describe('The organization after the change') }, 'The organization after the change, and what changed') })
     .describe('Fired when an organization is updated.'),
   'organization.deleted': snapshot(organization, 'Fired when an organization is deleted; `payload` is the organization as it was.'),
 
   'deal.created': snapshot(deal, 'Fired when a deal is created.'),
   'deal.updated': z
-    .looseObject({ ...dataFields, payload: updated({ deal: deal.optional().describe('The deal after the change') }, 'The deal after the change, and what changed') })
+    .looseObject({ ...dataFields, payload: updated({ deal: deal.nullish().describe('The deal after the change') }, 'The deal after the change, and what changed') })
     .describe('Fired when a deal is updated.'),
   'deal.deleted': snapshot(deal, 'Fired when a deal is deleted; `payload` is the deal as it was.'),
 
   'service.created': snapshot(service, 'Fired when a service is created.'),
   'service.updated': z
-    .looseObject({ ...dataFields, payload: updated({ service: service.optional().describe('The service after the change') }, 'The service after the change, and what changed') })
+    .looseObject({ ...dataFields, payload: updated({ service: service.nullish().describe('The service after the change') }, 'The service after the change, and what changed') })
     .describe('Fired when a service is updated.'),
   'service.deleted': snapshot(service, 'Fired when a service is deleted; `payload` is the service as it was.'),
 
   'task.created': snapshot(task, 'Fired when a task is created.'),
   'task.updated': z
-    .looseObject({ ...dataFields, payload: updated({ task: task.optional().describe('The task after the change') }, 'The task after the change, and what changed') })
+    .looseObject({ ...dataFields, payload: updated({ task: task.nullish().describe('The task after the change') }, 'The task after the change, and what changed') })
     .describe('Fired when a task is updated.'),
   'task.deleted': snapshot(task, 'Fired when a task is deleted; `payload` is the task as it was.'),
 }

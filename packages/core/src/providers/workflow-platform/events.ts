@@ -19,13 +19,13 @@ import { numberOrNumericString, tagNameOrObject, userObjectOrId } from '../loose
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
-const user = z.looseObject({ id: z.string().describe('User id'), name: z.string().optional().describe('Display name') })
+const user = z.looseObject({ id: z.string().describe('User id'), name: z.string().nullish().describe('Display name') })
 
 /** A user the seed never shows: a user object or the bare user id. */
 const userOrId = userObjectOrId(user)
 
 const contactFields = {
-  id: z.string().optional().describe('Contact id'),
+  id: z.string().nullish().describe('Contact id'),
   first_name: z.string().nullish().describe('First name'),
   last_name: z.string().nullish().describe('Last name'),
   full_name: z.string().nullish().describe('Full name'),
@@ -33,22 +33,22 @@ const contactFields = {
   phone: z.string().nullish().describe('Phone number (E.164)'),
   company_name: z.string().nullish().describe('Company name'),
   source: z.string().nullish().describe('Lead source'),
-  tags: z.array(tagNameOrObject).optional().describe('Tags on the contact (names, or tag objects)'),
+  tags: z.array(tagNameOrObject).nullish().describe('Tags on the contact (names, or tag objects)'),
   assigned_to: userOrId.nullish().describe('User the contact is assigned to: a user object or a user id'),
-  custom_fields: z.record(z.string(), z.unknown()).optional().describe('Custom field values by field key'),
-  date_added: isoTime('When the contact was created').optional(),
-  date_updated: isoTime('When the contact was last modified').optional(),
+  custom_fields: z.record(z.string(), z.unknown()).nullish().describe('Custom field values by field key'),
+  date_added: isoTime('When the contact was created').nullish(),
+  date_updated: isoTime('When the contact was last modified').nullish(),
 }
 
 const appointmentFields = {
-  id: z.string().optional().describe('Appointment id'),
-  calendar_id: z.string().optional().describe('Calendar the appointment is on'),
+  id: z.string().nullish().describe('Appointment id'),
+  calendar_id: z.string().nullish().describe('Calendar the appointment is on'),
   contact_id: z.string().nullish().describe('Contact who booked'),
-  title: z.string().optional().describe('Appointment title'),
-  start_time: isoTime('Start of the appointment').optional(),
-  end_time: isoTime('End of the appointment').optional(),
-  timezone: z.string().optional().describe('IANA time zone, e.g. `Europe/London`'),
-  status: z.string().optional().describe('e.g. `booked`, `confirmed`, `cancelled`'),
+  title: z.string().nullish().describe('Appointment title'),
+  start_time: isoTime('Start of the appointment').nullish(),
+  end_time: isoTime('End of the appointment').nullish(),
+  timezone: z.string().nullish().describe('IANA time zone, e.g. `Europe/London`'),
+  status: z.string().nullish().describe('e.g. `booked`, `confirmed`, `cancelled`'),
   assigned_to: userOrId.nullish().describe('User the appointment is with: a user object or a user id'),
 }
 
@@ -64,24 +64,24 @@ const appointmentFields = {
 export const workflowPlatformEvents = {
   'contact.created': z.looseObject(contactFields).describe('Contact created: a contact was added to the account.'),
   'contact.updated': z
-    .looseObject({ ...contactFields, changed_fields: z.array(z.string()).optional().describe('Keys of the modified fields') })
+    .looseObject({ ...contactFields, changed_fields: z.array(z.string()).nullish().describe('Keys of the modified fields') })
     .describe('Contact updated: a field of a contact changed.'),
   'contact.deleted': z
     .looseObject({
-      id: z.string().optional().describe('Id of the deleted contact'),
+      id: z.string().nullish().describe('Id of the deleted contact'),
       email: z.string().nullish().describe('Email address it had'),
-      date_deleted: isoTime('When the contact was deleted').optional(),
+      date_deleted: isoTime('When the contact was deleted').nullish(),
     })
     .describe('Contact deleted: a contact was removed from the account.'),
   'opportunity.stage_changed': z
     .looseObject({
-      id: z.string().optional().describe('Opportunity id'),
-      name: z.string().optional().describe('Opportunity name'),
-      pipeline_id: z.string().optional().describe('Pipeline id'),
-      pipeline_name: z.string().optional().describe('Pipeline name'),
+      id: z.string().nullish().describe('Opportunity id'),
+      name: z.string().nullish().describe('Opportunity name'),
+      pipeline_id: z.string().nullish().describe('Pipeline id'),
+      pipeline_name: z.string().nullish().describe('Pipeline name'),
       previous_stage: z.string().nullish().describe('Stage the opportunity left'),
-      new_stage: z.string().optional().describe('Stage the opportunity entered'),
-      status: z.string().optional().describe('`open`, `won`, `lost` or `abandoned`'),
+      new_stage: z.string().nullish().describe('Stage the opportunity entered'),
+      status: z.string().nullish().describe('`open`, `won`, `lost` or `abandoned`'),
       monetary_value: numberOrNumericString('Value in the account currency').nullish(),
       contact_id: z.string().nullish().describe('Contact the opportunity belongs to'),
       assigned_to: userOrId.nullish().describe('User who owns the opportunity: a user object or a user id'),
@@ -89,13 +89,13 @@ export const workflowPlatformEvents = {
     .describe('Opportunity stage changed: an opportunity moved to another pipeline stage.'),
   'form.submitted': z
     .looseObject({
-      id: z.string().optional().describe('Submission id'),
-      form_id: z.string().optional().describe('Form id'),
-      form_name: z.string().optional().describe('Form name'),
+      id: z.string().nullish().describe('Submission id'),
+      form_id: z.string().nullish().describe('Form id'),
+      form_name: z.string().nullish().describe('Form name'),
       contact_id: z.string().nullish().describe('Contact created or matched from the submission'),
-      page_url: z.string().optional().describe('Page the form was submitted on'),
-      fields: z.record(z.string(), z.unknown()).optional().describe('Submitted values by field key'),
-      submitted_at: isoTime('When the form was submitted').optional(),
+      page_url: z.string().nullish().describe('Page the form was submitted on'),
+      fields: z.record(z.string(), z.unknown()).nullish().describe('Submitted values by field key'),
+      submitted_at: isoTime('When the form was submitted').nullish(),
     })
     .describe('Form submitted: a visitor submitted a form.'),
   'appointment.booked': z.looseObject(appointmentFields).describe('Appointment booked: an appointment was booked on a calendar.'),
@@ -104,29 +104,29 @@ export const workflowPlatformEvents = {
     .describe('Appointment cancelled: a booked appointment was cancelled.'),
   'payment.received': z
     .looseObject({
-      id: z.string().optional().describe('Payment (transaction) id'),
+      id: z.string().nullish().describe('Payment (transaction) id'),
       amount: numberOrNumericString('Amount in `currency` units').nullish(),
       currency: z.string().nullish().describe('ISO 4217 currency code'),
       contact_id: z.string().nullish().describe('Paying contact'),
       invoice_id: z.string().nullish().describe('Invoice the payment settles'),
-      payment_method: z.string().optional().describe('e.g. `card`, `ach`'),
-      status: z.string().optional().describe('e.g. `succeeded`'),
-      paid_at: isoTime('When the payment was captured').optional(),
+      payment_method: z.string().nullish().describe('e.g. `card`, `ach`'),
+      status: z.string().nullish().describe('e.g. `succeeded`'),
+      paid_at: isoTime('When the payment was captured').nullish(),
     })
     .describe('Payment received: a payment was captured.'),
   'conversation.message_received': z
     .looseObject({
-      id: z.string().optional().describe('Message id'),
-      conversation_id: z.string().optional().describe('Conversation the message belongs to'),
+      id: z.string().nullish().describe('Message id'),
+      conversation_id: z.string().nullish().describe('Conversation the message belongs to'),
       contact_id: z.string().nullish().describe('Contact who wrote'),
-      channel: z.string().optional().describe('e.g. `sms`, `email`, `whatsapp`, `facebook`, `live_chat`'),
-      direction: z.string().optional().describe('`inbound` for a received message'),
+      channel: z.string().nullish().describe('e.g. `sms`, `email`, `whatsapp`, `facebook`, `live_chat`'),
+      direction: z.string().nullish().describe('`inbound` for a received message'),
       body: z.string().nullish().describe('Message text'),
       attachments: z
-        .array(z.union([z.string().describe('Attachment URL'), z.looseObject({ url: z.string().optional().describe('Attachment URL') })]))
-        .optional()
+        .array(z.union([z.string().describe('Attachment URL'), z.looseObject({ url: z.string().nullish().describe('Attachment URL') })]))
+        .nullish()
         .describe('Attachments: URLs, or attachment objects'),
-      date_added: isoTime('When the message arrived').optional(),
+      date_added: isoTime('When the message arrived').nullish(),
     })
     .describe('Conversation message received: a contact sent a message on any channel.'),
 }

@@ -21,7 +21,7 @@ describe('workflow-platform handler types', () => {
 
   it('keeps the API v2 catalog beside it', () => {
     receiver.on('opportunity.stage_changed', (event) => {
-      expectTypeOf(event.data.new_stage).toEqualTypeOf<string | undefined>()
+      expectTypeOf(event.data.new_stage).toEqualTypeOf<string | null | undefined>()
     })
     // @ts-expect-error: neither declared nor in the API v2 catalog
     receiver.on('lead.lost', () => {})

@@ -148,6 +148,8 @@ describe('workflow-platform: API v2 events', () => {
     ['opportunity.stage_changed without id or new_stage', 'opportunity.stage_changed', { name: 'Kitchen remodel', assigned_to: 'usr_7' }],
     ['form.submitted with its values at the top level, no fields', 'form.submitted', { form_id: 'frm_1', email: 'sam@example.com' }],
     ['payment.received with a numeric-string amount and no currency', 'payment.received', { id: 'txn_1', amount: '249.00' }],
+    ['contact.created with null tags and custom_fields', 'contact.created', { id: 'con_1', tags: null, custom_fields: null }],
+    ['opportunity.stage_changed with a null name and new_stage', 'opportunity.stage_changed', { id: 'opp_1', name: null, new_stage: null }],
   ])('accepts %s: the seed shows no data, so nothing in it is required (200)', async (_, type, data) => {
     const { receiver, seen } = receiverWithLog()
     const delivery = await buildSampleDelivery('workflow-platform', type, { secret: SECRET, now: NOW, id: `evt_${type}`, data })
