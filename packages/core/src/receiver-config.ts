@@ -122,12 +122,14 @@ export function createReceiverConfig<P extends Provider, Extra extends EventSche
     releasesOwed: createOwedReleases(),
     heldClaims: createHeldClaims(),
   }
-  if (provider.scheme.checksTimestamp && pipeline.toleranceSeconds * 1000 >= pipeline.retentionMs) {
+  if (provider.scheme.checksTimestamp && 2 * pipeline.toleranceSeconds * 1000 >= pipeline.retentionMs) {
     // A captured delivery replayed once its key is forgotten but while its signed timestamp still passes
-    // would run again: the key must outlive the window in which the signature is accepted.
+    // would run again: the key must outlive the window in which the signature is accepted. That window is
+    // twice the tolerance: a delivery stamped `toleranceSeconds` ahead (the sender's clock fast) is taken at
+    // once and still passes `toleranceSeconds` after its stamp.
     throw new TypeError(
-      `crm-webhooks: toleranceSeconds (${pipeline.toleranceSeconds}) must be shorter than retentionMs (${pipeline.retentionMs} ms), ` +
-        'or a replay accepted after the key is forgotten would run again',
+      `crm-webhooks: toleranceSeconds (${pipeline.toleranceSeconds}) must be under half of retentionMs (${pipeline.retentionMs} ms): ` +
+        'a signature is accepted for twice the tolerance, and a replay accepted after the key is forgotten would run again',
     )
   }
   if (handlerTimeoutMs >= lockTtlMs) {

@@ -9,7 +9,9 @@ import { createMemoryStore } from './idempotency/memory-store.js'
 import { createNodeListener } from './http/node-listener.js'
 import { defineProvider } from './providers/define-provider.js'
 import { DISCARD_MAX_MS } from './pipeline/raw-body.js'
+import { buildSampleDelivery } from './providers/build-sample-delivery.js'
 import { createFieldEnvelope } from './providers/field-envelope.js'
+import { standardWebhooks } from './providers/standard-webhooks/index.js'
 import { type ReceiverOptions, createReceiver } from './receiver.js'
 import { createHmacSha256Scheme } from './schemes/hmac-sha256.js'
 import { createStandardWebhooksScheme } from './schemes/standard-webhooks.js'
@@ -110,14 +112,32 @@ describe('createReceiver: configuration mistakes throw TypeError at creation', (
     expect(() => createReceiver({ provider: {} as typeof testProvider, secret: SECRET })).toThrow(TypeError)
   })
 
-  it('refuses a signed-timestamp tolerance not shorter than the retention: a replay accepted after its key is forgotten would run again', () => {
+  it('refuses a signed-timestamp tolerance not under half the retention: a replay accepted after its key is forgotten would run again', () => {
     const timestamped = defineProvider({ ...testProvider, id: 'acme-timestamped', scheme: createStandardWebhooksScheme() })
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-    expect(() => createReceiver({ provider: timestamped, secret, toleranceSeconds: 3_600, retentionMs: 3_600_000 })).toThrow(/toleranceSeconds \(3600\) must be shorter than retentionMs/)
+    expect(() => createReceiver({ provider: timestamped, secret, toleranceSeconds: 3_600, retentionMs: 3_600_000 })).toThrow(/toleranceSeconds \(3600\) must be under half of retentionMs/)
+    // A signature is accepted from its stamp minus the tolerance to its stamp plus it: twice the tolerance.
+    expect(() => createReceiver({ provider: timestamped, secret, toleranceSeconds: 1_800, retentionMs: 3_600_000 })).toThrow(TypeError)
     expect(() => createReceiver({ provider: timestamped, secret, toleranceSeconds: 7 * 24 * 3_600 })).toThrow(TypeError)
-    expect(() => createReceiver({ provider: timestamped, secret, toleranceSeconds: 3_599, retentionMs: 3_600_000 })).not.toThrow()
+    expect(() => createReceiver({ provider: timestamped, secret, toleranceSeconds: 1_799, retentionMs: 3_600_000 })).not.toThrow()
     // A scheme that signs no timestamp does not use the tolerance.
     expect(() => createReceiver({ provider: testProvider, secret: SECRET, toleranceSeconds: 3_600, retentionMs: 3_600_000 })).not.toThrow()
+  })
+
+  it('a delivery stamped a whole tolerance ahead, replayed once its key is forgotten, is refused rather than run again', async () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+    let now = Date.parse('2026-03-21T15:00:00Z')
+    const runs: string[] = []
+    const receiver = createReceiver({ provider: standardWebhooks, secret, toleranceSeconds: 300, retentionMs: 600_001, now: () => now })
+    receiver.on('contact.created', (event) => void runs.push(event.type))
+    // The sender's clock runs five minutes fast: the stamp is as far ahead as the tolerance allows.
+    const delivery = await buildSampleDelivery('standard-webhooks', 'contact.created', { secret, now: now + 300_000 })
+    const send = () => receiver.handle({ ...delivery, url: '/webhooks', rawBody: delivery.body })
+    expect((await send()).status).toBe(200)
+    now += 600_002 // the key is forgotten; the stamp is now just past the tolerance
+    const replay = await send()
+    expect([replay.status, JSON.parse(replay.body).error.code]).toEqual([401, 'timestamp_out_of_tolerance'])
+    expect(runs).toHaveLength(1)
   })
 
   it("refuses a provider's default retention that no store can hold, defined or built by hand", () => {

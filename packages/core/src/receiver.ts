@@ -61,7 +61,7 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
   secret: SecretInput | readonly SecretInput[]
   /** Event schemas to add to (or replace in) the provider's catalog, e.g. a workflow action's own body. */
   events?: Extra
-  /** Allowed age and clock skew of a signed timestamp, in seconds; default 300. */
+  /** Allowed age and clock skew of a signed timestamp, in seconds; default 300. Under half of `retentionMs`. */
   toleranceSeconds?: number
   /** Largest body accepted, in bytes; default 1 MiB. */
   maxBodyBytes?: number
