@@ -61,6 +61,16 @@ describe('nodeRequestHeaders', () => {
     expect(createHeaderReader(nodeRequestHeaders(request))(name)).toBe(joined)
   })
 
+  it('reads every copy from the lines as sent where the request has no distinct view (node:http2), keeping the rest', () => {
+    // An HTTP/2 stream with `Authorization` twice: node:http2's request keeps the first, and has no headersDistinct.
+    const request = {
+      headers: { ':method': 'POST', authorization: 'Bearer good', 'content-type': 'application/json', 'x-request-id': 'added' },
+      rawHeaders: [':method', 'POST', 'authorization', 'Bearer good', 'authorization', 'Bearer evil', 'content-type', 'application/json'],
+    }
+    const read = createHeaderReader(nodeRequestHeaders(request))
+    expect([read('authorization'), read('content-type'), read('x-request-id')]).toEqual(['Bearer good, Bearer evil', 'application/json', 'added'])
+  })
+
   it("leaves other repeated headers to Node's own joining, without building the distinct view", () => {
     const { request, built } = nodeRequest(['X-Sig', 'a', 'x-sig', 'b', 'Content-Type', 'application/json'], {
       'x-sig': 'a, b',

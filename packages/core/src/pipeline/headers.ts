@@ -102,5 +102,16 @@ function repeatsFirstCopyOnlyHeader(rawHeaders: readonly string[]): boolean {
 export function nodeRequestHeaders(request: NodeHeaderSource): HeaderInput {
   const { headers, rawHeaders } = request
   if (rawHeaders === undefined || !repeatsFirstCopyOnlyHeader(rawHeaders)) return headers
-  return request.headersDistinct ?? headers
+  // node:http2's compatibility request has no headersDistinct, and keeps the first copy all the same.
+  return request.headersDistinct ?? withEveryCopyOfFirstCopyOnlyHeaders(headers, rawHeaders)
+}
+
+/** `headers` with each copy of `Content-Type`, `Authorization` and `Proxy-Authorization` sent, from the lines. */
+function withEveryCopyOfFirstCopyOnlyHeaders(headers: NodeHeaderSource['headers'], rawHeaders: readonly string[]): HeaderInput {
+  const copies: Record<string, string[]> = {}
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index]!.toLowerCase()
+    if (name === 'content-type' || name === 'authorization' || name === 'proxy-authorization') (copies[name] ??= []).push(rawHeaders[index + 1]!)
+  }
+  return { ...headers, ...copies }
 }

@@ -194,6 +194,19 @@ describe.each(cryptoEngines)('createHmacSha256Scheme on $name', ({ engine }) => 
     expect(() => scheme.sign({ body: '{}' }, ' secret')).toThrow(TypeError)
   })
 
+  it('keys with a copy of a byte secret: bytes the app wipes or reuses afterwards do not change the key', async () => {
+    const scheme = createHmacSha256Scheme({ header: HEADER, engine })
+    const secretBytes = new TextEncoder().encode('byte-secret')
+    const prepared = scheme.prepareSecrets([secretBytes])
+    secretBytes.fill(0)
+    const body = '{"id":"evt_1"}'
+    const genuine = ((await scheme.sign({ body }, 'byte-secret')) as Record<string, string>)[HEADER]!
+    const zeroKeyed = ((await scheme.sign({ body }, new Uint8Array(11))) as Record<string, string>)[HEADER]!
+    const verifyWith = (signature: string) => async () => scheme.verify(signedRequest({ [HEADER]: signature }, body), prepared, OPTIONS)
+    expect(await verifyWith(genuine)()).toMatchObject({ secretIndex: 0 })
+    expect((await expectRejection(verifyWith(zeroKeyed))).code).toBe('invalid_signature')
+  })
+
   // An unset environment variable (`secret: process.env.AN_SECRET`) gave "Cannot destructure property 'value'".
   it.each([
     ['undefined', undefined],

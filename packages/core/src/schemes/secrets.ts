@@ -44,6 +44,9 @@ export function normalizeSecrets(secrets: readonly SecretInput[]): NormalizedSec
       if (value.trim() !== value) throw new TypeError(`crm-webhooks: secret #${index} has leading or trailing whitespace`)
     } else if (value instanceof Uint8Array) {
       if (value.length === 0) throw new TypeError(`crm-webhooks: secret #${index} is empty`)
+      // A copy: bytes the app wipes or reuses after configuring (a pooled Buffer, `fill(0)` once read) would
+      // otherwise change the key under the receiver, to all zeros, which anyone can sign with.
+      return { value: new Uint8Array(value), label, index }
     } else {
       throw new TypeError(`crm-webhooks: secret #${index} must be a string or bytes`)
     }

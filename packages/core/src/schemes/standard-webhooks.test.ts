@@ -195,6 +195,8 @@ describe.each(cryptoEngines)('createStandardWebhooksScheme on $name', ({ engine 
       ['base64 one character short of a byte', ['whsec_AAAAA']],
       ['base64 with a padding bit set', ['whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB']],
       ['empty bytes', [new Uint8Array()]],
+      // Bytes are the raw key: these are the text of a whsec_ secret (a Buffer read from a file), never decoded.
+      ['the bytes of a whsec_ text', [new TextEncoder().encode(REFERENCE.secret)]],
       ['more than MAX_SECRETS', Array.from({ length: MAX_SECRETS + 1 }, () => REFERENCE.secret)],
     ])('refuses %s at configuration time (TypeError)', (_name, secrets) => {
       expect(() => scheme.prepareSecrets(secrets)).toThrow(TypeError)

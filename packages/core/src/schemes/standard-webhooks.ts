@@ -53,8 +53,16 @@ const SHA256_BYTES = 32
 // Unix seconds as decimal digits only: rejects '', ' 1', '1.5', '1e9', '-1', 'NaN' and absurd lengths.
 const TIMESTAMP_PATTERN = /^[0-9]{1,15}$/
 
+// The prefix as bytes: a `whsec_` secret read from a file as a Buffer is text to decode, not a raw key.
+const SECRET_PREFIX_BYTES = new TextEncoder().encode(SECRET_PREFIX)
+
 function decodeStandardSecret(value: string | Uint8Array, index: number): Uint8Array {
-  if (value instanceof Uint8Array) return value
+  if (value instanceof Uint8Array) {
+    if (SECRET_PREFIX_BYTES.every((byte, at) => value[at] === byte)) {
+      throw new TypeError(`crm-webhooks: Standard Webhooks secret #${index} is the bytes of a whsec_ text: pass the text (bytes are the raw key)`)
+    }
+    return value
+  }
   const encoded = value.startsWith(SECRET_PREFIX) ? value.slice(SECRET_PREFIX.length) : value
   const key = decodeBase64(encoded.length % 4 === 0 ? encoded : encoded + '='.repeat(4 - (encoded.length % 4)))
   if (key === undefined || key.length === 0) {

@@ -39,6 +39,8 @@ function prepareStaticSecret(value: string | Uint8Array, label: string | undefin
   if (!PRINTABLE_ASCII.test(text)) {
     throw new TypeError(`crm-webhooks: static secret #${index} must be printable ASCII to travel in an HTTP header`)
   }
+  // Checked for text already; bytes (a Buffer read from a file) come here: HTTP strips a header value's edges.
+  if (text.trim() !== text) throw new TypeError(`crm-webhooks: static secret #${index} has leading or trailing whitespace`)
   return { text, bytes: toBytes(text), label }
 }
 
