@@ -57,6 +57,7 @@ export {
   createWebCryptoEngine,
   getDefaultCryptoEngine,
   timingSafeEqualBytes,
+  timingSafeEqualSecret,
   timingSafeEqualStrings,
 } from './schemes/crypto.js'
 export type { CryptoEngine, HmacKey } from './schemes/crypto.js'

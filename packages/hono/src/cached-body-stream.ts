@@ -14,7 +14,9 @@ import { bodyStreamAlreadyRead } from '@crm-webhooks/core'
  *
  * @example
  * ```ts
- * const body = cachedBodyStream(c.req.bodyCache.arrayBuffer, c.req.bodyCache.text)
+ * // Promises, whatever Hono's types say (as in crmWebhooks).
+ * const { arrayBuffer, text } = c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer>; text?: Promise<string> }
+ * const body = cachedBodyStream(arrayBuffer, text)
  * ```
  */
 export function cachedBodyStream(bytes: Promise<ArrayBuffer> | undefined, text: Promise<string> | undefined): ReadableStream<Uint8Array> {

@@ -60,7 +60,7 @@ function connectSettled(client: RedisStoreClient, ms: number): Promise<void> {
  * @example
  * ```ts
  * const connection = openRedisConnection({ url: 'redis://127.0.0.1:6379', commandTimeoutMs: 2000, connectTimeoutMs: 2000 })
- * await connection.run('claim', () => connection.client.evalSha(sha1, { keys, arguments: args }))
+ * await connection.run('claim', () => runScript(connection.client, CLAIM_BATCH, keys, args))
  * ```
  */
 export function openRedisConnection(options: RedisConnectionOptions): RedisConnection {

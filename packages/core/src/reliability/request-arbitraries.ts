@@ -136,7 +136,7 @@ export function flipByte(bytes: Uint8Array, position: number, xor: number): Uint
  *
  * @example
  * ```ts
- * replaceChar('abc', 1, 0) // 'a!c' — never 'abc'
+ * replaceChar('abc', 1, 0) // 'a c' (printable ASCII starts at the space, 0x20) — never 'abc'
  * ```
  */
 export function replaceChar(text: string, position: number, choice: number): string {

@@ -161,11 +161,16 @@ export function timingSafeEqualSecret(secret: Uint8Array, presented: Uint8Array)
 }
 
 /**
- * Compares two strings as their UTF-8 bytes, in constant time for a given `expected`.
+ * Compares two strings as their UTF-8 bytes through timingSafeEqualBytes: in time that depends on `expected`'s
+ * length and on whether `actual` has the same length, never on where they differ. For values whose length is
+ * public, like a hex or base64 digest. Not for a secret (a configured key against a header value): its
+ * same-length fast path times a right-length guess apart from a wrong one; compare a secret's bytes with
+ * timingSafeEqualSecret, as createStaticSecretScheme does.
  *
  * @example
  * ```ts
- * timingSafeEqualStrings(configuredKey, headerValue)
+ * timingSafeEqualStrings(computedSignatureHex, signatureFromHeader) // boolean
+ * // A secret: timingSafeEqualSecret(encoder.encode(configuredKey), encoder.encode(headerValue)), encoder a TextEncoder
  * ```
  */
 export function timingSafeEqualStrings(expected: string, actual: string): boolean {

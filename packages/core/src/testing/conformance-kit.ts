@@ -69,7 +69,7 @@ export interface SignedRequestOptions {
   /** Default {@link CONFORMANCE_SECRET}. */
   secret?: SecretInput
   /** Default a JSON `contact.created` event with id {@link SignedRequestOptions.id}. */
-  body?: string | Uint8Array
+  body?: string | Uint8Array<ArrayBuffer>
   /** The event (and Standard Webhooks message) id; default `evt_conformance`. */
   id?: string
   /** Default now. */
@@ -84,7 +84,8 @@ export interface SignedRequestOptions {
 export interface ConformanceRequest {
   method?: string
   headers?: Record<string, string>
-  body?: string | Uint8Array
+  /** ArrayBuffer-backed, as `fetch` and `Request` take it (`new Uint8Array([...])` and `TextEncoder` give one). */
+  body?: string | Uint8Array<ArrayBuffer>
 }
 
 /**
