@@ -221,15 +221,37 @@ export interface SchemaIssue {
  * ```
  */
 export function toWebhookError(error: unknown): WebhookError {
-  // One of your own (a scheme written in JavaScript) with a code the table lacks has no status: answered as
-  // it is, the response would carry none (Fetch's Response makes that a 200, node:http refuses to write it).
-  if (error instanceof WebhookError && Object.hasOwn(STATUS_BY_CODE, error.code)) return error
-  // The same class from another copy of this package (a scheme `require`d as CommonJS into an ESM app loads
-  // the CommonJS build beside the ESM one): not an instance of this copy's class, but the same code and status.
-  if (isForeignWebhookError(error)) {
-    return new WebhookError(error.code, error.message, { cause: error, retryAfterSeconds: error.retryAfterSeconds })
+  try {
+    // One of your own (a scheme written in JavaScript) with a code the table lacks has no status: answered as
+    // it is, the response would carry none (Fetch's Response makes that a 200, node:http refuses to write it).
+    if (error instanceof WebhookError && Object.hasOwn(STATUS_BY_CODE, error.code)) return error
+    // The same class from another copy of this package (a scheme `require`d as CommonJS into an ESM app loads
+    // the CommonJS build beside the ESM one): not an instance of this copy's class, but the same code and status.
+    if (isForeignWebhookError(error)) {
+      return new WebhookError(error.code, error.message, { cause: error, retryAfterSeconds: error.retryAfterSeconds })
+    }
+  } catch {
+    // Something thrown whose prototype or members throw as they are read (a Proxy with such traps): nothing
+    // can be learnt from it, and the callers that turn failures into answers must not fail here themselves.
   }
   return new WebhookError('internal_error', 'internal error', { cause: error })
+}
+
+/**
+ * `value instanceof type`, or `false` where asking throws: code of yours may throw anything, a Proxy whose
+ * `getPrototypeOf` trap throws included, and the pipeline asks what it caught before it answers.
+ *
+ * @example
+ * ```ts
+ * if (isInstanceOf(caught, HandlerError)) throw caught
+ * ```
+ */
+export function isInstanceOf<T>(value: unknown, type: abstract new (...args: never[]) => T): value is T {
+  try {
+    return value instanceof type
+  } catch {
+    return false
+  }
 }
 
 /** Marks every WebhookError, of whichever copy of this package: `Symbol.for` is one symbol across copies. */

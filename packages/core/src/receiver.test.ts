@@ -4,7 +4,7 @@ import { type AddressInfo, connect } from 'node:net'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
-import { STATUS_BY_CODE, SignatureVerificationError, type WebhookErrorCode } from './errors.js'
+import { STATUS_BY_CODE, SignatureVerificationError, type WebhookErrorCode, toWebhookError } from './errors.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { createNodeListener } from './http/node-listener.js'
 import { defineProvider } from './providers/define-provider.js'
@@ -916,6 +916,11 @@ describe('observers and stores that fail asynchronously or by throwing', () => {
     ['a state it made up', { state: 'weird' }],
     ['nothing', undefined],
     ['null', null],
+    // Answers with no JSON, or whose members throw as they are read: the message about them must not fail itself.
+    ['a cyclic object', (() => { const cyclic: Record<string, unknown> = { state: 'weird' }; cyclic.self = cyclic; return cyclic })()],
+    ['a BigInt member', { state: 'claimed', stale: 1n }],
+    ['a state getter that throws', Object.defineProperty({}, 'state', { get: () => { throw new Error('no state') }, enumerable: true })],
+    ['a stale that is no boolean', { state: 'claimed', stale: 'yes' }],
   ])('a claim answered with %s fails closed: 503 store_unavailable, no handler run', async (_name, answer) => {
     const handler = vi.fn()
     const store: IdempotencyStore = {
@@ -937,6 +942,47 @@ describe('observers and stores that fail asynchronously or by throwing', () => {
     const response = await makeReceiver({ store, lockTtlMs: 90_000 }).handle(await signedRequest(stageChange()))
     expectRejected(response, 'delivery_in_progress')
     expect(response.headers['retry-after']).toBe('90')
+  })
+
+  it('a claim in progress whose wait is past the lease (1e25 ms) is retried after the lease, never Retry-After: 1e+22', async () => {
+    const store: IdempotencyStore = {
+      claim: async () => ({ state: 'in_progress', retryAfterMs: 1e25 }),
+      complete: async () => true,
+      release: async () => true,
+    }
+    const response = await makeReceiver({ store, lockTtlMs: 90_000 }).handle(await signedRequest(stageChange()))
+    expect([response.status, response.headers['retry-after']]).toEqual([409, '90'])
+  })
+
+  // Code of yours may throw anything: a Proxy whose getPrototypeOf trap throws made every `instanceof` the
+  // pipeline asks of what it caught throw again, up past the listener's own catch: an unhandled rejection.
+  it('a handler that throws a value whose prototype cannot be read is a 500 handler_failed, on every entry point, and the process lives', async () => {
+    process.on('unhandledRejection', collect)
+    const hostile: object = new Proxy({}, { getPrototypeOf: () => { throw hostile } })
+    const receiver = makeReceiver().on('deal.stage_changed', () => { throw hostile })
+    expectRejected(await receiver.handle(await signedRequest(stageChange())), 'handler_failed')
+    const request = await signedRequest(stageChange())
+    const viaFetch = await receiver.fetch(new Request('http://localhost/webhooks', { method: 'POST', headers: request.headers, body: request.rawBody as string }))
+    expect([viaFetch.status, (await viaFetch.json()).error.code]).toEqual([500, 'handler_failed'])
+    const unreadable: object = new Proxy({}, { getPrototypeOf: () => { throw unreadable } })
+    expect(toWebhookError(unreadable).code).toBe('internal_error')
+    await settle()
+    expect(unhandled).toEqual([])
+  })
+
+  it("an unknown-event hook whose answer's `then` getter throws has failed: its claim is released, so a resend runs again and drain() ends", async () => {
+    let calls = 0
+    const receiver = makeReceiver({
+      onUnknownEvent: () => {
+        calls += 1
+        return calls === 1 ? { get then() { throw new Error('no then') } } : undefined
+      },
+    })
+    const request = await signedRequest(JSON.stringify({ event: 'deal.exploded', event_id: 'evt_exploded', timestamp: '2026-03-21T15:00:00Z', data: { id: 'deal_1' } }))
+    expectRejected(await receiver.handle(request), 'handler_failed')
+    expect((await receiver.handle(request)).status).toBe(202)
+    expect(calls).toBe(2)
+    expect(await receiver.drain({ timeoutMs: 1_000 })).toBe(true)
   })
 
   it("a scheme of your own whose verify answers another realm's promise is awaited: a forgery is 401, a genuine delivery 200", async () => {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { RequestRejectedError, WebhookError } from '../errors.js'
+import { RequestRejectedError, WebhookError, isInstanceOf } from '../errors.js'
 import { concatBytes } from '../schemes/encoding.js'
 import { monotonicNow } from '../monotonic-now.js'
 import type { NodeHeaderSource } from './headers.js'
@@ -261,7 +261,7 @@ export async function readWebStream(
     // A source that errors as it is cancelled at the deadline still timed out.
     if (timedOut) throw bodyTimedOut()
     reader.cancel().catch(() => {})
-    if (error instanceof WebhookError) throw error
+    if (isInstanceOf(error, WebhookError)) throw error
     // The source failed mid-body (the sender went away): the same 400 the Node reader gives, not a 500.
     throw new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error })
   } finally {

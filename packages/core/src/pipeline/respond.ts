@@ -130,6 +130,9 @@ export function acceptedResponse(status: number, body: AcceptedResponseBody): We
   return { status, headers: jsonHeaders(), body: `${json}}` }
 }
 
+/** The longest `Retry-After` written, a day: a retry that comes early is only told to wait again. */
+const MAX_RETRY_AFTER_SECONDS = 86_400
+
 /**
  * The response for a {@link WebhookError}: its status, its code, `Retry-After` when retrying helps, `Allow`
  * for a wrong method. Internal errors say only "internal error": their cause may hold anything.
@@ -141,7 +144,12 @@ export function acceptedResponse(status: number, body: AcceptedResponseBody): We
  */
 export function errorResponse(error: WebhookError, allowedMethods?: readonly string[]): WebhookResponse {
   const headers: Record<string, string> = {}
-  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)))
+  const retryAfter = error.retryAfterSeconds
+  // delay-seconds are digits (RFC 9110 section 10.2.3): a wait of your own past a day (Infinity, 1e25, which
+  // String() writes with an exponent) is written as a day; NaN names no wait, so none is written.
+  if (typeof retryAfter === 'number' && !Number.isNaN(retryAfter)) {
+    headers['retry-after'] = String(Math.min(Math.max(1, Math.ceil(retryAfter)), MAX_RETRY_AFTER_SECONDS))
+  }
   if (error.code === 'method_not_allowed' && allowedMethods) headers.allow = allowedMethods.join(', ')
   const message = error.code === 'internal_error' ? 'internal error' : error.message
   const body: ErrorResponseBody = { ok: false, error: { code: error.code, message } }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { HandlerError, IdempotencyError } from '../errors.js'
+import { HandlerError, IdempotencyError, isInstanceOf } from '../errors.js'
 import type { ClaimResult, ClaimVersion } from '../types.js'
 import { isThenable } from '../schemes/maybe-promise.js'
 import { storeUnavailableError } from '../idempotency/store-deadline.js'
@@ -75,24 +75,30 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
   // nothing, or a state it made up) fails closed, as an unreachable store does.
   const misanswered = () => {
     oweRelease(config, key, owner)
-    return storeUnavailable(new TypeError(`the store's claim answered ${JSON.stringify(claim) ?? String(claim)}`))
+    return storeUnavailable(new TypeError(`the store's claim answered ${describeAnswer(claim)}`))
   }
   if (claim === null || typeof claim !== 'object') throw misanswered()
+  let state: unknown, retryAfterMs: unknown, claimedStale: unknown
+  try {
+    ;({ state, retryAfterMs, stale: claimedStale } = claim as { state?: unknown; retryAfterMs?: unknown; stale?: unknown })
+  } catch {
+    throw misanswered() // members that throw as they are read (a store of your own)
+  }
   // Completed, the key can no longer be taken by an earlier claim still on its way. A claim held now is not
   // enough: released when its handler fails, the key is free again for such a claim to land.
-  if (claim.state === 'completed' && config.releasesOwed.size !== 0) config.releasesOwed.forget(key)
-  if (claim.state === 'completed') return { duplicate: true }
-  if (claim.state === 'in_progress') {
-    const retryAfterMs: unknown = claim.retryAfterMs
+  if (state === 'completed' && config.releasesOwed.size !== 0) config.releasesOwed.forget(key)
+  if (state === 'completed') return { duplicate: true }
+  if (state === 'in_progress') {
+    // A store of your own that names no finite wait, or one past the lease: the lease is the longest the claim can hold.
+    const waitMs = typeof retryAfterMs === 'number' && retryAfterMs >= 0 ? Math.min(retryAfterMs, config.lockTtlMs) : config.lockTtlMs
     throw new IdempotencyError('delivery_in_progress', 'this delivery is being handled by another request; retry later', {
-      // A store of your own that names no finite wait: the lease is the longest the claim can hold.
-      retryAfterSeconds: Math.max(1, (typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? retryAfterMs : config.lockTtlMs) / 1000),
+      retryAfterSeconds: Math.max(1, waitMs / 1000),
     })
   }
-  if (claim.state !== 'claimed') throw misanswered()
-  if (version === undefined || claim.stale !== undefined) {
+  if (state !== 'claimed' || (claimedStale !== undefined && typeof claimedStale !== 'boolean')) throw misanswered()
+  if (version === undefined || claimedStale !== undefined) {
     hold.handedOver = true // to runClaimed, which always ends in settleClaim
-    return { duplicate: false, owner, stale: claim.stale }
+    return { duplicate: false, owner, stale: claimedStale }
   }
   // A store that took the claim without the version (one of your own, written before claims carried it).
   const leaseEndsAt = clockReading(config.monotonicNow) + config.lockTtlMs
@@ -108,6 +114,15 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
   }
   hold.handedOver = true
   return { duplicate: false, owner, stale }
+}
+
+/** A store's answer as text for an error message, whatever it is (a cyclic object or a BigInt has no JSON). */
+function describeAnswer(answer: unknown): string {
+  try {
+    return JSON.stringify(answer) ?? String(answer)
+  } catch {
+    return 'a value with no JSON'
+  }
 }
 
 /** Records that `owner`'s claim on `key`, unanswered, may still land and hold the key for a lease. */
@@ -171,13 +186,16 @@ export async function runClaimed(
   const leaseEndsAt = clockReading(config.monotonicNow) + config.lockTtlMs
   // What a handler or hook returned: a promise to wait for; anything else (a row id it inserted) is no promise.
   let result: unknown
+  let pending: boolean
   try {
     result = work?.()
+    // Asked here: a hook's answer whose `then` getter throws has failed as surely as one that threw.
+    pending = isThenable(result)
   } catch (error) {
     await settleClaim(config, key, owner, 'release', leaseEndsAt)
-    throw error instanceof HandlerError ? error : handlerFailed(error)
+    throw isInstanceOf(error, HandlerError) ? error : handlerFailed(error)
   }
-  if (!isThenable(result)) {
+  if (!pending) {
     // Finished synchronously (every handler was synchronous): nothing left to put a deadline on.
     await settleClaim(config, key, owner, 'complete', leaseEndsAt)
     return
@@ -190,7 +208,7 @@ export async function runClaimed(
   try {
     await runWithDeadline(config, () => running)
   } catch (error) {
-    if (error instanceof HandlerError && error.code === 'handler_timeout') throw error
+    if (isInstanceOf(error, HandlerError) && error.code === 'handler_timeout') throw error
     await settled
     throw error
   }
@@ -297,7 +315,7 @@ export async function runWithDeadline(config: PipelineConfig, work: () => unknow
   try {
     await Promise.race([Promise.resolve().then(work), deadline])
   } catch (error) {
-    if (error instanceof HandlerError) throw error
+    if (isInstanceOf(error, HandlerError)) throw error
     throw handlerFailed(error)
   } finally {
     clearTimeout(timer)
