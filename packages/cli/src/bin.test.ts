@@ -155,8 +155,8 @@ describe('crm-webhooks send whose output pipe closes early', () => {
   it(
     'exits 141, as a tool killed by SIGPIPE, not 0 for retries it never ran',
     async () => {
-      // Port 1 refuses at once; the retry 2 s later is what the closed pipe cuts off.
-      const sender = startCli(['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://127.0.0.1:1/', '--event', 'deal.won', '--retries', '2', '--schedule', '2s,4s'])
+      // Port 2 refuses at once (not port 1: a Fetch "bad port", refused at creation); the retry 2 s later is what the closed pipe cuts off.
+      const sender = startCli(['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://127.0.0.1:2/', '--event', 'deal.won', '--retries', '2', '--schedule', '2s,4s'])
       sender.child.stdout.once('data', () => sender.child.stdout.destroy())
       expect((await sender.done).code).toBe(141)
     },

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { STATUS_BY_CODE } from '@crm-webhooks/core'
 import { providers } from '@crm-webhooks/core/providers'
-import { parseDuration, providerRetryPolicy } from '@crm-webhooks/sender'
+import { assertRetriesWithinRetention, parseDuration, providerRetryPolicy } from '@crm-webhooks/sender'
 import { commands } from './run-cli.js'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
@@ -25,6 +25,24 @@ describe('packages/cli/README.md', () => {
 
   it('names every provider id', () => {
     for (const id of Object.keys(providers)) expect(readme).toContain(`\`${id}\``)
+  })
+
+  it('gives the most --retries each provider allows, as the sender allows them', () => {
+    const most = (id: string) =>
+      Array.from({ length: 11 }, (_, maxRetries) => maxRetries)
+        .filter((maxRetries) => {
+          try {
+            assertRetriesWithinRetention(providerRetryPolicy(id, { maxRetries }), providers[id as keyof typeof providers])
+            return true
+          } catch {
+            return false
+          }
+        })
+        .at(-1)
+    const stated = /allows (\d+) retries for `automatenexus`, (\d+) for `standard-webhooks` and (\d+) for the others/.exec(readme.replace(/\s+/g, ' '))
+    expect(stated, 'the sentence naming the most retries').not.toBeNull()
+    expect(stated!.slice(1).map(Number)).toEqual([most('automatenexus'), most('standard-webhooks'), most('workflow-platform')])
+    for (const id of ['connectgain', 'customermates', 'autorespond']) expect(most(id)).toBe(most('workflow-platform'))
   })
 
   describe("send's retry table", () => {

@@ -9,6 +9,9 @@ import { automatenexus, buildSampleDelivery, demoSecrets, providers, standardWeb
 import { createMemoryIo } from './memory-io.fixture.js'
 import { runCli } from './run-cli.js'
 
+// A closed port that fetch still sends to (ports 1 and 9 are Fetch "bad ports", refused at creation).
+const NOWHERE = 'http://127.0.0.1:2/'
+
 async function run(argv: string[], stdin?: string) {
   const io = createMemoryIo(stdin === undefined ? {} : { stdin })
   const code = await runCli(argv, io)
@@ -37,6 +40,11 @@ describe('bad arguments: one line, the usage, exit 2', () => {
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--host', ''], /--host must name an address/],
     [['listen', '--provider', 'automatenexus', '--secret', '-x'], /ambiguous\..*use '--secret=-XYZ'/],
     [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://u:p@x/', '--event', 'deal.won'], /must not hold credentials/],
+    [['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://127.0.0.1:6000/', '--event', 'deal.won'], /^crm-webhooks send: fetch refuses to send to port 6000 \(a "bad port"/],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--port', '6000'], /^crm-webhooks listen: --port 6000 is one fetch refuses to send to \(a "bad port" of the Fetch standard\), so no sender could reach it/],
+    [['listen', '--provider', 'automatenexus', '--secret', 's', '--port', '10080'], /--port 10080 is one fetch refuses/],
+    [['send', '--provider', 'workflow-platform', '--secret', 's', '--url', 'http://x/', '--event', 'contact.created', '--retries', '10'], /^crm-webhooks send: 10 retries put the last one 6d after the first failure, but a workflow-platform receiver remembers a delivery 3d/],
+    [['send', '--provider', 'standard-webhooks', '--secret', demoSecrets['standard-webhooks'], '--url', 'http://x/', '--event', 'contact.created', '--retries', '10'], /10 retries put the last one 6d 7h after .* standard-webhooks receiver remembers a delivery 4d 4h/],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--key-prefix', 'app:'], /--key-prefix needs --store redis:\/\/\.\.\./],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--store', 'redis://127.0.0.1:1', '--table', 'hooks'], /--table needs --store postgres:\/\/\.\.\./],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--store', 'postgres://127.0.0.1:1/x', '--table', 'drop table'], /table "drop table" must be a name or schema.name/],
@@ -112,7 +120,7 @@ describe('send --secret, repeated', () => {
   })
 
   it('is a usage error for a provider whose header holds one signature', async () => {
-    const { code, err } = await run(['send', '--provider', 'automatenexus', '--secret', 'a', '--secret', 'b', '--url', 'http://127.0.0.1:9/', '--event', 'deal.won'])
+    const { code, err } = await run(['send', '--provider', 'automatenexus', '--secret', 'a', '--secret', 'b', '--url', NOWHERE, '--event', 'deal.won'])
     expect(code).toBe(2)
     expect(err).toMatch(/X-AutomateNexus-Signature holds one signature/)
   })
@@ -143,7 +151,7 @@ describe('send: data the provider cannot send, and flags that would do nothing',
     ['null', 'lead.created', 'null', /^crm-webhooks send: this payload is not a lead/],
     ['an event type the provider never sends', 'lead.bogus', '{"lead_id":"l_1"}', /^crm-webhooks send: this payload is not a lead/],
   ])('autorespond with %s: one line without a doubled prefix, the usage, exit 2', async (_name, event, data, message) => {
-    const { code, out, err } = await run(['send', '--provider', 'autorespond', '--secret', 's', '--url', 'http://127.0.0.1:9/', '--event', event, '--data', '-'], data)
+    const { code, out, err } = await run(['send', '--provider', 'autorespond', '--secret', 's', '--url', NOWHERE, '--event', event, '--data', '-'], data)
     expect(code).toBe(2)
     expect(out).toBe('')
     const [first, ...rest] = err.trimEnd().split('\n')
@@ -152,7 +160,7 @@ describe('send: data the provider cannot send, and flags that would do nothing',
   })
 
   it('--schedule without --retries for a provider that makes one attempt: a note that it needs --retries', async () => {
-    const { err } = await run(['send', '--provider', 'connectgain', '--secret', 's', '--url', 'http://127.0.0.1:1/', '--event', 'deal.created', '--schedule', '1s,2s'])
+    const { err } = await run(['send', '--provider', 'connectgain', '--secret', 's', '--url', NOWHERE, '--event', 'deal.created', '--schedule', '1s,2s'])
     expect(err).toMatch(/^note: connectgain makes one attempt by default; --schedule takes effect with --retries N$/m)
   })
 
@@ -160,10 +168,42 @@ describe('send: data the provider cannot send, and flags that would do nothing',
     for (const stderrIsTerminal of [false, true]) {
       const io = createMemoryIo()
       const split = { ...io, stdout: { ...io.stdout, isTTY: true }, stderr: { ...io.stderr, isTTY: stderrIsTerminal } }
-      const argv = ['send', '--provider', 'automatenexus', '--secret', 's', '--url', 'http://127.0.0.1:1/', '--event', 'deal.won', '--retries', '0', '--data', '-']
+      const argv = ['send', '--provider', 'automatenexus', '--secret', 's', '--url', NOWHERE, '--event', 'deal.won', '--retries', '0', '--data', '-']
       await runCli(argv, { ...split, stdinIsTTY: false, readStdin: async () => new TextEncoder().encode('{"id":1}') })
       expect(io.err()).toMatch(/note: the data does not match/)
       expect(io.err().includes('\u001b[')).toBe(stderrIsTerminal)
+    }
+  })
+})
+
+describe('send to an endpoint that answers 410 Gone', () => {
+  // Standard Webhooks: "Sender should disable the webhook endpoint". The CLI said "no retries left".
+  it('says the endpoint was disabled, on the attempt line and in the summary, and exits 1', async () => {
+    const server = createServer((_, response) => response.writeHead(410).end('gone')).listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const { code, out } = await run(['send', '--provider', 'standard-webhooks', '--secret', demoSecrets['standard-webhooks'], '--url', url, '--event', 'contact.created'])
+      expect(code).toBe(1)
+      expect(out).toMatch(/^ {2}attempt 1 {2}410 {2}\d+ ms {2}endpoint disabled \(410 Gone\) gone\n/m)
+      expect(out).not.toContain('no retries left')
+      expect(out).toMatch(/endpoint disabled \(410 Gone\) after 1 attempt\n$/)
+    } finally {
+      server.close()
+    }
+  })
+
+  it('still says "no retries left" for a provider whose sender treats 410 as any failure', async () => {
+    const server = createServer((_, response) => response.writeHead(410).end()).listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const { code, out } = await run(['send', '--provider', 'automatenexus', '--secret', 's', '--url', url, '--event', 'deal.won', '--retries', '0'])
+      expect(code).toBe(1)
+      expect(out).toMatch(/attempt 1 {2}410 {2}\d+ ms {2}no retries left\n/)
+      expect(out).toMatch(/failed after 1 attempt\n$/)
+    } finally {
+      server.close()
     }
   })
 })

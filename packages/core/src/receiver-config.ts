@@ -34,7 +34,7 @@ function requireStore(store: IdempotencyStore): void {
 }
 
 /** How long a completed delivery is remembered when neither the receiver nor its provider says. */
-const DEFAULT_RETENTION_MS = 72 * 60 * 60 * 1000
+export const DEFAULT_RETENTION_MS = 72 * 60 * 60 * 1000
 
 /**
  * Claim owner tokens: one random prefix per receiver (a UUID, so receivers sharing a store never collide)

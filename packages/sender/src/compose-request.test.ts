@@ -4,8 +4,10 @@
  * creation or before any attempt.
  */
 import { describe, expect, it } from 'vitest'
-import { createHeaderReader } from '@crm-webhooks/core'
-import { connectgain } from '@crm-webhooks/core/providers'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createHeaderReader, createNodeListener, createReceiver } from '@crm-webhooks/core'
+import { connectgain, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
 import { URL_, acmeSender, contact, scriptedTransport } from './acme-sender.fixture.js'
 import { acmeProvider } from './acme-provider.fixture.js'
 import { createManualClock } from './manual-clock.js'
@@ -76,6 +78,19 @@ describe('what goes on the wire', () => {
     expect(() => createSender({ provider: acmeProvider, secret: 's', url: 'http://user:pw@127.0.0.1:1/' })).toThrow(/must not hold credentials/)
   })
 
+  // fetch refuses the Fetch standard's "bad ports" before it connects (nodejs/node#45481: a receiver on 6000).
+  it.each([6000, 1, 10080, 6697, 0])('refuses, at creation, a URL on port %i, which fetch refuses on every attempt', (port) => {
+    const url = `http://127.0.0.1:${port}/webhooks`
+    expect(() => createSender({ provider: acmeProvider, secret: 's', url })).toThrow(TypeError)
+    expect(() => createSender({ provider: acmeProvider, secret: 's', url })).toThrow(`crm-webhooks: fetch refuses to send to port ${port} (a "bad port"`)
+  })
+
+  it('accepts a port fetch sends to, and a default one', () => {
+    for (const url of ['http://127.0.0.1:3000/', 'http://127.0.0.1:6001/', 'https://receiver.example:443/', 'http://receiver.example/']) {
+      expect(createSender({ provider: acmeProvider, secret: 's', url }).provider).toBe(acmeProvider)
+    }
+  })
+
   it('names the mistake, in a crm-webhooks TypeError, for a missing secret or `retry: null`', () => {
     const base = { provider: acmeProvider, secret: 's', url: URL_ }
     const missing = { ...base, secret: undefined as unknown as string }
@@ -143,5 +158,43 @@ describe('event headers from the provider\'s compose', () => {
     expect(requests).toHaveLength(0)
     expect(sender.log.list()).toHaveLength(0)
     expect([sender.consecutiveFailures, sender.disabled]).toEqual([0, false])
+  })
+})
+
+describe('signature headers made from the event id (Standard Webhooks\' webhook-id)', () => {
+  const standard = { provider: standardWebhooks, secret: demoSecrets['standard-webhooks'], url: URL_ }
+  const event = (id: string) => ({ type: 'contact.created', id, data: { id: 'con_1' } })
+
+  // fetch could not send these ids in webhook-id: each attempt failed as a network error, retried for days.
+  it.each([
+    ['a line break', 'msg_1\nX-Injected: 1', /line breaks/],
+    ['a character past U+00FF', 'msg_\u2713', /U\+00FF/],
+    ['a control character', 'msg_\u0001', /control characters/],
+    // fetch trims these, so the receiver verified another id than was signed: every attempt was a 401.
+    ['a leading space', ' msg_1', /must not start or end with a space or tab: fetch trims it/],
+    ['a trailing tab', 'msg_1\t', /must not start or end with a space or tab: fetch trims it/],
+  ])('refuses an event id with %s, in compose and before any attempt of send', async (_name, id, message) => {
+    const clock = createManualClock()
+    const { transport, requests } = scriptedTransport([200])
+    const sender = createSender({ ...standard, clock, transport, retry: { disableAfterConsecutiveFailures: 1 } })
+    await expect(sender.compose(event(id))).rejects.toThrow(TypeError)
+    await expect(sender.compose(event(id))).rejects.toThrow(/^crm-webhooks: the value of header webhook-id \(set by standard-webhooks's signature from the event id\)/)
+    await expect(sender.compose(event(id))).rejects.toThrow(message)
+    await expect(sender.send(event(id))).rejects.toThrow(TypeError)
+    expect(requests).toHaveLength(0)
+    expect([sender.consecutiveFailures, sender.disabled]).toEqual([0, false])
+  })
+
+  it('sends an id fetch carries as signed (Latin-1 and inner spaces included), which the receiver accepts over loopback', async () => {
+    const receiver = createReceiver({ provider: standardWebhooks, secret: demoSecrets['standard-webhooks'] }).onAny(() => {})
+    const server = createServer(createNodeListener(receiver))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`
+      const sender = createSender({ ...standard, url, retry: { maxRetries: 0 } })
+      expect(await sender.send(event('msg_cr\u00e8me 1'))).toMatchObject({ state: 'delivered', status: 200 })
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })

@@ -9,6 +9,7 @@
 import { type OutgoingEvent, type Provider, type SecretInput, rawQueryOf, signWithSecrets } from '@crm-webhooks/core'
 import { composeDelivery, resolveDeliveryShape } from '@crm-webhooks/core/providers'
 import type { LoggedRequest } from './delivery-log.js'
+import { isFetchBadPort } from './fetch-bad-ports.js'
 import type { OutgoingRequest } from './transport.js'
 
 /** How a delivery goes on the wire; checked against what the provider allows. */
@@ -56,7 +57,9 @@ export function composeRequest(provider: Provider, event: OutgoingEvent, shape: 
  * receiver still recognises a repeat. A bodiless GET or DELETE is signed over its raw query string
  * (the bytes after `?` of the URL it is sent to), which is what the receiver verifies. A list of
  * secrets signs with each, where the provider's signature header carries several (Standard Webhooks'
- * rotation); a provider whose header holds one signature refuses several with a `TypeError`.
+ * rotation); a provider whose header holds one signature refuses several with a `TypeError`. So is a
+ * signature header fetch could not send as signed: Standard Webhooks' `webhook-id` is the event id, so an
+ * id with a line break, a character past U+00FF or a space or tab at either end is refused here.
  *
  * @example
  * ```ts
@@ -78,6 +81,7 @@ export async function signRequest(
     { body: request.body ?? rawQueryOf(request.url), id: event.id, timestampSeconds: Math.floor(nowMs / 1000) },
     secret,
   )
+  for (const [name, value] of Object.entries(signature)) assertSendableSignedHeader(name, value, provider)
   return { ...request, headers: mergeHeaders(request.headers, signature) }
 }
 
@@ -106,14 +110,33 @@ function assertSendableHeader(name: string, value: unknown, origin = ''): void {
     )
   }
 }
+
+/**
+ * Throws a `TypeError` for a signature header fetch cannot send as it was signed. Besides what
+ * {@link assertSendableHeader} refuses, fetch strips spaces and tabs at either end of a value (Fetch's
+ * header value "normalize"): harmless for a custom header, but a signed one (Standard Webhooks' `webhook-id`,
+ * the event id) would reach the receiver other than it was signed, and every attempt would be a 401.
+ */
+function assertSendableSignedHeader(name: string, value: string, provider: Provider): void {
+  const origin = ` (set by ${provider.id}'s signature from the event id)`
+  assertSendableHeader(name, value, origin)
+  if (/^[\t ]|[\t ]$/.test(value)) {
+    throw new TypeError(
+      `crm-webhooks: the value of header ${name}${origin} must not start or end with a space or tab: fetch trims it, and the signature covers it as given`,
+    )
+  }
+}
+
 // Connection-level headers the HTTP client manages itself: fetch refuses them, or (Connection) decides them.
 const CONNECTION_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect']
 
 /**
  * Checks a request shape against the provider before any delivery: a method or body type the provider
- * does not send, a provider without `compose` (core's `resolveDeliveryShape`), a custom header that would
- * replace a signed, reserved or connection-level header, or one fetch could not send (a name that is not
- * a token, a value with a control character other than tab, or a character past U+00FF), is a `TypeError`.
+ * does not send, a provider without `compose` (core's `resolveDeliveryShape`), a URL that is not absolute
+ * http(s), holds credentials or names a port fetch refuses (the Fetch standard's bad ports, such as 6000),
+ * a custom header that would replace a signed, reserved or connection-level header, or one fetch could not
+ * send (a name that is not a token, a value with a control character other than tab, or a character past
+ * U+00FF), is a `TypeError`.
  *
  * @example
  * ```ts
@@ -131,6 +154,12 @@ export function assertRequestShape(provider: Provider, shape: RequestShape): voi
   // fetch refuses a URL with credentials on every attempt, and the URL is printed and logged.
   if (url.username !== '' || url.password !== '') {
     throw new TypeError('crm-webhooks: the URL must not hold credentials (user:password@); send them in a custom header such as Authorization')
+  }
+  // fetch refuses these ports on every attempt ("bad port"), though a server may well listen on one.
+  if (url.port !== '' && isFetchBadPort(Number(url.port))) {
+    throw new TypeError(
+      `crm-webhooks: fetch refuses to send to port ${url.port} (a "bad port" of the Fetch standard, https://fetch.spec.whatwg.org/#bad-port); have the receiver listen on another`,
+    )
   }
   resolveDeliveryShape(provider, shape)
   const reserved = new Set(

@@ -4,6 +4,7 @@ export type { DeliveryResult, NextRetry } from './run-delivery.js'
 export {
   DEFAULT_RETRY_SCHEDULE,
   PROVIDER_RETRY_DEFAULTS,
+  assertRetriesWithinRetention,
   createRetryPolicy,
   formatDuration,
   parseDuration,
@@ -24,6 +25,7 @@ export type {
 export { createFetchTransport } from './transport.js'
 export type { FetchTransportOptions, OutgoingRequest, Transport, TransportOptions, TransportResult } from './transport.js'
 export { assertRequestShape, composeRequest, signRequest } from './compose-request.js'
+export { isFetchBadPort } from './fetch-bad-ports.js'
 export type { RequestShape } from './compose-request.js'
 export { sleep, systemClock } from './clock.js'
 export type { Clock, TimerHandle } from './clock.js'

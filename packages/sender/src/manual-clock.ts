@@ -34,7 +34,10 @@ function settleMicrotasks(): Promise<void> {
 }
 
 /**
- * Creates a manual clock starting at `startMs` (default 2026-01-01T00:00:00Z).
+ * Creates a manual clock starting at `startMs` (default 2026-01-01T00:00:00Z, so logged times are the same
+ * on every run). Attempts are signed at its time: a real receiver of a provider that signs a timestamp
+ * (Standard Webhooks) refuses them as `timestamp_out_of_tolerance`, every one from the default start, and
+ * the retries the clock jumped to even from `Date.now()`; drive those on the system clock.
  *
  * @example
  * ```ts

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { MAX_STORE_MS } from '@crm-webhooks/core'
+import { DEFAULT_RETENTION_MS, MAX_STORE_MS, type Provider } from '@crm-webhooks/core'
 
 const SECOND = 1_000
 const MINUTE = 60 * SECOND
@@ -29,7 +29,7 @@ export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [MINUTE, 5 * MINUTE, 30
 
 /** Options of {@link createRetryPolicy}; every field is optional and defaults to seed 000. */
 export interface RetryPolicyOptions {
-  /** Retries after the first attempt, 0-10; default 5. */
+  /** Retries after the first attempt, 0-10; default 5. `createSender` also wants the last within the receiver's memory ({@link assertRetriesWithinRetention}). */
   maxRetries?: number
   /** When each retry runs, as ascending offsets in ms from the initial failure; default 1 m, 5 m, 30 m, 2 h, 24 h. */
   schedule?: readonly number[]
@@ -167,6 +167,33 @@ export function createRetryPolicy(given?: RetryPolicyOptions): RetryPolicy {
       integerIn('retry', retry, 1, maxRetries)
       return retry <= schedule.length ? schedule[retry - 1]! : last + (retry - schedule.length) * last
     },
+  }
+}
+
+/**
+ * Throws a `TypeError` when the policy's last retry could reach the provider's receiver after it forgot the
+ * delivery: the receiver remembers a completed delivery for the provider's `retentionMs` (72 h where it
+ * names none), counted from when it handled it, which may be as early as the first attempt, whose failure
+ * the sender may see only at its timeout. A retry past that is handled again, the duplicate an idempotency
+ * key exists to stop (AutomateNexus's 7th retry on seed 000's schedule, at 72 h, was). A receiver configured
+ * to remember longer is reached through a provider saying so: `{ ...provider, retentionMs }`.
+ *
+ * @example
+ * ```ts
+ * assertRetriesWithinRetention(createRetryPolicy({ maxRetries: 6 }), workflowPlatform) // last retry at 48 h: fine
+ * assertRetriesWithinRetention(createRetryPolicy({ maxRetries: 7 }), workflowPlatform) // 72 h: TypeError
+ * ```
+ */
+export function assertRetriesWithinRetention(policy: RetryPolicy, provider: Provider): void {
+  if (policy.maxRetries === 0) return
+  const retentionMs = provider.retentionMs ?? DEFAULT_RETENTION_MS
+  const lastRetryMs = policy.retryOffsetMs(policy.maxRetries)
+  if (lastRetryMs + policy.timeoutMs >= retentionMs) {
+    throw new TypeError(
+      `crm-webhooks: ${policy.maxRetries} retries put the last one ${formatDuration(lastRetryMs)} after the first failure, but a ${provider.id} ` +
+        `receiver remembers a delivery ${formatDuration(retentionMs)} (the provider's retentionMs) and the retry must come an attempt's timeout ` +
+        `(${formatDuration(policy.timeoutMs)}) before then, or it is handled again: use fewer retries or an earlier schedule`,
+    )
   }
 }
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { hasLoneSurrogate } from '@crm-webhooks/core'
 import { demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
 import { URL_, acmeSender, contact, scriptedTransport } from './acme-sender.fixture.js'
+import { acmeProvider } from './acme-provider.fixture.js'
 import { createManualClock } from './manual-clock.js'
 import { type DeliveryAttempt, type DeliveryLog, RESPONSE_BODY_LIMIT, createDeliveryLog } from './delivery-log.js'
 import { createSender } from './sender.js'
@@ -73,7 +74,9 @@ describe('createSender retries (manual clock: the 24 h schedule runs in millisec
     const asked: number[] = []
     const timers = { ...clock, setTimeout: (callback: () => void, ms: number) => (asked.push(ms), clock.setTimeout(callback, ms)) }
     const { transport, requests } = scriptedTransport([500, 200])
-    const sender = acmeSender({ clock: timers, transport, retry: { maxRetries: 1, schedule: [30 * 24 * HOUR] } })
+    // A receiver that remembers deliveries past the 30-day retry, or the sender would refuse the schedule.
+    const remembering = { ...acmeProvider, retentionMs: 31 * 24 * HOUR }
+    const sender = acmeSender({ provider: remembering, clock: timers, transport, retry: { maxRetries: 1, schedule: [30 * 24 * HOUR] } })
     const result = await clock.runUntilSettled(sender.send(contact))
     expect(Math.max(...asked)).toBeLessThanOrEqual(2 ** 31 - 1)
     expect(result).toMatchObject({ ok: true, state: 'delivered' })

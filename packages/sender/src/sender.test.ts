@@ -1,10 +1,11 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it, vi } from 'vitest'
-import { customermates, customermatesFixtures, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
+import { customermates, customermatesFixtures, demoSecrets, standardWebhooks, workflowPlatform } from '@crm-webhooks/core/providers'
 import { URL_, acmeSender, contact, scriptedTransport } from './acme-sender.fixture.js'
 import { acmeProvider } from './acme-provider.fixture.js'
 import { createManualClock } from './manual-clock.js'
+import { createRetryPolicy } from './retry-policy.js'
 import { createSender } from './sender.js'
 import type { Transport } from './transport.js'
 
@@ -22,6 +23,54 @@ describe("the provider's own retry policy (manual clock: the 24 h schedule runs 
     expect(await sender.resend(failed.deliveryId)).toMatchObject({ ok: true, status: 200 })
     const retrying = createSender({ provider: customermates, secret: 'test-secret', url: URL_, transport, retry: { maxRetries: 2 } })
     expect(retrying.policy.maxRetries).toBe(2)
+  })
+})
+
+describe('retries a receiver would no longer recognise', () => {
+  // A receiver remembers a delivery for its provider's retentionMs (72 h where it names none): a retry
+  // after that is handled again. Seed 000 allows 10 retries, the last 144 h after the first failure.
+  it('refuses, at creation, a retry policy whose last retry comes after the receiver forgot the delivery', () => {
+    const base = { provider: workflowPlatform, secret: 's', url: URL_ }
+    expect(() => createSender({ ...base, retry: { maxRetries: 10 } })).toThrow(TypeError)
+    expect(() => createSender({ ...base, retry: { maxRetries: 10 } })).toThrow(/^crm-webhooks: 10 retries put the last one 6d after the first failure, but a workflow-platform receiver remembers a delivery 3d/)
+    // The 7th retry on seed 000's schedule comes 72 h after the first failure: exactly when the key goes.
+    expect(() => createSender({ ...base, retry: { maxRetries: 7 } })).toThrow(/7 retries put the last one 3d after/)
+    expect(createSender({ ...base, retry: { maxRetries: 6 } }).policy.maxRetries).toBe(6)
+    // A policy built beforehand is held to the same rule.
+    expect(() => createSender({ ...base, retry: createRetryPolicy({ maxRetries: 7 }) })).toThrow(/7 retries/)
+    // Standard Webhooks' 10th retry comes 151 h after the first failure; its receiver remembers 100 h.
+    const standard = { provider: standardWebhooks, secret: demoSecrets['standard-webhooks'], url: URL_ }
+    expect(() => createSender({ ...standard, retry: { maxRetries: 10 } })).toThrow(/10 retries put the last one 6d 7h after .* standard-webhooks receiver remembers a delivery 4d 4h/)
+    expect(createSender(standard).policy.maxRetries).toBe(9)
+    // A receiver configured to remember longer is reached through a provider that says so.
+    expect(createSender({ ...base, provider: { ...workflowPlatform, retentionMs: 7 * 24 * HOUR }, retry: { maxRetries: 10 } }).policy.maxRetries).toBe(10)
+  })
+})
+
+describe('the event given to compose and send', () => {
+  // compose called occurredAt.toISOString(): an Invalid Date threw the engine's RangeError, a string its TypeError.
+  it.each([
+    ['an Invalid Date', new Date('not a date'), 'an Invalid Date'],
+    ['a string', '2026-01-01T00:00:00Z', 'string'],
+    ['a number', Date.UTC(2026, 0, 1), 'number'],
+  ])('refuses occurredAt given as %s with a crm-webhooks TypeError, before any attempt', async (_name, occurredAt, got) => {
+    const clock = createManualClock()
+    const { transport, requests } = scriptedTransport([200])
+    const sender = acmeSender({ clock, transport })
+    const input = { ...contact, occurredAt: occurredAt as unknown as Date }
+    const message = `crm-webhooks: occurredAt must be a valid Date (got ${got})`
+    await expect(sender.compose(input)).rejects.toThrow(TypeError)
+    await expect(sender.compose(input)).rejects.toThrow(message)
+    await expect(sender.send(input)).rejects.toThrow(message)
+    expect([requests.length, sender.log.list().length]).toEqual([0, 0])
+  })
+
+  it('refuses an id that is not a non-empty string, and takes a valid occurredAt as given', async () => {
+    const sender = acmeSender({ clock: createManualClock(), transport: scriptedTransport([200]).transport })
+    await expect(sender.compose({ ...contact, id: 42 as unknown as string })).rejects.toThrow('crm-webhooks: an event id must be a non-empty string (got number)')
+    await expect(sender.compose({ ...contact, id: '' })).rejects.toThrow('crm-webhooks: an event id must be a non-empty string (got an empty string)')
+    const occurredAt = new Date(Date.UTC(2025, 5, 1))
+    expect((await sender.compose({ ...contact, occurredAt })).event.occurredAt).toBe(occurredAt)
   })
 })
 

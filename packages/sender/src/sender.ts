@@ -19,7 +19,7 @@ import {
   type LoggedRequest,
   createDeliveryLog,
 } from './delivery-log.js'
-import { type RetryPolicy, type RetryPolicyOptions, providerRetryPolicy } from './retry-policy.js'
+import { type RetryPolicy, type RetryPolicyOptions, assertRetriesWithinRetention, providerRetryPolicy } from './retry-policy.js'
 import { type DeliverySender, type DeliveryResult, type NextRetry, runDelivery } from './run-delivery.js'
 import { type OutgoingRequest, type Transport, createFetchTransport } from './transport.js'
 
@@ -28,7 +28,13 @@ export interface EventInput {
   readonly type: string
   /** What the event's schema validates (the envelope's `data`). */
   readonly data: unknown
+  /**
+   * A non-empty string; default `generateId()`. Standard Webhooks sends it as the signed `webhook-id` header,
+   * so there it must also be what fetch sends as signed: no `.`, line break or other control character
+   * (tab aside), no character past U+00FF, no space or tab at either end (a `TypeError` from `compose` and `send`).
+   */
   readonly id?: string
+  /** A valid `Date`; default the clock's now. */
   readonly occurredAt?: Date
 }
 
@@ -128,6 +134,7 @@ export function createSender(options: SenderOptions): Sender {
   }
   assertRequestShape(provider, shape)
   const policy = isPolicy(options.retry) ? options.retry : providerRetryPolicy(provider.id, options.retry)
+  assertRetriesWithinRetention(policy, provider)
   const clock = options.clock ?? systemClock
   // The default transport does real network I/O, so its per-attempt timeout and durationMs run on real
   // time: on a manual clock they would fire before a loopback receiver could answer. The injected clock
@@ -204,7 +211,23 @@ export function createSender(options: SenderOptions): Sender {
 
   function toEvent(input: EventInput): OutgoingEvent {
     if (!input || typeof input.type !== 'string' || input.type === '') throw new TypeError('crm-webhooks: an event needs a type')
-    return { type: input.type, data: input.data, id: input.id ?? generateId(), occurredAt: input.occurredAt ?? new Date(clock.now()) }
+    // Checked as given at run time (JavaScript callers, parsed JSON), whatever the types say.
+    const id: unknown = input.id
+    const occurredAt: unknown = input.occurredAt
+    if (id != null && (typeof id !== 'string' || id === '')) {
+      throw new TypeError(`crm-webhooks: an event id must be a non-empty string (got ${id === '' ? 'an empty string' : typeof id})`)
+    }
+    // The provider's compose calls occurredAt.toISOString(): an Invalid Date or a string would surface as
+    // the engine's RangeError or TypeError, naming neither the field nor the package.
+    if (occurredAt != null && !isValidDate(occurredAt)) {
+      throw new TypeError(`crm-webhooks: occurredAt must be a valid Date (got ${occurredAt instanceof Date ? 'an Invalid Date' : typeof occurredAt})`)
+    }
+    return {
+      type: input.type,
+      data: input.data,
+      id: (id as string | null | undefined) ?? generateId(),
+      occurredAt: (occurredAt as Date | null | undefined) ?? new Date(clock.now()),
+    }
   }
 
   function newRecord(event: OutgoingEvent, request: LoggedRequest, resendOf?: string): DeliveryRecord {
@@ -257,6 +280,10 @@ export function createSender(options: SenderOptions): Sender {
       }
     },
   }
+}
+
+function isValidDate(value: unknown): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime())
 }
 
 function isPolicy(value: RetryPolicyOptions | RetryPolicy | undefined): value is RetryPolicy {

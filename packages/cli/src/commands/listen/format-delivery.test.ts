@@ -34,6 +34,16 @@ describe('deliveryJson', () => {
     expect(deliveryJson({ ...base, status: 202, code: 'unknown_event' })).toMatchObject({ status: 202, event: 'deal.won', ignored: 'unknown_event' })
   })
 
+  // The receiver times deliveries on a monotonic clock: `"ms":14.22705078125` where the README shows whole ms.
+  it('reports whole milliseconds, rounded, for a handled and a rejected delivery', () => {
+    expect(deliveryJson({ ...base, durationMs: 14.22705078125 })).toMatchObject({ ms: 14 })
+    expect(deliveryJson({ ...base, durationMs: 0.5 })).toMatchObject({ ms: 1 })
+    const error = new SignatureVerificationError('invalid_signature', 'X-Acme-Signature does not match')
+    const rejected = { ...base, status: 401, ok: false, code: error.code, error, durationMs: 2.71 }
+    expect(deliveryJson(rejected)).toMatchObject({ ms: 3 })
+    expect(JSON.stringify(deliveryJson({ ...base, durationMs: 14.22705078125 }))).toContain('"ms":14,')
+  })
+
   it('reports a handshake', () => {
     expect(deliveryJson({ ...base, eventType: undefined, eventId: undefined, event: undefined, handshake: { payload: {} } })).toEqual({ status: 200, handshake: true })
   })

@@ -10,7 +10,8 @@ import type { Palette } from '../../palette.js'
 
 /**
  * The JSON report of one delivery: `{"status":200,"event":"<type>","duplicate":false,...}` when handled
- * (or acknowledged), `{"status":<code>,"error":"<code>",...}` when rejected.
+ * (or acknowledged), `{"status":<code>,"error":"<code>",...}` when rejected; `ms` is the delivery's time in
+ * whole milliseconds.
  *
  * @example
  * ```ts
@@ -18,13 +19,15 @@ import type { Palette } from '../../palette.js'
  * ```
  */
 export function deliveryJson(outcome: DeliveryOutcome): Record<string, unknown> {
+  // Whole milliseconds, as the README shows them: the receiver times a delivery on a monotonic clock, in fractions (14.22705078125).
+  const ms = Math.round(outcome.durationMs)
   if (!outcome.ok) {
     return {
       status: outcome.status,
       error: outcome.code ?? 'internal_error',
       ...(outcome.eventType ? { event: outcome.eventType } : {}),
       message: outcome.error?.message,
-      ms: outcome.durationMs,
+      ms,
     }
   }
   // Verified and answered by the provider itself: a handshake (seed 003's subscription confirmation).
@@ -37,7 +40,7 @@ export function deliveryJson(outcome: DeliveryOutcome): Record<string, unknown> 
     ...(outcome.eventId ? { id: outcome.eventId } : {}),
     ...(outcome.verification ? { secret: outcome.verification.secretIndex } : {}),
     ...(outcome.event?.stale ? { stale: true } : {}),
-    ms: outcome.durationMs,
+    ms,
     ...(outcome.event && !outcome.duplicate ? { data: outcome.event.data } : {}),
   }
 }

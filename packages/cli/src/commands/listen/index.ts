@@ -6,6 +6,7 @@
  * @module
  */
 import { type DeliveryOutcome, createReceiver } from '@crm-webhooks/core'
+import { isFetchBadPort } from '@crm-webhooks/sender'
 import { type Command, EXIT } from '../../command.js'
 import { colorsEnabled, createPalette } from '../../palette.js'
 import { UsageError, fromFlags, integerFlag, parseFlags, requireFlag } from '../../parse-flags.js'
@@ -34,6 +35,16 @@ function pathFlag(value: string): string {
   // A URL's `.` and `..` segments are resolved before any request reaches the server: no sender could post there.
   if (value.split('/').some((segment) => segment === '.' || segment === '..')) throw new UsageError('--path must not hold . or .. segments')
   return value
+}
+
+function portFlag(value: string | undefined): number {
+  const port = integerFlag(value, '--port', 0, 65535) ?? 3000
+  // 0 asks the system for a free port, which it picks far above the Fetch standard's bad ports. A bad one
+  // would listen fine while every `crm-webhooks send` (fetch) to it failed as "bad port" (6000 is X11's).
+  if (port !== 0 && isFetchBadPort(port)) {
+    throw new UsageError(`--port ${port} is one fetch refuses to send to (a "bad port" of the Fetch standard), so no sender could reach it; use another, such as 3000`)
+  }
+  return port
 }
 
 function hostFlag(value: string | undefined): string {
@@ -74,7 +85,7 @@ export const listenCommand: Command = {
     const secrets = requireFlag(values.secret, '--secret')
     const address = {
       host: hostFlag(values.host),
-      port: integerFlag(values.port, '--port', 0, 65535) ?? 3000,
+      port: portFlag(values.port),
       path: pathFlag(values.path ?? '/webhooks'),
     }
     const framework = frameworkFlag(values.framework)

@@ -54,7 +54,13 @@ async function warnIfInvalid(provider: Provider, type: string, data: unknown, io
   }
 }
 
-function describeAttempt(attempt: DeliveryAttempt, next: NextRetry | undefined, paint: Palette): string {
+/** Why the sender stopped: a `410 Gone` disables a Standard Webhooks endpoint (the specification asks it to). */
+function disabledReason(status: number | undefined): string {
+  return status === 410 ? 'endpoint disabled (410 Gone)' : 'endpoint disabled'
+}
+
+/** One attempt's line; `disabled` when the sender disabled the endpoint after it, so no retry follows. */
+function describeAttempt(attempt: DeliveryAttempt, next: NextRetry | undefined, disabled: boolean, paint: Palette): string {
   const outcome = attempt.status === undefined ? paint.red(attempt.error ?? 'error') : (attempt.ok ? paint.green : paint.red)(String(attempt.status))
   const detail = attempt.ok
     ? paint.green('delivered')
@@ -62,7 +68,9 @@ function describeAttempt(attempt: DeliveryAttempt, next: NextRetry | undefined, 
       ? paint.yellow('interrupted')
       : next
       ? `retry ${next.retry} in ${formatDuration(next.inMs)} ${paint.dim(`(at ${new Date(next.at).toISOString()})`)}`
-      : paint.red('no retries left')
+      : disabled
+        ? paint.red(disabledReason(attempt.status))
+        : paint.red('no retries left')
   // The receiver's answer, on the attempt's line: its whitespace folded, and any other control character (a
   // terminal escape a server sent) escaped, so it can neither break the line nor restyle the terminal.
   const answer = attempt.responseBody ? ` ${paint.dim(escapeControlCharacters(attempt.responseBody.replace(/\s+/g, ' ').slice(0, 160)))}` : ''
@@ -101,13 +109,18 @@ export const sendCommand: Command = {
     const schedule = values.schedule === undefined ? undefined : fromFlags(() => parseRetrySchedule(values.schedule!))
     const paint = createPalette(colorsEnabled(io))
     const notePaint = createPalette(colorsEnabled(io, io.stderr))
+    let endpointDisabled = false
     const sender = fromFlags(() =>
       createSender({
         provider,
         secret: secrets,
         url,
         retry: { maxRetries, schedule },
-        onAttempt: (attempt, next) => io.stdout.write(describeAttempt(attempt, next, paint)),
+        onAttempt: (attempt, next) => io.stdout.write(describeAttempt(attempt, next, endpointDisabled, paint)),
+        // Called before the attempt that disabled the endpoint (a 410 Gone) is reported.
+        onDisabled: () => {
+          endpointDisabled = true
+        },
       }),
     )
     if (schedule !== undefined && maxRetries === undefined && sender.policy.maxRetries === 0) {
@@ -128,7 +141,8 @@ export const sendCommand: Command = {
         io.stdout.write(paint.green(`delivered ${type} (${result.event.id}) after ${attempts}\n`))
         return EXIT.ok
       }
-      io.stdout.write(paint.red(`${result.state === 'cancelled' ? 'interrupted' : 'failed'} after ${attempts}\n`))
+      const ending = result.state === 'cancelled' ? 'interrupted' : result.state === 'disabled' ? disabledReason(result.status) : 'failed'
+      io.stdout.write(paint.red(`${ending} after ${attempts}\n`))
       return EXIT.failed
     } finally {
       stopListening()
