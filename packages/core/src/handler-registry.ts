@@ -18,6 +18,8 @@ export interface HandlerRegistry {
   addAny(handler: EventHandler): void
   /** Runs the event's handlers; `undefined` when none returned a promise (nothing left to wait for). */
   dispatch(event: WebhookEvent): Promise<void> | undefined
+  /** Whether any handler would run for an event of `type` (one of its own, or one for every type). */
+  handles(type: string): boolean
 }
 
 const NO_HANDLERS: ReadonlyArray<EventHandler> = []
@@ -67,5 +69,6 @@ export function createHandlerRegistry(): HandlerRegistry {
       anyHandlers = [...anyHandlers, handler]
     },
     dispatch,
+    handles: (type) => anyHandlers.length !== 0 || handlers.has(type),
   }
 }

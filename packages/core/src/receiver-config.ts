@@ -55,13 +55,13 @@ function createOwnerTokens(): () => string {
  * @example
  * ```ts
  * const handlers = createHandlerRegistry()
- * const { pipeline } = createReceiverConfig({ provider: automatenexus, secret }, handlers.dispatch)
+ * const { pipeline } = createReceiverConfig({ provider: automatenexus, secret }, handlers)
  * const response = await runPipeline(pipeline, request)
  * ```
  */
 export function createReceiverConfig<P extends Provider, Extra extends EventSchemas>(
   options: ReceiverOptions<P, Extra>,
-  dispatch: PipelineConfig['dispatch'],
+  handlers: Pick<PipelineConfig, 'dispatch' | 'handles'>,
 ): ReceiverConfig {
   const { provider } = options
   if (!provider || typeof provider.scheme?.verify !== 'function' || typeof provider.envelope?.eventType !== 'function') {
@@ -113,7 +113,8 @@ export function createReceiverConfig<P extends Provider, Extra extends EventSche
     ownerToken: options.ownerToken ?? createOwnerTokens(),
     idempotencyKey: options.idempotencyKey,
     recordVersion: options.recordVersion ?? provider.recordVersion,
-    dispatch,
+    dispatch: handlers.dispatch,
+    handles: handlers.handles,
     onUnknownEvent: options.onUnknownEvent,
     onInvalidPayload: options.onInvalidPayload,
     onError: options.onError,

@@ -741,6 +741,19 @@ describe('idempotency and ordering', () => {
     expect(stale).toEqual([false])
   })
 
+  it('nor does an event of the catalog no handler takes (200, nothing run); once a handler takes every event, it does', async () => {
+    const stale: Array<boolean | undefined> = []
+    const receiver = makeReceiver({ store: createMemoryStore() }).on('deal.stage_changed', (event) => void stale.push(event.stale))
+    const sameRecordLater = (at: string) => stageChange({ event: 'contact.created', timestamp: at, data: { id: 'deal_1' } })
+    expect((await receiver.handle(await signedRequest(sameRecordLater('2026-03-21T15:05:00Z')))).status).toBe(200)
+    await receiver.handle(await signedRequest(stageChange({ timestamp: '2026-03-21T15:00:00Z' })))
+    expect(stale).toEqual([false])
+    receiver.onAny(() => {})
+    await receiver.handle(await signedRequest(sameRecordLater('2026-03-21T15:10:00Z')))
+    await receiver.handle(await signedRequest(stageChange({ timestamp: '2026-03-21T15:01:00Z' })))
+    expect(stale).toEqual([false, true])
+  })
+
   it('tells the handler when a newer version of the same record was already handled', async () => {
     const stale: Array<boolean | undefined> = []
     const receiver = makeReceiver({ store: createMemoryStore() }).on('deal.stage_changed', (event) => {

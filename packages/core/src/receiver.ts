@@ -192,7 +192,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
   options: ReceiverOptions<P, Extra>,
 ): Receiver<MergedEvents<P, Extra>> {
   const handlers = createHandlerRegistry()
-  const { pipeline, bodyTimeoutMs } = createReceiverConfig(options, handlers.dispatch)
+  const { pipeline, bodyTimeoutMs } = createReceiverConfig(options, handlers)
   const { provider, maxBodyBytes, lockTtlMs } = pipeline
 
   const receiver: Receiver<MergedEvents<P, Extra>> = {

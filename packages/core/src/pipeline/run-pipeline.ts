@@ -104,6 +104,8 @@ export interface PipelineConfig {
   readonly idempotencyKey: ((context: DeliveryContext) => MaybePromise<string | undefined>) | undefined
   readonly recordVersion: ((event: WebhookEvent) => { record: string; version: number } | undefined) | undefined
   readonly dispatch: (event: WebhookEvent) => Promise<void> | undefined
+  /** Whether `dispatch` would run a handler for an event of `type`. */
+  readonly handles: (type: string) => boolean
   readonly onUnknownEvent: ((event: WebhookEvent) => unknown) | undefined
   readonly onInvalidPayload: ((info: InvalidPayloadInfo) => unknown) | undefined
   readonly onError: ((error: WebhookError, outcome: DeliveryOutcome) => void) | undefined
@@ -316,9 +318,10 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   const status = schema ? 200 : STATUS_BY_CODE.unknown_event
   if (!schema) accepted.ignored = progress.ignored = 'unknown_event'
 
-  // Only an event a handler applies moves the guard: an unknown event acknowledged 202 with nobody to run
-  // it would mark the genuine older update of its record stale, and that update would then be skipped.
-  const ordering = run && schema ? orderingOf(config, event) : undefined
+  // Only an event a handler applies moves the guard: an unknown event acknowledged 202, or one of the catalog
+  // no handler takes, would mark the genuine older update of its record stale, and that update would then
+  // be skipped by a handler that skips stale events.
+  const ordering = schema && config.handles(eventType) ? orderingOf(config, event) : undefined
   const claimed = await claimOnce(config, idempotencyKey, typeof ordering === 'object' ? ordering : undefined)
   if (claimed.duplicate) {
     progress.duplicate = true

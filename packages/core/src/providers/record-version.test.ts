@@ -31,6 +31,11 @@ describe('eventTimeMs: the times CRMs send, as ms', () => {
     for (const value of ['garbage', 'March 21', '21/03/2026', '', null, undefined, {}, Number.NaN]) expect(eventTimeMs(value)).toBeNaN()
     expect(eventTimeMs('12')).toBe(12_000) // digits are Unix seconds
   })
+
+  it('is NaN past what a Date holds (8.64e15 ms), where toISOString would throw', () => {
+    for (const value of [1e16, -1e16, '99999999999999999', 8.64e15 + 1]) expect(eventTimeMs(value)).toBeNaN()
+    expect(eventTimeMs(8.64e15)).toBe(8.64e15)
+  })
 })
 
 describe('recordVersionByOccurredAt', () => {

@@ -66,9 +66,14 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z
 
 /**
  * A Unix time in ms, from seconds or ms: below 1e11 it is seconds (1e11 ms is March 1973, 1e11 s the year
- * 5138), so a sender's epoch seconds order with its ISO times instead of as dates in 1970.
+ * 5138), so a sender's epoch seconds order with its ISO times instead of as dates in 1970. `NaN` past what
+ * a `Date` holds (8.64e15 ms either way): no date at all, where `new Date(ms).toISOString()` would throw.
  */
 function epochMs(value: number): number {
   if (!Number.isFinite(value)) return NaN
-  return Math.abs(value) < 1e11 ? value * 1000 : value
+  const ms = Math.abs(value) < 1e11 ? value * 1000 : value
+  return Math.abs(ms) <= MAX_DATE_MS ? ms : NaN
 }
+
+/** The furthest a `Date` reaches from the epoch, in ms (ECMA-262 section 21.4.1.1). */
+const MAX_DATE_MS = 8.64e15
