@@ -703,6 +703,50 @@ describe('idempotency and ordering', () => {
     expect(handler.mock.calls.at(-1)![0].idempotencyKey).toBe('acme:evt_async')
   })
 
+  it('an idempotencyKey option answering no string or safe integer is a 500 before any claim, never one key for every delivery', async () => {
+    const handler = vi.fn()
+    // String() made each `{ id }` the key "[object Object]": every delivery after the first a duplicate, never handled.
+    const receiver = makeReceiver({ idempotencyKey: (context) => ({ id: (context.payload as { event_id: string }).event_id }) as never }).on('deal.stage_changed', handler)
+    for (const id of ['evt_object_a', 'evt_object_b']) {
+      const response = await receiver.handle(await signedRequest(stageChange({ event_id: id })))
+      expect([response.status, JSON.parse(response.body).error.code]).toEqual([500, 'internal_error'])
+    }
+    expect(handler).not.toHaveBeenCalled()
+  })
+
+  it('a long id (a mapped event_id an outsider filled in) is kept as its digest, still one key per id', async () => {
+    const handler = vi.fn()
+    const receiver = makeReceiver().on('deal.stage_changed', handler)
+    const long = (end: string) => `evt_${'x'.repeat(100_000)}${end}`
+    await receiver.handle(await signedRequest(stageChange({ event_id: long('a') })))
+    expect(JSON.parse((await receiver.handle(await signedRequest(stageChange({ event_id: long('a') })))).body).duplicate).toBe(true)
+    await receiver.handle(await signedRequest(stageChange({ event_id: long('b') })))
+    expect(handler.mock.calls.map(([event]) => event.idempotencyKey)).toEqual([expect.stringMatching(/^acme:id-sha256:[0-9a-f]{64}$/), expect.stringMatching(/^acme:id-sha256:/)])
+    expect(handler.mock.calls[0]![0].idempotencyKey).not.toBe(handler.mock.calls[1]![0].idempotencyKey)
+  })
+
+  it('an idempotencyKey option or an async schema that never settles is a 500 after handlerTimeoutMs, not a request held for ever', async () => {
+    const keyed = makeReceiver({ handlerTimeoutMs: 50, idempotencyKey: () => new Promise<string>(() => {}) })
+    const response = await keyed.handle(await signedRequest(stageChange()))
+    expect([response.status, JSON.parse(response.body).error.code]).toEqual([500, 'internal_error'])
+    const neverValid = { '~standard': { version: 1, vendor: 'test', validate: () => new Promise(() => {}) } } as const
+    const schemaed = makeReceiver({ handlerTimeoutMs: 50, events: { 'deal.stage_changed': neverValid as never } })
+    const validated = await schemaed.handle(await signedRequest(stageChange()))
+    expect([validated.status, JSON.parse(validated.body).error.code]).toEqual([500, 'internal_error'])
+  })
+
+  it.each([
+    ['a promise (an async function)', async () => ({ record: 'deal_1', version: 1 })],
+    ['an ISO string version', () => ({ record: 'deal_1', version: '2026-03-21T15:00:00Z' })],
+    ['an object record', () => ({ record: { id: 'deal_1' }, version: 1 })],
+  ])('a recordVersion option answering %s is a 503 before any claim, not an event said to be the newest', async (_, recordVersion) => {
+    const handler = vi.fn()
+    const receiver = makeReceiver({ store: createMemoryStore(), recordVersion: recordVersion as never }).on('deal.stage_changed', handler)
+    const response = await receiver.handle(await signedRequest(stageChange()))
+    expect([response.status, JSON.parse(response.body).error.code]).toEqual([503, 'store_unavailable'])
+    expect(handler).not.toHaveBeenCalled()
+  })
+
   it('a failing idempotencyKey option is a 500 and a failing recordVersion option a 503, both before any claim: the retry runs', async () => {
     const handler = vi.fn()
     const store = createMemoryStore()

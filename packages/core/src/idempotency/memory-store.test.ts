@@ -6,7 +6,7 @@ import type { ClaimResult, IdempotencyStore } from '../types.js'
 import { StoreContractViolation, expectSame } from './contract-assert.js'
 import { deliveryContract } from './delivery-contract.js'
 import { createMemoryStore } from './memory-store.js'
-import { idempotencyStoreContract, orderingGuardContract } from './store-contract.js'
+import { batchedStoreContract, idempotencyStoreContract, orderingGuardContract } from './store-contract.js'
 
 function withClock(maxEntries?: number) {
   let time = Date.parse('2026-03-21T15:00:00Z')
@@ -18,7 +18,8 @@ function withClock(maxEntries?: number) {
 }
 
 describe('memory store: the store contract, on an injected clock', () => {
-  for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...deliveryContract]) {
+  // The batched stores' argument checks too: a NaN lease or retention was taken, and answered as if kept.
+  for (const contractCase of [...idempotencyStoreContract, ...orderingGuardContract, ...batchedStoreContract, ...deliveryContract]) {
     it(contractCase.name, () => contractCase.run(withClock()))
   }
 })

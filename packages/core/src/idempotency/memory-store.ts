@@ -14,6 +14,7 @@ import type { IdempotencyError } from '../errors.js'
 import { monotonicNow } from '../monotonic-now.js'
 import type { ClaimResult, IdempotencyStore } from '../types.js'
 import { createBoundedLru } from './bounded-lru.js'
+import { batchedMs, batchedText } from './call-batcher.js'
 import { storeUnavailableError } from './store-deadline.js'
 
 /** Options of {@link createMemoryStore}. */
@@ -137,6 +138,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async claim(key, owner, lockTtlMs, version): Promise<ClaimResult> {
       if (closed) throw closedError()
+      // Checked as the server stores check them: a NaN lease was never live, so every claim was granted.
+      batchedText('key', key)
+      batchedText('owner', owner)
+      batchedMs('lockTtlMs', lockTtlMs)
+      if (version !== undefined) batchedMs('retentionMs', version.retentionMs)
       const at = now()
       if (isCompleted(key, at)) return { state: 'completed' }
       const lease = liveLease(key, at)
@@ -150,6 +156,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async complete(key, owner, retentionMs) {
       if (closed) throw closedError()
+      // A NaN retention answered true and remembered nothing: the next claim of the key was granted.
+      batchedText('owner', owner)
+      batchedMs('retentionMs', retentionMs)
       const at = now()
       // The owner's claim, live or lapsed with nobody holding the key since: a handler that outlived its
       // lease still succeeded once, and dropping that would let the sender's next retry run it again.
@@ -167,6 +176,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async recordVersion(record, version, retentionMs) {
       if (closed) throw closedError()
+      batchedMs('retentionMs', retentionMs)
       return { stale: recordVersion(record, version, retentionMs, now()) }
     },
     async close() {

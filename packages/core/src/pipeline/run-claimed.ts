@@ -11,6 +11,7 @@ import { isThenable } from '../schemes/maybe-promise.js'
 import { storeUnavailableError } from '../idempotency/store-deadline.js'
 import { clockReading } from './clock-reading.js'
 import type { PipelineConfig } from './run-pipeline.js'
+import { settledWithin } from './settled-within.js'
 
 /**
  * The error every failed store call becomes: 503 with a Retry-After, so the sender tries again later.
@@ -300,24 +301,14 @@ async function payOwedCompletion(config: PipelineConfig, key: string): Promise<v
  * ```
  */
 export async function runWithDeadline(config: PipelineConfig, work: () => unknown): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new HandlerError('handler_timeout', `the handler did not finish within ${config.handlerTimeoutMs} ms`, {
-            retryAfterSeconds: Math.ceil(config.lockTtlMs / 1000),
-          }),
-        ),
-      config.handlerTimeoutMs,
-    )
-  })
+  const timedOut = () =>
+    new HandlerError('handler_timeout', `the handler did not finish within ${config.handlerTimeoutMs} ms`, {
+      retryAfterSeconds: Math.ceil(config.lockTtlMs / 1000),
+    })
   try {
-    await Promise.race([Promise.resolve().then(work), deadline])
+    await settledWithin(Promise.resolve().then(work), config.handlerTimeoutMs, timedOut)
   } catch (error) {
     if (isInstanceOf(error, HandlerError)) throw error
     throw handlerFailed(error)
-  } finally {
-    clearTimeout(timer)
   }
 }

@@ -41,6 +41,8 @@ import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, re
 import { carriesQueryFields, rawQueryOf } from './query-fields.js'
 import { toBodyBytes } from './raw-body.js'
 import { type AcceptedResponseBody, acceptedResponse, assertSendable, errorResponse } from './respond.js'
+import { idKey, recordKey } from './key-text.js'
+import { settledWithin } from './settled-within.js'
 import { claimOnce, runClaimed, runWithDeadline, storeUnavailable } from './run-claimed.js'
 
 const textEncoder = new TextEncoder()
@@ -278,7 +280,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // else: the method is not signed, so a key that named it would let a captured GET, or a form POST of
   // the same bytes, be replayed as a DELETE and run its handler again.
   const keying = idempotencyKeyOf(config, context, eventId, signed)
-  const idempotencyKey = `${config.storePrefix}:${isThenable(keying) ? await keying : keying}`
+  const idempotencyKey = `${config.storePrefix}:${isThenable(keying) ? await settledWithin(keying, config.handlerTimeoutMs, () => notSettled('the idempotency key', config)) : keying}`
   progress.idempotencyKey = idempotencyKey
   const data = provider.envelope.data ? provider.envelope.data(context) : payload
 
@@ -290,7 +292,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   let validated: unknown = data
   if (schema) {
     const validating = schema['~standard'].validate(data)
-    const result = isThenable(validating) ? await validating : validating
+    const result = isThenable(validating) ? await settledWithin(validating, config.handlerTimeoutMs, () => notSettled(`${eventType}'s schema`, config)) : validating
     if (result.issues) {
       const error = new PayloadValidationError('invalid_payload', `${eventType}: ${describeIssues(result.issues)}`, result.issues)
       return invalidPayload(config, { type: eventType, payload, issues: result.issues, error, idempotencyKey, headers: header }, progress)
@@ -321,7 +323,8 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // Only an event a handler applies moves the guard: an unknown event acknowledged 202, or one of the catalog
   // no handler takes, would mark the genuine older update of its record stale, and that update would then
   // be skipped by a handler that skips stale events.
-  const ordering = schema && config.handles(eventType) ? orderingOf(config, event) : undefined
+  const versioning = schema && config.handles(eventType) ? orderingOf(config, event) : undefined
+  const ordering = isThenable(versioning) ? await versioning : versioning
   const claimed = await claimOnce(config, idempotencyKey, typeof ordering === 'object' ? ordering : undefined)
   if (claimed.duplicate) {
     progress.duplicate = true
@@ -341,18 +344,22 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
  * `undefined` when the store has no guard or the event names no record, `false` for a version that
  * cannot be compared (NaN from a malformed date), which can be neither stale nor the newest.
  */
-function orderingOf(config: PipelineConfig, event: WebhookEvent): ClaimVersion | false | undefined {
+function orderingOf(config: PipelineConfig, event: WebhookEvent): MaybePromise<ClaimVersion | false | undefined> {
   if (!config.store.recordVersion || !config.recordVersion) return undefined
-  let ordering
+  let ordering: unknown
   try {
     ordering = config.recordVersion(event)
+    if (!ordering) return undefined
+    const { record: named, version } = ordering as { record?: unknown; version?: unknown }
+    // A version of another type (an ISO string, a promise from an async function) said nothing about order,
+    // yet read as "not stale" it told the handler the event was the newest.
+    if (typeof version !== 'number') throw new TypeError(`recordVersion must answer { record, version } with a number version, or undefined (got a version of type ${typeof version})`)
+    if (!Number.isFinite(version)) return false
+    return mapMaybePromise(recordKey(named), (text) => ({ record: `${config.storePrefix}:${text}`, version, retentionMs: config.retentionMs }))
   } catch (error) {
     // Nothing is claimed yet: a failing `recordVersion` option answers 503 like the store it stands for.
     throw storeUnavailable(error)
   }
-  if (!ordering) return undefined
-  if (!Number.isFinite(ordering.version)) return false
-  return { record: `${config.storePrefix}:${ordering.record}`, version: ordering.version, retentionMs: config.retentionMs }
 }
 
 // A handshake's answer with the `Content-Length` and `Transfer-Encoding` it may carry left out: framing is the
@@ -389,15 +396,6 @@ function providerKeyOf(config: PipelineConfig, context: DeliveryContext, eventId
   return isThenable(fromProvider) ? Promise.resolve(fromProvider).then(idOrDigest) : idOrDigest(fromProvider)
 }
 
-// An id is the key as it is, unless it could pass for a digest's key (`sha256:<hex>`, `json-sha256:<hex>`)
-// or for an id written this way: those take an `id:` in front. One to one, and no id (which a sender may
-// take from a field an outsider filled in, a workflow's mapped `event_id`) can name another delivery's key.
-function idKey(id: string): string {
-  // A key function of your own in JavaScript may answer a number: written as text, as it always was.
-  const text = String(id)
-  return text.startsWith('sha256:') || text.startsWith('json-sha256:') || text.startsWith('id:') ? `id:${text}` : text
-}
-
 // No id from the sender: retries resend the same bytes, so their digest identifies the delivery; a
 // provider whose sender writes a resend out again digests the payload's canonical JSON instead.
 function digestKey(config: PipelineConfig, context: DeliveryContext, signed: Uint8Array): MaybePromise<string> {
@@ -405,6 +403,11 @@ function digestKey(config: PipelineConfig, context: DeliveryContext, signed: Uin
     return mapMaybePromise(sha256HexOf(textEncoder.encode(canonicalJson(context.payload))), (digest) => `json-sha256:${digest}`)
   }
   return mapMaybePromise(sha256HexOf(signed), (digest) => `sha256:${digest}`)
+}
+
+/** Code of yours before the claim (a key function, an async schema) that never answered: a 500 the sender retries. */
+function notSettled(what: string, config: PipelineConfig): Error {
+  return new Error(`${what} did not settle within handlerTimeoutMs (${config.handlerTimeoutMs} ms)`)
 }
 
 function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
