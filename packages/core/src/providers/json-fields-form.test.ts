@@ -19,8 +19,15 @@ function rejection(run: () => unknown): RequestRejectedError {
 describe('decodeJsonFieldsForm applies the JSON body guards to its JSON fields', () => {
   it('round-trips what encodeJsonFieldsForm wrote', () => {
     const payload = { event: 'deal.won', count: 2, data: { id: 'deal_1', value: 12.5, tags: ['a', 'b'], won: true } }
-    expect(decodeJsonFieldsForm(encodeJsonFieldsForm(payload), ['data'])).toEqual({ ...payload, count: '2' })
+    expect(decodeJsonFieldsForm(encodeJsonFieldsForm(payload, ['data']), ['data'])).toEqual({ ...payload, count: '2' })
   })
+
+  it.each([['a string', 'hello'], ['digits', '123'], ['null', null], ['a number', 7]])(
+    'round-trips a JSON field holding %s, as a JSON body would carry it',
+    (_, data) => {
+      expect(decodeJsonFieldsForm(encodeJsonFieldsForm({ event: 'deal.won', data }, ['data']), ['data'])).toEqual({ event: 'deal.won', data })
+    },
+  )
 
   it(`accepts nesting up to ${MAX_JSON_DEPTH} levels, like a JSON body`, () => {
     expect(decodeJsonFieldsForm(form(nested(MAX_JSON_DEPTH)), ['data']).data).toBeInstanceOf(Array)

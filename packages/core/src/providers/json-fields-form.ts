@@ -10,22 +10,24 @@ import { parseGuardedJson } from '../pipeline/parse-body.js'
 
 /**
  * Flattens an envelope into form fields: strings, numbers and booleans as text, objects and arrays as
- * JSON, `null` as an empty field, `undefined` left out.
+ * JSON, `null` as an empty field, `undefined` left out; a field named in `jsonFields` always as JSON, so
+ * what {@link decodeJsonFieldsForm} parses back is what was sent (a `data` of `"hello"` or `null` too).
  *
  * @example
  * ```ts
- * encodeJsonFieldsForm({ event: 'deal.won', data: { id: 'deal_1' } }).toString()
+ * encodeJsonFieldsForm({ event: 'deal.won', data: { id: 'deal_1' } }, ['data']).toString()
  * // 'event=deal.won&data=%7B%22id%22%3A%22deal_1%22%7D'
  * ```
  */
-export function encodeJsonFieldsForm(payload: unknown): URLSearchParams {
+export function encodeJsonFieldsForm(payload: unknown, jsonFields: readonly string[] = []): URLSearchParams {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new TypeError('crm-webhooks: only an object payload can be sent as a form')
   }
   const fields = new URLSearchParams()
   for (const [name, value] of Object.entries(payload)) {
     if (value === undefined) continue
-    fields.append(name, value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value))
+    const asJson = jsonFields.includes(name) || (value !== null && typeof value === 'object')
+    fields.append(name, asJson ? JSON.stringify(value) : value === null ? '' : String(value))
   }
   return fields
 }

@@ -49,7 +49,7 @@ export const automatenexus = defineProvider({
   methods: ['POST', 'PUT', 'PATCH'],
   contentTypes: ['json', 'form'],
   decodeForm: (fields) => decodeJsonFieldsForm(fields, ['data']),
-  encodeForm: encodeJsonFieldsForm,
+  encodeForm: (payload) => encodeJsonFieldsForm(payload, ['data']),
   recordVersion: recordVersionByOccurredAt,
   compose: (event) => ({
     payload: {
