@@ -11,7 +11,7 @@ import { createHmacSha256Scheme } from '../../schemes/hmac-sha256.js'
 import type { DeliveryContext } from '../../types.js'
 import { defineProvider } from '../define-provider.js'
 import { createFieldEnvelope } from '../field-envelope.js'
-import { decodeJsonFieldsForm } from '../json-fields-form.js'
+import { decodeJsonFieldsForm, encodeJsonFieldsForm } from '../json-fields-form.js'
 import { recordVersionByOccurredAt } from '../record-version.js'
 import { workflowPlatformEvents } from './events.js'
 import { answerSubscriptionConfirmation } from './subscription-confirmation.js'
@@ -70,8 +70,15 @@ export const workflowPlatform = defineProvider({
   // JSON text, the way the reference sender (and AutomateNexus) encodes it in a form. A field sent twice
   // keeps its last value, so the event named here is the one the envelope reads.
   decodeForm: (form) => decodeJsonFieldsForm(form, API_V2_EVENTS.has(form.getAll('event').at(-1) ?? '') ? ['data'] : []),
+  // And written back the same way: an API v2 `data` always as JSON text (a string or null too), so the
+  // reference sender's form or query reads back as its JSON body would.
+  encodeForm: (payload) =>
+    encodeJsonFieldsForm(payload, API_V2_EVENTS.has(String((payload as { event?: unknown } | null)?.event)) ? ['data'] : []),
   handshake: answerSubscriptionConfirmation,
-  recordVersion: recordVersionByOccurredAt,
+  // Only API v2 events are versions of a record the platform keeps. A workflow action's `id` and `timestamp`
+  // are whatever its author mapped (a note's id, the time the workflow ran): read as a record's version,
+  // an action marked a genuine, later-arriving contact.updated stale, or one workflow's action another's.
+  recordVersion: (event) => (API_V2_EVENTS.has(event.type) ? recordVersionByOccurredAt(event) : undefined),
   compose: (event) => {
     const timestamp = event.occurredAt.toISOString()
     if (API_V2_EVENTS.has(event.type)) {

@@ -80,12 +80,22 @@ describe('workflow-platform: subscription confirmation', () => {
     ['no token', undefined],
     ['a number', 42],
     ['an empty token', ''],
-    ['a token with spaces', 'ct 1'],
     ['a token too long to echo', 'x'.repeat(MAX_CONFIRMATION_TOKEN_LENGTH + 1)],
   ])('answers a confirmation with %s with invalid_payload (422)', async (_, token) => {
     const { receiver } = receiverWithLog()
     const response = await receiver.handle(await signed(confirmation(token)))
     expect([response.status, json(response).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
+  })
+
+  // The seed gives the token no format: refused, a genuine confirmation would be retried and never verified.
+  it.each([
+    ['a JWT of 625 characters', `eyJ${'a'.repeat(600)}.${'b'.repeat(20)}`],
+    ['spaces', 'ct 1'],
+    ['non-ASCII text', 'tök_1'],
+  ])('echoes a token with %s', async (_, token) => {
+    const { receiver } = receiverWithLog()
+    const response = await receiver.handle(await signed(confirmation(token)))
+    expect([response.status, JSON.parse(response.body)]).toEqual([200, { confirmation_token: token }])
   })
 })
 
@@ -128,6 +138,15 @@ describe('workflow-platform: API v2 events', () => {
       ['contact.updated', workflowPlatformFixtures['contact.updated']],
       ['opportunity.stage_changed', workflowPlatformFixtures['opportunity.stage_changed']],
     ])
+  })
+
+  it.each([['a string', 'con_1'], ['null', null]])('reads an API v2 event whose data is %s as a form or a query as it does as JSON (422)', async (_, data) => {
+    const { receiver } = receiverWithLog()
+    for (const shape of [{ contentType: 'json' }, { contentType: 'form' }, { method: 'GET' }] as const) {
+      const delivery = await buildSampleDelivery('workflow-platform', 'contact.created', { secret: SECRET, now: NOW, data, ...shape })
+      const response = await receiver.handle({ ...delivery, url: `/hooks${delivery.search}`, rawBody: delivery.body })
+      expect([shape, response.status, json(response).error]).toEqual([shape, 422, expect.objectContaining({ code: 'invalid_payload' })])
+    }
   })
 
   it("refuses an API v2 form whose data field is not JSON (400), and keeps an action's data field as text", async () => {
@@ -184,6 +203,28 @@ describe('workflow-platform: workflow actions with user-mapped bodies', () => {
     const response = await receiver.handle({ ...delivery, url: `/hooks${delivery.search}`, rawBody: delivery.body })
     expect(response.status).toBe(200)
     expect(scores).toEqual([87])
+  })
+
+  it("versions only API v2 events: an action's mapped id and timestamp neither are stale nor make anything stale", async () => {
+    const seen: WebhookEvent[] = []
+    const receiver = createReceiver({
+      provider: workflowPlatform,
+      secret: SECRET,
+      now: () => NOW,
+      events: { 'contact.note_added': z.looseObject({ note: z.string() }), [WORKFLOW_ACTION_EVENT]: z.looseObject({ note: z.string() }) },
+    }).onAny((event) => void seen.push(event))
+    // A note added by a workflow at 10:00, about contact ct_1; then the platform's own update of ct_1 at 09:59.
+    await receiver.handle(await signed(JSON.stringify({ event: 'contact.note_added', event_id: 'act_1', id: 'ct_1', timestamp: '2026-05-04T10:00:00Z', note: 'called' })))
+    await receiver.handle(await signed(JSON.stringify({ event: 'contact.updated', event_id: 'evt_1', timestamp: '2026-05-04T09:59:00Z', data: { id: 'ct_1' } })))
+    // Two workflows' actions that map the same id.
+    await receiver.handle(await signed(JSON.stringify({ event_id: 'act_2', id: 'ct_1', timestamp: '2026-05-04T10:05:00Z', note: 'a' })))
+    await receiver.handle(await signed(JSON.stringify({ event_id: 'act_3', id: 'ct_1', timestamp: '2026-05-04T10:01:00Z', note: 'b' })))
+    expect(seen.map((event) => [event.id, event.stale])).toEqual([
+      ['act_1', undefined],
+      ['evt_1', false],
+      ['act_2', undefined],
+      ['act_3', undefined],
+    ])
   })
 
   it('passes the bearer header a workflow action is configured with to the handler', async () => {
