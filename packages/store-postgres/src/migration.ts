@@ -127,6 +127,9 @@ export function tableNames(table: string = DEFAULT_TABLE): TableNames {
 export function migrationSql(options: { table?: string } = {}): string {
   const names = tableNames(options.table)
   return `-- crm-webhooks idempotency store: claims and the ordering guard's record versions.
+-- Run it in one transaction (migration tools do; psql: --single-transaction): the lock, the one every store's
+-- migrate() takes, keeps two runs from racing on CREATE TABLE IF NOT EXISTS, which fails on a concurrent twin.
+SELECT pg_advisory_xact_lock(hashtext('crm-webhooks:migration'));
 -- A claim row is in progress (a lease until expires_at) or completed (remembered until expires_at).
 CREATE TABLE IF NOT EXISTS ${names.claims} (
   key text PRIMARY KEY,
