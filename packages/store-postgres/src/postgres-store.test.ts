@@ -50,7 +50,7 @@ describe('migrationSql', () => {
     expect(qualified).toContain('CREATE TABLE IF NOT EXISTS "webhooks"."Idempotency" (')
     expect(qualified).toContain('CREATE INDEX IF NOT EXISTS "Idempotency_expires_at_idx" ON "webhooks"."Idempotency" (expires_at)')
     expect(qualified).toContain('"webhooks"."Idempotency_versions"')
-    expect(qualified.indexOf("pg_advisory_xact_lock(hashtext('crm-webhooks:migration'))")).toBeLessThan(qualified.indexOf('CREATE TABLE'))
+    expect(qualified.indexOf("pg_advisory_xact_lock(hashtext('crm-webhooks:migration'))")).toBeLessThan(qualified.indexOf('CREATE TABLE IF NOT EXISTS "webhooks"'))
   })
 })
 
