@@ -35,6 +35,11 @@ describe('handler narrowing', () => {
     })
   })
 
+  it('keeps the provider it was given, events and all', () => {
+    expectTypeOf(receiver.provider).toEqualTypeOf<typeof provider>()
+    expectTypeOf(receiver.provider.events['contact.created']).toEqualTypeOf<(typeof provider)['events']['contact.created']>()
+  })
+
   it('rejects an unknown event name', () => {
     // @ts-expect-error: not in the catalog
     receiver.on('deal.exploded', () => {})

@@ -127,9 +127,9 @@ export interface DrainOptions {
   signal?: AbortSignal
 }
 
-/** A configured receiver. */
-export interface Receiver<Events extends EventSchemas = any> {
-  readonly provider: Provider
+/** A configured receiver; `P` is its provider, as given to {@link createReceiver}. */
+export interface Receiver<Events extends EventSchemas = any, P extends Provider = Provider> {
+  readonly provider: P
   /** Registers a handler for one event type (or several); the event is narrowed to that type. */
   on<Type extends keyof Events & string>(
     type: Type | readonly Type[],
@@ -190,13 +190,13 @@ export interface Receiver<Events extends EventSchemas = any> {
  */
 export function createReceiver<P extends Provider, Extra extends EventSchemas = {}>(
   options: ReceiverOptions<P, Extra>,
-): Receiver<MergedEvents<P, Extra>> {
+): Receiver<MergedEvents<P, Extra>, P> {
   const handlers = createHandlerRegistry()
   const { pipeline, bodyTimeoutMs } = createReceiverConfig(options, handlers)
   const { provider, maxBodyBytes, lockTtlMs } = pipeline
 
-  const receiver: Receiver<MergedEvents<P, Extra>> = {
-    provider,
+  const receiver: Receiver<MergedEvents<P, Extra>, P> = {
+    provider: provider as P,
     on(type, handler) {
       if (typeof handler !== 'function') throw new TypeError('crm-webhooks: a handler must be a function')
       for (const name of typeof type === 'string' ? [type] : type) {
