@@ -67,7 +67,9 @@ type SendStatement<Entry, Result> = (entries: Entry[], timeoutMs: number) => Pro
 /**
  * Runs `send` over the entries of a batch in as few statements as {@link firstOfEach} allows, one after
  * the other and all within `timeoutMs`, and settles each entry on its own: a statement that fails fails its
- * own entries only, never those an earlier statement already claimed.
+ * own entries only, never those an earlier statement already claimed. The entries of the first statement
+ * are answered as soon as it is; each entry put off, as a promise settled with its own statement, so a
+ * burst about one record holds up no delivery about another.
  */
 async function inStatements<Entry, Result>(
   what: string,
@@ -76,7 +78,7 @@ async function inStatements<Entry, Result>(
   send: SendStatement<Entry, Result>,
   timeoutMs: number,
   startedAt = monotonicNow(),
-): Promise<Settled<Result>[]> {
+): Promise<Array<Settled<Result> | Promise<Settled<Result>>>> {
   const { now, later } = firstOfEach(entries, namesOf)
   const statement = now.map((index) => entries[index]!)
   const leftMs = timeoutMs - (monotonicNow() - startedAt)
@@ -87,10 +89,10 @@ async function inStatements<Entry, Result>(
           (rows) => onePerEntry(rows, statement).map((value) => ({ value })),
           (error: unknown) => statement.map(() => ({ error })),
         )
-  const results: Settled<Result>[] = new Array(entries.length)
+  const results: Array<Settled<Result> | Promise<Settled<Result>>> = new Array(entries.length)
   now.forEach((index, position) => (results[index] = settled[position]!))
   if (later.length > 0) {
-    const rest = await inStatements(
+    const rest = inStatements(
       what,
       later.map((index) => entries[index]!),
       namesOf,
@@ -98,7 +100,7 @@ async function inStatements<Entry, Result>(
       timeoutMs,
       startedAt,
     )
-    later.forEach((index, position) => (results[index] = rest[position]!))
+    later.forEach((index, position) => (results[index] = rest.then((restSettled) => restSettled[position]!)))
   }
   return results
 }

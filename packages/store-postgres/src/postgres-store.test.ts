@@ -160,6 +160,25 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       expect(await rowOf(`twice:${id}`)).toEqual({ state: 'in_progress', owner: 'd' })
     })
 
+    it('a claim of the first statement is answered with it, before the statements put off after it run', async () => {
+      let releaseSecond!: () => void
+      const secondHeld = new Promise<void>((resolve) => (releaseSecond = resolve))
+      // The second statement (the key named again) is held until the first claim's answer has arrived.
+      const { statements, store: batched } = countingStore({ before: (index) => (index === 1 ? secondHeld : Promise.resolve()) })
+      const id = globalThis.crypto.randomUUID()
+      const first = batched.claim(`hot:${id}`, 'a', 60_000)
+      const other = batched.claim(`other:${id}`, 'c', 60_000)
+      const again = batched.claim(`hot:${id}`, 'b', 60_000)
+      // Before, every claim of the turn was answered only once the last statement was: these waited for `again`.
+      const withinTwoSeconds = (claim: Promise<unknown>) => Promise.race([claim, new Promise((resolve) => setTimeout(() => resolve('held'), 2_000))])
+      expect(await withinTwoSeconds(other)).toEqual({ state: 'claimed' })
+      expect(await withinTwoSeconds(first)).toEqual({ state: 'claimed' })
+      expect(statements).toEqual(['WITH', 'WITH'])
+      releaseSecond()
+      expect((await again).state).toBe('in_progress')
+      await batched.close()
+    })
+
     it('completions of one turn share a statement; a key completed twice goes in a second', async () => {
       const { statements, store: batched } = countingStore()
       const id = globalThis.crypto.randomUUID()

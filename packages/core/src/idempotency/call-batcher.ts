@@ -10,11 +10,15 @@
  */
 import { MAX_STORE_MS } from '../option-checks.js'
 
-/** Sends one batch and answers each entry, in order; a rejection fails every entry of the batch. */
-export type SendBatch<Entry, Result> = (entries: Entry[]) => Promise<Result[]>
+/**
+ * Sends one batch and answers each entry, in order; a rejection fails every entry of the batch. An answer
+ * may be a promise of the entry's result, which its caller then waits for alone: an entry the server must
+ * take in a later request (PostgreSQL: a second claim of one key) holds up none of the others.
+ */
+export type SendBatch<Entry, Result> = (entries: Entry[]) => Promise<Array<Result | PromiseLike<Result>>>
 
 interface Waiting<Result> {
-  resolve: (result: Result) => void
+  resolve: (result: Result | PromiseLike<Result>) => void
   reject: (error: unknown) => void
 }
 
@@ -39,7 +43,7 @@ export function createCallBatcher<Entry, Result>(send: SendBatch<Entry, Result>,
     const callers = waiting
     entries = []
     waiting = []
-    let sent: Promise<Result[]>
+    let sent: Promise<Array<Result | PromiseLike<Result>>>
     try {
       // A send of your own in JavaScript may answer a plain array: read as a promise, `.then` threw where
       // nothing catches (from the queued microtask, an uncaught error ends a Node process).
