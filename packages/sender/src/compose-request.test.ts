@@ -69,6 +69,8 @@ describe('what goes on the wire', () => {
     expect(() => createSender({ ...base, url: 'ftp://x/y' })).toThrow(/http or https/)
     expect(() => createSender({ ...base, headers: { 'x-acme-signature': 'forged' } })).toThrow(/custom header/)
     expect(() => createSender({ ...base, headers: { 'Content-Type': 'text/plain' } })).toThrow(/custom header/)
+    // The body is never encoded: a gzip label on it made every attempt a 415.
+    expect(() => createSender({ ...base, headers: { 'Content-Encoding': 'gzip' } })).toThrow(/custom header/)
     expect(() => createSender({ ...base, secret: ' padded ' })).toThrow(/whitespace/)
     expect(() => createSender({ ...base, provider: { ...acmeProvider, compose: undefined } })).toThrow(/no compose/)
     expect(() => createSender({ ...base, retry: { maxRetries: 11 } })).toThrow(/maxRetries/)

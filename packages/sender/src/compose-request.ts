@@ -162,8 +162,10 @@ export function assertRequestShape(provider: Provider, shape: RequestShape): voi
     )
   }
   resolveDeliveryShape(provider, shape)
+  // Content-Encoding describes the body the sender writes, which is never encoded: a custom one would make
+  // every attempt a 415 (the receiver refuses an encoded body it cannot verify).
   const reserved = new Set(
-    ['content-type', 'content-length', 'host', provider.scheme.signatureHeader, ...provider.scheme.signedHeaders].map((name) =>
+    ['content-type', 'content-length', 'content-encoding', 'host', provider.scheme.signatureHeader, ...provider.scheme.signedHeaders].map((name) =>
       name.toLowerCase(),
     ),
   )
