@@ -124,7 +124,7 @@ describe('createReceiver: configuration mistakes throw TypeError at creation', (
     expect(() => createReceiver({ provider: testProvider, secret: SECRET, toleranceSeconds: 3_600, retentionMs: 3_600_000 })).not.toThrow()
   })
 
-  it('a delivery stamped a whole tolerance ahead, replayed once its key is forgotten, is refused rather than run again', async () => {
+  it('at the shortest retention the receiver takes (just over twice the tolerance), a delivery stamped a whole tolerance ahead and replayed once its key is forgotten is refused', async () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
     let now = Date.parse('2026-03-21T15:00:00Z')
     const runs: string[] = []
@@ -679,6 +679,10 @@ describe('idempotency and ordering', () => {
     const numbered = makeReceiver({ idempotencyKey: () => 42 as unknown as string }).on('deal.stage_changed', handler)
     expect((await numbered.handle(await signedRequest(stageChange()))).status).toBe(200)
     expect(handler.mock.calls.at(-1)![0].idempotencyKey).toBe('acme:42')
+    // 0 is a key like 42, not "no key" (it fell through to the provider's key, unlike every other number).
+    const zero = makeReceiver({ idempotencyKey: () => 0 as unknown as string }).on('deal.stage_changed', handler)
+    await zero.handle(await signedRequest(stageChange()))
+    expect(handler.mock.calls.at(-1)![0].idempotencyKey).toBe('acme:0')
   })
 
   it('an idempotencyKey option that names no key falls through to the provider default: the event id, then the digest', async () => {

@@ -209,8 +209,9 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   readonly contentTypes?: ReadonlyArray<'json' | 'form'>
   /**
    * Turns a form body's fields into the payload the envelope reads (e.g. a `data` field holding JSON).
-   * Default: the fields as a plain object of strings. A provider whose forms carry nested values, as the
-   * default `encodeForm` writes them, pairs it with `decodeJsonFieldsForm(fields, ['data'])`.
+   * Default: the fields as a plain object of strings. A provider whose forms carry a JSON `data` pairs
+   * `decodeJsonFieldsForm(fields, ['data'])` with an `encodeForm` of `encodeJsonFieldsForm(payload, ['data'])`,
+   * so a `data` of any JSON (a string, `null`) reads back as it was sent.
    */
   readonly decodeForm?: (fields: URLSearchParams) => ParsedBody
   /**
@@ -232,8 +233,8 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   /** Builds what a sender posts for an event (the reference sender and the tests use it). */
   readonly compose?: (event: OutgoingEvent) => { payload: unknown; headers?: Record<string, string> }
   /**
-   * Flattens a payload into form fields; the inverse of `decodeForm`. Default: `encodeJsonFieldsForm`,
-   * top-level scalars as text and objects or arrays as JSON text.
+   * Flattens a payload into form fields; the inverse of `decodeForm`. Default: `encodeJsonFieldsForm` with no
+   * JSON fields: top-level scalars as text, objects and arrays as JSON text.
    */
   readonly encodeForm?: (payload: unknown) => URLSearchParams
   /**

@@ -180,7 +180,7 @@ describe('signature headers made from the event id (Standard Webhooks\' webhook-
     const { transport, requests } = scriptedTransport([200])
     const sender = createSender({ ...standard, clock, transport, retry: { disableAfterConsecutiveFailures: 1 } })
     await expect(sender.compose(event(id))).rejects.toThrow(TypeError)
-    await expect(sender.compose(event(id))).rejects.toThrow(/^crm-webhooks: the value of header webhook-id \(set by standard-webhooks's signature from the event id\)/)
+    await expect(sender.compose(event(id))).rejects.toThrow(/^crm-webhooks: the value of header webhook-id \(set by standard-webhooks's signature scheme\)/)
     await expect(sender.compose(event(id))).rejects.toThrow(message)
     await expect(sender.send(event(id))).rejects.toThrow(TypeError)
     expect(requests).toHaveLength(0)

@@ -9,7 +9,7 @@
 import { type OutgoingEvent, type Provider, type SecretInput, rawQueryOf, signWithSecrets } from '@crm-webhooks/core'
 import { composeDelivery, resolveDeliveryShape } from '@crm-webhooks/core/providers'
 import type { LoggedRequest } from './delivery-log.js'
-import { isFetchBadPort } from './fetch-bad-ports.js'
+import { isFetchBadPort } from './is-fetch-bad-port.js'
 import type { OutgoingRequest } from './transport.js'
 
 /** How a delivery goes on the wire; checked against what the provider allows. */
@@ -118,7 +118,7 @@ function assertSendableHeader(name: string, value: unknown, origin = ''): void {
  * the event id) would reach the receiver other than it was signed, and every attempt would be a 401.
  */
 function assertSendableSignedHeader(name: string, value: string, provider: Provider): void {
-  const origin = ` (set by ${provider.id}'s signature from the event id)`
+  const origin = ` (set by ${provider.id}'s signature scheme)`
   assertSendableHeader(name, value, origin)
   if (/^[\t ]|[\t ]$/.test(value)) {
     throw new TypeError(

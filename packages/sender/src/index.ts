@@ -25,7 +25,7 @@ export type {
 export { createFetchTransport } from './transport.js'
 export type { FetchTransportOptions, OutgoingRequest, Transport, TransportOptions, TransportResult } from './transport.js'
 export { assertRequestShape, composeRequest, signRequest } from './compose-request.js'
-export { isFetchBadPort } from './fetch-bad-ports.js'
+export { isFetchBadPort } from './is-fetch-bad-port.js'
 export type { RequestShape } from './compose-request.js'
 export { sleep, systemClock } from './clock.js'
 export type { Clock, TimerHandle } from './clock.js'

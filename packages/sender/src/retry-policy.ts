@@ -178,6 +178,9 @@ export function createRetryPolicy(given?: RetryPolicyOptions): RetryPolicy {
  * key exists to stop (AutomateNexus's 7th retry on seed 000's schedule, at 72 h, was). A receiver configured
  * to remember longer is reached through a provider saying so: `{ ...provider, retentionMs }`.
  *
+ * Only the planned schedule is checked: a receiver that answers `Retry-After` (honoured up to a day) moves
+ * the retries after it later, and can move the last past the retention.
+ *
  * @example
  * ```ts
  * assertRetriesWithinRetention(createRetryPolicy({ maxRetries: 6 }), workflowPlatform) // last retry at 48 h: fine

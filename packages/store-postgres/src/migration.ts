@@ -190,9 +190,8 @@ export async function applyMigration(pool: Pool, names: TableNames, timeoutMs: n
     if (applied.rows[0]?.applied === true) return
     await client.query(statement('BEGIN'))
     await client.query(statement(`SET LOCAL statement_timeout = ${Math.trunc(timeoutMs)}`))
-    // One lock for every migration of the store, however its table is spelled (`t` and `public.t` are one
-    // table, and two locks let them race): migrations are rare and short.
-    await client.query(statement("SELECT pg_advisory_xact_lock(hashtext('crm-webhooks:migration'))"))
+    // The migration takes its advisory lock first: one lock for every migration of the store, however its
+    // table is spelled (`t` and `public.t` are one table, and two locks let them race), printed ones included.
     await client.query(statement(migrationSql({ table: names.given })))
     await client.query(statement('COMMIT'))
   } catch (error) {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { settledWithin } from '../settled-within.js'
 
 /** A store's calls in flight. */
 export interface InFlightCalls {
@@ -52,9 +53,7 @@ export function createInFlightCalls(): InFlightCalls {
         return true
       })()
       if (withinMs === undefined) return emptied
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), withinMs)))
-      return Promise.race([emptied, timedOut]).finally(() => clearTimeout(timer))
+      return settledWithin(emptied, withinMs, () => new Error('not drained')).catch(() => false)
     },
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { settledWithin } from '../settled-within.js'
 
 /** What {@link requireService} needs to know. */
 export interface RequireServiceOptions {
@@ -52,14 +53,8 @@ export function maskCredentials(url: string): string {
  */
 export async function requireService(options: RequireServiceOptions): Promise<boolean> {
   const timeoutMs = options.timeoutMs ?? 3_000
-  let timer: ReturnType<typeof setTimeout> | undefined
   try {
-    await Promise.race([
-      options.probe(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
-      }),
-    ])
+    await settledWithin(options.probe(), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`))
     return true
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
@@ -67,7 +62,5 @@ export async function requireService(options: RequireServiceOptions): Promise<bo
     if (globalThis.process?.env.CI === 'true') throw new Error(`${notice}; CI=true requires it`, { cause: error })
     console.warn(`SKIPPED: ${notice}. Start it or set ${options.envVar} to run these tests.`)
     return false
-  } finally {
-    clearTimeout(timer)
   }
 }

@@ -78,6 +78,16 @@ describe('withStoreDeadline', () => {
     }
   })
 
+  it.each([
+    ['whose prototype cannot be read (a Proxy)', () => { const unreadable: object = new Proxy({}, { getPrototypeOf: () => { throw unreadable } }); return unreadable }],
+    ['whose message throws as it is read', () => Object.create(Error.prototype, { message: { get: () => { throw new Error('no message') } } }) as object],
+  ])('settles with store_unavailable when the failure is a value %s: it was left pending for ever', async (_, failure) => {
+    const unreadable = failure()
+    const error = (await withStoreDeadline(options, () => Promise.reject(unreadable)).catch((e: unknown) => e)) as IdempotencyError
+    expect(error.code).toBe('store_unavailable')
+    expect(error.cause).toBe(unreadable)
+  })
+
   it("keeps a call past its deadline in lateCalls until it settles and onAbandoned's own work is done", async () => {
     const lateCalls = createInFlightCalls()
     let answer!: (value: string) => void

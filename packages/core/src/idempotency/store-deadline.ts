@@ -7,7 +7,7 @@
  * @module
  */
 import { callObserver } from '../call-observer.js'
-import { IdempotencyError } from '../errors.js'
+import { IdempotencyError, isInstanceOf } from '../errors.js'
 import type { InFlightCalls } from './in-flight-calls.js'
 
 /** Options of {@link withStoreDeadline}. */
@@ -71,14 +71,21 @@ export function withStoreDeadline<T>(
       },
       (error: unknown) => {
         clearTimeout(timer)
-        reject(
-          error instanceof IdempotencyError
-            ? error
-            : storeUnavailableError(`${options.what}: ${error instanceof Error ? error.message : String(error)}`, error),
-        )
+        // Asked without trusting it: a rejection of yours whose prototype or message throws as it is read (a
+        // Proxy) would throw here, past the timer already cleared, and the call would never settle.
+        reject(isInstanceOf(error, IdempotencyError) ? error : storeUnavailableError(`${options.what}: ${messageOf(error)}`, error))
       },
     )
   })
+}
+
+/** What a store's failure says, as text, whatever was thrown. */
+function messageOf(error: unknown): string {
+  try {
+    return isInstanceOf(error, Error) ? error.message : String(error)
+  } catch {
+    return 'a failure that cannot be read'
+  }
 }
 
 /**

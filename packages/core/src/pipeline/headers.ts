@@ -66,6 +66,9 @@ export interface NodeHeaderSource {
   readonly headersDistinct?: Record<string, string[] | undefined> | undefined
 }
 
+/** The headers the receiver reads of which Node's parser keeps only the first copy (lib/_http_incoming.js). */
+const FIRST_COPY_ONLY_HEADERS: readonly string[] = ['content-type', 'authorization', 'proxy-authorization']
+
 /**
  * Whether a header the receiver reads, and of which Node's parser keeps only the first copy, was sent more
  * than once: `Content-Type`, and a static-secret scheme's `Authorization` or `Proxy-Authorization` (Node
@@ -74,10 +77,10 @@ export interface NodeHeaderSource {
  * hide one repeated line.
  */
 function repeatsFirstCopyOnlyHeader(rawHeaders: readonly string[]): boolean {
+  // FIRST_COPY_ONLY_HEADERS, told apart by length first: most names are lower-cased for nothing otherwise.
   let seen = 0
   for (let index = 0; index < rawHeaders.length; index += 2) {
     const name = rawHeaders[index]!
-    // The length first: most names are lower-cased for nothing otherwise.
     let bit = 0
     if (name.length === 12) bit = name.toLowerCase() === 'content-type' ? 1 : 0
     else if (name.length === 13) bit = name.toLowerCase() === 'authorization' ? 2 : 0
@@ -111,7 +114,7 @@ function withEveryCopyOfFirstCopyOnlyHeaders(headers: NodeHeaderSource['headers'
   const copies: Record<string, string[]> = {}
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
     const name = rawHeaders[index]!.toLowerCase()
-    if (name === 'content-type' || name === 'authorization' || name === 'proxy-authorization') (copies[name] ??= []).push(rawHeaders[index + 1]!)
+    if (FIRST_COPY_ONLY_HEADERS.includes(name)) (copies[name] ??= []).push(rawHeaders[index + 1]!)
   }
   return { ...headers, ...copies }
 }

@@ -11,7 +11,7 @@ import { isThenable } from '../schemes/maybe-promise.js'
 import { storeUnavailableError } from '../idempotency/store-deadline.js'
 import { clockReading } from './clock-reading.js'
 import type { PipelineConfig } from './run-pipeline.js'
-import { settledWithin } from './settled-within.js'
+import { handlerFailed, runWithDeadline } from './run-with-deadline.js'
 
 /**
  * The error every failed store call becomes: 503 with a Retry-After, so the sender tries again later.
@@ -163,10 +163,6 @@ function storeCall<T>(call: () => T | Promise<T>): Promise<T> {
   }
 }
 
-function handlerFailed(cause: unknown): HandlerError {
-  return new HandlerError('handler_failed', 'the webhook handler failed', { cause })
-}
-
 /**
  * Runs `work` under a held claim: completes the claim when it succeeds, releases it when it fails so the
  * sender's retry runs it again. On the deadline the sender is answered 503 at once, but the claim is
@@ -289,26 +285,4 @@ async function payOwedCompletion(config: PipelineConfig, key: string): Promise<v
     throw storeUnavailable(error)
   }
   forgetOwedCompletion(config, key, owner)
-}
-
-/**
- * Awaits `work` for at most `handlerTimeoutMs`: past it, rejects with `handler_timeout` (503); a failure
- * of the work itself becomes `handler_failed` (500).
- *
- * @example
- * ```ts
- * await runWithDeadline(config, () => config.onInvalidPayload!(info))
- * ```
- */
-export async function runWithDeadline(config: PipelineConfig, work: () => unknown): Promise<void> {
-  const timedOut = () =>
-    new HandlerError('handler_timeout', `the handler did not finish within ${config.handlerTimeoutMs} ms`, {
-      retryAfterSeconds: Math.ceil(config.lockTtlMs / 1000),
-    })
-  try {
-    await settledWithin(Promise.resolve().then(work), config.handlerTimeoutMs, timedOut)
-  } catch (error) {
-    if (isInstanceOf(error, HandlerError)) throw error
-    throw handlerFailed(error)
-  }
 }

@@ -12,7 +12,7 @@ import {
   PayloadValidationError,
   RequestRejectedError,
   STATUS_BY_CODE,
-  type WebhookError,
+  WebhookError,
   quoteRefusedValue,
   toWebhookError,
 } from '../errors.js'
@@ -41,9 +41,10 @@ import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, re
 import { carriesQueryFields, rawQueryOf } from './query-fields.js'
 import { toBodyBytes } from './raw-body.js'
 import { type AcceptedResponseBody, acceptedResponse, assertSendable, errorResponse } from './respond.js'
-import { idKey, recordKey } from './key-text.js'
-import { settledWithin } from './settled-within.js'
-import { claimOnce, runClaimed, runWithDeadline, storeUnavailable } from './run-claimed.js'
+import { idKey, recordKey } from './id-key.js'
+import { settledWithin } from '../settled-within.js'
+import { claimOnce, runClaimed, storeUnavailable } from './run-claimed.js'
+import { runWithDeadline } from './run-with-deadline.js'
 
 const textEncoder = new TextEncoder()
 
@@ -280,6 +281,10 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // else: the method is not signed, so a key that named it would let a captured GET, or a form POST of
   // the same bytes, be replayed as a DELETE and run its handler again.
   const keying = idempotencyKeyOf(config, context, eventId, signed)
+  // Code of yours that answers a promise before the claim (a key function, an async schema) shares one
+  // handlerTimeoutMs, counted from its first such answer: the handler gets its own after the claim.
+  let waitingSince: number | undefined
+  if (isThenable(keying)) waitingSince = clockReading(config.monotonicNow)
   const idempotencyKey = `${config.storePrefix}:${isThenable(keying) ? await settledWithin(keying, config.handlerTimeoutMs, () => notSettled('the idempotency key', config)) : keying}`
   progress.idempotencyKey = idempotencyKey
   const data = provider.envelope.data ? provider.envelope.data(context) : payload
@@ -292,7 +297,14 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   let validated: unknown = data
   if (schema) {
     const validating = schema['~standard'].validate(data)
-    const result = isThenable(validating) ? await settledWithin(validating, config.handlerTimeoutMs, () => notSettled(`${eventType}'s schema`, config)) : validating
+    let result: Awaited<typeof validating>
+    if (isThenable(validating)) {
+      const now = clockReading(config.monotonicNow)
+      const leftMs = Math.max(1, config.handlerTimeoutMs - (now - (waitingSince ?? now)))
+      result = await settledWithin(validating, leftMs, () => notSettled(`${eventType}'s schema`, config))
+    } else {
+      result = validating
+    }
     if (result.issues) {
       const error = new PayloadValidationError('invalid_payload', `${eventType}: ${describeIssues(result.issues)}`, result.issues)
       return invalidPayload(config, { type: eventType, payload, issues: result.issues, error, idempotencyKey, headers: header }, progress)
@@ -386,13 +398,19 @@ function idempotencyKeyOf(
   digested: Uint8Array,
 ): MaybePromise<string> {
   const fromReceiver = config.idempotencyKey?.(context)
-  if (isThenable(fromReceiver)) return Promise.resolve(fromReceiver).then((key) => (key ? idKey(key) : providerKeyOf(config, context, eventId, digested)))
-  return fromReceiver ? idKey(fromReceiver) : providerKeyOf(config, context, eventId, digested)
+  if (isThenable(fromReceiver)) return Promise.resolve(fromReceiver).then((key) => (namesNoKey(key) ? providerKeyOf(config, context, eventId, digested) : idKey(key)))
+  return namesNoKey(fromReceiver) ? providerKeyOf(config, context, eventId, digested) : idKey(fromReceiver)
+}
+
+// What a key function answers to pass on to the next source; anything else is its key (0 included), or a
+// TypeError (key-text.ts).
+function namesNoKey(key: unknown): boolean {
+  return key === undefined || key === null || key === ''
 }
 
 function providerKeyOf(config: PipelineConfig, context: DeliveryContext, eventId: string | undefined, digested: Uint8Array): MaybePromise<string> {
   const fromProvider = config.provider.idempotencyKey?.(context)
-  const idOrDigest = (key: string | undefined) => (key ? idKey(key) : eventId ? idKey(eventId) : digestKey(config, context, digested))
+  const idOrDigest = (key: string | undefined) => (!namesNoKey(key) ? idKey(key) : eventId ? idKey(eventId) : digestKey(config, context, digested))
   return isThenable(fromProvider) ? Promise.resolve(fromProvider).then(idOrDigest) : idOrDigest(fromProvider)
 }
 
@@ -406,8 +424,8 @@ function digestKey(config: PipelineConfig, context: DeliveryContext, signed: Uin
 }
 
 /** Code of yours before the claim (a key function, an async schema) that never answered: a 500 the sender retries. */
-function notSettled(what: string, config: PipelineConfig): Error {
-  return new Error(`${what} did not settle within handlerTimeoutMs (${config.handlerTimeoutMs} ms)`)
+function notSettled(what: string, config: PipelineConfig): WebhookError {
+  return new WebhookError('internal_error', `${what} did not settle within handlerTimeoutMs (${config.handlerTimeoutMs} ms)`)
 }
 
 function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {

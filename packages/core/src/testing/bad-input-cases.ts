@@ -44,7 +44,7 @@ function withHeader<Request extends { headers?: Record<string, string> }>(reques
 }
 
 /** A signed request with this exact body. */
-const signedBody = (body: string | Uint8Array<ArrayBuffer>, contentType = 'application/json') => () => signedRequest({ body, contentType })
+const signedBody = (body: string | Uint8Array, contentType = 'application/json') => () => signedRequest({ body, contentType })
 
 /** Fails the handler (so the row's 200 becomes a 500) when anything polluted reached it. */
 function assertUnpolluted(event: WebhookEvent): void {

@@ -69,7 +69,7 @@ export interface SignedRequestOptions {
   /** Default {@link CONFORMANCE_SECRET}. */
   secret?: SecretInput
   /** Default a JSON `contact.created` event with id {@link SignedRequestOptions.id}. */
-  body?: string | Uint8Array<ArrayBuffer>
+  body?: string | Uint8Array
   /** The event (and Standard Webhooks message) id; default `evt_conformance`. */
   id?: string
   /** Default now. */
@@ -84,8 +84,7 @@ export interface SignedRequestOptions {
 export interface ConformanceRequest {
   method?: string
   headers?: Record<string, string>
-  /** ArrayBuffer-backed, as `fetch` and `Request` take it (`new Uint8Array([...])` and `TextEncoder` give one). */
-  body?: string | Uint8Array<ArrayBuffer>
+  body?: string | Uint8Array
 }
 
 /**
@@ -109,7 +108,7 @@ export function conformanceEventBody(id = 'evt_conformance', extra: Record<strin
  * await fetch(url, { method: request.method, headers: request.headers, body: request.body })
  * ```
  */
-export async function signedRequest(options: SignedRequestOptions = {}): Promise<ConformanceRequest> {
+export async function signedRequest(options: SignedRequestOptions = {}): Promise<ConformanceRequest & { body: string | Uint8Array<ArrayBuffer> }> {
   const provider = options.provider ?? conformanceProvider
   const id = options.id ?? 'evt_conformance'
   const body = options.body ?? conformanceEventBody(id)
@@ -118,6 +117,8 @@ export async function signedRequest(options: SignedRequestOptions = {}): Promise
   return {
     method: options.method ?? 'POST',
     headers: { 'content-type': options.contentType ?? 'application/json', ...signature },
-    body,
+    // A copy of bytes, on an ArrayBuffer of its own, as `fetch` and `Request` take a body (a Buffer may sit
+    // on a SharedArrayBuffer-typed pool).
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_KEY_TEXT_LENGTH, idKey, recordKey } from './key-text.js'
+import { MAX_KEY_TEXT_LENGTH, idKey, recordKey } from './id-key.js'
 
 describe('idKey', () => {
   it('keeps an id as it is, and a safe integer as its text', () => {

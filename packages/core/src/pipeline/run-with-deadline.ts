@@ -1,0 +1,35 @@
+/**
+ * `runWithDeadline`: a handler or a hook, awaited for at most `handlerTimeoutMs`, its failure typed.
+ *
+ * @module
+ */
+import { HandlerError, isInstanceOf } from '../errors.js'
+import { settledWithin } from '../settled-within.js'
+import type { PipelineConfig } from './run-pipeline.js'
+
+/** A handler's (or hook's) failure, as the sender is answered: 500 `handler_failed`, the cause kept. */
+export function handlerFailed(cause: unknown): HandlerError {
+  return new HandlerError('handler_failed', 'the webhook handler failed', { cause })
+}
+
+/**
+ * Awaits `work` for at most `handlerTimeoutMs`: past it, rejects with `handler_timeout` (503); a failure
+ * of the work itself becomes `handler_failed` (500).
+ *
+ * @example
+ * ```ts
+ * await runWithDeadline(config, () => config.onInvalidPayload!(info))
+ * ```
+ */
+export async function runWithDeadline(config: PipelineConfig, work: () => unknown): Promise<void> {
+  const timedOut = () =>
+    new HandlerError('handler_timeout', `the handler did not finish within ${config.handlerTimeoutMs} ms`, {
+      retryAfterSeconds: Math.ceil(config.lockTtlMs / 1000),
+    })
+  try {
+    await settledWithin(Promise.resolve().then(work), config.handlerTimeoutMs, timedOut)
+  } catch (error) {
+    if (isInstanceOf(error, HandlerError)) throw error
+    throw handlerFailed(error)
+  }
+}
