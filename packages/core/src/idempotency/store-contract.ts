@@ -60,6 +60,27 @@ export const idempotencyStoreContract: readonly StoreContractCase[] = [
     },
   },
   {
+    // A store answering the whole lease, 1 ms, or seconds, or holding every lease 1 s, passed every case.
+    name: 'in_progress answers the time left on the lease as it runs down, and a long lease is held whole',
+    async run({ store, advance }) {
+      const key = uniqueKey('time-left')
+      const timeLeft = async (what: string, within: (ms: number) => boolean) => {
+        const answer = await store.claim(key, 'owner-b', CONTRACT_LEASE_MS)
+        const left = answer.state === 'in_progress' ? answer.retryAfterMs : undefined
+        expectSame(left !== undefined && within(left) ? 'the time left' : answer, 'the time left', what)
+      }
+      await store.claim(key, 'owner-a', CONTRACT_LEASE_MS)
+      await timeLeft(`at once: in (${CONTRACT_LEASE_MS - 50}, ${CONTRACT_LEASE_MS}] ms`, (ms) => ms > CONTRACT_LEASE_MS - 50 && ms <= CONTRACT_LEASE_MS)
+      await advance(150)
+      await timeLeft('150 ms later: in (0, 150] ms', (ms) => ms > 0 && ms <= 150)
+      const long = uniqueKey('long-lease')
+      await store.claim(long, 'owner-a', 600_000)
+      const answer = await store.claim(long, 'owner-b', CONTRACT_LEASE_MS)
+      const held = answer.state === 'in_progress' && answer.retryAfterMs > 590_000 && answer.retryAfterMs <= 600_000
+      expectSame(held ? 'a 600 s lease held whole' : answer, 'a 600 s lease held whole', 'the time left on a long lease')
+    },
+  },
+  {
     name: 'only the owner completes; a completed key answers completed to every later claim',
     async run({ store }) {
       const key = uniqueKey('complete')
@@ -121,6 +142,32 @@ export const idempotencyStoreContract: readonly StoreContractCase[] = [
       expectSame(await store.claim(key, 'owner-b', CONTRACT_LEASE_MS), { state: 'completed' }, 'within retention')
       await advance(PAST_LEASE_MS)
       expectSame(await store.claim(key, 'owner-c', CONTRACT_LEASE_MS), { state: 'claimed' }, 'after retention')
+    },
+  },
+  {
+    // A retention read as seconds, counted from the claim, capped, or as long as the lease, passed every case.
+    name: 'a completed key is remembered for its whole retention, counted from the completion',
+    async run({ store, advance }) {
+      const key = uniqueKey('retention-length')
+      await store.claim(key, 'owner-a', 1_000)
+      await advance(600)
+      await store.complete(key, 'owner-a', 2_000)
+      // 2.3 s after the claim: past a retention counted from it, 1.7 s into the one counted from the completion.
+      await advance(1_700)
+      expectSame(await store.claim(key, 'owner-b', CONTRACT_LEASE_MS), { state: 'completed' }, '1.7 s into a 2 s retention')
+      await advance(600)
+      expectSame(await store.claim(key, 'owner-c', CONTRACT_LEASE_MS), { state: 'claimed' }, 'past it')
+    },
+  },
+  {
+    name: 'every completed key is remembered, not only the latest',
+    async run({ store }) {
+      const keys = Array.from({ length: 100 }, (_, index) => uniqueKey(`many-${index}`))
+      for (const key of keys) {
+        await store.claim(key, 'owner-a', CONTRACT_LEASE_MS)
+        await store.complete(key, 'owner-a', RETAIN_MS)
+      }
+      for (const [index, key] of keys.entries()) expectSame(await store.claim(key, 'owner-b', CONTRACT_LEASE_MS), { state: 'completed' }, `completed key #${index}`)
     },
   },
   {
@@ -206,6 +253,16 @@ export const orderingGuardContract: readonly StoreContractCase[] = [
       expectSame(await guard(`${record}\udfff`, 10, RETAIN_MS), { stale: false }, 'another record, not behind the first')
       expectSame(await guard(`${record}\ufffd`, 10, RETAIN_MS), { stale: false }, 'U+FFFD itself, another record')
       expectSame(await guard(`${record}\ud800`, 10, RETAIN_MS), { stale: true }, 'the first record again')
+    },
+  },
+  {
+    name: 'records are kept verbatim: case, a trailing space and unicode normal forms name other records',
+    async run({ store }) {
+      const record = uniqueKey('record-verbatim')
+      for (const [first, other] of [[':Ab', ':aB'], [':x', ':x '], [':\u00e9', ':e\u0301']] as const) {
+        expectSame(await store.recordVersion!(record + first, 20, RETAIN_MS), { stale: false }, `record ${JSON.stringify(first)}`)
+        expectSame(await store.recordVersion!(record + other, 10, RETAIN_MS), { stale: false }, `${JSON.stringify(other)}, another record`)
+      }
     },
   },
   {

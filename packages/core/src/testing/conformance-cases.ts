@@ -34,6 +34,16 @@ export const conformanceCases: readonly ConformanceCase[] = [
     expect: { status: 200, body: handledBody('evt_valid'), handled: 1, event: { type: CONFORMANCE_EVENT_TYPE, id: 'evt_valid' } },
   },
   {
+    // An entry point that parses the body and verifies JSON.stringify of it, or trims it, passed every other case.
+    name: 'raw bytes: a body JSON.stringify would write otherwise (indented, an escape, a trailing newline) verifies as sent (200)',
+    request: () =>
+      signedRequest({
+        id: 'evt_raw_bytes',
+        body: `{\n  "event": "${CONFORMANCE_EVENT_TYPE}",\n  "id": "evt_raw_bytes",\n  "timestamp": "2026-01-15T10:30:00Z",\n  "email": "\\u0061da@example.com"\n}\n`,
+      }),
+    expect: { status: 200, body: handledBody('evt_raw_bytes'), handled: 1, event: { id: 'evt_raw_bytes' } },
+  },
+  {
     name: 'tampered: one changed body byte fails verification (401 invalid_signature)',
     request: async () => {
       const request = await signedRequest({ id: 'evt_tampered' })
