@@ -109,6 +109,14 @@ export const conformanceCases: readonly ConformanceCase[] = [
     expect: { status: 200, body: handledBody('evt_twice', true), handled: 1 },
   },
   {
+    // An entry point that drops the Retry-After header, or answers the 503 as a 200, passed every other case.
+    name: 'handler too slow: the sender is told to retry after the lease (503 handler_timeout, Retry-After)',
+    receiver: { handlerTimeoutMs: 100, lockTtlMs: 60_000 },
+    handler: (event) => (event.id === 'evt_slow' ? new Promise<void>((resolve) => setTimeout(resolve, 300)) : undefined),
+    request: () => signedRequest({ id: 'evt_slow' }),
+    expect: { status: 503, body: errorBody('handler_timeout'), headers: { 'retry-after': '60' }, handled: 1 },
+  },
+  {
     name: 'handler throws: the sender is told to retry (500 handler_failed)',
     handler: (event) => {
       if (event.id === 'evt_throws') throw new Error('database down')
