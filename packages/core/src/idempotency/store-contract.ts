@@ -7,8 +7,9 @@
  *
  * @module
  */
+import { settledWithin } from '../settled-within.js'
 import type { IdempotencyStore } from '../types.js'
-import { expectSame } from './contract-assert.js'
+import { StoreContractViolation, expectSame } from './contract-assert.js'
 
 /** What a contract case runs against. */
 export interface StoreContractSubject {
@@ -28,6 +29,38 @@ export interface StoreContractCase<Subject = StoreContractSubject> {
 export const CONTRACT_LEASE_MS = 300
 const PAST_LEASE_MS = CONTRACT_LEASE_MS + 200
 const RETAIN_MS = 60_000
+
+/** The longest a store call may take in a case: far past any deadline a store keeps, short of a test's. */
+const CALL_BOUND_MS = 10_000
+
+/**
+ * The store as the cases call it, each call bounded: a store whose call never settles fails the case with
+ * its name instead of hanging it (node:test, which the README names, has no timeout of its own). Calls are
+ * made at once, in the same turn, so stores that batch a turn's calls are tested as they run.
+ */
+function boundedStore(store: IdempotencyStore): IdempotencyStore {
+  const bound =
+    <Name extends 'claim' | 'complete' | 'release' | 'recordVersion'>(name: Name) =>
+    (...args: unknown[]): Promise<never> => {
+      let answer: unknown
+      try {
+        answer = (store[name] as (...given: unknown[]) => unknown).apply(store, args)
+      } catch (error) {
+        answer = Promise.reject(error)
+      }
+      return settledWithin(Promise.resolve(answer), CALL_BOUND_MS, () => new StoreContractViolation(`${name} did not settle within ${CALL_BOUND_MS} ms`)) as Promise<never>
+    }
+  return {
+    claim: bound('claim'),
+    complete: bound('complete'),
+    release: bound('release'),
+    ...(store.recordVersion ? { recordVersion: bound('recordVersion') } : {}),
+  }
+}
+
+function withBoundedCalls(cases: readonly StoreContractCase[]): readonly StoreContractCase[] {
+  return cases.map((contractCase) => ({ name: contractCase.name, run: (subject) => contractCase.run({ ...subject, store: boundedStore(subject.store) }) }))
+}
 
 function uniqueKey(label: string): string {
   return `contract:${label}:${globalThis.crypto.randomUUID()}`
@@ -49,7 +82,7 @@ function expectInProgress(result: Awaited<ReturnType<IdempotencyStore['claim']>>
  * })
  * ```
  */
-export const idempotencyStoreContract: readonly StoreContractCase[] = [
+export const idempotencyStoreContract: readonly StoreContractCase[] = withBoundedCalls([
   {
     name: 'the first claim wins; a second attempt sees in_progress with the time left',
     async run({ store }) {
@@ -233,7 +266,7 @@ export const idempotencyStoreContract: readonly StoreContractCase[] = [
       expectSame(await store.claim(`${base}:y`, 'owner', 10_000), { state: 'claimed' }, 'a sibling key is free')
     },
   },
-]
+])
 
 /**
  * The ordering guard's cases, for stores that implement `recordVersion`.
@@ -243,7 +276,7 @@ export const idempotencyStoreContract: readonly StoreContractCase[] = [
  * for (const c of orderingGuardContract) it(c.name, () => c.run({ store, advance }))
  * ```
  */
-export const orderingGuardContract: readonly StoreContractCase[] = [
+export const orderingGuardContract: readonly StoreContractCase[] = withBoundedCalls([
   {
     name: 'records that differ only in a lone surrogate are distinct records',
     async run({ store }) {
@@ -401,7 +434,7 @@ export const orderingGuardContract: readonly StoreContractCase[] = [
       expectSame(await store.claim(uniqueKey('claim-101'), 'e', RETAIN_MS, at(101)), claimed(false), 'newer than 100 after Infinity')
     },
   },
-]
+])
 
 /** A settled call, as the batching case compares it: its value, or the name of what it threw. */
 function outcome(settled: PromiseSettledResult<unknown>): unknown {
@@ -419,7 +452,7 @@ function outcome(settled: PromiseSettledResult<unknown>): unknown {
  * for (const c of batchedStoreContract) it(c.name, () => c.run({ store, advance }))
  * ```
  */
-export const batchedStoreContract: readonly StoreContractCase[] = [
+export const batchedStoreContract: readonly StoreContractCase[] = withBoundedCalls([
   {
     name: 'a call with an argument the server cannot take is refused alone with a TypeError; the calls made with it go through',
     async run({ store }) {
@@ -457,4 +490,4 @@ export const batchedStoreContract: readonly StoreContractCase[] = [
       }
     },
   },
-]
+])
