@@ -17,6 +17,36 @@ import {
 } from './conformance-kit.js'
 
 const handledBody = (id: string, duplicate = false) => ({ ok: true, event: CONFORMANCE_EVENT_TYPE, id, duplicate })
+
+/**
+ * A resend that arrives while the first attempt's handler runs, sent once the handler has started (not after
+ * a guessed delay): answered 409 with the lease's time left, the first attempt 200.
+ */
+function inProgressCase(): ConformanceCase {
+  let handlerStarted: (() => void) | undefined
+  return {
+    name: 'in progress: a resend while the first attempt runs is told to retry (409 delivery_in_progress, Retry-After)',
+    receiver: { lockTtlMs: 60_000 },
+    handler: (event) => {
+      if (event.id !== 'evt_in_progress') return undefined
+      handlerStarted?.()
+      return new Promise<void>((resolve) => setTimeout(resolve, 300))
+    },
+    send: async (target) => {
+      const request = await signedRequest({ id: 'evt_in_progress' })
+      const started = new Promise<void>((resolve) => (handlerStarted = resolve))
+      const post = async () => {
+        const response = await target.fetch(new Request(target.url, { method: 'POST', headers: request.headers, body: request.body }))
+        return { status: response.status, headers: response.headers, body: await response.text() }
+      }
+      const first = post()
+      await started
+      const resend = await post()
+      return [await first, resend]
+    },
+    expect: { status: 409, body: errorBody('delivery_in_progress'), headers: { 'retry-after': '60' }, handled: 1 },
+  }
+}
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
 /**
@@ -116,6 +146,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
     request: () => signedRequest({ id: 'evt_slow' }),
     expect: { status: 503, body: errorBody('handler_timeout'), headers: { 'retry-after': '60' }, handled: 1 },
   },
+  inProgressCase(),
   {
     name: 'handler throws: the sender is told to retry (500 handler_failed)',
     handler: (event) => {
