@@ -1,11 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createNodeListener, createReceiver } from '@crm-webhooks/core'
 import { describe, expect, it } from 'vitest'
 import { automatenexus, buildSampleDelivery, demoSecrets, providers, standardWebhooks } from '@crm-webhooks/core/providers'
+import { listenOnLoopback } from '@crm-webhooks/core/testing'
 import { createMemoryIo } from './memory-io.fixture.js'
 import { runCli } from './run-cli.js'
 
@@ -83,18 +83,17 @@ describe('send --data', () => {
   it('reads a file that starts with a UTF-8 byte order mark, as an editor may save it', async () => {
     const seen: unknown[] = []
     const receiver = createReceiver({ provider: automatenexus, secret: 's' }).onAny((event) => void seen.push(event.data))
-    const server = createServer(createNodeListener(receiver)).listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
+    const server = await listenOnLoopback(createServer(createNodeListener(receiver)), '/')
     const folder = await mkdtemp(join(tmpdir(), 'crm-webhooks-bom-'))
     try {
       const file = join(folder, 'deal.json')
       await writeFile(file, `\ufeff${JSON.stringify({ id: 'deal_bom' })}`)
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const { url } = server
       const { code, err } = await run(['send', '--provider', 'automatenexus', '--secret', 's', '--url', url, '--event', 'deal.won', '--data', file])
       expect([code, err]).toEqual([0, ''])
       expect(seen).toEqual([{ id: 'deal_bom' }])
     } finally {
-      server.close()
+      await server.close()
       await rm(folder, { recursive: true })
     }
   })
@@ -106,15 +105,14 @@ describe('send --secret, repeated', () => {
     for (const held of [oldSecret, newSecret]) {
       const seen: string[] = []
       const receiver = createReceiver({ provider: standardWebhooks, secret: held }).onAny((event) => void seen.push(event.type))
-      const server = createServer(createNodeListener(receiver)).listen(0, '127.0.0.1')
-      await new Promise((resolve) => server.once('listening', resolve))
+      const server = await listenOnLoopback(createServer(createNodeListener(receiver)), '/')
       try {
-        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+        const { url } = server
         const { code, err } = await run(['send', '--provider', 'standard-webhooks', '--secret', oldSecret, '--secret', newSecret, '--url', url, '--event', 'contact.created'])
         expect([code, err]).toEqual([0, ''])
         expect(seen).toEqual(['contact.created'])
       } finally {
-        server.close()
+        await server.close()
       }
     }
   })
@@ -128,16 +126,15 @@ describe('send --secret, repeated', () => {
 
 describe('send: the receiver\'s answer on the attempt line', () => {
   it('folds its whitespace and escapes a terminal escape it holds', async () => {
-    const server = createServer((_, response) => response.writeHead(500).end('\u001b[2J\u001b[31mboom\n\tagain\u0007')).listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
+    const server = await listenOnLoopback(createServer((_, response) => response.writeHead(500).end('\u001b[2J\u001b[31mboom\n\tagain\u0007')), '/')
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const { url } = server
       const { code, out } = await run(['send', '--provider', 'automatenexus', '--secret', 's', '--url', url, '--event', 'deal.won', '--retries', '0'])
       expect(code).toBe(1)
       expect(out).not.toContain('\u001b')
       expect(out).toMatch(/ 500 .* \\u001b\[2J\\u001b\[31mboom again\\u0007\n/)
     } finally {
-      server.close()
+      await server.close()
     }
   })
 })
@@ -179,42 +176,39 @@ describe('send: data the provider cannot send, and flags that would do nothing',
 describe('send to an endpoint that answers 410 Gone', () => {
   // Standard Webhooks: "Sender should disable the webhook endpoint". The CLI said "no retries left".
   it('says the endpoint was disabled, on the attempt line and in the summary, and exits 1', async () => {
-    const server = createServer((_, response) => response.writeHead(410).end('gone')).listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
+    const server = await listenOnLoopback(createServer((_, response) => response.writeHead(410).end('gone')), '/')
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const { url } = server
       const { code, out } = await run(['send', '--provider', 'standard-webhooks', '--secret', demoSecrets['standard-webhooks'], '--url', url, '--event', 'contact.created'])
       expect(code).toBe(1)
       expect(out).toMatch(/^ {2}attempt 1 {2}410 {2}\d+ ms {2}endpoint disabled \(410 Gone\) gone\n/m)
       expect(out).not.toContain('no retries left')
       expect(out).toMatch(/endpoint disabled \(410 Gone\) after 1 attempt\n$/)
     } finally {
-      server.close()
+      await server.close()
     }
   })
 
   it('still says "no retries left" for a provider whose sender treats 410 as any failure', async () => {
-    const server = createServer((_, response) => response.writeHead(410).end()).listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
+    const server = await listenOnLoopback(createServer((_, response) => response.writeHead(410).end()), '/')
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const { url } = server
       const { code, out } = await run(['send', '--provider', 'automatenexus', '--secret', 's', '--url', url, '--event', 'deal.won', '--retries', '0'])
       expect(code).toBe(1)
       expect(out).toMatch(/attempt 1 {2}410 {2}\d+ ms {2}no retries left\n/)
       expect(out).toMatch(/failed after 1 attempt\n$/)
     } finally {
-      server.close()
+      await server.close()
     }
   })
 })
 
 describe('send interrupted while an attempt is in flight', () => {
   it('prints the attempt as interrupted, then the summary, and exits 1', async () => {
-    const server = createServer(() => {}).listen(0, '127.0.0.1') // accepts, never answers
-    await new Promise((resolve) => server.once('listening', resolve))
+    const server = await listenOnLoopback(createServer(() => {}), '/') // accepts, never answers
     try {
       const io = createMemoryIo()
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const { url } = server
       const exit = runCli(['send', '--provider', 'automatenexus', '--secret', 's', '--url', url, '--event', 'deal.won'], io)
       for (let tries = 0; tries < 200 && !io.out().includes('->'); tries++) await new Promise((resolve) => setTimeout(resolve, 10))
       await new Promise((resolve) => setTimeout(resolve, 50))
@@ -223,8 +217,7 @@ describe('send interrupted while an attempt is in flight', () => {
       expect(io.out()).toMatch(/^ {2}attempt 1 {2}cancelled {2}\d+ ms {2}interrupted/m)
       expect(io.out()).toMatch(/interrupted after 1 attempt\n$/)
     } finally {
-      server.closeAllConnections()
-      server.close()
+      await server.close()
     }
   })
 })
