@@ -34,6 +34,8 @@ export {
   toBodyBytes,
 } from './pipeline/raw-body.js'
 export type { NodeRequestStream, ReadBodyOptions } from './pipeline/raw-body.js'
+export { answerEndsConnection, declaresNoBody } from './pipeline/declares-no-body.js'
+export { keptBodyStream } from './pipeline/kept-body-stream.js'
 export { QUERY_FIELD_METHODS, carriesQueryFields, rawQueryOf } from './pipeline/query-fields.js'
 export { createNodeListener } from './http/node-listener.js'
 export { nodeClientErrorListener } from './http/node-client-error-listener.js'

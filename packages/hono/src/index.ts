@@ -1,7 +1,6 @@
-import { type Receiver, nodeBodyWasRead, toFetchResponse } from '@crm-webhooks/core'
+import { type Receiver, answerEndsConnection, declaresNoBody, keptBodyStream, nodeBodyWasRead, toFetchResponse } from '@crm-webhooks/core'
 import type { MiddlewareHandler } from 'hono'
-import { cachedBodyStream } from './cached-body-stream.js'
-import { type NodeServerBindings, declaresNoBody, withWireUrl } from './node-server-bindings.js'
+import { type NodeServerBindings, withWireUrl } from './node-server-bindings.js'
 
 /**
  * The Hono middleware for @hono/node-server, Bun, Deno, Workers and `app.request()` alike: on node-server
@@ -31,7 +30,7 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handleNodeR
       // and size limit, and refuses one that came short of its Content-Length.
       // A bodiless request (a GET, a DELETE with its fields in the query) has nothing a text read could change.
       const bodyless = c.req.raw.body === null || declaresNoBody(incoming)
-      const body = bodyless ? null : cachedBodyStream(arrayBuffer ?? blob?.then((kept) => kept.arrayBuffer()), text)
+      const body = bodyless ? null : keptBodyStream(arrayBuffer ?? blob?.then((kept) => kept.arrayBuffer()), text)
       request = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit)
     } else if (typeof incoming?.on === 'function') {
       // On @hono/node-server the core reads the untouched Node request itself (a Fetch Request read through two
@@ -46,10 +45,8 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handleNodeR
     }
     if (wireUrl === undefined) return receiver.fetch(request)
     const answer = await receiver.fetch(withWireUrl(request, wireUrl))
-    // An answer before the whole body arrived (413, 408): node-server ends such a connection itself once the
-    // answer is written (its cleanup of an unread request), so the answer says so, and no client sends its
-    // next request there. (A bodiless GET is complete at once; HTTP/2 has no Connection header.)
-    if (incoming?.complete === false && incoming.httpVersionMajor !== 2) answer.headers.set('connection', 'close')
+    // node-server ends a connection whose request it did not read to the end (a 413, a 408): the answer says so.
+    if (answerEndsConnection(incoming)) answer.headers.set('connection', 'close')
     return answer
   }
 }

@@ -24,19 +24,3 @@ export interface NodeServerBindings {
 export function withWireUrl(request: Request, url: string): Request {
   return new Proxy(request, { get: (target, key) => (key === 'url' ? url : Reflect.get(target, key, target)) })
 }
-
-/**
- * Whether the Node request's framing says it has no body (HTTP/1.1: neither a Content-Length past 0 nor a
- * Transfer-Encoding), where node-server still hands Hono a body stream: a bodiless DELETE, whose fields travel
- * in its query string, has nothing a text read could have changed.
- *
- * @example
- * ```ts
- * if (declaresNoBody(incoming)) body = null
- * ```
- */
-export function declaresNoBody(incoming: NodeServerBindings['incoming']): boolean {
-  if (incoming?.httpVersionMajor !== 1) return false
-  const length = incoming.headers['content-length']
-  return incoming.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
-}

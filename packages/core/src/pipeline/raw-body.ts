@@ -10,6 +10,7 @@ import { concatBytes } from '../schemes/encoding.js'
 import { monotonicNow } from '../monotonic-now.js'
 import type { NodeHeaderSource } from './headers.js'
 import type { RawBody } from '../types.js'
+import { declaresNoBody } from './declares-no-body.js'
 
 const textEncoder = new TextEncoder()
 
@@ -416,7 +417,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
     // A request whose HTTP/1 framing declares no body (neither a length above zero nor chunks: a GET) lost
     // nothing the sender signed to whoever read its stream (a framework hook piping it on). HTTP/2 frames a
     // body without declaring its length, so it cannot tell.
-    if (request.httpVersionMajor === 1 && request.headers['transfer-encoding'] === undefined && (declaredLength === undefined || declaredLength === '0')) {
+    if (declaresNoBody(request)) {
       return Promise.resolve(new Uint8Array(0))
     }
     // Someone read the stream before us, all of it or the start of it; whatever they did with it, the

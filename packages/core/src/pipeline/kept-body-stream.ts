@@ -1,11 +1,12 @@
 /**
- * A body that a middleware read through Hono (`c.req.arrayBuffer()`, `blob()`, `parseBody()`, `text()`,
- * `json()`), handed to the core as a Fetch body stream, so the core bounds the wait for a read still under way
- * (its deadline and size limit) as it bounds any other, and checks the bytes against the Content-Length.
+ * A body that a framework kept once something read it (Hono's `c.req.bodyCache`: `arrayBuffer()`, `blob()`,
+ * `parseBody()`, `text()`, `json()`), handed to `receiver.fetch` as a Fetch body stream, so the core bounds the
+ * wait for a read still under way (its deadline and size limit) as it bounds any other, and checks the bytes
+ * against the Content-Length. The Fetch counterpart of `keptNodeBody`.
  *
  * @module
  */
-import { bodyStreamAlreadyRead } from '@crm-webhooks/core'
+import { bodyStreamAlreadyRead } from './raw-body.js'
 
 /**
  * The stream of what Hono kept: its bytes, once the read ends. A read as text only (`text()`, `json()`) kept no
@@ -16,10 +17,10 @@ import { bodyStreamAlreadyRead } from '@crm-webhooks/core'
  * ```ts
  * // Promises, whatever Hono's types say (as in crmWebhooks).
  * const { arrayBuffer, text } = c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer>; text?: Promise<string> }
- * const body = cachedBodyStream(arrayBuffer, text)
+ * const body = keptBodyStream(arrayBuffer, text)
  * ```
  */
-export function cachedBodyStream(bytes: Promise<ArrayBuffer> | undefined, text: Promise<string> | undefined): ReadableStream<Uint8Array> {
+export function keptBodyStream(bytes: Promise<ArrayBuffer> | undefined, text: Promise<string> | undefined): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
