@@ -87,9 +87,10 @@ export interface WebhookErrorOptions {
  *
  * @example
  * ```ts
- * const answer = await receiver.handle(request)
  * // In onError, and in a scheme of your own that throws one:
- * if (error instanceof WebhookError && error.code === 'invalid_signature') console.warn('forged', error.message)
+ * createReceiver({ provider, secret, onError: (error) => {
+ *   if (error instanceof WebhookError && error.code === 'invalid_signature') console.warn('forged', error.message)
+ * } })
  * ```
  */
 export class WebhookError extends Error {

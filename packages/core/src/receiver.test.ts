@@ -743,11 +743,11 @@ describe('idempotency and ordering', () => {
     ['a promise (an async function)', async () => ({ record: 'deal_1', version: 1 })],
     ['an ISO string version', () => ({ record: 'deal_1', version: '2026-03-21T15:00:00Z' })],
     ['an object record', () => ({ record: { id: 'deal_1' }, version: 1 })],
-  ])('a recordVersion option answering %s is a 503 before any claim, not an event said to be the newest', async (_, recordVersion) => {
+  ])('a recordVersion option answering %s is a 500 before any claim, not an event said to be the newest', async (_, recordVersion) => {
     const handler = vi.fn()
     const receiver = makeReceiver({ store: createMemoryStore(), recordVersion: recordVersion as never }).on('deal.stage_changed', handler)
     const response = await receiver.handle(await signedRequest(stageChange()))
-    expect([response.status, JSON.parse(response.body).error.code]).toEqual([503, 'store_unavailable'])
+    expect([response.status, JSON.parse(response.body).error.code]).toEqual([500, 'internal_error'])
     expect(handler).not.toHaveBeenCalled()
   })
 

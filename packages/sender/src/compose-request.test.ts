@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createHeaderReader, createNodeListener, createReceiver } from '@crm-webhooks/core'
 import { connectgain, demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
+import { listenOnLoopback } from '@crm-webhooks/core/testing'
 import { URL_, acmeSender, contact, scriptedTransport } from './acme-sender.fixture.js'
 import { acmeProvider } from './acme-provider.fixture.js'
 import { createManualClock } from './manual-clock.js'
@@ -189,14 +189,13 @@ describe('signature headers made from the event id (Standard Webhooks\' webhook-
 
   it('sends an id fetch carries as signed (Latin-1 and inner spaces included), which the receiver accepts over loopback', async () => {
     const receiver = createReceiver({ provider: standardWebhooks, secret: demoSecrets['standard-webhooks'] }).onAny(() => {})
-    const server = createServer(createNodeListener(receiver))
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const server = await listenOnLoopback(createServer(createNodeListener(receiver)))
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`
+      const { url } = server
       const sender = createSender({ ...standard, url, retry: { maxRetries: 0 } })
       expect(await sender.send(event('msg_cr\u00e8me 1'))).toMatchObject({ state: 'delivered', status: 200 })
     } finally {
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
     }
   })
 })

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { createNodeListener, createReceiver } from '@crm-webhooks/core'
 import { demoSecrets, standardWebhooks } from '@crm-webhooks/core/providers'
+import { listenOnLoopback } from '@crm-webhooks/core/testing'
 import { createManualClock } from './manual-clock.js'
 import { createSender } from './sender.js'
 
@@ -39,10 +39,7 @@ describe('a manual clock driving real attempts at a real Standard Webhooks recei
   async function standardReceiver(options: { failFirst: boolean }) {
     const listener = createNodeListener(createReceiver({ provider: standardWebhooks, secret: demoSecrets['standard-webhooks'] }).onAny(() => {}))
     let requests = 0
-    const server = createServer((request, response) => (options.failFirst && requests++ === 0 ? response.writeHead(503).end() : listener(request, response)))
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`
-    return { url, close: () => new Promise((resolve) => server.close(resolve)) }
+    return listenOnLoopback(createServer((request, response) => (options.failFirst && requests++ === 0 ? response.writeHead(503).end() : listener(request, response))))
   }
   const event = { type: 'contact.created', data: { id: 'con_1' } }
 

@@ -18,6 +18,7 @@ import {
   batchedText,
   escapeLoneSurrogates,
   hasLoneSurrogate,
+  monotonicNow,
   positiveOption,
   storeUnavailableError,
 } from '@crm-webhooks/core'
@@ -187,7 +188,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     async claim(givenKey, owner, lockTtlMs, version?: ClaimVersion) {
       connection.admit('claim')
       // Monotonic: a step of the wall clock must neither cut the follow-up read short nor stretch it.
-      const startedAt = performance.now()
+      const startedAt = monotonicNow()
       const key = storable(batchedText('key', givenKey))
       const entry: ClaimEntry = {
         key,
@@ -211,7 +212,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       if (seen.state === null || (seen.left_ms ?? 0) <= 0) {
         // Lost a race to a row this statement's snapshot could not show: read it afresh, within what is left
         // of the call's deadline (a read with a deadline of its own let a claim take twice commandTimeoutMs).
-        const leftMs = commandTimeoutMs - (performance.now() - startedAt)
+        const leftMs = commandTimeoutMs - (monotonicNow() - startedAt)
         if (leftMs < 1) throw storeUnavailableError(`postgres store: claim: no answer within ${commandTimeoutMs} ms`)
         seen = (await connection.query<Pick<ClaimRow, 'state' | 'left_ms'>>('claim', sql.inspect, [key], { timeoutMs: leftMs })).rows[0]
       }

@@ -142,7 +142,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       batchedText('key', key)
       batchedText('owner', owner)
       batchedMs('lockTtlMs', lockTtlMs)
-      if (version !== undefined) batchedMs('retentionMs', version.retentionMs)
+      if (version !== undefined) {
+        batchedText('record', version.record)
+        batchedMs('retentionMs', version.retentionMs)
+      }
       const at = now()
       if (isCompleted(key, at)) return { state: 'completed' }
       const lease = liveLease(key, at)
@@ -157,6 +160,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async complete(key, owner, retentionMs) {
       if (closed) throw closedError()
       // A NaN retention answered true and remembered nothing: the next claim of the key was granted.
+      batchedText('key', key)
       batchedText('owner', owner)
       batchedMs('retentionMs', retentionMs)
       const at = now()

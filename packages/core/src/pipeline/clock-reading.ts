@@ -1,5 +1,5 @@
 /**
- * `clockReading`: the receiver's injected clock read where a throw must not escape (an entry point must
+ * `clockReading`: the receiver's clock (monotonic unless `now` is injected) read where a throw must not escape (an entry point must
  * always resolve with a response; a claim must always be settled).
  *
  * @module

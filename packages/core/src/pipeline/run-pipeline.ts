@@ -361,17 +361,18 @@ function orderingOf(config: PipelineConfig, event: WebhookEvent): MaybePromise<C
   let ordering: unknown
   try {
     ordering = config.recordVersion(event)
-    if (!ordering) return undefined
-    const { record: named, version } = ordering as { record?: unknown; version?: unknown }
-    // A version of another type (an ISO string, a promise from an async function) said nothing about order,
-    // yet read as "not stale" it told the handler the event was the newest.
-    if (typeof version !== 'number') throw new TypeError(`recordVersion must answer { record, version } with a number version, or undefined (got a version of type ${typeof version})`)
-    if (!Number.isFinite(version)) return false
-    return mapMaybePromise(recordKey(named), (text) => ({ record: `${config.storePrefix}:${text}`, version, retentionMs: config.retentionMs }))
   } catch (error) {
     // Nothing is claimed yet: a failing `recordVersion` option answers 503 like the store it stands for.
     throw storeUnavailable(error)
   }
+  if (!ordering) return undefined
+  const { record: named, version } = ordering as { record?: unknown; version?: unknown }
+  // A version of another type (an ISO string, a promise from an async function) said nothing about order, yet
+  // read as "not stale" it told the handler the event was the newest. A mistake in the option, not an outage:
+  // 500, as a key function's answer of the wrong type is (id-key.ts).
+  if (typeof version !== 'number') throw new TypeError(`recordVersion must answer { record, version } with a number version, or undefined (got a version of type ${typeof version})`)
+  if (!Number.isFinite(version)) return false
+  return mapMaybePromise(recordKey(named), (text) => ({ record: `${config.storePrefix}:${text}`, version, retentionMs: config.retentionMs }))
 }
 
 // A handshake's answer with the `Content-Length` and `Transfer-Encoding` it may carry left out: framing is the
@@ -403,7 +404,7 @@ function idempotencyKeyOf(
 }
 
 // What a key function answers to pass on to the next source; anything else is its key (0 included), or a
-// TypeError (key-text.ts).
+// TypeError (id-key.ts).
 function namesNoKey(key: unknown): boolean {
   return key === undefined || key === null || key === ''
 }

@@ -40,9 +40,13 @@ function inProgressCase(): ConformanceCase {
         return { status: response.status, headers: response.headers, body: await response.text() }
       }
       const first = post()
-      await started
+      // An entry point that answers the first attempt without running the handler (a 401, a 415) fails here,
+      // rather than leaving the case waiting for a handler that never starts.
+      await Promise.race([started, first])
       const resend = await post()
-      return [await first, resend]
+      const firstAnswer = await first
+      if (firstAnswer.status !== 200) throw new Error(`the first attempt was answered ${firstAnswer.status}, not 200: ${firstAnswer.body}`)
+      return [firstAnswer, resend]
     },
     expect: { status: 409, body: errorBody('delivery_in_progress'), headers: { 'retry-after': '60' }, handled: 1 },
   }

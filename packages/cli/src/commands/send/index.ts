@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Provider } from '@crm-webhooks/core'
 import { providerFixtures } from '@crm-webhooks/core/providers'
-import { type DeliveryAttempt, type NextRetry, createSender, formatDuration, parseRetrySchedule } from '@crm-webhooks/sender'
+import { type DeliveryAttempt, type NextRetry, type Sender, createSender, formatDuration, parseRetrySchedule } from '@crm-webhooks/sender'
 import type { CliIo } from '../../cli-io.js'
 import { type Command, EXIT } from '../../command.js'
 import { escapeControlCharacters } from '../../escape-control-characters.js'
@@ -54,10 +54,8 @@ async function warnIfInvalid(provider: Provider, type: string, data: unknown, io
   }
 }
 
-/** Why the sender stopped: a `410 Gone` disables a Standard Webhooks endpoint (the specification asks it to). */
-function disabledReason(status: number | undefined): string {
-  return status === 410 ? 'endpoint disabled (410 Gone)' : 'endpoint disabled'
-}
+/** Why the sender stopped: a `410 Gone` disables a Standard Webhooks endpoint (the specification asks it to; no flag sets another threshold). */
+const ENDPOINT_DISABLED = 'endpoint disabled (410 Gone)'
 
 /** One attempt's line; `disabled` when the sender disabled the endpoint after it, so no retry follows. */
 function describeAttempt(attempt: DeliveryAttempt, next: NextRetry | undefined, disabled: boolean, paint: Palette): string {
@@ -69,7 +67,7 @@ function describeAttempt(attempt: DeliveryAttempt, next: NextRetry | undefined, 
       : next
       ? `retry ${next.retry} in ${formatDuration(next.inMs)} ${paint.dim(`(at ${new Date(next.at).toISOString()})`)}`
       : disabled
-        ? paint.red(disabledReason(attempt.status))
+        ? paint.red(ENDPOINT_DISABLED)
         : paint.red('no retries left')
   // The receiver's answer, on the attempt's line: its whitespace folded, and any other control character (a
   // terminal escape a server sent) escaped, so it can neither break the line nor restyle the terminal.
@@ -109,18 +107,14 @@ export const sendCommand: Command = {
     const schedule = values.schedule === undefined ? undefined : fromFlags(() => parseRetrySchedule(values.schedule!))
     const paint = createPalette(colorsEnabled(io))
     const notePaint = createPalette(colorsEnabled(io, io.stderr))
-    let endpointDisabled = false
-    const sender = fromFlags(() =>
+    const sender: Sender = fromFlags(() =>
       createSender({
         provider,
         secret: secrets,
         url,
         retry: { maxRetries, schedule },
-        onAttempt: (attempt, next) => io.stdout.write(describeAttempt(attempt, next, endpointDisabled, paint)),
-        // Called before the attempt that disabled the endpoint (a 410 Gone) is reported.
-        onDisabled: () => {
-          endpointDisabled = true
-        },
+        // The sender is disabled before the attempt that disabled it (a 410 Gone) is reported.
+        onAttempt: (attempt, next) => io.stdout.write(describeAttempt(attempt, next, sender.disabled, paint)),
       }),
     )
     if (schedule !== undefined && maxRetries === undefined && sender.policy.maxRetries === 0) {
@@ -141,7 +135,7 @@ export const sendCommand: Command = {
         io.stdout.write(paint.green(`delivered ${type} (${result.event.id}) after ${attempts}\n`))
         return EXIT.ok
       }
-      const ending = result.state === 'cancelled' ? 'interrupted' : result.state === 'disabled' ? disabledReason(result.status) : 'failed'
+      const ending = result.state === 'cancelled' ? 'interrupted' : result.state === 'disabled' ? ENDPOINT_DISABLED : 'failed'
       io.stdout.write(paint.red(`${ending} after ${attempts}\n`))
       return EXIT.failed
     } finally {

@@ -153,10 +153,10 @@ const callFields = {
   user: userOrId.nullish().describe('CRM user on the call: a user object or a user id'),
 }
 
-/** A deleted record: the seed does not show one; a contact's or deal's id is required as the records' are. */
-const deleted = (what: 'contact' | 'deal' | 'task') =>
+/** A deleted record: the seed does not show one; its id is required or not as the record's own is. */
+const deleted = <Id extends z.ZodType>(what: string, id: Id) =>
   z.looseObject({
-    id: what === 'task' ? z.string().nullish().describe(`Id of the deleted ${what}`) : z.string().describe(`Id of the deleted ${what}`),
+    id: id.describe(`Id of the deleted ${what}`),
     deleted_at: isoTime(`When the ${what} was deleted`).nullish(),
   })
 
@@ -179,7 +179,7 @@ export const automatenexusEvents = {
   'contact.updated': z
     .looseObject({ ...contactFields, changed_fields: z.array(z.string()).nullish().describe('Names of the modified fields') })
     .describe('Fired when any field on a contact is modified.'),
-  'contact.deleted': deleted('contact').describe('Fired when a contact is deleted.'),
+  'contact.deleted': deleted('contact', contactFields.id).describe('Fired when a contact is deleted.'),
   'contact.merged': z
     .looseObject({
       ...contactFields,
@@ -210,12 +210,12 @@ export const automatenexusEvents = {
       lost_at: isoTime('When the deal was marked lost').nullish(),
     })
     .describe('Fired when a deal is marked as lost.'),
-  'deal.deleted': deleted('deal').describe('Fired when a deal is deleted.'),
+  'deal.deleted': deleted('deal', dealFields.id).describe('Fired when a deal is deleted.'),
 
   'task.created': task.describe('Fired when a new task is created.'),
   'task.updated': task.describe('Fired when a task is modified.'),
   'task.completed': task.describe('Fired when a task is marked as completed.'),
-  'task.deleted': deleted('task').describe('Fired when a task is deleted.'),
+  'task.deleted': deleted('task', taskFields.id).describe('Fired when a task is deleted.'),
 
   'form.submitted': z
     .looseObject({
