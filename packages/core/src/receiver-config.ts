@@ -110,7 +110,8 @@ export function createReceiverConfig<P extends Provider, Extra extends EventSche
     now: options.now ?? Date.now,
     // An injected clock drives both (tests move leases and timestamps together).
     monotonicNow: options.now ?? monotonicNow,
-    ownerToken: options.ownerToken ?? createOwnerTokens(),
+    // Not injectable: a token that repeats lets one claim's owed release drop another's live claim.
+    ownerToken: createOwnerTokens(),
     idempotencyKey: options.idempotencyKey,
     recordVersion: options.recordVersion ?? provider.recordVersion,
     dispatch: handlers.dispatch,

@@ -158,3 +158,10 @@ describe('receivers and hooks as the rest of an app passes them around', () => {
     createReceiver({ provider, secret: 's', onUnknownEvent: () => 42 })
   })
 })
+
+describe('options', () => {
+  it('has no injectable claim owner token: one that repeats would let an owed release drop a live claim', () => {
+    // @ts-expect-error: claim tokens are the receiver's own, unique by construction
+    createReceiver({ provider, secret: 's', ownerToken: () => 'fixed' })
+  })
+})

@@ -112,11 +112,6 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
    * leases, retry budgets and durations (a monotonic clock otherwise) and the default memory store's time.
    */
   now?: () => number
-  /**
-   * Claim owner tokens, injectable for tests, each one unique (only a claim's owner completes or releases it);
-   * default a random UUID per receiver and a counter.
-   */
-  ownerToken?: () => string
 }
 
 /** Options of {@link Receiver.drain}. */
