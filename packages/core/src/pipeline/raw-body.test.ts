@@ -268,7 +268,7 @@ describe('readWebStream', () => {
     ['an ArrayBuffer', new ArrayBuffer(4), 'ArrayBuffer'],
     ['a Uint16Array', new Uint16Array(2), 'Uint16Array'],
     ['a number', 7, 'number'],
-  ])('refuses a chunk that is not bytes (%s) as invalid_body: no length to count, no bytes the sender signed', async (_, chunk, name) => {
+  ])('refuses a chunk that is not bytes (%s) as internal_error (500, retried): no length to count, no bytes the sender signed, and the fault is in process', async (_, chunk, name) => {
     const stream = new ReadableStream({
       start(controller) {
         controller.enqueue(encode('{"a":'))
@@ -277,7 +277,7 @@ describe('readWebStream', () => {
       },
     })
     const refusal = readWebStream(stream as ReadableStream<Uint8Array>)
-    await expect(refusal).rejects.toMatchObject({ code: 'invalid_body', status: 400 })
+    await expect(refusal).rejects.toMatchObject({ code: 'internal_error', status: 500 })
     await expect(refusal).rejects.toThrow(`(${name})`)
   })
 

@@ -249,9 +249,11 @@ export async function readWebStream(
       if (done) break
       if (value?.length === 0 && ++emptyChunks % EMPTY_CHUNKS_BETWEEN_YIELDS === 0) await nextMacrotask()
       // Fetch bodies are Uint8Array chunks (undici's own readers refuse any other): a string, an ArrayBuffer or
-      // a Uint16Array has no byte length to count against the limit, nor bytes the sender signed.
+      // a Uint16Array has no byte length to count against the limit, nor bytes the sender signed. Such a stream
+      // is built in process (a runtime or adapter bug), not sent: a 500, which senders retry, where a 400 would
+      // tell them the delivery itself is bad and lose it.
       if (!isByteChunk(value)) {
-        throw new RequestRejectedError('invalid_body', `the request body stream yielded a chunk that is not a Uint8Array (${chunkTypeName(value)})`)
+        throw new WebhookError('internal_error', `the request body stream yielded a chunk that is not a Uint8Array (${chunkTypeName(value)})`)
       }
       length += value.length
       if (length > maxBytes) throw payloadTooLarge(maxBytes)
