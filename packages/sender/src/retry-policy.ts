@@ -178,8 +178,9 @@ export function createRetryPolicy(given?: RetryPolicyOptions): RetryPolicy {
  * key exists to stop (AutomateNexus's 7th retry on seed 000's schedule, at 72 h, was). A receiver configured
  * to remember longer is reached through a provider saying so: `{ ...provider, retentionMs }`.
  *
- * Only the planned schedule is checked: a receiver that answers `Retry-After` (honoured up to a day) moves
- * the retries after it later, and can move the last past the retention.
+ * Only the planned schedule is checked here. A receiver that answers `Retry-After` (honoured up to a day)
+ * moves the retries after it later; the sender then runs a retry that would fall past the retention (less
+ * an attempt's timeout, from the first attempt) at that time instead, as the last.
  *
  * @example
  * ```ts

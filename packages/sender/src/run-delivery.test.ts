@@ -120,6 +120,30 @@ describe('createSender retries (manual clock: the 24 h schedule runs in millisec
     await clock.runUntilSettled(patient.send(contact))
     expect(capped).toEqual([24 * HOUR])
   })
+
+  it("never lets Retry-After waits carry a retry past the receiver's retention: one due later runs at its edge, as the last", async () => {
+    const clock = createManualClock()
+    const start = clock.now()
+    // A receiver (72 h retention) answering 503 with a day's wait every time: five waits of a day would put
+    // the last retry 5 days after the first attempt, which the receiver may have handled and forgotten by then.
+    const busy: Transport = async () => ({ status: 503, responseBody: 'busy', durationMs: 0, retryAfterMs: 24 * HOUR })
+    const planned: Array<number | undefined> = []
+    const sender = acmeSender({ clock, transport: busy, onAttempt: (_attempt, next) => planned.push(next?.inMs) })
+    const result = await clock.runUntilSettled(sender.send(contact))
+    expect(result.state).toBe('failed')
+    const offsets = result.attempts.map((attempt) => Date.parse(attempt.time) - start)
+    const latest = 72 * HOUR - 30_000 // retention less the 30 s attempt timeout
+    expect(offsets).toEqual([0, 24 * HOUR, 48 * HOUR, latest])
+    expect(Math.max(...offsets)).toBeLessThan(72 * HOUR)
+    // The retry moved to the edge is announced as the last: nothing is planned after it.
+    expect(planned).toEqual([24 * HOUR, 24 * HOUR, 24 * HOUR - 30_000, undefined])
+
+    // A wait that stays within the retention is honoured in full, and the schedule goes on after it.
+    let asks = 1
+    const onceBusy: Transport = async () => ({ status: 503, responseBody: 'busy', durationMs: 0, ...(asks-- > 0 ? { retryAfterMs: 24 * HOUR } : {}) })
+    const spaced = acmeSender({ clock, transport: onceBusy })
+    expect((await clock.runUntilSettled(spaced.send(contact))).attempts).toHaveLength(6)
+  })
 })
 
 describe('the delivery log', () => {

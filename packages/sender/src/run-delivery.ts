@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { OutgoingEvent, Provider, SecretInput } from '@crm-webhooks/core'
+import { DEFAULT_RETENTION_MS, type OutgoingEvent, type Provider, type SecretInput } from '@crm-webhooks/core'
 import { type Clock, sleep } from './clock.js'
 import { signRequest } from './compose-request.js'
 import { type DeliveryAttempt, type DeliveryLog, type DeliveryRecord, type FinalDeliveryState, cutResponseBody } from './delivery-log.js'
@@ -101,6 +101,15 @@ export async function runDelivery(
     sender.disabled ? 'disabled' : stopped.aborted || sender.closed ? 'cancelled' : undefined
   let initialFailureAt = 0
   let nextAt = 0
+  // The receiver remembers a delivery for its retentionMs from when it handled it, which may be as early as
+  // the first attempt (the sender seeing only a timeout), so a retry after that runs the handler again. The
+  // schedule alone keeps within it (assertRetriesWithinRetention), but Retry-After waits move every later
+  // retry, and a receiver answering 503 with a day's wait several times in a row could move the last by days.
+  // No retry goes later than an attempt's timeout before that: one due later runs then, sooner than asked,
+  // and is the last.
+  const retentionMs = sender.provider.retentionMs ?? DEFAULT_RETENTION_MS
+  let latestRetryAt = Infinity
+  let retriesLeft = maxRetries
   for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
     if (attempt > 1) await sleep(clock, nextAt - clock.now(), stopped)
     const stop = interrupted()
@@ -126,12 +135,15 @@ export async function runDelivery(
       sender.observe(entry, undefined)
       return finish('delivered')
     }
-    if (attempt === 1) initialFailureAt = clock.now()
+    if (attempt === 1) {
+      initialFailureAt = clock.now()
+      latestRetryAt = Date.parse(entry.time) + retentionMs - policy.timeoutMs
+    }
     sender.recordFailure(entry.status)
-    const retry = attempt <= maxRetries && !sender.disabled ? attempt : undefined
+    const retry = retriesLeft-- > 0 && !sender.disabled && clock.now() < latestRetryAt ? attempt : undefined
     if (retry === undefined) {
       sender.observe(entry, undefined)
-      continue
+      break
     }
     // The schedule's time, or later when the receiver asked for it with Retry-After (Standard Webhooks:
     // it "should be taken into consideration"; our receiver sends it with 409 and 503), capped at a day.
@@ -142,6 +154,10 @@ export async function runDelivery(
     const gap = offset - (retry > 1 ? policy.retryOffsetMs(retry - 1) : 0)
     const lastScheduledAt = retry > 1 ? nextAt : initialFailureAt
     nextAt = Math.max(initialFailureAt + offset, lastScheduledAt + gap, asked)
+    if (nextAt > latestRetryAt) {
+      nextAt = latestRetryAt
+      retriesLeft = 0
+    }
     sender.observe(entry, { retry, at: nextAt, inMs: Math.max(0, nextAt - clock.now()) })
   }
   return finish(sender.disabled ? 'disabled' : 'failed')
