@@ -871,6 +871,30 @@ describe('idempotency and ordering', () => {
     expect((await receiver.handle(request)).status).toBe(200)
     expect(stale).toEqual([false, true, false])
   })
+
+  it.each([
+    ['the text "false"', { stale: 'false' }],
+    ['no verdict', {}],
+    ['nothing', undefined],
+  ])('a recordVersion answering %s fails closed as a claim answered so does: 503, the claim given back, no handler run', async (_, answer) => {
+    const memory = createMemoryStore()
+    let misanswering = true
+    const older: IdempotencyStore = {
+      claim: (key, owner, lockTtlMs) => memory.claim(key, owner, lockTtlMs),
+      complete: (key, owner, retentionMs) => memory.complete(key, owner, retentionMs),
+      release: (key, owner) => memory.release(key, owner),
+      recordVersion: (record, version, retentionMs) => (misanswering ? Promise.resolve(answer as never) : memory.recordVersion!(record, version, retentionMs)),
+    }
+    const stale: unknown[] = []
+    const receiver = makeReceiver({ store: older }).on('deal.stage_changed', (event) => void stale.push(event.stale))
+    const request = await signedRequest(stageChange())
+    // Handed to the handler, "false" read as stale: the update acknowledged (200) and never applied.
+    expectRejected(await receiver.handle(request), 'store_unavailable')
+    expect(stale).toEqual([])
+    misanswering = false
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect(stale).toEqual([false])
+  })
 })
 
 describe('observers', () => {

@@ -103,9 +103,12 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
   }
   // A store that took the claim without the version (one of your own, written before claims carried it).
   const leaseEndsAt = clockReading(config.monotonicNow) + config.lockTtlMs
-  let stale: boolean
+  let stale: unknown
   try {
-    ;({ stale } = await config.store.recordVersion!(version.record, version.version, version.retentionMs))
+    ;({ stale } = (await config.store.recordVersion!(version.record, version.version, version.retentionMs)) as { stale?: unknown })
+    // Checked as the claim's own verdict is: a handler that skips `if (event.stale)` would take the string
+    // "false" as stale and acknowledge the update without applying it.
+    if (typeof stale !== 'boolean') throw new TypeError(`the store's recordVersion answered stale: ${describeAnswer(stale)}`)
   } catch (error) {
     // Given back as a failed handler's claim is: a release lost to the same outage is retried while the
     // lease lasts, or the sender's retries would meet 409 until it ends.
