@@ -7,7 +7,7 @@
  */
 import type { SecretInput } from '../types.js'
 import { composeDelivery } from './compose-delivery.js'
-import { type ProviderId, isProviderId, providerFixtures, providers } from './registry.js'
+import { type BuiltInEventType, type ProviderId, isProviderId, providerFixtures, providers } from './registry.js'
 
 /** Options of {@link buildSampleDelivery}. */
 export interface SampleDeliveryOptions {
@@ -51,9 +51,10 @@ export interface SampleDelivery {
  * const response = await receiver.handle({ ...delivery, url: '/webhooks', rawBody: delivery.body }) // 200
  * ```
  */
-export async function buildSampleDelivery(
-  providerId: ProviderId,
-  eventType: string,
+export async function buildSampleDelivery<P extends ProviderId>(
+  providerId: P,
+  // Any name: an event outside the catalog, with options.data, is how a receiver's onUnknownEvent is tried.
+  eventType: BuiltInEventType<P> | (string & {}),
   options: SampleDeliveryOptions,
 ): Promise<SampleDelivery> {
   if (!isProviderId(providerId)) throw new TypeError(`crm-webhooks: no built-in provider ${JSON.stringify(providerId)}`)

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod'
 import type { StandardSchemaV1 } from '../standard-schema.js'
-import { type ProviderId, isProviderId, providers } from './registry.js'
+import { type BuiltInEventType, type ProviderId, isProviderId, providers } from './registry.js'
 
 function isZodSchema(schema: StandardSchemaV1 | undefined): schema is StandardSchemaV1 & z.ZodType {
   return schema instanceof z.ZodType
@@ -28,7 +28,7 @@ function isZodSchema(schema: StandardSchemaV1 | undefined): schema is StandardSc
  * schema.required // ['id', 'previous_stage', 'new_stage']
  * ```
  */
-export function eventJsonSchema(providerId: ProviderId, eventType: string): Record<string, unknown> {
+export function eventJsonSchema<P extends ProviderId>(providerId: P, eventType: BuiltInEventType<P> | (string & {})): Record<string, unknown> {
   if (!isProviderId(providerId)) throw new TypeError(`crm-webhooks: no built-in provider ${JSON.stringify(providerId)}`)
   const provider = providers[providerId]
   const events: Readonly<Record<string, StandardSchemaV1>> = provider.events

@@ -32,6 +32,9 @@ export const providers = {
 /** The id of a built-in provider. */
 export type ProviderId = keyof typeof providers
 
+/** The wire name of an event in built-in provider `P`'s catalog, e.g. `'deal.stage_changed'` for AutomateNexus. */
+export type BuiltInEventType<P extends ProviderId> = keyof (typeof providers)[P]['events'] & string
+
 /**
  * Whether `value` names a built-in provider (for CLI flags and config files).
  *
