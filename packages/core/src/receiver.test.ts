@@ -848,16 +848,23 @@ describe('idempotency and ordering', () => {
     }
   })
 
-  it('asks recordVersion after the claim of a store that does not record versions with it', async () => {
+  /**
+   * A store of your own written before claims carried the version: the memory store behind it, whose
+   * recordVersion `answer` may stand in for (undefined: the memory store answers).
+   */
+  function storeRecordingVersionsApart(answer: () => Promise<{ stale: boolean }> | undefined): IdempotencyStore {
     const memory = createMemoryStore()
-    let guardDown = false
-    const older: IdempotencyStore = {
+    return {
       claim: (key, owner, lockTtlMs) => memory.claim(key, owner, lockTtlMs),
       complete: (key, owner, retentionMs) => memory.complete(key, owner, retentionMs),
       release: (key, owner) => memory.release(key, owner),
-      recordVersion: (record, version, retentionMs) =>
-        guardDown ? Promise.reject(new Error('ECONNRESET')) : memory.recordVersion!(record, version, retentionMs),
+      recordVersion: (record, version, retentionMs) => answer() ?? memory.recordVersion!(record, version, retentionMs),
     }
+  }
+
+  it('asks recordVersion after the claim of a store that does not record versions with it', async () => {
+    let guardDown = false
+    const older = storeRecordingVersionsApart(() => (guardDown ? Promise.reject(new Error('ECONNRESET')) : undefined))
     const stale: Array<boolean | undefined> = []
     const receiver = makeReceiver({ store: older }).on('deal.stage_changed', (event) => void stale.push(event.stale))
     await receiver.handle(await signedRequest(stageChange({ timestamp: '2026-03-21T15:00:00Z' })))
@@ -877,14 +884,8 @@ describe('idempotency and ordering', () => {
     ['no verdict', {}],
     ['nothing', undefined],
   ])('a recordVersion answering %s fails closed as a claim answered so does: 503, the claim given back, no handler run', async (_, answer) => {
-    const memory = createMemoryStore()
     let misanswering = true
-    const older: IdempotencyStore = {
-      claim: (key, owner, lockTtlMs) => memory.claim(key, owner, lockTtlMs),
-      complete: (key, owner, retentionMs) => memory.complete(key, owner, retentionMs),
-      release: (key, owner) => memory.release(key, owner),
-      recordVersion: (record, version, retentionMs) => (misanswering ? Promise.resolve(answer as never) : memory.recordVersion!(record, version, retentionMs)),
-    }
+    const older = storeRecordingVersionsApart(() => (misanswering ? Promise.resolve(answer as never) : undefined))
     const stale: unknown[] = []
     const receiver = makeReceiver({ store: older }).on('deal.stage_changed', (event) => void stale.push(event.stale))
     const request = await signedRequest(stageChange())
