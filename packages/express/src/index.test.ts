@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import { createReceiver } from '@crm-webhooks/core'
+import { buildSampleDelivery, workflowPlatform } from '@crm-webhooks/core/providers'
 import {
   CONFORMANCE_SECRET,
   type ConformanceEntry,
@@ -133,6 +134,28 @@ describe.each([
     const body = (await response.json()) as { error: { code: string; message: string } }
     expect(body.error.code).toBe('body_already_parsed')
     expect(body.error.message).toMatch(/hand crm-webhooks the raw bytes/)
+  })
+
+  // A workflow action sent as DELETE carries its signed fields in the query: body-parser "reads" its empty
+  // body and leaves {}, which is no body the core could have lost.
+  it('takes a bodiless signed DELETE behind an app-wide express.json(), as every other entry point does, not body_already_parsed', async () => {
+    const secret = 'express-bodiless'
+    const handled: string[] = []
+    const receiver = createReceiver({ provider: workflowPlatform, secret }).onAny((event) => void handled.push(event.id!))
+    const app = express()
+    app.use(express.json())
+    app.all('/webhooks', crmWebhooks(receiver))
+    const { port } = new URL(await serve(app))
+    const delivery = await buildSampleDelivery('workflow-platform', 'contact.updated', { secret, method: 'DELETE', id: 'evt_bodiless' })
+    const lines = Object.entries(delivery.headers).map(([name, value]) => `${name}: ${value}`)
+    const sent = `DELETE /webhooks${delivery.search} HTTP/1.1\r\nHost: x\r\n${lines.join('\r\n')}\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`
+    const answer = await new Promise<string>((resolve, reject) => {
+      let received = ''
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(sent))
+      socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk)).on('error', reject).on('close', () => resolve(received))
+    })
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK')
+    expect(handled).toEqual(['evt_bodiless'])
   })
 
   // The README's warning: body-parser skips a request an earlier parser read, so express.raw() on the route

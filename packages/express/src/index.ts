@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type Receiver, createNodeListener } from '@crm-webhooks/core'
+import { type Receiver, createNodeListener, declaresNoBody } from '@crm-webhooks/core'
 import type { Request, RequestHandler } from 'express'
 
 declare global {
@@ -42,12 +42,12 @@ export function rawBodySaver(request: IncomingMessage, _response: ServerResponse
  */
 export function crmWebhooks(receiver: Pick<Receiver<any>, 'handleNodeRequest'>): RequestHandler {
   // Bytes a parser kept are used; after a parser that kept none, its `req.body` goes to the core, which
-  // answers body_already_parsed naming the fix (express.text()'s string included); an unread stream is
-  // read by the core, bounded.
+  // answers body_already_parsed naming the fix (express.text()'s string included), unless the framing
+  // declared no body (a signed DELETE's {}: nothing was lost); an unread stream is read by the core, bounded.
   const listener = createNodeListener({
     handleNodeRequest: (request) => {
       const { rawBody, readableEnded, body } = request as Request
-      return receiver.handleNodeRequest(request, rawBody ?? (readableEnded ? body : undefined))
+      return receiver.handleNodeRequest(request, rawBody ?? (readableEnded && !declaresNoBody(request) ? body : undefined))
     },
   })
   return function crmWebhooksHandler(request, response) {
