@@ -10,6 +10,8 @@ import { customermates } from '../providers/customermates/index.js'
 import { createReceiver } from '../receiver.js'
 import { nodeClientErrorListener } from './node-client-error-listener.js'
 import { createNodeListener } from './node-listener.js'
+import { CONFORMANCE_SECRET, conformanceProvider, signedRequest } from '../testing/conformance-kit.js'
+import { listenOnLoopback } from '../testing/listen-on-loopback.js'
 
 let port: number
 const server = createServer(createNodeListener(createReceiver({ provider: customermates, secret: 's' })))
@@ -28,10 +30,10 @@ afterAll(async () => {
 })
 
 /** Writes `bytes` on a fresh connection and reads until the server ends it. */
-function rawExchange(bytes: string): Promise<string> {
+function rawExchange(bytes: string, to = port): Promise<string> {
   return new Promise((resolve, reject) => {
     let received = ''
-    const socket = connect(port, '127.0.0.1', () => socket.write(bytes))
+    const socket = connect(to, '127.0.0.1', () => socket.write(bytes))
     socket.setEncoding('utf8')
     socket.on('data', (chunk: string) => (received += chunk))
     socket.on('error', reject)
@@ -59,6 +61,33 @@ describe('nodeClientErrorListener', () => {
     expect(answer.match(/(?:^|\r\n)HTTP\/1\.1 \d{3} /g)).toHaveLength(1)
     await new Promise((resolve) => setImmediate(resolve))
     expect(unhandled).toEqual([])
+  })
+
+  it.each([
+    ['succeeds', 200],
+    ['fails', 500],
+  ] as const)('lets a pipelined delivery whose handler %s answer first when the parser refuses the request behind it (%i), then ends the connection', async (outcome, status) => {
+    const handled: string[] = []
+    const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET }).onAny(async (event) => {
+      handled.push(event.id!)
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      if (outcome === 'fails') throw new Error('database down')
+    })
+    const pipelined = createServer(createNodeListener(receiver)).on('clientError', nodeClientErrorListener)
+    const { url, close } = await listenOnLoopback(pipelined)
+    try {
+      const delivery = await signedRequest({ id: `evt_pipelined_${outcome}` })
+      const lines = Object.entries(delivery.headers).map(([name, value]) => `${name}: ${value}`)
+      const first = `POST /webhooks HTTP/1.1\r\nHost: x\r\n${lines.join('\r\n')}\r\nContent-Length: ${Buffer.byteLength(String(delivery.body))}\r\n\r\n${delivery.body}`
+      const refused = head([`X-Padding: ${'a'.repeat(20_000)}`, 'Content-Length: 2']) + '{}'
+      const answer = await rawExchange(first + refused, Number(new URL(url).port))
+      // One answer, the delivery's own: a 431 in its place would tell the sender not to retry a failed handler.
+      expect(answer.match(/(?:^|\r\n)HTTP\/1\.1 \d{3} /g)).toEqual([`HTTP/1.1 ${status} `])
+      expect(answer.toLowerCase()).toContain('connection: close')
+      expect(handled).toEqual([`evt_pipelined_${outcome}`])
+    } finally {
+      await close()
+    }
   })
 
   it('says nothing on a connection whose answer has begun, and ends it', () => {

@@ -18,6 +18,13 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
   431: 'Request Header Fields Too Large',
 }
 
+/** What the listener reads of the node:http response in flight on the socket, if any. */
+interface InFlightResponse {
+  headersSent?: boolean
+  shouldKeepAlive?: boolean
+  req?: { complete?: boolean }
+}
+
 /** The typed error for what Node's parser (llhttp) or server refused, by Node's error code. */
 function refusal(error: Error & { code?: string }): RequestRejectedError {
   const why = `${error.code ?? error.name}: ${error.message}`
@@ -38,7 +45,8 @@ function refusal(error: Error & { code?: string }): RequestRejectedError {
  * `malformed_request` (400), `headers_too_large` (431), `payload_too_large` (413) or `request_timeout`
  * (408), with `Connection: close`, then ends the connection (the rest of its bytes cannot be framed). A
  * socket already reset, or whose response has begun (the parser failed mid-body, after a listener
- * answered), is destroyed without a word, as Node does.
+ * answered), is destroyed without a word, as Node does. A request refused behind a pipelined one still being
+ * handled gets no answer: that one's comes first, and then the connection ends.
  *
  * @example
  * ```ts
@@ -49,9 +57,17 @@ function refusal(error: Error & { code?: string }): RequestRejectedError {
  * ```
  */
 export function nodeClientErrorListener(error: Error & { code?: string }, socket: Duplex): void {
-  const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage
+  const response = (socket as Duplex & { _httpMessage?: InFlightResponse | null })._httpMessage
   if (error.code === 'ECONNRESET' || !socket.writable || response?.headersSent) {
     socket.destroy()
+    return
+  }
+  if (response?.req?.complete === true) {
+    // The parser refused a later request, pipelined behind one whose whole body arrived and whose handler
+    // still runs: written now, this answer would reach the sender as that delivery's (a 4xx it does not retry,
+    // however the handler ends). Its own answer goes first, saying `Connection: close`, and Node then ends the
+    // connection; the refused request's bytes cannot be framed, so it gets none, as a reset would.
+    response.shouldKeepAlive = false
     return
   }
   const { status, headers, body } = errorResponse(refusal(error))
