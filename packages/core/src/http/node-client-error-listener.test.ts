@@ -77,7 +77,7 @@ describe('nodeClientErrorListener', () => {
     const { url, close } = await listenOnLoopback(pipelined)
     try {
       const delivery = await signedRequest({ id: `evt_pipelined_${outcome}` })
-      const lines = Object.entries(delivery.headers).map(([name, value]) => `${name}: ${value}`)
+      const lines = Object.entries(delivery.headers ?? {}).map(([name, value]) => `${name}: ${value}`)
       const first = `POST /webhooks HTTP/1.1\r\nHost: x\r\n${lines.join('\r\n')}\r\nContent-Length: ${Buffer.byteLength(String(delivery.body))}\r\n\r\n${delivery.body}`
       const refused = head([`X-Padding: ${'a'.repeat(20_000)}`, 'Content-Length: 2']) + '{}'
       const answer = await rawExchange(first + refused, Number(new URL(url).port))
