@@ -6,6 +6,13 @@
  * A claim key holds `p:<owner>` while in progress (expiring with the lease) and `c` once completed
  * (expiring with the retention window). A version key holds the newest version as a decimal string.
  *
+ * Redis does not undo a script that fails: an error raised midway keeps every write made before it. A key
+ * of another type (a hash or list where a claim or version key belongs) makes `GET` raise WRONGTYPE, which
+ * failed a whole batch after the claims before it were taken (a 503 for each delivery, then a 409 for its
+ * retries until the lease ended). So the batch scripts read through `redis.pcall`, which costs nothing more
+ * than `redis.call` unless it fails, and answer such a key's call alone with the error's text; `SET` and
+ * `PTTL` take a key of any type, and the single-key scripts fail before they write.
+ *
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -26,7 +33,8 @@ function luaScript(source: string): LuaScript {
  * the ordering guard's version; ARGV owner, lease ms, version ('' without one), retention ms ('' without).
  * A version is recorded only when its claim is taken, in the same step, so a delivery costs one round trip
  * for both. One integer per claim: 0 claimed, 1 claimed and the newest version, 2 claimed but stale,
- * 3 completed, a negative number in progress (minus the ms left of its lease).
+ * 3 completed, a negative number in progress (minus the ms left of its lease); or, for a claim whose key
+ * holds another type, the error's text and the key, that claim taking nothing (its key given back).
  */
 export const CLAIM_BATCH = luaScript(`
 local replies = {}
@@ -46,20 +54,32 @@ for i = 1, #ARGV, 4 do
     else
       -- Read before writing, as RECORD_VERSION does: a stale claim leaves the newer version, and the time
       -- it is kept for, as they were (every store keeps a version retentionMs from when it was written).
-      local newest = tonumber(redis.call('GET', versionKey))
-      if newest and newest > tonumber(ARGV[i + 2]) then
-        reply = 2
+      local held = redis.pcall('GET', versionKey)
+      if type(held) == 'table' and held.err then
+        -- Taken a moment ago by this SET NX, so nobody else's: given back, or a retry would meet it as in progress.
+        redis.call('DEL', claimKey)
+        reply = held.err .. ' (' .. versionKey .. ')'
       else
-        redis.call('SET', versionKey, ARGV[i + 2], 'PX', ARGV[i + 3])
-        reply = 1
+        local newest = tonumber(held)
+        if newest and newest > tonumber(ARGV[i + 2]) then
+          reply = 2
+        else
+          redis.call('SET', versionKey, ARGV[i + 2], 'PX', ARGV[i + 3])
+          reply = 1
+        end
       end
     end
-  elseif redis.call('GET', claimKey) == 'c' then
-    reply = 3
   else
-    local left = redis.call('PTTL', claimKey)
-    if left < 1 then left = tonumber(ARGV[i + 1]) end
-    reply = -left
+    local held = redis.pcall('GET', claimKey)
+    if type(held) == 'table' and held.err then
+      reply = held.err .. ' (' .. claimKey .. ')'
+    elseif held == 'c' then
+      reply = 3
+    else
+      local left = redis.call('PTTL', claimKey)
+      if left < 1 then left = tonumber(ARGV[i + 1]) end
+      reply = -left
+    end
   end
   replies[#replies + 1] = reply
 end
@@ -69,14 +89,17 @@ return replies
 /**
  * Completes a batch of claims: KEYS the claim keys; ARGV per key its owner and retention ms. One integer
  * per key: 1 when the key became completed (the owner's claim, or a free key: the owner's lease lapsed and
- * nobody claimed it since), 0 when another owner's claim holds it or it is completed already.
+ * nobody claimed it since), 0 when another owner's claim holds it or it is completed already; for a key
+ * holding another type, the error's text and the key.
  */
 export const COMPLETE_BATCH = luaScript(`
 local replies = {}
 for i = 1, #KEYS do
   local reply = 0
-  local held = redis.call('GET', KEYS[i])
-  if held == false or held == 'p:' .. ARGV[2 * i - 1] then
+  local held = redis.pcall('GET', KEYS[i])
+  if type(held) == 'table' and held.err then
+    reply = held.err .. ' (' .. KEYS[i] .. ')'
+  elseif held == false or held == 'p:' .. ARGV[2 * i - 1] then
     redis.call('SET', KEYS[i], 'c', 'PX', ARGV[2 * i])
     reply = 1
   end

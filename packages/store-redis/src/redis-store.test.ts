@@ -184,6 +184,107 @@ describe.skipIf(!available)('redis store against a real server', () => {
       expect(await client.get(`${prefix}claim:free:${id}`)).toBe('c')
     })
 
+    // Redis does not undo a script that fails: a key of another type (WRONGTYPE) failed the whole call after
+    // the claims before it were taken, so every delivery of the batch got a 503 and its retries a 409 for the
+    // lease. Now that key fails its own call alone, and takes nothing.
+    it('claims: a claim or version key of another type fails that claim alone; the others are answered, and it takes no key', async () => {
+      const { scripts, store: batched } = countingStore()
+      const id = globalThis.crypto.randomUUID()
+      const retentionMs = 60_000
+      await client.hSet(`${prefix}claim:hash:${id}`, 'field', 'value')
+      await client.rPush(`${prefix}version:list:${id}`, 'value')
+      await batched.claim(`warm:${id}`, 'warm', 60_000) // loads the script on a fresh server
+      scripts.length = 0
+
+      const results = await Promise.allSettled([
+        batched.claim(`before:${id}`, 'a', 60_000),
+        batched.claim(`hash:${id}`, 'b', 60_000),
+        batched.claim(`listed:${id}`, 'c', 60_000, { record: `list:${id}`, version: 1_000, retentionMs }),
+        batched.claim(`versioned:${id}`, 'd', 60_000, { record: `deal:${id}`, version: 1_000, retentionMs }),
+        batched.claim(`listed:${id}`, 'e', 60_000),
+      ])
+      expect(scripts).toEqual(['EVALSHA'])
+      const [before, hash, listed, versioned, listedAgain] = results
+      expect(before).toEqual({ status: 'fulfilled', value: { state: 'claimed' } })
+      expect(versioned).toEqual({ status: 'fulfilled', value: { state: 'claimed', stale: false } })
+      for (const [failed, key] of [
+        [hash, `${prefix}claim:hash:${id}`],
+        [listed, `${prefix}version:list:${id}`],
+      ] as const) {
+        expect(failed.status).toBe('rejected')
+        const error = (failed as PromiseRejectedResult).reason as { code: string; status: number; message: string }
+        expect(error).toMatchObject({ code: 'store_unavailable', status: 503 })
+        expect(error.message).toContain('WRONGTYPE')
+        expect(error.message).toContain(key)
+      }
+      // The failed claim gave its key back in the same step: the next claim of the batch found it free.
+      expect(listedAgain).toEqual({ status: 'fulfilled', value: { state: 'claimed' } })
+      expect(await client.get(`${prefix}claim:listed:${id}`)).toBe('p:e')
+      expect(await client.type(`${prefix}claim:hash:${id}`)).toBe('hash')
+      expect(await client.type(`${prefix}version:list:${id}`)).toBe('list')
+      expect(await client.get(`${prefix}version:deal:${id}`)).toBe('1000')
+      expect(await Promise.all([batched.complete(`before:${id}`, 'a', retentionMs), batched.complete(`versioned:${id}`, 'd', retentionMs)])).toEqual([true, true])
+    })
+
+    it('completions: a claim key of another type fails that completion alone; the others complete', async () => {
+      const { scripts, store: batched } = countingStore()
+      const id = globalThis.crypto.randomUUID()
+      await Promise.all([batched.claim(`one:${id}`, 'owner-1', 60_000), batched.claim(`two:${id}`, 'owner-2', 60_000)])
+      await client.hSet(`${prefix}claim:hash:${id}`, 'field', 'value')
+      await batched.complete(`warm:${id}`, 'warm', 60_000) // loads the script on a fresh server
+      scripts.length = 0
+      const [one, hash, two] = await Promise.allSettled([
+        batched.complete(`one:${id}`, 'owner-1', 60_000),
+        batched.complete(`hash:${id}`, 'owner-3', 60_000),
+        batched.complete(`two:${id}`, 'owner-2', 60_000),
+      ])
+      expect(scripts).toEqual(['EVALSHA'])
+      expect([one, two]).toEqual([
+        { status: 'fulfilled', value: true },
+        { status: 'fulfilled', value: true },
+      ])
+      expect(hash).toMatchObject({ status: 'rejected', reason: { code: 'store_unavailable', status: 503, message: expect.stringContaining('WRONGTYPE') } })
+      expect(await client.get(`${prefix}claim:one:${id}`)).toBe('c')
+      expect(await client.get(`${prefix}claim:two:${id}`)).toBe('c')
+      expect(await client.type(`${prefix}claim:hash:${id}`)).toBe('hash')
+    })
+
+    it('release and recordVersion, one key per call, fail on a key of another type before writing anything', async () => {
+      const id = globalThis.crypto.randomUUID()
+      await client.hSet(`${prefix}claim:hash:${id}`, 'field', 'value')
+      await client.hSet(`${prefix}version:hash:${id}`, 'field', 'value')
+      await expect(store.release(`hash:${id}`, 'owner')).rejects.toMatchObject({ code: 'store_unavailable', message: expect.stringContaining('WRONGTYPE') })
+      await expect(store.recordVersion(`hash:${id}`, 1_000, 60_000)).rejects.toMatchObject({ code: 'store_unavailable' })
+      expect(await client.type(`${prefix}claim:hash:${id}`)).toBe('hash')
+      expect(await client.type(`${prefix}version:hash:${id}`)).toBe('hash')
+    })
+
+    it('through a receiver: the delivery whose version key has another type gets a 503, its batch a 200, and no claim is left for a retry to meet', async () => {
+      const ownPrefix = `${prefix}poisoned:`
+      const secret = 'poisoned-batch-secret'
+      const receiver = (store: IdempotencyStore) => createReceiver({ provider: automatenexus, secret, store }).onAny(() => {})
+      const deliver = async (id: string, now: number) => {
+        const data = { ...automatenexusFixtures['deal.stage_changed'], id }
+        const sample = await buildSampleDelivery('automatenexus', 'deal.stage_changed', { secret, now, data })
+        return { method: sample.method, headers: sample.headers, rawBody: sample.body }
+      }
+      const first = receiver(createRedisStore({ client, keyPrefix: ownPrefix }))
+      const deals = ['a', 'b', 'c'].map((name) => `deal_${name}_${globalThis.crypto.randomUUID()}`)
+      // An earlier update writes deal b's version key, which then becomes a list.
+      expect((await first.handle(await deliver(deals[1]!, Date.now() - 60_000))).status).toBe(200)
+      const [versionKey] = await client.keys(`${ownPrefix}version:*${deals[1]}*`)
+      await client.del(versionKey!)
+      await client.rPush(versionKey!, 'value')
+
+      const deliveries = await Promise.all(deals.map((deal) => deliver(deal, Date.now())))
+      const statuses = await Promise.all(deliveries.map(async (delivery) => (await first.handle(delivery)).status))
+      expect(statuses).toEqual([200, 503, 200])
+      // The sender retries at another instance once the key is fixed: nothing holds its claim.
+      await client.del(versionKey!)
+      const second = receiver(createRedisStore({ client, keyPrefix: ownPrefix }))
+      expect((await second.handle(deliveries[1]!)).status).toBe(200)
+    })
+
     it('a burst larger than a batch goes in several script calls, every claim answered', async () => {
       const { scripts, store: batched } = countingStore()
       const id = globalThis.crypto.randomUUID()

@@ -9,6 +9,7 @@
 import {
   type ClaimResult,
   type ClaimVersion,
+  IdempotencyError,
   type IdempotencyStore,
   MAX_TIMER_MS,
   batchedMs,
@@ -16,6 +17,7 @@ import {
   createCallBatcher,
   hasLoneSurrogate,
   positiveOption,
+  storeUnavailableError,
 } from '@crm-webhooks/core'
 import { type RedisStoreClient, openRedisConnection } from './redis-connection.js'
 import { CLAIM_BATCH, COMPLETE_BATCH, RECORD_VERSION, RELEASE, runScript } from './redis-scripts.js'
@@ -80,8 +82,23 @@ function redisKey(keyPrefix: string, namespace: 'claim' | 'version', text: strin
 /** Most claims (or completions) in one script call: enough for any burst, short enough not to hold Redis up. */
 const MAX_BATCH = 128
 
+/**
+ * A script's text reply for one call of its batch: a key of that call held another type (WRONGTYPE), so
+ * that call alone fails, retryably, as a failed script call does, and the rest of the batch is answered.
+ */
+function keyError(what: string, reply: string): IdempotencyError {
+  return storeUnavailableError(`redis store: ${what}: ${reply}`)
+}
+
+/** One call's answer from its batch: its result, or its own failure thrown. */
+function ownAnswer<Result>(answer: Result | IdempotencyError): Result {
+  if (answer instanceof IdempotencyError) throw answer
+  return answer
+}
+
 /** One CLAIM_BATCH reply: see the script for the encoding. */
-function claimResult(reply: number): ClaimResult {
+function claimResult(reply: number | string): ClaimResult | IdempotencyError {
+  if (typeof reply === 'string') return keyError('claim', reply)
   if (reply === 0) return { state: 'claimed' }
   if (reply === 1) return { state: 'claimed', stale: false }
   if (reply === 2) return { state: 'claimed', stale: true }
@@ -89,12 +106,12 @@ function claimResult(reply: number): ClaimResult {
   return { state: 'in_progress', retryAfterMs: -reply }
 }
 
-/** A script's reply, one integer per call of the batch (the batcher checks that the count matches). */
-function integerReplies(reply: unknown): number[] {
-  if (!Array.isArray(reply) || !reply.every((each) => typeof each === 'number')) {
+/** A script's reply, one integer (or one key's error text) per call of the batch (the batcher checks that the count matches). */
+function batchReplies(reply: unknown): Array<number | string> {
+  if (!Array.isArray(reply) || !reply.every((each) => typeof each === 'number' || typeof each === 'string')) {
     throw new Error(`unexpected script reply ${JSON.stringify(reply)}`)
   }
-  return reply as number[]
+  return reply as Array<number | string>
 }
 
 /** One claim of a batch: its keys and script arguments, and what to give back if it lands too late. */
@@ -185,14 +202,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     const { keys, args } = batchKeysAndArgs(entries)
     return connection.run(
       'claim',
-      () => runScript(client, CLAIM_BATCH, keys, args).then((reply) => integerReplies(reply).map(claimResult)),
+      () => runScript(client, CLAIM_BATCH, keys, args).then((reply) => batchReplies(reply).map(claimResult)),
       // Claims that landed after the receiver already answered 503: give them back, or the sender's retries
       // would meet 409 until the leases end. Returned, so close() waits for these releases before it lets go
       // of the client.
       (late) =>
         Promise.all(
           late.map((result, index) => {
-            if (result.state !== 'claimed') return undefined
+            if (result instanceof IdempotencyError || result.state !== 'claimed') return undefined
             const { key, owner } = entries[index]!
             return runScript(client, RELEASE, [claimKey(key)], [owner]).catch(() => undefined)
           }),
@@ -203,7 +220,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const completeBatch = createCallBatcher((entries: CompleteEntry[]) => {
     const { keys, args } = batchKeysAndArgs(entries)
     return connection.run('complete', () =>
-      runScript(client, COMPLETE_BATCH, keys, args).then((reply) => integerReplies(reply).map((each) => each === 1)),
+      runScript(client, COMPLETE_BATCH, keys, args).then((reply) =>
+        batchReplies(reply).map((each) => (typeof each === 'string' ? keyError('complete', each) : each === 1)),
+      ),
     )
   }, MAX_BATCH)
 
@@ -216,20 +235,21 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     const lease = wholeMs('lockTtlMs', lockTtlMs)
     // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
     if (version && !(typeof version.version === 'number' && Number.isFinite(version.version))) {
-      return claimBatch({ keys: [claimKey(key)], args: [owner, lease, '', ''], key, owner }).then((result) =>
-        result.state === 'claimed' ? { state: 'claimed', stale: false } : result,
-      )
+      const result = ownAnswer(await claimBatch({ keys: [claimKey(key)], args: [owner, lease, '', ''], key, owner }))
+      return result.state === 'claimed' ? { state: 'claimed', stale: false } : result
     }
     const keys = version ? [claimKey(key), versionKey(batchedText('record', version.record))] : [claimKey(key)]
     const args = [owner, lease, version ? String(version.version) : '', version ? wholeMs('retentionMs', version.retentionMs) : '']
-    return claimBatch({ keys, args, key, owner })
+    return ownAnswer(await claimBatch({ keys, args, key, owner }))
   }
 
   return {
     claim,
     async complete(key, owner, retentionMs) {
       connection.admit('complete')
-      return completeBatch({ keys: [claimKey(batchedText('key', key))], args: [batchedText('owner', owner), wholeMs('retentionMs', retentionMs)] })
+      return ownAnswer(
+        await completeBatch({ keys: [claimKey(batchedText('key', key))], args: [batchedText('owner', owner), wholeMs('retentionMs', retentionMs)] }),
+      )
     },
     async release(key, owner) {
       connection.admit('release')
