@@ -1,5 +1,4 @@
 import { createServer } from 'node:http'
-import { connect } from 'node:net'
 import { createReceiver } from '@crm-webhooks/core'
 import { buildSampleDelivery, workflowPlatform } from '@crm-webhooks/core/providers'
 import {
@@ -9,6 +8,7 @@ import {
   conformanceEventBody,
   conformanceProvider,
   listenOnLoopback,
+  rawHttpExchange,
   runConformanceSuite,
   signedRequest,
 } from '@crm-webhooks/core/testing'
@@ -96,16 +96,10 @@ describe.each([
       next()
     })
     app.post('/webhooks', crmWebhooks(receiver))
-    const { port } = new URL(await serve(app))
     const { headers, body } = await signedRequest({ id: 'evt_two_types' })
     const lines = Object.entries(headers ?? {}).map(([name, value]) => `${name}: ${value}`)
     const sent = `POST /webhooks HTTP/1.1\r\nHost: x\r\n${lines.join('\r\n')}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(String(body))}\r\nConnection: close\r\n\r\n${body}`
-    const answer = await new Promise<string>((resolve, reject) => {
-      let received = ''
-      const socket = connect(Number(port), '127.0.0.1', () => socket.end(sent))
-      socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk)).on('error', reject).on('close', () => resolve(received))
-    })
-    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 415 Unsupported Media Type')
+    expect((await rawHttpExchange(await serve(app), [sent])).status).toBe(415)
     expect(runs).toBe(0)
   })
 
@@ -145,16 +139,10 @@ describe.each([
     const app = express()
     app.use(express.json())
     app.all('/webhooks', crmWebhooks(receiver))
-    const { port } = new URL(await serve(app))
     const delivery = await buildSampleDelivery('workflow-platform', 'contact.updated', { secret, method: 'DELETE', id: 'evt_bodiless' })
     const lines = Object.entries(delivery.headers).map(([name, value]) => `${name}: ${value}`)
-    const sent = `DELETE /webhooks${delivery.search} HTTP/1.1\r\nHost: x\r\n${lines.join('\r\n')}\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`
-    const answer = await new Promise<string>((resolve, reject) => {
-      let received = ''
-      const socket = connect(Number(port), '127.0.0.1', () => socket.end(sent))
-      socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk)).on('error', reject).on('close', () => resolve(received))
-    })
-    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK')
+    const sent = `DELETE /webhooks${delivery.search} HTTP/1.1\r\nHost: x\r\n${lines.join('\r\n')}\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n`
+    expect((await rawHttpExchange(await serve(app), [sent])).status).toBe(200)
     expect(handled).toEqual(['evt_bodiless'])
   })
 

@@ -1,7 +1,7 @@
 /**
  * `rawHttpExchange`: talks HTTP/1.1 over a bare TCP socket, for the requests `fetch` refuses to send (a
  * Content-Length that lies, duplicated header lines, a body that trickles in) and reads back the first
- * response. Test support, used by the bad-input table.
+ * response. Test support, used by the bad-input table and exported from `@crm-webhooks/core/testing`.
  *
  * @module
  */

@@ -23,6 +23,8 @@ export {
 } from './conformance-kit.js'
 export type { ConformanceRequest, SignedRequestOptions } from './conformance-kit.js'
 export { listenOnLoopback } from './listen-on-loopback.js'
+export { rawHttpExchange } from '../reliability/raw-http-exchange.js'
+export type { RawHttpExchangeOptions, RawStep } from '../reliability/raw-http-exchange.js'
 export { runConformanceSuite } from './run-conformance-suite.js'
 export type { RunConformanceSuiteOptions } from './run-conformance-suite.js'
 export * from '../idempotency/testing.js'
