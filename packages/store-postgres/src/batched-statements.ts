@@ -1,7 +1,7 @@
 /**
  * `createBatchedStatements`: the claims (and the completions) that fall due in the same turn of the event
- * loop share one statement (or as few as ON CONFLICT DO UPDATE allows, when two name one key or one
- * record), and each is answered on its own: a statement that fails fails its own entries only.
+ * loop share one statement (or as few as ON CONFLICT DO UPDATE allows, when two name one key), and each is
+ * answered on its own: a statement that fails fails its own entries only.
  *
  * @module
  */
@@ -32,6 +32,9 @@ export interface ClaimRow {
   left_ms: number | null
 }
 
+/** A claim as the statement answers it: `unsure` when its record changed under the statement, its version to be recorded again. */
+type ClaimStatementRow = ClaimRow & { unsure: boolean }
+
 /** One completion of a batch. */
 export interface CompleteEntry {
   key: string
@@ -39,20 +42,34 @@ export interface CompleteEntry {
   retentionMs: number
 }
 
+/** What an entry names: a key no statement may name twice, and a record its claims may share, in order. */
+interface EntryNames {
+  key: string
+  record?: string | null
+}
+
 /**
- * Splits a batch into the entries one statement can take (the first to name each key, or each record) and
- * the rest, which run in a statement of their own afterwards: ON CONFLICT DO UPDATE may touch a row only
- * once per statement, and each claim must behave as if alone, in order. An entry put off still holds its
- * names, so no later entry naming one of them (its key with another record) can run before it.
+ * Splits a batch into the entries one statement can take (the first to name each key) and the rest, which
+ * run in a statement of their own afterwards: ON CONFLICT DO UPDATE may touch a row only once per
+ * statement, and each claim must behave as if alone, in order. Claims of one record may share a statement
+ * (it records their versions in batch order), but an entry put off still holds its key and its record, so
+ * no later entry naming either (its key with another record, or another claim of its record) can run
+ * before it.
  */
-function firstOfEach<Entry>(entries: Entry[], namesOf: (entry: Entry) => Array<string | null>): { now: number[]; later: number[] } {
-  const named = new Set<string>()
+function firstOfEach<Entry>(entries: Entry[], namesOf: (entry: Entry) => EntryNames): { now: number[]; later: number[] } {
+  const keys = new Set<string>()
+  const heldKeys = new Set<string>()
+  const heldRecords = new Set<string>()
   const now: number[] = []
   const later: number[] = []
   entries.forEach((entry, index) => {
-    const names = namesOf(entry).filter((name): name is string => name !== null)
-    const putOff = names.some((name) => named.has(name))
-    for (const name of names) named.add(name)
+    const { key, record } = namesOf(entry)
+    const putOff = keys.has(key) || heldKeys.has(key) || (record != null && heldRecords.has(record))
+    keys.add(key)
+    if (putOff) {
+      heldKeys.add(key)
+      if (record != null) heldRecords.add(record)
+    }
     ;(putOff ? later : now).push(index)
   })
   return { now, later }
@@ -61,8 +78,8 @@ function firstOfEach<Entry>(entries: Entry[], namesOf: (entry: Entry) => Array<s
 /** One entry's outcome in a batch: its row, or the failure of the statement it went in. */
 export type Settled<Result> = { value: Result } | { error: unknown }
 
-/** Sends one statement of a batch within `timeoutMs` and answers each of its entries, in order. */
-type SendStatement<Entry, Result> = (entries: Entry[], timeoutMs: number) => Promise<Result[]>
+/** Sends one statement of a batch within `timeoutMs` and settles each of its entries, in order. */
+type SendStatement<Entry, Result> = (entries: Entry[], timeoutMs: number) => Promise<Array<Settled<Result>>>
 
 /**
  * Runs `send` over the entries of a batch in as few statements as {@link firstOfEach} allows, one after
@@ -74,7 +91,7 @@ type SendStatement<Entry, Result> = (entries: Entry[], timeoutMs: number) => Pro
 async function inStatements<Entry, Result>(
   what: string,
   entries: Entry[],
-  namesOf: (entry: Entry) => Array<string | null>,
+  namesOf: (entry: Entry) => EntryNames,
   send: SendStatement<Entry, Result>,
   timeoutMs: number,
   startedAt = monotonicNow(),
@@ -86,7 +103,7 @@ async function inStatements<Entry, Result>(
     leftMs < 1
       ? statement.map(() => ({ error: storeUnavailableError(`${what}: no answer within ${timeoutMs} ms`) }))
       : await send(statement, leftMs).then(
-          (rows) => onePerEntry(rows, statement).map((value) => ({ value })),
+          (answers) => onePerEntry(answers, statement),
           (error: unknown) => statement.map(() => ({ error })),
         )
   const results: Array<Settled<Result> | Promise<Settled<Result>>> = new Array(entries.length)
@@ -117,6 +134,11 @@ function onePerEntry<Row>(rows: Row[], entries: readonly unknown[]): Row[] {
   return rows
 }
 
+/** The indexes of the rows `test` holds for. */
+function indexesWhere<Row>(rows: readonly Row[], test: (row: Row) => boolean): number[] {
+  return rows.flatMap((row, index) => (test(row) ? [index] : []))
+}
+
 /** Queues one claim (or completion) into the statement of its turn of the event loop. */
 export interface BatchedStatements {
   claim(entry: ClaimEntry): Promise<Settled<ClaimRow>>
@@ -134,7 +156,8 @@ export interface BatchedStatements {
  * ```
  */
 export function createBatchedStatements(connection: PostgresConnection, sql: StoreQueries, commandTimeoutMs: number): BatchedStatements {
-  function claimStatement(entries: ClaimEntry[], timeoutMs: number): Promise<ClaimRow[]> {
+  async function claimStatement(entries: ClaimEntry[], timeoutMs: number): Promise<Array<Settled<ClaimRow>>> {
+    const startedAt = monotonicNow()
     const column = <T>(pick: (entry: ClaimEntry) => T) => entries.map(pick)
     const values = [
       column((entry) => entry.key),
@@ -146,31 +169,61 @@ export function createBatchedStatements(connection: PostgresConnection, sql: Sto
     ]
     // Claims that landed after the receiver already answered 503: give them back. Returned, so close() waits
     // for these releases before it lets go of the pool.
-    const releaseLate = (late: pg.QueryResult<ClaimRow>) => {
+    const releaseLate = (late: pg.QueryResult<ClaimStatementRow>) => {
       const releases: Promise<unknown>[] = []
       for (let index = 0; index < Math.min(late.rows.length, entries.length); index += 1) {
-        const { key, owner } = entries[index]!
-        if (late.rows[index]!.claimed) releases.push(connection.query('release', sql.release, [key, owner]).catch(() => undefined))
+        if (late.rows[index]!.claimed) releases.push(release(entries[index]!))
       }
       return Promise.all(releases)
     }
-    return connection.query<ClaimRow>('claim', sql.claimBatch, values, { onAbandoned: releaseLate, timeoutMs }).then(({ rows }) => rows)
+    const query = await connection.query<ClaimStatementRow>('claim', sql.claimBatch, values, { onAbandoned: releaseLate, timeoutMs })
+    const rows = onePerEntry(query.rows, entries)
+    const failed = new Map<number, unknown>()
+    // Taken claims whose record another statement changed while this one ran: their versions are recorded
+    // again, in batch order, each statement reading the record afresh, within what is left of the deadline.
+    for (let unsure = indexesWhere(rows, (row) => row.unsure); unsure.length > 0; ) {
+      const leftMs = timeoutMs - (monotonicNow() - startedAt)
+      try {
+        if (leftMs < 1) throw storeUnavailableError(`postgres store: claim: no answer within ${commandTimeoutMs} ms`)
+        const pick = <T>(of: (entry: ClaimEntry) => T) => unsure.map((index) => of(entries[index]!))
+        const versions = [pick((entry) => entry.record), pick((entry) => entry.version), pick((entry) => entry.retentionMs)]
+        const recorded = onePerEntry(
+          (await connection.query<{ newest: boolean; unsure: boolean }>('claim', sql.recordVersions, versions, { timeoutMs: leftMs })).rows,
+          unsure,
+        )
+        unsure.forEach((index, position) => (rows[index]!.newest = recorded[position]!.newest))
+        unsure = unsure.filter((_, position) => recorded[position]!.unsure)
+      } catch (error) {
+        // Taken, but neither stale nor newest as far as anyone can tell: given back, and failed.
+        for (const index of unsure) {
+          failed.set(index, error)
+          void release(entries[index]!)
+        }
+        break
+      }
+    }
+    return rows.map((row, index) => (failed.has(index) ? { error: failed.get(index) } : { value: row }))
   }
 
-  async function completeStatement(entries: CompleteEntry[], timeoutMs: number): Promise<boolean[]> {
+  /** Gives a claim back; close() waits for it, as for every query. */
+  function release({ key, owner }: ClaimEntry): Promise<unknown> {
+    return connection.query('release', sql.release, [key, owner]).catch(() => undefined)
+  }
+
+  async function completeStatement(entries: CompleteEntry[], timeoutMs: number): Promise<Array<Settled<boolean>>> {
     const values = [entries.map((entry) => entry.key), entries.map((entry) => entry.owner), entries.map((entry) => entry.retentionMs)]
     const { rows } = await connection.query<{ completed: boolean }>('complete', sql.completeBatch, values, { timeoutMs })
-    return rows.map((row) => row.completed)
+    return rows.map((row) => ({ value: row.completed }))
   }
 
   return {
     claim: createCallBatcher(
       (entries: ClaimEntry[]) =>
-        inStatements('postgres store: claim', entries, (entry) => [entry.key, entry.record], claimStatement, commandTimeoutMs),
+        inStatements('postgres store: claim', entries, (entry) => ({ key: entry.key, record: entry.record }), claimStatement, commandTimeoutMs),
       MAX_BATCH,
     ),
     complete: createCallBatcher(
-      (entries: CompleteEntry[]) => inStatements('postgres store: complete', entries, (entry) => [entry.key], completeStatement, commandTimeoutMs),
+      (entries: CompleteEntry[]) => inStatements('postgres store: complete', entries, (entry) => ({ key: entry.key }), completeStatement, commandTimeoutMs),
       MAX_BATCH,
     ),
   }

@@ -6,6 +6,7 @@
  */
 import type pg from 'pg'
 import type { Pool } from 'pg'
+import { resultTypes } from './result-types.js'
 
 /** The quoted names the store's SQL uses, derived from one table name. */
 export interface TableNames {
@@ -180,7 +181,9 @@ export async function applyMigration(pool: Pool, names: TableNames, timeoutMs: n
   client.on('error', onError)
   // A migration may wait for the lock or a table longer than a claim would: it gets its own budget on the
   // server (statement_timeout, which a store's pool sets to its command timeout) and on the client.
-  const statement = (text: string): pg.QueryConfig => ({ text, query_timeout: timeoutMs + 1_000 } as pg.QueryConfig)
+  // Read with the store's parsers: a pool's bool parser answering 't' made `applied` never true, so every
+  // start took the migration's locks.
+  const statement = (text: string): pg.QueryConfig => ({ text, types: resultTypes, query_timeout: timeoutMs + 1_000 } as pg.QueryConfig)
   try {
     // Already applied (the usual start of an instance): nothing to take. CREATE INDEX IF NOT EXISTS takes a
     // SHARE lock on its table before it finds the index there, so on a table in service the migration waited

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import { createInFlightCalls, storeUnavailableError, withStoreDeadline } from '@crm-webhooks/core'
 import pg from 'pg'
 import { type TableNames, applyMigration } from './migration.js'
+import { resultTypes } from './result-types.js'
 
 /** How the store reaches PostgreSQL. */
 export interface PostgresConnectionOptions {
@@ -65,6 +66,10 @@ const UNDEFINED_TABLE = '42P01'
  * ```
  */
 export function openPostgresConnection(options: PostgresConnectionOptions): PostgresConnection {
+  // pg hands binary results over decoded as UTF-8 (a float8 came back corrupted): the store reads text.
+  if (pg.defaults.binary === true || (options.pool as { options?: { binary?: unknown } } | undefined)?.options?.binary === true) {
+    throw new TypeError('crm-webhooks: createPostgresStore cannot read results in binary format: give it a pool without `binary: true` (and leave pg.defaults.binary unset)')
+  }
   const owned = options.pool === undefined
   const pool =
     options.pool ??
@@ -97,11 +102,12 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
   // Parsed and planned once per connection, then only bound and executed: planning the claim costs the
   // server about as much as running it (pgbench, claim then completion, 10 clients: 2 900/s unprepared,
   // 5 800/s prepared).
+  // Every answer is read with the store's own parsers, never the pool's (see result-types.ts).
   const statementOf = (text: string, values: unknown[]): pg.QueryConfig => {
-    if (!options.preparedStatements) return { text, values, query_timeout: queryTimeout } as pg.QueryConfig
+    if (!options.preparedStatements) return { text, values, types: resultTypes, query_timeout: queryTimeout } as pg.QueryConfig
     let name = statementNames.get(text)
     if (name === undefined) statementNames.set(text, (name = statementName(text)))
-    return { name, text, values, query_timeout: queryTimeout } as pg.QueryConfig
+    return { name, text, values, types: resultTypes, query_timeout: queryTimeout } as pg.QueryConfig
   }
 
   // Longer than a claim's: a migration may wait for another instance's, or for a lock on a busy table.

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { type Socket, connect, createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { createReceiver } from '@crm-webhooks/core'
+import { type ClaimResult, createReceiver } from '@crm-webhooks/core'
 import { automatenexus, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
 import { batchedStoreContract, closingContract, deliveryContract, idempotencyStoreContract, orderingGuardContract } from '@crm-webhooks/core/testing'
 import pg from 'pg'
@@ -141,7 +141,7 @@ describe.skipIf(!available)('postgres store against a real server', () => {
 
     // What each call answers is the store contract's ('made together ... in call order'); these check how
     // the calls are split into statements and what lands in the tables.
-    it('a key or a record named again in one turn waits for a statement of its own', async () => {
+    it('a key named again in one turn waits for a statement of its own; claims of one record share one', async () => {
       const { statements, store: batched } = countingStore()
       const id = globalThis.crypto.randomUUID()
       const at = (version: number) => ({ record: `deal:${id}`, version, retentionMs: 60_000 })
@@ -153,11 +153,85 @@ describe.skipIf(!available)('postgres store against a real server', () => {
         batched.claim(`newer:${id}`, 'g', 60_000, at(3_000)),
         batched.claim(`between:${id}`, 'h', 60_000, at(2_500)),
       ])
-      // [fresh, twice d, older], then [twice e, newer], then [between].
-      expect(statements).toEqual(['WITH', 'WITH', 'WITH'])
+      // [fresh, twice d, older, newer, between], then [twice e].
+      expect(statements).toEqual(['WITH', 'WITH'])
       expect(results.map((each) => each.state)).toEqual(['claimed', 'claimed', 'in_progress', 'claimed', 'claimed', 'claimed'])
+      expect(results.slice(3)).toEqual([false, false, true].map((stale) => ({ state: 'claimed', stale })))
       expect(await versionOf(`deal:${id}`)).toBe(3_000)
       expect(await rowOf(`twice:${id}`)).toEqual({ state: 'in_progress', owner: 'd' })
+    })
+
+    it('a burst of claims about one record goes in one statement, answered as the same claims one at a time', async () => {
+      const { statements, store: batched } = countingStore()
+      const id = globalThis.crypto.randomUUID()
+      // Versions around the one recorded before, some repeated, each kept an hour longer than the one before.
+      const versions = Array.from({ length: 64 }, (_, index) => ((index * 31) % 53) * 20)
+      const at = (record: string, index: number) => ({ record, version: versions[index]!, retentionMs: 3_600_000 * (index + 1) })
+      const answers: Record<'burst' | 'alone', ClaimResult[]> = { burst: [], alone: [] }
+      for (const run of ['burst', 'alone'] as const) {
+        const record = `${run}:${id}`
+        await store.recordVersion(record, 500, 60_000)
+        // One claim meets its key held: not taken, its version recorded by nobody.
+        await store.claim(`${run}:${id}:7`, 'somebody-else', 60_000)
+        statements.length = 0
+        const claim = (index: number) => batched.claim(`${run}:${id}:${index}`, 'o', 60_000, at(record, index))
+        if (run === 'burst') answers.burst = await Promise.all(versions.map((_, index) => claim(index)))
+        else for (const index of versions.keys()) answers.alone.push(await claim(index))
+        if (run === 'burst') expect(statements).toEqual(['WITH'])
+      }
+      expect(answers.burst.map((each) => ('retryAfterMs' in each ? { state: each.state } : each))).toEqual(
+        answers.alone.map((each) => ('retryAfterMs' in each ? { state: each.state } : each)),
+      )
+      expect(answers.burst.filter((each) => each.state === 'claimed' && each.stale)).not.toHaveLength(0)
+      expect(answers.burst.filter((each) => each.state === 'claimed' && !each.stale)).not.toHaveLength(0)
+      // The record keeps the newest version and the retention of the last claim that was not stale.
+      const last = answers.alone.map((each) => each.state === 'claimed' && !each.stale).lastIndexOf(true)
+      for (const run of ['burst', 'alone']) {
+        const { rows } = await admin.query(`SELECT version, extract(epoch FROM expires_at - now()) * 1000 AS left FROM "${table}_versions" WHERE record = $1`, [`${run}:${id}`])
+        expect(rows[0].version).toBe(Math.max(500, ...versions.filter((_, index) => index !== 7)))
+        expect(Number(rows[0].left)).toBeGreaterThan(3_600_000 * (last + 1) - 60_000)
+        expect(Number(rows[0].left)).toBeLessThanOrEqual(3_600_000 * (last + 1))
+      }
+    })
+
+    it('claims of a record another statement changes meanwhile have their versions recorded again, or fail and are given back', async () => {
+      await store.migrate()
+      for (const round of ['unchanged outcome', 'changed outcome', 'second statement fails'] as const) {
+        const { statements, store: batched } = countingStore({ before: (index) => (round === 'second statement fails' && index === 1 ? Promise.reject(new Error('connection reset')) : Promise.resolve()) })
+        const id = globalThis.crypto.randomUUID()
+        const record = `changed:${id}`
+        await store.recordVersion(record, 10, 60_000)
+        // Another instance records a version while the burst's statement runs: after its snapshot, before its upsert.
+        const other = await admin.connect()
+        try {
+          await other.query('BEGIN')
+          await other.query(`UPDATE "${table}_versions" SET version = $2 WHERE record = $1`, [record, round === 'unchanged outcome' ? 15 : 25])
+          const claims = Promise.allSettled([20, 30, 22, 35].map((version, index) => batched.claim(`changed:${id}:${index}`, 'o', 60_000, { record, version, retentionMs: 60_000 })))
+          const waiting = async () =>
+            Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`, [table])).rows[0].n)
+          for (let polls = 0; (await waiting()) === 0 && polls < 100; polls += 1) await sleep(20)
+          await other.query('COMMIT')
+          const settled = await claims
+          if (round === 'second statement fails') {
+            expect(settled.map((each) => each.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected'])
+            expect(settled[0]).toMatchObject({ reason: { code: 'store_unavailable' } })
+            await sleep(200)
+            // Given back, so the sender's retry is not met with 409 for the whole lease.
+            for (const index of [0, 1, 2, 3]) expect(await rowOf(`changed:${id}:${index}`)).toBeUndefined()
+            continue
+          }
+          // Against 15 the burst's outcome is the one its snapshot (10) gave: one statement. Against 25 the
+          // first claim turns stale: its versions are recorded again, in a second.
+          const stale = round === 'unchanged outcome' ? [false, false, true, false] : [true, false, true, false]
+          expect(settled.map((each) => (each.status === 'fulfilled' ? each.value : each.reason))).toEqual(stale.map((each) => ({ state: 'claimed', stale: each })))
+          expect(statements).toEqual(round === 'unchanged outcome' ? ['WITH'] : ['WITH', 'WITH'])
+          expect(await versionOf(record)).toBe(35)
+        } finally {
+          await other.query('ROLLBACK').catch(() => undefined)
+          other.release()
+          await batched.close()
+        }
+      }
     })
 
     it('a claim of the first statement is answered with it, before the statements put off after it run', async () => {
