@@ -37,7 +37,11 @@ export const MISS_REASONS: Record<TargetKind, string> = {
     'less than our plugin, whose core reads the body itself; the rest of the gap is the pipeline\'s. The server pays more for that work than the process alone did: the `inline+20us` row is the ' +
     'same inline verify plus 20 µs of busy-waiting (no allocation, no memory traffic), and across runs and ' +
     'frameworks it has cost about 1.3 to 4 times that in server CPU a request, on two cores shared with the load ' +
-    'generator, pinned to one each or not (aside: a 50 µs wait cost 84 µs). On Fastify, 0.9x leaves the ' +
+    'generator, pinned to one each or not (aside: a 50 µs wait cost 84 µs). Part of that is the socket write: ' +
+    'profiled under the same load (`cd bench && npx tsx src/profile-http.ts fastify/inline ...`; 2026-12-07), the ' +
+    'native `writev` that sends each answer, the same bytes whatever the variant, cost more the slower the server ' +
+    'answered (on Fastify, per request: `bare` 19 µs, `inline` 21, `inline+20us` 30, `crm-webhooks` 38), ' +
+    'presumably because the load generator more often sleeps and each answer has to wake it. On Fastify, 0.9x leaves the ' +
     'middleware about a ninth of `inline`\'s server CPU a request more (6-14 µs in the runs so far): less than ' +
     'its body digest and zod validation alone. Express spends about three times as much per request itself, so ' +
     'the same gap weighs less there, and its ratio has landed at 0.76-0.95x from run to run. On Hono the middleware reads the Node request on ' +
@@ -115,5 +119,6 @@ From \`--cpu-prof\` profiles of one contender in a loop (\`bench/src/profile.ts\
 
 To look again: \`cd bench && npx tsx src/run.ts --only verify\` bundles \`.out/profile.js\`, then
 \`node --cpu-prof --cpu-prof-dir=/tmp/prof .out/profile.js pipeline 4096\` and
-\`npx tsx src/profile-summary.ts /tmp/prof/*.cpuprofile\`. To measure a change against a revision in one
+\`npx tsx src/profile-summary.ts /tmp/prof/*.cpuprofile\`. A server under the HTTP load:
+\`npx tsx src/profile-http.ts fastify/inline fastify/crm-webhooks\` (any \`<framework>/<variant>\`). To measure a change against a revision in one
 process: \`pnpm --filter @crm-webhooks/bench ab -- --rev HEAD --only parse,pipeline\`.`

@@ -18,6 +18,8 @@ export interface HttpRun {
   readonly p99Ms: number
   /** The server process's CPU time (user + system) per request answered. */
   readonly cpuMicrosPerRequest: number
+  /** Requests answered. */
+  readonly requests: number
 }
 
 /** Every run of one framework and variant, and its ratios to the same framework's other variants. */
@@ -52,8 +54,22 @@ function signedRequest(event: CrmEventBody, secret: string, tamper = false) {
   return { body, headers }
 }
 
-async function startServerProcess(entry: string, secret: string, contender: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(entry, [contender], { env: { ...process.env, BENCH_SECRET: secret }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+/**
+ * Forks one server process (`contender` is `<framework>/<variant>`) and waits for its port; `execArgv`
+ * passes Node flags to it (`--cpu-prof`, for bench/src/profile-http.ts).
+ *
+ * @example
+ * ```ts
+ * const { child, port } = await startServerProcess(entries.server, secret, 'fastify/inline')
+ * ```
+ */
+export async function startServerProcess(
+  entry: string,
+  secret: string,
+  contender: string,
+  execArgv: string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(entry, [contender], { execArgv, env: { ...process.env, BENCH_SECRET: secret }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message) => resolve((message as { port: number }).port))
     child.once('exit', (code) => reject(new Error(`the ${contender} server process exited with ${code} before listening`)))
@@ -83,7 +99,16 @@ function serverCpuMicros(child: ServerProcess): Promise<number> {
   })
 }
 
-async function load(url: string, options: HttpOptions, child: ServerProcess): Promise<HttpRun> {
+/**
+ * One autocannon run of `options.durationSeconds` against `url`, each request a distinct signed delivery;
+ * throws on any error, timeout or non-2xx answer.
+ *
+ * @example
+ * ```ts
+ * const run = await load(url, options, child)
+ * ```
+ */
+export async function load(url: string, options: HttpOptions, child: ServerProcess): Promise<HttpRun> {
   const cpuBefore = await serverCpuMicros(child)
   const result = await autocannon({
     url,
@@ -107,7 +132,7 @@ async function load(url: string, options: HttpOptions, child: ServerProcess): Pr
     throw new Error(`${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx responses`)
   }
   const cpuMicros = (await serverCpuMicros(child)) - cpuBefore
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, cpuMicrosPerRequest: cpuMicros / result.requests.total }
+  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, cpuMicrosPerRequest: cpuMicros / result.requests.total, requests: result.requests.total }
 }
 
 /**
