@@ -180,7 +180,7 @@ export function createRetryPolicy(given?: RetryPolicyOptions): RetryPolicy {
  *
  * Only the planned schedule is checked here. A receiver that answers `Retry-After` (honoured up to a day)
  * moves the retries after it later; the sender then runs a retry that would fall past the retention (less
- * an attempt's timeout, from the first attempt) at that time instead, as the last.
+ * an attempt's timeout, from the first failure, as here) at that time instead, as the last.
  *
  * @example
  * ```ts

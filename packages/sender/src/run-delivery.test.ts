@@ -144,6 +144,24 @@ describe('createSender retries (manual clock: the 24 h schedule runs in millisec
     const spaced = acmeSender({ clock, transport: onceBusy })
     expect((await clock.runUntilSettled(spaced.send(contact))).attempts).toHaveLength(6)
   })
+
+  it('never moves a retry of a schedule createSender accepted, however long the first attempt took to fail', async () => {
+    const clock = createManualClock()
+    const start = clock.now()
+    // The first attempt runs to its 30 s timeout; the last retry, 71 h 59 m 10 s after that failure, passes
+    // the check createSender makes (its offset plus a timeout is under the 72 h retention).
+    let calls = 0
+    const slowFirst: Transport = async () => {
+      if (calls++ === 0) clock.advance(30_000)
+      return { status: 500, responseBody: 'down', durationMs: 0 }
+    }
+    const schedule = [MINUTE, 72 * HOUR - 55_000, 72 * HOUR - 50_000]
+    const sender = acmeSender({ clock, transport: slowFirst, retry: { maxRetries: 3, schedule } })
+    const result = await clock.runUntilSettled(sender.send(contact))
+    const offsets = result.attempts.map((attempt) => Date.parse(attempt.time) - start)
+    // The schedule's offsets count from that failure, at 30 s.
+    expect(offsets).toEqual([0, ...schedule.map((offset) => 30_000 + offset)])
+  })
 })
 
 describe('the delivery log', () => {

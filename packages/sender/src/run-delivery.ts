@@ -105,8 +105,9 @@ export async function runDelivery(
   // the first attempt (the sender seeing only a timeout), so a retry after that runs the handler again. The
   // schedule alone keeps within it (assertRetriesWithinRetention), but Retry-After waits move every later
   // retry, and a receiver answering 503 with a day's wait several times in a row could move the last by days.
-  // No retry goes later than an attempt's timeout before that: one due later runs then, sooner than asked,
-  // and is the last.
+  // No retry goes later than an attempt's timeout before that, counted from the first attempt's failure as
+  // that check counts the schedule (so the cap never cuts a schedule it accepted): one due later runs then,
+  // sooner than asked, and is the last.
   const retentionMs = sender.provider.retentionMs ?? DEFAULT_RETENTION_MS
   let latestRetryAt = Infinity
   let retriesLeft = maxRetries
@@ -137,7 +138,7 @@ export async function runDelivery(
     }
     if (attempt === 1) {
       initialFailureAt = clock.now()
-      latestRetryAt = Date.parse(entry.time) + retentionMs - policy.timeoutMs
+      latestRetryAt = initialFailureAt + retentionMs - policy.timeoutMs
     }
     sender.recordFailure(entry.status)
     const retry = retriesLeft-- > 0 && !sender.disabled && clock.now() < latestRetryAt ? attempt : undefined
