@@ -145,6 +145,16 @@ describe('createSender retries (manual clock: the 24 h schedule runs in millisec
     expect((await clock.runUntilSettled(spaced.send(contact))).attempts).toHaveLength(6)
   })
 
+  it("keeps to the schedule when a custom Transport's retryAfterMs is no wait (NaN, negative)", async () => {
+    for (const retryAfterMs of [Number.NaN, -5_000]) {
+      const clock = createManualClock()
+      const start = clock.now()
+      const odd: Transport = async () => ({ status: 503, responseBody: 'busy', durationMs: 0, retryAfterMs })
+      const result = await clock.runUntilSettled(acmeSender({ clock, transport: odd }).send(contact))
+      expect(result.attempts.map((attempt) => Date.parse(attempt.time) - start)).toEqual([0, MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 24 * HOUR])
+    }
+  })
+
   it('never moves a retry of a schedule createSender accepted, however long the first attempt took to fail', async () => {
     const clock = createManualClock()
     const start = clock.now()
