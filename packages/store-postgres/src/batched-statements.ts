@@ -78,15 +78,19 @@ function firstOfEach<Entry>(entries: Entry[], namesOf: (entry: Entry) => EntryNa
 /** One entry's outcome in a batch: its row, or the failure of the statement it went in. */
 export type Settled<Result> = { value: Result } | { error: unknown }
 
-/** Sends one statement of a batch within `timeoutMs` and settles each of its entries, in order. */
-type SendStatement<Entry, Result> = (entries: Entry[], timeoutMs: number) => Promise<Array<Settled<Result>>>
+/**
+ * Sends one statement of a batch within `timeoutMs` and settles each of its entries, in order: an entry
+ * the statement left undecided (a claim whose version is recorded again) as a promise of its own.
+ */
+type SendStatement<Entry, Result> = (entries: Entry[], timeoutMs: number) => Promise<Array<Settled<Result> | Promise<Settled<Result>>>>
 
 /**
  * Runs `send` over the entries of a batch in as few statements as {@link firstOfEach} allows, one after
  * the other and all within `timeoutMs`, and settles each entry on its own: a statement that fails fails its
  * own entries only, never those an earlier statement already claimed. The entries of the first statement
- * are answered as soon as it is; each entry put off, as a promise settled with its own statement, so a
- * burst about one record holds up no delivery about another.
+ * are answered as soon as it is (those it left undecided, when they are); each entry put off, as a promise
+ * settled with its own statement, sent once every entry of this one is settled (it may name their record),
+ * so a burst about one record holds up no delivery about another.
  */
 async function inStatements<Entry, Result>(
   what: string,
@@ -99,7 +103,7 @@ async function inStatements<Entry, Result>(
   const { now, later } = firstOfEach(entries, namesOf)
   const statement = now.map((index) => entries[index]!)
   const leftMs = timeoutMs - (monotonicNow() - startedAt)
-  const settled: Settled<Result>[] =
+  const settled: Array<Settled<Result> | Promise<Settled<Result>>> =
     leftMs < 1
       ? statement.map(() => ({ error: storeUnavailableError(`${what}: no answer within ${timeoutMs} ms`) }))
       : await send(statement, leftMs).then(
@@ -109,13 +113,15 @@ async function inStatements<Entry, Result>(
   const results: Array<Settled<Result> | Promise<Settled<Result>>> = new Array(entries.length)
   now.forEach((index, position) => (results[index] = settled[position]!))
   if (later.length > 0) {
-    const rest = inStatements(
-      what,
-      later.map((index) => entries[index]!),
-      namesOf,
-      send,
-      timeoutMs,
-      startedAt,
+    const rest = Promise.all(settled).then(() =>
+      inStatements(
+        what,
+        later.map((index) => entries[index]!),
+        namesOf,
+        send,
+        timeoutMs,
+        startedAt,
+      ),
     )
     later.forEach((index, position) => (results[index] = rest.then((restSettled) => restSettled[position]!)))
   }
@@ -156,7 +162,7 @@ export interface BatchedStatements {
  * ```
  */
 export function createBatchedStatements(connection: PostgresConnection, sql: StoreQueries, commandTimeoutMs: number): BatchedStatements {
-  async function claimStatement(entries: ClaimEntry[], timeoutMs: number): Promise<Array<Settled<ClaimRow>>> {
+  async function claimStatement(entries: ClaimEntry[], timeoutMs: number): Promise<Array<Settled<ClaimRow> | Promise<Settled<ClaimRow>>>> {
     const startedAt = monotonicNow()
     const column = <T>(pick: (entry: ClaimEntry) => T) => entries.map(pick)
     const values = [
@@ -178,10 +184,25 @@ export function createBatchedStatements(connection: PostgresConnection, sql: Sto
     }
     const query = await connection.query<ClaimStatementRow>('claim', sql.claimBatch, values, { onAbandoned: releaseLate, timeoutMs })
     const rows = onePerEntry(query.rows, entries)
+    const settled: Array<Settled<ClaimRow> | Promise<Settled<ClaimRow>>> = rows.map((row) => ({ value: row }))
+    const unsure = indexesWhere(rows, (row) => row.unsure)
+    if (unsure.length === 0) return settled
+    // Answered when their versions are recorded; the rest of the statement's claims are answered now.
+    const failures = recordAgain(entries, rows, unsure, startedAt, timeoutMs)
+    for (const index of unsure) {
+      settled[index] = failures.then((failed) => (failed.has(index) ? { error: failed.get(index) } : { value: rows[index]! }))
+    }
+    return settled
+  }
+
+  /**
+   * Taken claims whose record another statement changed while theirs ran: their versions are recorded again,
+   * in batch order, each statement reading the record afresh, within what is left of the claim's deadline.
+   * Answers the claims that could not be, given back.
+   */
+  async function recordAgain(entries: ClaimEntry[], rows: ClaimRow[], firstUnsure: number[], startedAt: number, timeoutMs: number) {
     const failed = new Map<number, unknown>()
-    // Taken claims whose record another statement changed while this one ran: their versions are recorded
-    // again, in batch order, each statement reading the record afresh, within what is left of the deadline.
-    for (let unsure = indexesWhere(rows, (row) => row.unsure); unsure.length > 0; ) {
+    for (let unsure = firstUnsure; unsure.length > 0; ) {
       const leftMs = timeoutMs - (monotonicNow() - startedAt)
       try {
         if (leftMs < 1) throw storeUnavailableError(`postgres store: claim: no answer within ${commandTimeoutMs} ms`)
@@ -202,7 +223,7 @@ export function createBatchedStatements(connection: PostgresConnection, sql: Sto
         break
       }
     }
-    return rows.map((row, index) => (failed.has(index) ? { error: failed.get(index) } : { value: row }))
+    return failed
   }
 
   /** Gives a claim back; close() waits for it, as for every query. */

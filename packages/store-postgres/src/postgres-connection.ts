@@ -136,6 +136,11 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
       if (closed) {
         return Promise.reject(storeUnavailableError('postgres store: closed'))
       }
+      // Set after the store was created, it makes the pool's new connections binary: refused before the
+      // statement is sent, as a claim it took could not be read (result-types.ts), nor given back.
+      if (pg.defaults.binary === true) {
+        return Promise.reject(storeUnavailableError('postgres store: pg.defaults.binary is set; the store reads results in text format only'))
+      }
       // A statement past its deadline may still be answered (a claim that lands late is then released):
       // close() waits for it, through `late`.
       const deadline = {

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { parserOverrideCases, perverse, rawText } from './__fixtures__/parser-override-cases.js'
-import { DATABASE_URL, postgresAvailable, uniqueTable } from './__fixtures__/postgres-test-env.js'
+import { DATABASE_URL, dropTables, postgresAvailable, uniqueTable } from './__fixtures__/postgres-test-env.js'
 import { createPostgresStore } from './index.js'
 
 const available = await postgresAvailable()
@@ -20,6 +20,25 @@ describe.skipIf(!available)('postgres store over a pool whose type parsers are o
       expect(() => createPostgresStore({ pool: binary, table: uniqueTable('binary') })).toThrow(TypeError)
     } finally {
       await binary.end()
+    }
+  })
+
+  it('sends no statement once pg.defaults.binary is set after it was created: it takes no claim it could not read', async () => {
+    const table = uniqueTable('binary_later')
+    const store = createPostgresStore({ connectionString: DATABASE_URL, table, autoMigrate: true })
+    try {
+      await store.migrate()
+      pg.defaults.binary = true
+      try {
+        // Sent, its claim would be taken and then unreadable (binary results fail it), held for the lease.
+        await expect(store.claim('k', 'first', 60_000)).rejects.toMatchObject({ code: 'store_unavailable', status: 503 })
+      } finally {
+        pg.defaults.binary = false
+      }
+      expect(await store.claim('k', 'retry', 60_000)).toEqual({ state: 'claimed' })
+    } finally {
+      await store.close()
+      await dropTables(table)
     }
   })
 })

@@ -234,6 +234,41 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       }
     })
 
+    it('claims whose versions are recorded again are answered alone: the rest of their statement is answered at once', async () => {
+      await store.migrate()
+      let releaseSecond!: () => void
+      const secondHeld = new Promise<void>((resolve) => (releaseSecond = resolve))
+      // The second statement (recording the contended claim's version again) is held until the others are answered.
+      const { statements, store: batched } = countingStore({ before: (index) => (index === 1 ? secondHeld : Promise.resolve()) })
+      const id = globalThis.crypto.randomUUID()
+      const record = `contended:${id}`
+      await store.recordVersion(record, 10, 60_000)
+      const other = await admin.connect()
+      try {
+        await other.query('BEGIN')
+        await other.query(`UPDATE "${table}_versions" SET version = 25 WHERE record = $1`, [record])
+        const contended = batched.claim(`contended:${id}`, 'o', 60_000, { record, version: 20, retentionMs: 60_000 })
+        const unrelated = batched.claim(`unrelated:${id}`, 'o', 60_000, { record: `unrelated:${id}`, version: 1, retentionMs: 60_000 })
+        const versionless = batched.claim(`versionless:${id}`, 'o', 60_000)
+        const waiting = async () =>
+          Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`, [table])).rows[0].n)
+        for (let polls = 0; (await waiting()) === 0 && polls < 100; polls += 1) await sleep(20)
+        await other.query('COMMIT')
+        const within = (claim: Promise<unknown>, ms: number) => Promise.race([claim, sleep(ms).then(() => 'held')])
+        // Before, all three waited for the second statement.
+        expect(await within(unrelated, 2_000)).toEqual({ state: 'claimed', stale: false })
+        expect(await within(versionless, 2_000)).toEqual({ state: 'claimed' })
+        expect(await within(contended, 100)).toBe('held')
+        releaseSecond()
+        expect(await contended).toEqual({ state: 'claimed', stale: true })
+        expect(statements).toEqual(['WITH', 'WITH'])
+      } finally {
+        await other.query('ROLLBACK').catch(() => undefined)
+        other.release()
+        await batched.close()
+      }
+    })
+
     it('a claim of the first statement is answered with it, before the statements put off after it run', async () => {
       let releaseSecond!: () => void
       const secondHeld = new Promise<void>((resolve) => (releaseSecond = resolve))

@@ -28,9 +28,10 @@ const PARSERS: Record<number, Parse> = {
 const AS_SENT: Parse = (value) => value
 
 /**
- * A result in pg's binary format (a pool's `binary: true`, refused when the store is created, or
- * `pg.defaults.binary` set later) fails its statement: pg hands binary fields over decoded as UTF-8 (a
- * float8 came back corrupted), and a bool read as a Buffer would be truthy.
+ * A result in pg's binary format fails its statement: pg hands binary fields over decoded as UTF-8 (a
+ * float8 came back corrupted), and a bool read as a Buffer would be truthy. A pool's `binary: true` is
+ * refused when the store is created and `pg.defaults.binary` before each statement is sent; this is the
+ * last guard, after the statement ran (a claim it took is then held until its lease ends).
  */
 const BINARY: Parse = () => {
   throw new Error('postgres store: results in binary format are not supported (binary: true); the store reads text')
