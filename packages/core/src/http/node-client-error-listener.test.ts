@@ -90,6 +90,33 @@ describe('nodeClientErrorListener', () => {
     }
   })
 
+  it("ends the connection after that delivery's answer even when the app says Connection: keep-alive", async () => {
+    const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET }).onAny(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 150))
+    })
+    const listener = createNodeListener(receiver)
+    // A header the app sets turns Node's keep-alive back on as the head goes out; the connection, its parser
+    // broken, then refused the sender's next delivery on it (431, never retried) instead of ending.
+    const keepAlive = createServer((request, response) => {
+      response.setHeader('Connection', 'keep-alive')
+      listener(request, response)
+    }).on('clientError', nodeClientErrorListener)
+    const { url, close } = await listenOnLoopback(keepAlive)
+    try {
+      const delivery = await signedRequest({ id: 'evt_pipelined_keep_alive' })
+      const lines = Object.entries(delivery.headers ?? {}).map(([name, value]) => `${name}: ${value}`)
+      const first = `POST /webhooks HTTP/1.1\r\nHost: x\r\n${lines.join('\r\n')}\r\nContent-Length: ${Buffer.byteLength(String(delivery.body))}\r\n\r\n${delivery.body}`
+      const refused = head([`X-Padding: ${'a'.repeat(20_000)}`, 'Content-Length: 2']) + '{}'
+      const startedAt = performance.now()
+      const answer = await rawExchange(first + refused, Number(new URL(url).port))
+      expect(answer.match(/(?:^|\r\n)HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 200 '])
+      // Ended by the listener once the answer is out, not by the server's 5 s keep-alive timeout.
+      expect(performance.now() - startedAt).toBeLessThan(2_500)
+    } finally {
+      await close()
+    }
+  })
+
   it('says nothing on a connection whose answer has begun, and ends it', () => {
     const ended: string[] = []
     const socket = {

@@ -23,6 +23,7 @@ interface InFlightResponse {
   headersSent?: boolean
   shouldKeepAlive?: boolean
   req?: { complete?: boolean }
+  once?: (event: 'finish', listener: () => void) => unknown
 }
 
 /** The typed error for what Node's parser (llhttp) or server refused, by Node's error code. */
@@ -46,7 +47,8 @@ function refusal(error: Error & { code?: string }): RequestRejectedError {
  * (408), with `Connection: close`, then ends the connection (the rest of its bytes cannot be framed). A
  * socket already reset, or whose response has begun (the parser failed mid-body, after a listener
  * answered), is destroyed without a word, as Node does. A request refused behind a pipelined one still being
- * handled gets no answer: that one's comes first, and then the connection ends.
+ * handled gets no answer: that one's comes first, and then the connection ends (a delivery pipelined
+ * between the two gets none either, and its sender retries it).
  *
  * @example
  * ```ts
@@ -68,6 +70,9 @@ export function nodeClientErrorListener(error: Error & { code?: string }, socket
     // however the handler ends). Its own answer goes first, saying `Connection: close`, and Node then ends the
     // connection; the refused request's bytes cannot be framed, so it gets none, as a reset would.
     response.shouldKeepAlive = false
+    // An app's own `Connection: keep-alive` header turns that back on as the head goes out, and the connection,
+    // its parser broken, would then refuse the sender's next delivery on it: so it is ended here too.
+    response.once?.('finish', () => socket.end())
     return
   }
   const { status, headers, body } = errorResponse(refusal(error))
