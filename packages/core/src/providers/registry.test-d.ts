@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import { buildSampleDelivery } from './build-sample-delivery.js'
 import { eventJsonSchema } from './event-json-schema.js'
-import { type BuiltInEventType, providerFixtures } from './registry.js'
+import { type BuiltInEventType, type ProviderId, providerFixtures } from './registry.js'
 
 describe('providerFixtures', () => {
   it("types each fixture as its event's input, so a typo in the event name fails to compile", () => {
@@ -18,6 +18,9 @@ describe('BuiltInEventType', () => {
     expectTypeOf<'deal.stage_changed'>().toExtend<BuiltInEventType<'automatenexus'>>()
     expectTypeOf<'contact.created'>().toExtend<BuiltInEventType<'standard-webhooks'>>()
     expectTypeOf<'deal.stage_chnged'>().not.toExtend<BuiltInEventType<'automatenexus'>>()
+    // A union of providers (a provider id read from config) names the events of each.
+    expectTypeOf<'deal.stage_changed'>().toExtend<BuiltInEventType<'automatenexus' | 'workflow-platform'>>()
+    expectTypeOf<'deal.stage_changed'>().toExtend<BuiltInEventType<ProviderId>>()
     // Offered, not required: an event outside the catalog (with options.data) is how onUnknownEvent is tried,
     // and both check the name at run time.
     expectTypeOf(buildSampleDelivery<'automatenexus'>).parameter(1).toEqualTypeOf<BuiltInEventType<'automatenexus'> | (string & {})>()

@@ -32,8 +32,12 @@ export const providers = {
 /** The id of a built-in provider. */
 export type ProviderId = keyof typeof providers
 
-/** The wire name of an event in built-in provider `P`'s catalog, e.g. `'deal.stage_changed'` for AutomateNexus. */
-export type BuiltInEventType<P extends ProviderId> = keyof (typeof providers)[P]['events'] & string
+/**
+ * The wire name of an event in built-in provider `P`'s catalog, e.g. `'deal.stage_changed'` for AutomateNexus;
+ * for a union of providers, an event of any of them.
+ */
+// Distributed over P: a union would otherwise index a union of catalogs, whose keys are the names all share.
+export type BuiltInEventType<P extends ProviderId> = P extends ProviderId ? keyof (typeof providers)[P]['events'] & string : never
 
 /**
  * Whether `value` names a built-in provider (for CLI flags and config files).
