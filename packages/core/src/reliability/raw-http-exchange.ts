@@ -20,8 +20,9 @@ export interface RawHttpExchangeOptions {
 const CRLF_CRLF = Buffer.from('\r\n\r\n')
 
 /**
- * Opens a socket to `url`'s host and port, writes `steps` in order (stopping early once a response has
- * arrived, as a real client would), and resolves with the first response.
+ * Opens a socket to `url`'s host and port (80 when it names none), writes `steps` in order (stopping early
+ * once a response has arrived, as a real client would), and resolves with the first final response (an
+ * interim 1xx is passed over; one to HEAD, a 204 and a 304 end with their head).
  *
  * @example
  * ```ts
@@ -34,8 +35,12 @@ const CRLF_CRLF = Buffer.from('\r\n\r\n')
  */
 export function rawHttpExchange(url: string, steps: readonly RawStep[], options: RawHttpExchangeOptions = {}): Promise<ConformanceResponse> {
   const { hostname, port } = new URL(url)
+  // Its answer has no body, whatever its Content-Length says (RFC 9110 section 9.3.2).
+  const firstBytes = steps.find((step): step is string | Uint8Array => typeof step === 'string' || step instanceof Uint8Array)
+  const toHead = firstBytes !== undefined && Buffer.from(firstBytes.slice(0, 5)).toString('latin1') === 'HEAD '
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) })
+    // URL leaves a scheme's default port out (http://localhost/webhooks has port '').
+    const socket = connect({ host: hostname, port: port === '' ? 80 : Number(port) })
     let received = Buffer.alloc(0)
     let answered = false
     const timer = setTimeout(() => finish(new Error(`no HTTP response within ${options.timeoutMs ?? 10_000} ms`)), options.timeoutMs ?? 10_000)
@@ -51,12 +56,12 @@ export function rawHttpExchange(url: string, steps: readonly RawStep[], options:
 
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk])
-      const response = parseResponse(received)
+      const response = parseResponse(received, toHead)
       if (response) finish(response)
     })
     // The server may close or reset once it has answered (an oversized body is not drained forever).
-    socket.on('error', () => finish(parseResponse(received, true) ?? new Error('connection failed before a response')))
-    socket.on('close', () => finish(parseResponse(received, true) ?? new Error('connection closed before a response')))
+    socket.on('error', () => finish(parseResponse(received, toHead, true) ?? new Error('connection failed before a response')))
+    socket.on('close', () => finish(parseResponse(received, toHead, true) ?? new Error('connection closed before a response')))
     socket.on('connect', () => {
       void (async () => {
         for (const step of steps) {
@@ -71,18 +76,24 @@ export function rawHttpExchange(url: string, steps: readonly RawStep[], options:
   })
 }
 
-/** Parses one HTTP/1.1 response from `bytes`; `undefined` while incomplete (unless the stream `ended`). */
-function parseResponse(bytes: Buffer, ended = false): ConformanceResponse | undefined {
+/**
+ * Parses the first final HTTP/1.1 response from `bytes` (`toHead`: it answers a HEAD request); `undefined`
+ * while incomplete (unless the stream `ended`).
+ */
+function parseResponse(bytes: Buffer, toHead: boolean, ended = false): ConformanceResponse | undefined {
   const headerEnd = bytes.indexOf(CRLF_CRLF)
   if (headerEnd === -1) return undefined
   const [statusLine, ...headerLines] = bytes.subarray(0, headerEnd).toString('latin1').split('\r\n')
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine!)?.[1])
+  // An interim answer (100 Continue, 103 Early Hints) comes before the response, not in its place.
+  if (status >= 100 && status < 200 && status !== 101) return parseResponse(bytes.subarray(headerEnd + 4), toHead, ended)
   const headers = new Headers()
   for (const line of headerLines) {
     const colon = line.indexOf(':')
     if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim())
   }
   const rest = bytes.subarray(headerEnd + 4)
+  if (toHead || status === 204 || status === 304) return { status, headers, body: '' }
   const length = headers.get('content-length')
   if (length !== null) {
     if (rest.length < Number(length)) return undefined
