@@ -135,6 +135,23 @@ describe.skipIf(!available)('postgres store against a real server', () => {
   })
 
   describe('batching: the calls of one event-loop turn share a statement', () => {
+    /**
+     * `record` at version `from`, then a transaction (another instance's, left open on the connection it
+     * answers) changing it to `to`: a statement reading the record meanwhile sees `from`, then waits for its lock.
+     */
+    const anotherInstanceRecording = async (record: string, from: number, to: number) => {
+      await store.recordVersion(record, from, 60_000)
+      const other = await admin.connect()
+      await other.query('BEGIN')
+      await other.query(`UPDATE "${table}_versions" SET version = $2 WHERE record = $1`, [record, to])
+      return other
+    }
+    /** Polls (up to 2 s) until a statement on the table waits for a row lock another transaction holds. */
+    const untilAStatementWaitsOnALock = async () => {
+      const waiting = async () =>
+        Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`, [table])).rows[0].n)
+      for (let polls = 0; (await waiting()) === 0 && polls < 100; polls += 1) await sleep(20)
+    }
     const rowOf = async (key: string) => (await admin.query(`SELECT state, owner FROM "${table}" WHERE key = $1`, [key])).rows[0]
     const versionOf = async (record: string) =>
       (await admin.query(`SELECT version FROM "${table}_versions" WHERE record = $1`, [record])).rows[0]?.version
@@ -200,16 +217,11 @@ describe.skipIf(!available)('postgres store against a real server', () => {
         const { statements, store: batched } = countingStore({ before: (index) => (round === 'second statement fails' && index === 1 ? Promise.reject(new Error('connection reset')) : Promise.resolve()) })
         const id = globalThis.crypto.randomUUID()
         const record = `changed:${id}`
-        await store.recordVersion(record, 10, 60_000)
         // Another instance records a version while the burst's statement runs: after its snapshot, before its upsert.
-        const other = await admin.connect()
+        const other = await anotherInstanceRecording(record, 10, round === 'unchanged outcome' ? 15 : 25)
         try {
-          await other.query('BEGIN')
-          await other.query(`UPDATE "${table}_versions" SET version = $2 WHERE record = $1`, [record, round === 'unchanged outcome' ? 15 : 25])
           const claims = Promise.allSettled([20, 30, 22, 35].map((version, index) => batched.claim(`changed:${id}:${index}`, 'o', 60_000, { record, version, retentionMs: 60_000 })))
-          const waiting = async () =>
-            Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`, [table])).rows[0].n)
-          for (let polls = 0; (await waiting()) === 0 && polls < 100; polls += 1) await sleep(20)
+          await untilAStatementWaitsOnALock()
           await other.query('COMMIT')
           const settled = await claims
           if (round === 'second statement fails') {
@@ -242,17 +254,12 @@ describe.skipIf(!available)('postgres store against a real server', () => {
       const { statements, store: batched } = countingStore({ before: (index) => (index === 1 ? secondHeld : Promise.resolve()) })
       const id = globalThis.crypto.randomUUID()
       const record = `contended:${id}`
-      await store.recordVersion(record, 10, 60_000)
-      const other = await admin.connect()
+      const other = await anotherInstanceRecording(record, 10, 25)
       try {
-        await other.query('BEGIN')
-        await other.query(`UPDATE "${table}_versions" SET version = 25 WHERE record = $1`, [record])
         const contended = batched.claim(`contended:${id}`, 'o', 60_000, { record, version: 20, retentionMs: 60_000 })
         const unrelated = batched.claim(`unrelated:${id}`, 'o', 60_000, { record: `unrelated:${id}`, version: 1, retentionMs: 60_000 })
         const versionless = batched.claim(`versionless:${id}`, 'o', 60_000)
-        const waiting = async () =>
-          Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`, [table])).rows[0].n)
-        for (let polls = 0; (await waiting()) === 0 && polls < 100; polls += 1) await sleep(20)
+        await untilAStatementWaitsOnALock()
         await other.query('COMMIT')
         const within = (claim: Promise<unknown>, ms: number) => Promise.race([claim, sleep(ms).then(() => 'held')])
         // Before, all three waited for the second statement.
