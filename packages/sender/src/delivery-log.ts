@@ -48,7 +48,12 @@ export interface DeliveryAttempt {
   /** The first {@link RESPONSE_BODY_LIMIT} characters of the response body (a surrogate pair is kept whole or left out), or the transport error's message. */
   readonly responseBody: string
   readonly durationMs: number
-  /** The response's `Retry-After`, in ms, when it had one: the next retry waits at least that long. */
+  /**
+   * The response's `Retry-After`, in ms, when it had one (as the transport reported it). The next retry waits
+   * at least that long, at most 24 h, but never past the receiver's retention less an attempt's timeout,
+   * counted from the first failure (one due later runs then, as the last); a value that is no wait (NaN,
+   * negative) leaves the schedule as it is.
+   */
   readonly retryAfterMs?: number
 }
 

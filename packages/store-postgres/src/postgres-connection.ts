@@ -120,6 +120,10 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
     return migrated
   }
 
+  // Set after the store was created, pg.defaults.binary makes the pool's new connections binary: refused
+  // before any statement is sent, as a claim one took could not be read (result-types.ts), nor given back.
+  const binaryDefaultsError = () => storeUnavailableError('postgres store: pg.defaults.binary is set; the store reads results in text format only')
+
   function explain(error: unknown): unknown {
     if ((error as { code?: string }).code !== UNDEFINED_TABLE) return error
     return new Error(
@@ -136,11 +140,7 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
       if (closed) {
         return Promise.reject(storeUnavailableError('postgres store: closed'))
       }
-      // Set after the store was created, it makes the pool's new connections binary: refused before the
-      // statement is sent, as a claim it took could not be read (result-types.ts), nor given back.
-      if (pg.defaults.binary === true) {
-        return Promise.reject(storeUnavailableError('postgres store: pg.defaults.binary is set; the store reads results in text format only'))
-      }
+      if (pg.defaults.binary === true) return Promise.reject(binaryDefaultsError())
       // A statement past its deadline may still be answered (a claim that lands late is then released):
       // close() waits for it, through `late`.
       const deadline = {
@@ -161,6 +161,7 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
     },
     migrate() {
       if (closing) return Promise.reject(storeUnavailableError('postgres store: migrate: closed'))
+      if (pg.defaults.binary === true) return Promise.reject(binaryDefaultsError())
       return withStoreDeadline({ what: 'postgres store: migrate', timeoutMs: migrationTimeoutMs }, () => migrate())
     },
     admit(what) {

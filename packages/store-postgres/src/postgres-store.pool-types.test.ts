@@ -32,6 +32,7 @@ describe.skipIf(!available)('postgres store over a pool whose type parsers are o
       try {
         // Sent, its claim would be taken and then unreadable (binary results fail it), held for the lease.
         await expect(store.claim('k', 'first', 60_000)).rejects.toMatchObject({ code: 'store_unavailable', status: 503 })
+        await expect(store.migrate()).rejects.toMatchObject({ code: 'store_unavailable', message: expect.stringContaining('pg.defaults.binary') })
       } finally {
         pg.defaults.binary = false
       }

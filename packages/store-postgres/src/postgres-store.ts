@@ -1,7 +1,8 @@
 /**
  * `createPostgresStore`: the idempotency store for receivers that run as several instances, on
  * PostgreSQL. One statement per claim (INSERT ... ON CONFLICT DO UPDATE ... WHERE expired, the ordering
- * guard's version recorded in the same statement) and one per completion, the claims (and the
+ * guard's version recorded in the same statement, or in a further one when another statement changed the
+ * record meanwhile) and one per completion, the claims (and the
  * completions) that fall due in the same turn of the event loop sharing one statement
  * (batched-statements.ts); owner-checked completion and release; a migration it applies or prints;
  * expired rows swept in the background.
