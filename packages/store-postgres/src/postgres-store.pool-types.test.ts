@@ -30,7 +30,8 @@ describe.skipIf(!available)('postgres store over a pool whose type parsers are o
       await store.migrate()
       pg.defaults.binary = true
       try {
-        // Sent, its claim would be taken and then unreadable (binary results fail it), held for the lease.
+        // Sent on a connection the pool opened from here on, its claim would be taken and then unreadable
+        // (binary results fail it), held for the lease: refused before it is sent, whatever connection is free.
         await expect(store.claim('k', 'first', 60_000)).rejects.toMatchObject({ code: 'store_unavailable', status: 503 })
         await expect(store.migrate()).rejects.toMatchObject({ code: 'store_unavailable', message: expect.stringContaining('pg.defaults.binary') })
       } finally {

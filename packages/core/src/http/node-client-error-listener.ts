@@ -48,7 +48,7 @@ function refusal(error: Error & { code?: string }): RequestRejectedError {
  * socket already reset, or whose response has begun (the parser failed mid-body, after a listener
  * answered), is destroyed without a word, as Node does. A request refused behind a pipelined one still being
  * handled gets no answer: that one's comes first, and then the connection ends (a delivery pipelined
- * between the two gets none either, and its sender retries it).
+ * between the two may get none either, and its sender then retries it).
  *
  * @example
  * ```ts

@@ -22,7 +22,7 @@ const CRLF_CRLF = Buffer.from('\r\n\r\n')
 /**
  * Opens a socket to `url`'s host and port (80 when it names none), writes `steps` in order (stopping early
  * once a response has arrived, as a real client would), and resolves with the first final response (an
- * interim 1xx is passed over; one to HEAD, a 204 and a 304 end with their head).
+ * interim 1xx is passed over; one to HEAD, a 101, a 204 and a 304 end with their head). Plain HTTP only.
  *
  * @example
  * ```ts
@@ -34,10 +34,10 @@ const CRLF_CRLF = Buffer.from('\r\n\r\n')
  * ```
  */
 export function rawHttpExchange(url: string, steps: readonly RawStep[], options: RawHttpExchangeOptions = {}): Promise<ConformanceResponse> {
-  const { hostname, port } = new URL(url)
+  const { protocol, hostname, port } = new URL(url)
+  if (protocol !== 'http:') return Promise.reject(new TypeError(`rawHttpExchange speaks plain HTTP/1.1 only, not ${protocol}`))
   // Its answer has no body, whatever its Content-Length says (RFC 9110 section 9.3.2).
-  const firstBytes = steps.find((step): step is string | Uint8Array => typeof step === 'string' || step instanceof Uint8Array)
-  const toHead = firstBytes !== undefined && Buffer.from(firstBytes.slice(0, 5)).toString('latin1') === 'HEAD '
+  const toHead = requestStart(steps, 5) === 'HEAD '
   return new Promise((resolve, reject) => {
     // URL leaves a scheme's default port out (http://localhost/webhooks has port '').
     const socket = connect({ host: hostname, port: port === '' ? 80 : Number(port) })
@@ -76,6 +76,17 @@ export function rawHttpExchange(url: string, steps: readonly RawStep[], options:
   })
 }
 
+/** The first `length` bytes the steps write, as Latin-1 (a request line may come in pieces). */
+function requestStart(steps: readonly RawStep[], length: number): string {
+  let start = ''
+  for (const step of steps) {
+    if (start.length >= length) break
+    if (typeof step === 'string') start += step.slice(0, length)
+    else if (step instanceof Uint8Array) start += Buffer.from(step.subarray(0, length)).toString('latin1')
+  }
+  return start.slice(0, length)
+}
+
 /**
  * Parses the first final HTTP/1.1 response from `bytes` (`toHead`: it answers a HEAD request); `undefined`
  * while incomplete (unless the stream `ended`).
@@ -93,7 +104,8 @@ function parseResponse(bytes: Buffer, toHead: boolean, ended = false): Conforman
     if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim())
   }
   const rest = bytes.subarray(headerEnd + 4)
-  if (toHead || status === 204 || status === 304) return { status, headers, body: '' }
+  // A 101's connection speaks another protocol from here on: what follows is not its body.
+  if (toHead || status === 101 || status === 204 || status === 304) return { status, headers, body: '' }
   const length = headers.get('content-length')
   if (length !== null) {
     if (rest.length < Number(length)) return undefined
