@@ -90,8 +90,13 @@ async function mustAcceptAndReject(url: string, event: CrmEventBody, secret: str
 type ServerProcess = ChildProcess
 
 function serverCpuMicros(child: ServerProcess): Promise<number> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    // A server process that died mid-run would never answer: the run fails instead of waiting for ever.
+    const exited = (code: number | null) => reject(new Error(`the server process exited with ${code} during the run`))
+    if (child.exitCode !== null) return exited(child.exitCode)
+    child.once('exit', exited)
     child.once('message', (message) => {
+      child.off('exit', exited)
       const { user, system } = (message as { cpu: { user: number; system: number } }).cpu
       resolve(user + system)
     })
