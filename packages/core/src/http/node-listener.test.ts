@@ -70,9 +70,11 @@ describe('createNodeListener', () => {
   })
 
   /** An HTTP/2 server over the listener of a Customermates receiver, and a client session to it. */
-  async function http2Exchange(options: { bodyTimeoutMs?: number; onDelivery?: (outcome: DeliveryOutcome) => void }) {
+  async function http2Exchange({ listenerAfterMs, ...options }: { bodyTimeoutMs?: number; onDelivery?: (outcome: DeliveryOutcome) => void; listenerAfterMs?: number }) {
     const receiver = createReceiver({ provider: customermates, secret: 's', ...options })
-    const server = createHttp2Server(createNodeListener(receiver) as never)
+    const listener = createNodeListener(receiver) as (request: unknown, response: unknown) => void
+    // `listenerAfterMs`: the request reaches the listener that late, as behind a middleware that awaits first.
+    const server = createHttp2Server(listenerAfterMs === undefined ? (listener as never) : (request, response) => void setTimeout(() => listener(request, response), listenerAfterMs))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const client = http2Connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
     const close = async () => {
@@ -129,6 +131,22 @@ describe('createNodeListener', () => {
       stream.write('{"event":"contact.created","data":')
       await new Promise((resolve) => setTimeout(resolve, 50))
       stream.destroy() // RST_STREAM CANCEL, without END_STREAM
+      await expect.poll(() => outcomes).toEqual([[400, 'invalid_body']])
+    } finally {
+      await close()
+    }
+  })
+
+  it('reads an HTTP/2 stream reset before the receiver began to read it as cut off (400 invalid_body), not as read by a body parser (500)', async () => {
+    const outcomes: Array<[number, string | undefined]> = []
+    const { client, close } = await http2Exchange({ listenerAfterMs: 150, onDelivery: (outcome) => void outcomes.push([outcome.status, outcome.code]) })
+    try {
+      const stream = client.request({ ':method': 'POST', ':path': '/webhooks', 'content-type': 'application/json' })
+      stream.on('error', () => {})
+      stream.write('{"event":"contact.created","data":')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      // Node drops a reset stream's unread data and ends the request: ended, unread by anyone.
+      stream.destroy()
       await expect.poll(() => outcomes).toEqual([[400, 'invalid_body']])
     } finally {
       await close()

@@ -415,6 +415,11 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
     if (Number(declaredLength) > maxBytes + DISCARD_MAX_BYTES) closeConnectionAfterAnswer(request)
     return Promise.reject(error)
   }
+  if (http2StreamOf(request)?.aborted === true) {
+    // The client reset the HTTP/2 stream before this read began: Node dropped its unread data and ended the
+    // request, which would otherwise read as a body someone else consumed (body_already_parsed).
+    return Promise.reject(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'))
+  }
   if (nodeBodyWasRead(request)) {
     // A request whose HTTP/1 framing declares no body (neither a length above zero nor chunks: a GET) lost
     // nothing the sender signed to whoever read its stream (a framework hook piping it on). HTTP/2 frames a
