@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import { PassThrough, type Readable } from 'node:stream'
+import { createGunzip, gzipSync } from 'node:zlib'
 import { type DeliveryOutcome, createNodeListener, createReceiver } from '@crm-webhooks/core'
 import { workflowPlatform } from '@crm-webhooks/core/providers'
 import {
@@ -105,6 +106,47 @@ describe('Fastify specifics (app.inject)', () => {
     await app.register(crmWebhooks, { receiver: receiver() })
     const response = await inject(app, '/webhooks', 'evt_read_by_hook')
     expect({ status: response.statusCode, code: response.json().error.code }).toEqual({ status: 500, code: 'body_already_parsed' })
+  })
+
+  it("an app-wide preParsing hook that only listens to the stream it hands on: 500 body_already_parsed (what flowed is gone)", async () => {
+    const app = Fastify()
+    let counted = 0
+    app.addHook('preParsing', async (_request, _reply, payload) => {
+      payload.on('data', (chunk: Buffer) => void (counted += chunk.length))
+      return payload
+    })
+    // An async hook between the two: the body flows past while it waits.
+    app.addHook('preHandler', () => new Promise<void>((resolve) => setTimeout(resolve, 50)))
+    await app.register(crmWebhooks, { receiver: receiver() })
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const request = await signedRequest({ id: 'evt_listened_to' })
+      const response = await fetch(`${address}/webhooks`, { method: 'POST', headers: request.headers, body: String(request.body) })
+      expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([500, 'body_already_parsed'])
+      expect(counted).toBe(Buffer.byteLength(String(request.body)))
+    } finally {
+      await app.close()
+    }
+  })
+
+  it("an app-wide preParsing hook that inflates a gzip body and deletes its Content-Encoding: the inflated bytes are verified", async () => {
+    const app = Fastify()
+    // Fastify's documented pattern for compressed request bodies.
+    app.addHook('preParsing', async (request, _reply, payload) => {
+      if (request.headers['content-encoding'] !== 'gzip') return payload
+      delete request.headers['content-encoding']
+      return payload.pipe(createGunzip())
+    })
+    await app.register(crmWebhooks, { receiver: receiver() })
+    const send = async (id: string, tamper: boolean) => {
+      const request = await signedRequest({ id })
+      const body = tamper ? String(request.body).replace(id, `${id}x`) : String(request.body)
+      const headers = { ...request.headers, 'content-encoding': 'gzip' }
+      const response = await app.inject({ method: 'POST', url: '/webhooks', headers, payload: gzipSync(body) })
+      return [response.statusCode, response.json().ok]
+    }
+    expect(await send('evt_gzipped', false)).toEqual([200, true])
+    expect(await send('evt_gzipped_tampered', true)).toEqual([401, false])
   })
 
   it('registers twice on two paths (one receiver per provider) without clashing', async () => {
@@ -324,6 +366,25 @@ describe('Content-Types Fastify cannot parse (it answers them 415 before any par
       expect(outcomes).toEqual([])
       await app.close()
     }
+  })
+
+  it.each(contentTypes)('Content-Type %j reaches the core even when a later hook replaces request.headers', async (contentType) => {
+    // Fastify's setter replaces what the plugin's swap laid over the request's headers: an app-wide preParsing
+    // hook setting its own made Fastify read the refused type again and answer its own 415.
+    const { receiver, outcomes } = observedReceiver()
+    const app = Fastify()
+    app.addHook('preParsing', async (request, _reply, payload) => {
+      request.headers = { 'x-tenant': 'acme' }
+      return payload
+    })
+    await app.register(crmWebhooks, { receiver })
+    const request = await signedRequest({ id: 'evt_headers_replaced' })
+    const headers = { ...request.headers, 'content-type': contentType }
+    const response = await app.inject({ method: 'POST', url: '/webhooks', headers, payload: String(request.body) })
+    expect(response.statusCode).toBe(contentType === '' ? 200 : 415)
+    expect(response.json()).toMatchObject(contentType === '' ? { ok: true } : { ok: false, error: { code: 'unsupported_media_type' } })
+    expect(outcomes).toHaveLength(1)
+    await app.close()
   })
 
   it.each(contentTypes)('Content-Type %j keeps the headers an app onRequest hook added through request.headers', async (contentType) => {

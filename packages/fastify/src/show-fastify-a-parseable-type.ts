@@ -33,6 +33,9 @@ export const showFastifyAParseableType: onRequestHookHandler = function showFast
     // Fastify's setter lays this over `request.raw.headers`: hooks still read every other header. It replaces
     // what an earlier set laid there (an app's onRequest hook adding a header), so that is carried over.
     request.headers = { ...request.headers, 'content-type': 'application/octet-stream' }
+    // Read once here, Fastify keeps the type it parsed (lib/handle-request.js reads that, not the header
+    // again): a later hook that sets request.headers of its own replaces the swap, not what Fastify decided.
+    void request.mediaType
   }
   done()
 }
