@@ -862,6 +862,35 @@ describe('idempotency and ordering', () => {
     }
   }
 
+  it('gives back a claim the store answered too late for a handler within its deadline to finish inside the lease: 503, no handler run', async () => {
+    let now = 1_000_000
+    const memory = createMemoryStore({ now: () => now })
+    let answerLateByMs = 0
+    // A store whose claim is taken at once but answered late (a slow network, a paused process).
+    const slow: IdempotencyStore = {
+      claim: async (key, owner, lockTtlMs, version) => {
+        const claimed = await memory.claim(key, owner, lockTtlMs, version)
+        now += answerLateByMs
+        return claimed
+      },
+      complete: (key, owner, retentionMs) => memory.complete(key, owner, retentionMs),
+      release: (key, owner) => memory.release(key, owner),
+    }
+    let runs = 0
+    const receiver = makeReceiver({ store: slow, now: () => now, lockTtlMs: 60_000, handlerTimeoutMs: 25_000 }).on('deal.stage_changed', () => void (runs += 1))
+    const request = await signedRequest(stageChange())
+    // 35 s late leaves 25 s of the lease: a handler taking its whole deadline would outlive it, beside the
+    // run of another instance that claims once the store's lease has lapsed.
+    answerLateByMs = 35_000
+    expectRejected(await receiver.handle(request), 'store_unavailable')
+    expect(runs).toBe(0)
+    // Given back: the sender's retry runs at once instead of meeting 409 for what is left of the lease.
+    answerLateByMs = 34_999
+    expect((await receiver.handle(request)).status).toBe(200)
+    expect(runs).toBe(1)
+    expect(await receiver.drain()).toBe(true)
+  })
+
   it('asks recordVersion after the claim of a store that does not record versions with it', async () => {
     let guardDown = false
     const older = storeRecordingVersionsApart(() => (guardDown ? Promise.reject(new Error('ECONNRESET')) : undefined))

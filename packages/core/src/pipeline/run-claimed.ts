@@ -25,8 +25,11 @@ export function storeUnavailable(cause: unknown): IdempotencyError {
   return storeUnavailableError('the idempotency store is unavailable; retry later', cause)
 }
 
-/** What a claim of a fresh delivery answers: its owner token and, given a version, the ordering guard's verdict. */
-export type ClaimOnce = { duplicate: true } | { duplicate: false; owner: string; stale: boolean | undefined }
+/**
+ * What a claim of a fresh delivery answers: its owner token, given a version the ordering guard's verdict,
+ * and when its lease ends at the earliest (counted from when the store was asked: its answer may come late).
+ */
+export type ClaimOnce = { duplicate: true } | { duplicate: false; owner: string; stale: boolean | undefined; leaseEndsAt: number }
 
 /**
  * Claims `key` for a fresh owner token; a completed key is a duplicate, a key claimed by a live owner is
@@ -37,7 +40,7 @@ export type ClaimOnce = { duplicate: true } | { duplicate: false; owner: string;
  * @example
  * ```ts
  * const claimed = await claimOnce(config, 'automatenexus:sha256:ab12...')
- * if (!claimed.duplicate) await runClaimed(config, key, claimed.owner, work)
+ * if (!claimed.duplicate) await runClaimed(config, key, claimed, work)
  * ```
  */
 export async function claimOnce(config: PipelineConfig, key: string, version?: ClaimVersion): Promise<ClaimOnce> {
@@ -65,6 +68,8 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
   const owedOwners = config.releasesOwed.size === 0 ? [] : config.releasesOwed.ownersOf(key, clockReading(config.monotonicNow))
   if (owedOwners.length !== 0) await payOwedReleases(config, key, owedOwners)
   const owner = config.ownerToken()
+  // The store's lease starts when it takes the claim, at the earliest when it is asked.
+  const leaseEndsAt = clockReading(config.monotonicNow) + config.lockTtlMs
   let claim: ClaimResult
   try {
     claim = await config.store.claim(key, owner, config.lockTtlMs, version)
@@ -98,11 +103,11 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
   }
   if (state !== 'claimed' || (claimedStale !== undefined && typeof claimedStale !== 'boolean')) throw misanswered()
   if (version === undefined || claimedStale !== undefined) {
-    hold.handedOver = true // to runClaimed, which always ends in settleClaim
-    return { duplicate: false, owner, stale: claimedStale }
+    hold.handedOver = true // to runClaimed (which always ends in settleClaim), or given back here
+    await refuseIfLeaseTooShort(config, key, owner, leaseEndsAt)
+    return { duplicate: false, owner, stale: claimedStale, leaseEndsAt }
   }
   // A store that took the claim without the version (one of your own, written before claims carried it).
-  const leaseEndsAt = clockReading(config.monotonicNow) + config.lockTtlMs
   let stale: unknown
   try {
     ;({ stale } = (await config.store.recordVersion!(version.record, version.version, version.retentionMs)) as { stale?: unknown })
@@ -117,7 +122,22 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
     throw storeUnavailable(error)
   }
   hold.handedOver = true
-  return { duplicate: false, owner, stale }
+  await refuseIfLeaseTooShort(config, key, owner, leaseEndsAt)
+  return { duplicate: false, owner, stale, leaseEndsAt }
+}
+
+/**
+ * Gives back a claim answered so late that a handler finishing within `handlerTimeoutMs` could outlive its
+ * lease (the check `createReceiver` makes of the two options, made again with what the store's answer took),
+ * and fails the delivery closed (503): run, it could meet another instance's run of the same delivery once
+ * the lease lapsed, and its completion would be refused.
+ */
+async function refuseIfLeaseTooShort(config: PipelineConfig, key: string, owner: string, leaseEndsAt: number): Promise<void> {
+  const leftMs = leaseEndsAt - clockReading(config.monotonicNow)
+  // A clock that reads NaN leaves nothing to compare: the lease is taken as it was asked for.
+  if (!(leftMs <= config.handlerTimeoutMs)) return
+  await settleClaim(config, key, owner, 'release', leaseEndsAt)
+  throw storeUnavailable(new Error(`the store answered the claim with ${Math.max(0, leftMs)} ms of its lease left, no more than handlerTimeoutMs`))
 }
 
 /** A store's answer as text for an error message, whatever it is (a cyclic object or a BigInt has no JSON). */
@@ -174,16 +194,15 @@ function storeCall<T>(call: () => T | Promise<T>): Promise<T> {
  *
  * @example
  * ```ts
- * await runClaimed(config, key, owner, () => config.dispatch(event))
+ * await runClaimed(config, key, claimed, () => config.dispatch(event))
  * ```
  */
 export async function runClaimed(
   config: PipelineConfig,
   key: string,
-  owner: string,
+  { owner, leaseEndsAt }: { owner: string; leaseEndsAt: number },
   work: (() => unknown) | undefined,
 ): Promise<void> {
-  const leaseEndsAt = clockReading(config.monotonicNow) + config.lockTtlMs
   // What a handler or hook returned: a promise to wait for; anything else (a row id it inserted) is no promise.
   let result: unknown
   let pending: boolean

@@ -347,7 +347,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
     return acceptedResponse(status, repeat)
   }
   ;(event as { stale: boolean | undefined }).stale = typeof ordering === 'object' ? claimed.stale : ordering
-  await runClaimed(config, idempotencyKey, claimed.owner, run)
+  await runClaimed(config, idempotencyKey, claimed, run)
   return acceptedResponse(status, accepted)
 }
 
@@ -454,7 +454,7 @@ async function invalidPayload(
   const claimed = await claimOnce(config, info.idempotencyKey)
   progress.duplicate = claimed.duplicate
   if (!claimed.duplicate) {
-    await runClaimed(config, info.idempotencyKey, claimed.owner, config.onInvalidPayload && (() => config.onInvalidPayload!(info)))
+    await runClaimed(config, info.idempotencyKey, claimed, config.onInvalidPayload && (() => config.onInvalidPayload!(info)))
   }
   const body: AcceptedResponseBody = { ok: true, event: info.type ?? '', duplicate: claimed.duplicate, ignored: 'invalid_payload' }
   return acceptedResponse(STATUS_BY_CODE.unknown_event, body)
