@@ -272,6 +272,60 @@ describe('Hono specifics', () => {
       }
     })
 
+    /** An app whose logger reads every body as text before the webhook route, as many do. */
+    function behindATextRead(receiver: Pick<Receiver<any>, 'fetch' | 'handleNodeRequest'>) {
+      return new Hono()
+        .use(async (c, next) => {
+          await c.req.text().catch(() => '')
+          await next()
+        })
+        .all('/webhooks', crmWebhooks(receiver))
+    }
+
+    /** One request over node:http, its answer's status, Content-Type and body. */
+    function exchangeOverHttp1(url: string, method: string, headers: Record<string, string>, body?: string) {
+      return new Promise<{ status: number | undefined; type: string | undefined; body: string }>((resolve, reject) => {
+        const target = new URL(url)
+        const request = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers }, (response) => {
+          let text = ''
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+          response.on('end', () => resolve({ status: response.statusCode, type: response.headers['content-type'], body: text }))
+        })
+        request.on('error', reject).end(body)
+      })
+    }
+
+    it('answers an empty body read as text as no body: a bodiless DELETE sent chunked or through app.request is verified, an unsigned one 401', async () => {
+      const secret = 'wp-empty-text'
+      const query = 'event_id=evt_empty_text&name=x'
+      const signature = createHmac('sha256', secret).update(query).digest('hex')
+      const app = behindATextRead(createReceiver({ provider: workflowPlatform, secret }).onAny(() => {}))
+      // No bytes, but no Content-Length: 0 to say so either; the text kept was '', which used to be
+      // body_already_parsed, a 500 retried for ever.
+      const entry = await serveNode(app)
+      try {
+        const chunked = await exchangeOverHttp1(`${entry.url}?${query}`, 'DELETE', { 'x-hmac-signature': signature, 'transfer-encoding': 'chunked' }, '')
+        expect([chunked.status, JSON.parse(chunked.body)]).toEqual([202, expect.objectContaining({ ok: true, id: 'evt_empty_text' })])
+      } finally {
+        await entry.close()
+      }
+      const fetched = await app.request(`/webhooks?${query}`, { method: 'DELETE', headers: { 'x-hmac-signature': signature }, body: '' })
+      // The same delivery again, through the Fetch path: recognised.
+      expect([fetched.status, (await fetched.json()).duplicate]).toEqual([202, true])
+      const unsigned = await app.request('/webhooks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' })
+      expect([unsigned.status, (await unsigned.json()).error.code]).toEqual([401, 'missing_signature'])
+    })
+
+    it("answers a method Fetch refuses (node-server's TRACE) 405 in JSON after a middleware read the body", async () => {
+      const entry = await serveNode(behindATextRead(createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })))
+      try {
+        const answer = await exchangeOverHttp1(entry.url, 'TRACE', {})
+        expect([answer.status, answer.type, JSON.parse(answer.body).error.code]).toEqual([405, 'application/json; charset=utf-8', 'method_not_allowed'])
+      } finally {
+        await entry.close()
+      }
+    })
+
     it('says Connection: close on a 413 through c.req.raw, whose unread rest node-server ends the connection over', async () => {
       const app = new Hono()
       app.use(async (c, next) => {

@@ -27,11 +27,13 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handleNodeR
     let request = c.req.raw
     if (arrayBuffer !== undefined || blob !== undefined || text !== undefined) {
       // Read (or still being read) through Hono: the core reads it as any Fetch body, bounded by its deadline
-      // and size limit, and refuses one that came short of its Content-Length.
-      // A bodiless request (a GET, a DELETE with its fields in the query) has nothing a text read could change.
-      const bodyless = c.req.raw.body === null || declaresNoBody(incoming)
-      const body = bodyless ? null : keptBodyStream(arrayBuffer ?? blob?.then((kept) => kept.arrayBuffer()), text)
-      request = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit)
+      // and size limit, and refuses one that came short of its Content-Length. A Request with no body at all
+      // (a GET) lost nothing and goes as it is: rebuilt, a method Fetch refuses (node-server's TRACE) would throw.
+      if (c.req.raw.body !== null) {
+        // A bodiless request (a DELETE with its fields in the query) has nothing a text read could change.
+        const body = declaresNoBody(incoming) ? null : keptBodyStream(arrayBuffer ?? blob?.then((kept) => kept.arrayBuffer()), text)
+        request = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit)
+      }
     } else if (typeof incoming?.on === 'function') {
       // On @hono/node-server the core reads the untouched Node request itself (a Fetch Request read through two
       // stream layers cost more than the whole pipeline). Once anything read or wrapped it (a host's

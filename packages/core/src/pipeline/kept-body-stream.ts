@@ -10,8 +10,10 @@ import { bodyStreamAlreadyRead } from './raw-body.js'
 
 /**
  * The stream of what Hono kept: its bytes, once the read ends. A read as text only (`text()`, `json()`) kept no
- * bytes (decoding drops a BOM and replaces bad bytes), so its stream fails as a body already parsed; a read that
- * failed (the sender left mid-body) fails it as the read did (400).
+ * bytes (decoding drops a BOM and replaces bad bytes), so its stream fails as a body already parsed, unless the
+ * text is empty: no bytes, or a lone BOM (whose declared length the core then finds short; without one, it
+ * fails the signature, never a false accept). A read that failed (the sender left mid-body) fails it as the
+ * read did (400).
  *
  * @example
  * ```ts
@@ -24,9 +26,11 @@ export function keptBodyStream(bytes: Promise<ArrayBuffer> | undefined, text: Pr
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const [kept] = await Promise.all([bytes, text])
-        if (kept === undefined) return controller.error(bodyStreamAlreadyRead())
-        controller.enqueue(new Uint8Array(kept))
+        const [kept, keptText] = await Promise.all([bytes, text])
+        // An empty body read as text (a bodiless DELETE sent chunked, over HTTP/2, or through app.request with an
+        // empty body) lost nothing a sender signed: as a 500 it would be retried for ever.
+        if (kept === undefined && keptText !== '') return controller.error(bodyStreamAlreadyRead())
+        if (kept !== undefined) controller.enqueue(new Uint8Array(kept))
         controller.close()
       } catch (error) {
         controller.error(error)
