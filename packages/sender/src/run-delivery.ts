@@ -151,7 +151,8 @@ export async function runDelivery(
     // Once a wait has pushed a retry past the schedule, the rest keep the schedule's gaps from it, rather
     // than all falling due at once and reaching a receiver that just asked for time in a burst.
     // A custom Transport's NaN would make every time after it NaN: retries at once, and past any cap.
-    const asked = !(entry.retryAfterMs! >= 0) ? 0 : clock.now() + Math.min(entry.retryAfterMs!, MAX_RETRY_AFTER_MS)
+    const waitMs = entry.retryAfterMs
+    const asked = waitMs !== undefined && waitMs >= 0 ? clock.now() + Math.min(waitMs, MAX_RETRY_AFTER_MS) : 0
     const offset = policy.retryOffsetMs(retry)
     const gap = offset - (retry > 1 ? policy.retryOffsetMs(retry - 1) : 0)
     const lastScheduledAt = retry > 1 ? nextAt : initialFailureAt

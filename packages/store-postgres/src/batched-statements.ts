@@ -58,18 +58,15 @@ interface EntryNames {
  */
 function firstOfEach<Entry>(entries: Entry[], namesOf: (entry: Entry) => EntryNames): { now: number[]; later: number[] } {
   const keys = new Set<string>()
-  const heldKeys = new Set<string>()
   const heldRecords = new Set<string>()
   const now: number[] = []
   const later: number[] = []
   entries.forEach((entry, index) => {
     const { key, record } = namesOf(entry)
-    const putOff = keys.has(key) || heldKeys.has(key) || (record != null && heldRecords.has(record))
+    // Every key seen holds its later entries back; a record only once one of its entries was put off.
+    const putOff = keys.has(key) || (record != null && heldRecords.has(record))
     keys.add(key)
-    if (putOff) {
-      heldKeys.add(key)
-      if (record != null) heldRecords.add(record)
-    }
+    if (putOff && record != null) heldRecords.add(record)
     ;(putOff ? later : now).push(index)
   })
   return { now, later }

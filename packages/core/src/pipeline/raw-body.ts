@@ -394,6 +394,11 @@ function discardRest(request: NodeRequestStream, left: number): void {
   request.resume?.()
 }
 
+/** The error of a body cut off by its sender going away (before or during the read). */
+function connectionClosedEarly(): RequestRejectedError {
+  return new RequestRejectedError('invalid_body', 'the connection closed before the body was complete')
+}
+
 /**
  * Reads a Node request stream into bytes, enforcing the limit and the deadline. On rejection the rest
  * of the body is discarded, bounded, so the connection can still carry the error response.
@@ -417,8 +422,9 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
   }
   if (http2StreamOf(request)?.aborted === true) {
     // The client reset the HTTP/2 stream before this read began: Node dropped its unread data and ended the
-    // request, which would otherwise read as a body someone else consumed (body_already_parsed).
-    return Promise.reject(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'))
+    // request, which the check below would take for a body someone else consumed (body_already_parsed). An
+    // HTTP/1 request is not ended that way, so its closed connection is checked after it (request.destroyed).
+    return Promise.reject(connectionClosedEarly())
   }
   if (nodeBodyWasRead(request)) {
     // A request whose HTTP/1 framing declares no body (neither a length above zero nor chunks: a GET) lost
@@ -440,7 +446,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
   if (request.destroyed) {
     // Its 'close' came before this read began (the sender went away while an earlier middleware awaited):
     // nothing more will be emitted, so the read would end only at the deadline, a 408 10 s late.
-    return Promise.reject(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'))
+    return Promise.reject(connectionClosedEarly())
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS
   const startedAt = monotonicNow()
@@ -480,8 +486,7 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
     const onEnd = () => (http2StreamOf(request)?.aborted ? onClose() : finish(undefined))
     const onError = (error: Error) =>
       finish(new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error }))
-    const onClose = () =>
-      finish(new RequestRejectedError('invalid_body', 'the connection closed before the body was complete'), true)
+    const onClose = () => finish(connectionClosedEarly(), true)
     const armDeadline = () => {
       if (settled) return
       // What is left of the deadline, counted from the read's start, never below 0.

@@ -102,28 +102,25 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
     })
   }
   if (state !== 'claimed' || (claimedStale !== undefined && typeof claimedStale !== 'boolean')) throw misanswered()
-  if (version === undefined || claimedStale !== undefined) {
-    hold.handedOver = true // to runClaimed (which always ends in settleClaim), or given back here
-    await refuseIfLeaseTooShort(config, key, owner, leaseEndsAt)
-    return { duplicate: false, owner, stale: claimedStale, leaseEndsAt }
-  }
-  // A store that took the claim without the version (one of your own, written before claims carried it).
-  let stale: unknown
-  try {
-    ;({ stale } = (await config.store.recordVersion!(version.record, version.version, version.retentionMs)) as { stale?: unknown })
-    // Checked as the claim's own verdict is: a handler that skips `if (event.stale)` would take the string
-    // "false" as stale and acknowledge the update without applying it.
-    if (typeof stale !== 'boolean') throw new TypeError(`the store's recordVersion answered stale: ${describeAnswer(stale)}`)
-  } catch (error) {
-    // Given back as a failed handler's claim is: a release lost to the same outage is retried while the
-    // lease lasts, or the sender's retries would meet 409 until it ends.
-    hold.handedOver = true
-    await settleClaim(config, key, owner, 'release', leaseEndsAt)
-    throw storeUnavailable(error)
-  }
+  // From here the claim is held: runClaimed (which always ends in settleClaim) takes it, or it is given back here.
   hold.handedOver = true
+  let stale: unknown = claimedStale
+  if (version !== undefined && claimedStale === undefined) {
+    // A store that took the claim without the version (one of your own, written before claims carried it).
+    try {
+      ;({ stale } = (await config.store.recordVersion!(version.record, version.version, version.retentionMs)) as { stale?: unknown })
+      // Checked as the claim's own verdict is: a handler that skips `if (event.stale)` would take the string
+      // "false" as stale and acknowledge the update without applying it.
+      if (typeof stale !== 'boolean') throw new TypeError(`the store's recordVersion answered stale: ${describeAnswer(stale)}`)
+    } catch (error) {
+      // Given back as a failed handler's claim is: a release lost to the same outage is retried while the
+      // lease lasts, or the sender's retries would meet 409 until it ends.
+      await settleClaim(config, key, owner, 'release', leaseEndsAt)
+      throw storeUnavailable(error)
+    }
+  }
   await refuseIfLeaseTooShort(config, key, owner, leaseEndsAt)
-  return { duplicate: false, owner, stale, leaseEndsAt }
+  return { duplicate: false, owner, stale: stale as boolean | undefined, leaseEndsAt }
 }
 
 /**
