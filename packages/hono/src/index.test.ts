@@ -229,6 +229,19 @@ describe('Hono specifics', () => {
       }
     })
 
+    /** One request over node:http to `path` as written (no URL re-encodes it), its answer's status, Content-Type and body. */
+    function exchangeOverHttp1(serverUrl: string, path: string, method: string, headers: Record<string, string>, body?: string) {
+      return new Promise<{ status: number | undefined; type: string | undefined; body: string }>((resolve, reject) => {
+        const { hostname, port } = new URL(serverUrl)
+        const request = httpRequest({ host: hostname, port, path, method, headers }, (response) => {
+          let text = ''
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+          response.on('end', () => resolve({ status: response.statusCode, type: response.headers['content-type'], body: text }))
+        })
+        request.on('error', reject).end(body)
+      })
+    }
+
     it('verifies a GET or a bodiless DELETE signed over its raw query as sent, after a middleware read the body any way', async () => {
       const secret = 'wp-query-secret'
       // A Fetch Request's url re-encodes these (' as %27, " as %22, < as %3C); the sender signed them as sent.
@@ -249,16 +262,7 @@ describe('Hono specifics', () => {
         app.all('/webhooks', crmWebhooks(createReceiver({ provider: workflowPlatform, secret }).onAny(() => {})))
         const entry = await serveNode(app)
         try {
-          const { status, body } = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
-            const url = new URL(entry.url)
-            const target = { host: url.hostname, port: url.port, path: `/webhooks?${query}`, method, headers: { 'x-hmac-signature': signature } }
-            const request = httpRequest(target, (response) => {
-              let text = ''
-              response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
-              response.on('end', () => resolve({ status: response.statusCode, body: text }))
-            })
-            request.on('error', reject).end()
-          })
+          const { status, body } = await exchangeOverHttp1(entry.url, `/webhooks?${query}`, method, { 'x-hmac-signature': signature })
           expect({ name, method, status, body: JSON.parse(body) }).toMatchObject({ name, status: 202, body: { ok: true, id: 'evt_wire_query' } })
           // The same through app.request (Bun, Deno, Workers), where Hono's Request has no body at all (and a
           // URL it re-encoded: a query with nothing to re-encode).
@@ -282,19 +286,6 @@ describe('Hono specifics', () => {
         .all('/webhooks', crmWebhooks(receiver))
     }
 
-    /** One request over node:http, its answer's status, Content-Type and body. */
-    function exchangeOverHttp1(url: string, method: string, headers: Record<string, string>, body?: string) {
-      return new Promise<{ status: number | undefined; type: string | undefined; body: string }>((resolve, reject) => {
-        const target = new URL(url)
-        const request = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers }, (response) => {
-          let text = ''
-          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
-          response.on('end', () => resolve({ status: response.statusCode, type: response.headers['content-type'], body: text }))
-        })
-        request.on('error', reject).end(body)
-      })
-    }
-
     it('answers an empty body read as text as no body: a bodiless DELETE sent chunked or through app.request is verified, an unsigned one 401', async () => {
       const secret = 'wp-empty-text'
       const query = 'event_id=evt_empty_text&name=x'
@@ -304,7 +295,7 @@ describe('Hono specifics', () => {
       // body_already_parsed, a 500 retried for ever.
       const entry = await serveNode(app)
       try {
-        const chunked = await exchangeOverHttp1(`${entry.url}?${query}`, 'DELETE', { 'x-hmac-signature': signature, 'transfer-encoding': 'chunked' }, '')
+        const chunked = await exchangeOverHttp1(entry.url, `/webhooks?${query}`, 'DELETE', { 'x-hmac-signature': signature, 'transfer-encoding': 'chunked' }, '')
         expect([chunked.status, JSON.parse(chunked.body)]).toEqual([202, expect.objectContaining({ ok: true, id: 'evt_empty_text' })])
       } finally {
         await entry.close()
@@ -319,7 +310,7 @@ describe('Hono specifics', () => {
     it("answers a method Fetch refuses (node-server's TRACE) 405 in JSON after a middleware read the body", async () => {
       const entry = await serveNode(behindATextRead(createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })))
       try {
-        const answer = await exchangeOverHttp1(entry.url, 'TRACE', {})
+        const answer = await exchangeOverHttp1(entry.url, '/webhooks', 'TRACE', {})
         expect([answer.status, answer.type, JSON.parse(answer.body).error.code]).toEqual([405, 'application/json; charset=utf-8', 'method_not_allowed'])
       } finally {
         await entry.close()
