@@ -24,16 +24,11 @@ export type { DeliveryOutcome, InvalidPayloadInfo } from './pipeline/run-pipelin
 export type { AcceptedResponseBody, ErrorResponseBody } from './pipeline/respond.js'
 export { responseContent, toFetchResponse } from './pipeline/respond.js'
 export { createHeaderReader } from './pipeline/headers.js'
-export {
-  DEFAULT_BODY_TIMEOUT_MS,
-  DEFAULT_MAX_BODY_BYTES,
-  bodyStreamAlreadyRead,
-  nodeBodyWasRead,
-  readNodeRequest,
-  readWebStream,
-  toBodyBytes,
-} from './pipeline/raw-body.js'
-export type { NodeRequestStream, ReadBodyOptions } from './pipeline/raw-body.js'
+export { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, bodyStreamAlreadyRead, toBodyBytes } from './pipeline/raw-body.js'
+export type { ReadBodyOptions } from './pipeline/raw-body.js'
+export { nodeBodyWasRead, readNodeRequest } from './pipeline/read-node-request.js'
+export type { NodeRequestStream } from './pipeline/read-node-request.js'
+export { readWebStream } from './pipeline/read-web-stream.js'
 export { answerEndsConnection, declaresNoBody } from './pipeline/declares-no-body.js'
 export { keptBodyStream } from './pipeline/kept-body-stream.js'
 export { QUERY_FIELD_METHODS, carriesQueryFields, rawQueryOf } from './pipeline/query-fields.js'

@@ -9,16 +9,9 @@ import type { WebhookError } from './errors.js'
 import { type EventHandler, createHandlerRegistry } from './handler-registry.js'
 import { MAX_TIMER_MS, positiveOption } from './option-checks.js'
 import { nodeRequestHeaders } from './pipeline/headers.js'
-import {
-  type NodeRequestStream,
-  assertDeclaredLength,
-  assertWholeBody,
-  bodyStreamAlreadyRead,
-  closesConnection,
-  keptNodeBody,
-  readNodeRequest,
-  readWebStream,
-} from './pipeline/raw-body.js'
+import { assertDeclaredLength, assertWholeBody, bodyStreamAlreadyRead, keptNodeBody } from './pipeline/raw-body.js'
+import { type NodeRequestStream, closesConnection, readNodeRequest } from './pipeline/read-node-request.js'
+import { readWebStream } from './pipeline/read-web-stream.js'
 import { type DeliveryOutcome, type InvalidPayloadInfo, rejectBeforePipeline, runPipeline } from './pipeline/run-pipeline.js'
 import { clockReading } from './pipeline/clock-reading.js'
 import { toFetchResponse } from './pipeline/respond.js'

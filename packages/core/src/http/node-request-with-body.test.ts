@@ -3,7 +3,7 @@ import { type IncomingMessage, type Server, createServer } from 'node:http'
 import { type AddressInfo, type Socket, connect } from 'node:net'
 import { PassThrough, Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { readNodeRequest } from '../pipeline/raw-body.js'
+import { readNodeRequest } from '../pipeline/read-node-request.js'
 import { nodeRequestWithBody } from './node-request-with-body.js'
 
 const servers: Server[] = []

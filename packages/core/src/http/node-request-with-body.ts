@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
-import type { NodeRequestStream } from '../pipeline/raw-body.js'
+import type { NodeRequestStream } from '../pipeline/read-node-request.js'
 
 /**
  * The request, its body read from `body` in place of the request stream: what `receiver.handleNodeRequest`

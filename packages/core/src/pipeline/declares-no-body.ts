@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NodeRequestStream } from './raw-body.js'
+import type { NodeRequestStream } from './read-node-request.js'
 
 /** The framing a Node request carries besides its headers. */
 type FramedRequest = Pick<NodeRequestStream, 'headers'> & { readonly httpVersionMajor?: number; readonly complete?: boolean }

@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { TINY_CHUNKS, liveArrayBufferBytes, tinyChunk } from './held-memory.fixture.js'
+import { readWebStream } from './read-web-stream.js'
+
+describe('readWebStream', () => {
+  afterEach(() => vi.restoreAllMocks())
+  const encode = (text: string) => new TextEncoder().encode(text)
+
+  /** A stream that sends `parts` and then stays open (no more data, never closed) unless `close`. */
+  function webStream(parts: string[], close: boolean) {
+    let cancelled = false
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const part of parts) controller.enqueue(encode(part))
+        if (close) controller.close()
+      },
+      cancel() {
+        cancelled = true
+      },
+    })
+    return { stream, wasCancelled: () => cancelled }
+  }
+
+  it('reads every chunk, in order', async () => {
+    const { stream } = webStream(['{"a":', '1,', '"b":2}'], true)
+    expect(new TextDecoder().decode(await readWebStream(stream))).toBe('{"a":1,"b":2}')
+  })
+
+  it('holds a body sent in tiny chunks in about its own size, not one kept chunk (and its buffer) per byte', async () => {
+    let sent = 0
+    let held = Number.NaN
+    let before = Number.NaN
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) before = liveArrayBufferBytes()
+        if (sent === TINY_CHUNKS) {
+          held = liveArrayBufferBytes() - before
+          return controller.close()
+        }
+        sent++
+        controller.enqueue(tinyChunk())
+      },
+    })
+    const bytes = await readWebStream(stream, { timeoutMs: 5_000 })
+    expect(new TextDecoder().decode(bytes)).toBe('a'.repeat(TINY_CHUNKS))
+    expect(held).toBeLessThan(4 * 1024 * 1024)
+  })
+
+  it('times out a body that stops arriving, and cancels the stream', async () => {
+    const { stream, wasCancelled } = webStream(['{"event":'], false)
+    const startedAt = Date.now()
+    await expect(readWebStream(stream, { timeoutMs: 60 })).rejects.toMatchObject({ code: 'request_timeout' })
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(55)
+    expect(wasCancelled()).toBe(true)
+  })
+
+  it('times out even when the source fails as it is cancelled', async () => {
+    const stream = new ReadableStream<Uint8Array>({
+      cancel() {
+        throw new Error('source cannot be cancelled')
+      },
+    })
+    await expect(readWebStream(stream, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'request_timeout' })
+  })
+
+  it('times out a source with a chunk always ready (empty chunks, no end), which never lets the timer run', async () => {
+    let pulls = 0
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++
+        controller.enqueue(new Uint8Array(0))
+      },
+    })
+    const startedAt = Date.now()
+    // Timers run meanwhile: the rest of the process is not frozen until the deadline.
+    let timerRan = false
+    setTimeout(() => (timerRan = true), 0)
+    const timerRanBeforeTheAnswer = readWebStream(endless, { timeoutMs: 50 }).catch((error: unknown) => [timerRan, error])
+    expect(await timerRanBeforeTheAnswer).toEqual([true, expect.objectContaining({ code: 'request_timeout' })])
+    expect(Date.now() - startedAt).toBeLessThan(2_000)
+    expect(pulls).toBeGreaterThan(0)
+  })
+
+  it.each([
+    ['a string', 'text', 'string'],
+    ['an ArrayBuffer', new ArrayBuffer(4), 'ArrayBuffer'],
+    ['a Uint16Array', new Uint16Array(2), 'Uint16Array'],
+    ['a number', 7, 'number'],
+  ])('refuses a chunk that is not bytes (%s) as internal_error (500, retried): no length to count, no bytes the sender signed, and the fault is in process', async (_, chunk, name) => {
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(encode('{"a":'))
+        controller.enqueue(chunk)
+        controller.close()
+      },
+    })
+    const refusal = readWebStream(stream as ReadableStream<Uint8Array>)
+    await expect(refusal).rejects.toMatchObject({ code: 'internal_error', status: 500 })
+    await expect(refusal).rejects.toThrow(`(${name})`)
+  })
+
+  it('cuts a body off at the limit, cancelling the rest', async () => {
+    const { stream, wasCancelled } = webStream(['12345', '67890'], false)
+    await expect(readWebStream(stream, { maxBytes: 8 })).rejects.toMatchObject({ code: 'payload_too_large' })
+    expect(wasCancelled()).toBe(true)
+  })
+
+  it('answers a stream that fails mid-body as invalid_body, as the Node reader does, and refuses one another reader holds', async () => {
+    const failure = new Error('connection reset')
+    let sent = false
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(failure)
+        sent = true
+        controller.enqueue(encode('{"event":'))
+      },
+    })
+    await expect(readWebStream(failing)).rejects.toMatchObject({ code: 'invalid_body', status: 400, cause: failure })
+    const { stream } = webStream(['{}'], true)
+    stream.getReader()
+    await expect(readWebStream(stream)).rejects.toMatchObject({ code: 'body_already_parsed' })
+  })
+
+  it('leaves no timer behind once the body is read', async () => {
+    const setSpy = vi.spyOn(globalThis, 'setTimeout')
+    const clearSpy = vi.spyOn(globalThis, 'clearTimeout')
+    const { stream } = webStream(['{}'], true)
+    await readWebStream(stream, { timeoutMs: 12_345 })
+    const armed = setSpy.mock.results.filter((_, index) => setSpy.mock.calls[index]![1] === 12_345).map((result) => result.value)
+    expect(armed).toHaveLength(1)
+    expect(clearSpy).toHaveBeenCalledWith(armed[0])
+  })
+})
+

@@ -1,0 +1,96 @@
+/**
+ * Reading a Fetch body stream (`Request.body`) into bytes, with the size limit enforced while reading and a
+ * deadline for slow senders.
+ *
+ * @module
+ */
+import { RequestRejectedError, WebhookError, isInstanceOf } from '../errors.js'
+import { monotonicNow } from '../monotonic-now.js'
+import { createChunkCollector } from './chunk-collector.js'
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  type ReadBodyOptions,
+  bodyStreamAlreadyRead,
+  bodyTimedOut,
+  payloadTooLarge,
+} from './raw-body.js'
+
+/** Empty chunks read in a row before the Fetch reader lets timers and I/O run. */
+const EMPTY_CHUNKS_BETWEEN_YIELDS = 256
+
+const nextMacrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+
+/** Whether a body stream's chunk is bytes: a Uint8Array of this realm or another (a Buffer is one). */
+function isByteChunk(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array || Object.prototype.toString.call(value) === '[object Uint8Array]'
+}
+
+/** What a chunk was, for the message: `string`, `ArrayBuffer`, `Uint16Array`, `null`, ... */
+function chunkTypeName(value: unknown): string {
+  if (typeof value !== 'object') return typeof value
+  return value === null ? 'null' : Object.prototype.toString.call(value).slice(8, -1)
+}
+
+/**
+ * Reads a Fetch body stream (Request.body) into bytes, enforcing the limit and the deadline.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readWebStream(request.body, { maxBytes: 65536 })
+ * ```
+ */
+export async function readWebStream(
+  stream: ReadableStream<Uint8Array> | null,
+  options: ReadBodyOptions = {},
+): Promise<Uint8Array> {
+  if (!stream) return new Uint8Array(0)
+  // `await request.json()` (or any reader) ran first and keeps the stream locked: the bytes are gone.
+  if (stream.locked) throw bodyStreamAlreadyRead()
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
+  const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS
+  const reader = stream.getReader()
+  const chunks = createChunkCollector()
+  let length = 0
+  let timedOut = false
+  // At the deadline the reader is cancelled, which settles a read still waiting (as done): one timer for
+  // the whole body rather than a race set up for every chunk.
+  const timer = setTimeout(() => {
+    timedOut = true
+    reader.cancel().catch(() => {})
+  }, timeoutMs)
+  // A source with a chunk always ready (built in process: empty chunks without end) settles every read in a
+  // microtask, and the timer above never gets its turn: the deadline is also checked as the chunks come, and
+  // a run of empty chunks (bytes bring the size limit closer; they do not) yields to the event loop now and
+  // then, so the rest of the process is not frozen until the deadline.
+  const deadline = monotonicNow() + timeoutMs
+  let emptyChunks = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (timedOut || monotonicNow() > deadline) throw bodyTimedOut()
+      if (done) break
+      if (value?.length === 0 && ++emptyChunks % EMPTY_CHUNKS_BETWEEN_YIELDS === 0) await nextMacrotask()
+      // Fetch bodies are Uint8Array chunks (undici's own readers refuse any other): a string, an ArrayBuffer or
+      // a Uint16Array has no byte length to count against the limit, nor bytes the sender signed. Such a stream
+      // is built in process (a runtime or adapter bug), not sent: a 500, which senders retry, where a 400 would
+      // tell them the delivery itself is bad and lose it.
+      if (!isByteChunk(value)) {
+        throw new WebhookError('internal_error', `the request body stream yielded a chunk that is not a Uint8Array (${chunkTypeName(value)})`)
+      }
+      length += value.length
+      if (length > maxBytes) throw payloadTooLarge(maxBytes)
+      chunks.push(value)
+    }
+    return chunks.bytes()
+  } catch (error) {
+    // A source that errors as it is cancelled at the deadline still timed out.
+    if (timedOut) throw bodyTimedOut()
+    reader.cancel().catch(() => {})
+    if (isInstanceOf(error, WebhookError)) throw error
+    // The source failed mid-body (the sender went away): the same 400 the Node reader gives, not a 500.
+    throw new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error })
+  } finally {
+    clearTimeout(timer)
+  }
+}
