@@ -2,7 +2,7 @@ import { type IncomingMessage, type ServerResponse, createServer, request as htt
 import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { DeliveryOutcome } from '../pipeline/run-pipeline.js'
+import type { DeliveryOutcome } from '../pipeline/delivery-outcome.js'
 import { DISCARD_MAX_MS } from '../pipeline/raw-body.js'
 import { buildSampleDelivery } from '../providers/build-sample-delivery.js'
 import { customermates } from '../providers/customermates/index.js'

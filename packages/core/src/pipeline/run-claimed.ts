@@ -10,7 +10,7 @@ import type { ClaimResult, ClaimVersion } from '../types.js'
 import { isThenable } from '../schemes/maybe-promise.js'
 import { storeUnavailableError } from '../idempotency/store-deadline.js'
 import { clockReading } from './clock-reading.js'
-import type { PipelineConfig } from './run-pipeline.js'
+import type { PipelineConfig } from './pipeline-config.js'
 import { handlerFailed, runWithDeadline } from './run-with-deadline.js'
 
 /**

@@ -8,138 +8,22 @@
  *
  * @module
  */
-import {
-  PayloadValidationError,
-  RequestRejectedError,
-  STATUS_BY_CODE,
-  WebhookError,
-  quoteRefusedValue,
-  toWebhookError,
-} from '../errors.js'
-import { callObserver } from '../call-observer.js'
-import { canonicalJson } from '../idempotency/canonical-json.js'
-import type { HeldClaims } from '../idempotency/held-claims.js'
-import { sha256HexOf } from '../schemes/crypto.js'
+import { PayloadValidationError, RequestRejectedError, STATUS_BY_CODE, WebhookError, quoteRefusedValue, toWebhookError } from '../errors.js'
 import { isThenable, mapMaybePromise } from '../schemes/maybe-promise.js'
-import type { StandardSchemaV1 } from '../standard-schema.js'
-import type {
-  ClaimVersion,
-  DeliveryContext,
-  EventSchemas,
-  IdempotencyStore,
-  MaybePromise,
-  Provider,
-  VerifyResult,
-  WebhookEvent,
-  WebhookRequest,
-  WebhookResponse,
-} from '../types.js'
-import { clockReading } from './clock-reading.js'
-import { createHeaderReader } from './headers.js'
-import type { OwedReleases } from './owed-releases.js'
-import { type BodyType, bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, requireIdentityEncoding } from './parse-body.js'
-import { carriesQueryFields, rawQueryOf } from './query-fields.js'
-import { toBodyBytes } from './raw-body.js'
-import { type AcceptedResponseBody, acceptedResponse, assertSendable, errorResponse } from './respond.js'
-import { idKey, recordKey } from './id-key.js'
 import { settledWithin } from '../settled-within.js'
+import type { ClaimVersion, DeliveryContext, MaybePromise, WebhookEvent, WebhookRequest, WebhookResponse } from '../types.js'
+import { clockReading } from './clock-reading.js'
+import { idempotencyKeyOf } from './delivery-key.js'
+import { type Progress, report } from './delivery-outcome.js'
+import { createHeaderReader } from './headers.js'
+import { recordKey } from './id-key.js'
+import { describeIssues, invalidPayload } from './invalid-payload.js'
+import { bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, requireIdentityEncoding } from './parse-body.js'
+import type { PipelineConfig } from './pipeline-config.js'
+import { carriesQueryFields, rawQueryOf } from './query-fields.js'
+import { payloadTooLarge, toBodyBytes } from './raw-body.js'
+import { type AcceptedResponseBody, acceptedResponse, assertSendable, errorResponse } from './respond.js'
 import { claimOnce, runClaimed, storeUnavailable } from './run-claimed.js'
-import { runWithDeadline } from './run-with-deadline.js'
-
-const textEncoder = new TextEncoder()
-
-/** What a verified delivery that failed its schema (or named no event) hands to `onInvalidPayload`. */
-export interface InvalidPayloadInfo {
-  readonly type: string | undefined
-  readonly payload: unknown
-  readonly issues: readonly StandardSchemaV1.Issue[]
-  readonly error: PayloadValidationError
-  readonly idempotencyKey: string
-  readonly headers: DeliveryContext['header']
-}
-
-/** What happened to one request, reported to `onDelivery` (the CLI's listen prints these). */
-export interface DeliveryOutcome {
-  readonly status: number
-  readonly ok: boolean
-  /** The error or acknowledgement code, when the delivery was not simply handled. */
-  readonly code: WebhookError['code'] | undefined
-  readonly error: WebhookError | undefined
-  readonly eventType: string | undefined
-  readonly eventId: string | undefined
-  readonly idempotencyKey: string | undefined
-  readonly duplicate: boolean
-  readonly event: WebhookEvent | undefined
-  readonly verification: VerifyResult | undefined
-  /**
-   * Set when the provider answered a verified handshake itself (seed 003's subscription confirmation): its
-   * parsed payload, so the application can log or record it (the `subscription_id`, the
-   * `confirmation_token` echoed back). No handler runs for a handshake, and `eventType` stays undefined.
-   */
-  readonly handshake: { readonly payload: unknown } | undefined
-  readonly durationMs: number
-}
-
-/** Everything the pipeline needs, resolved once per receiver by `createReceiverConfig` (receiver-config.ts). */
-export interface PipelineConfig {
-  readonly provider: Provider
-  readonly events: EventSchemas
-  readonly preparedSecrets: unknown
-  readonly methods: readonly string[]
-  readonly contentTypes: readonly BodyType[]
-  readonly maxBodyBytes: number
-  readonly toleranceSeconds: number
-  readonly store: IdempotencyStore
-  /**
-   * What the store's keys and records start with: the provider id, or `<provider id>/<namespace>` for a
-   * receiver given a namespace (the id has no `/` and the namespace no `:`, so no two prefixes overlap).
-   */
-  readonly storePrefix: string
-  readonly lockTtlMs: number
-  readonly retentionMs: number
-  readonly handlerTimeoutMs: number
-  readonly invalidPayload: 'reject' | 'accept'
-  /** The wall clock, for signed timestamps. */
-  readonly now: () => number
-  /** The clock of leases, retry budgets and durations: monotonic unless `now` was injected (monotonic-now.ts). */
-  readonly monotonicNow: () => number
-  readonly ownerToken: () => string
-  readonly idempotencyKey: ((context: DeliveryContext) => MaybePromise<string | undefined>) | undefined
-  readonly recordVersion: ((event: WebhookEvent) => { record: string; version: number } | undefined) | undefined
-  readonly dispatch: (event: WebhookEvent) => Promise<void> | undefined
-  /** Whether `dispatch` would run a handler for an event of `type`. */
-  readonly handles: (type: string) => boolean
-  readonly onUnknownEvent: ((event: WebhookEvent) => unknown) | undefined
-  readonly onInvalidPayload: ((info: InvalidPayloadInfo) => unknown) | undefined
-  readonly onError: ((error: WebhookError, outcome: DeliveryOutcome) => void) | undefined
-  readonly onDelivery: ((outcome: DeliveryOutcome) => void) | undefined
-  /**
-   * Completions this receiver owes its store (key to owner): each failed and is being retried in the
-   * background. A claim of one of those keys first tries its completion again (run-claimed.ts).
-   */
-  readonly completionsOwed: Map<string, string>
-  /**
-   * Claims whose answer never came (the store failed or misanswered), which may still land and hold the key
-   * for their lease: each key's owners and lease ends. A claim of one of those keys first gives them back
-   * (run-claimed.ts).
-   */
-  readonly releasesOwed: OwedReleases
-  /** Claims taken whose outcome the store has not recorded yet, which `drain()` waits for (held-claims.ts). */
-  readonly heldClaims: HeldClaims
-}
-
-/** Mutable record of what the pipeline learnt, turned into the outcome at the end. */
-interface Progress {
-  eventType?: string
-  eventId?: string
-  idempotencyKey?: string
-  duplicate: boolean
-  event?: WebhookEvent
-  verification?: VerifyResult
-  handshake?: { payload: unknown }
-  /** Set when the delivery was acknowledged without a typed handler. */
-  ignored?: 'unknown_event' | 'invalid_payload'
-}
 
 /**
  * Runs one request through the pipeline and always resolves with a response.
@@ -181,33 +65,6 @@ export function rejectBeforePipeline(config: PipelineConfig, caught: unknown, st
   return response
 }
 
-function report(
-  config: PipelineConfig,
-  response: WebhookResponse,
-  failure: WebhookError | undefined,
-  progress: Progress,
-  startedAt: number,
-): void {
-  if (!config.onError && !config.onDelivery) return
-  const outcome: DeliveryOutcome = {
-    status: response.status,
-    ok: response.status < 300,
-    code: failure?.code ?? progress.ignored,
-    error: failure,
-    eventType: progress.eventType,
-    eventId: progress.eventId,
-    idempotencyKey: progress.idempotencyKey,
-    duplicate: progress.duplicate,
-    event: progress.event,
-    verification: progress.verification,
-    handshake: progress.handshake,
-    durationMs: clockReading(config.monotonicNow) - startedAt,
-  }
-  // Observers must never turn a delivery into a failure.
-  if (failure) callObserver(() => config.onError?.(failure, outcome))
-  callObserver(() => config.onDelivery?.(outcome))
-}
-
 /**
  * The receiver's clock, checked: a reading of NaN would pass every signed-timestamp check (no comparison
  * with NaN is true, so no age is too old), letting a captured delivery of any age in. Fails closed (500).
@@ -227,7 +84,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   }
   const body = toBodyBytes(request.rawBody)
   if (body.length > config.maxBodyBytes) {
-    throw new RequestRejectedError('payload_too_large', `request body exceeds ${config.maxBodyBytes} bytes`)
+    throw payloadTooLarge(config.maxBodyBytes)
   }
   const header = createHeaderReader(request.headers)
   // A bodiless GET or DELETE (seed 003's workflow actions) carries its fields in the query string. What
@@ -390,72 +247,8 @@ function withoutFraming(answer: WebhookResponse): WebhookResponse {
   return headers ? { ...answer, headers } : answer
 }
 
-// In order, each source that names no key falling through to the next: the receiver's option, the
-// provider's own, the event id (the signed id, else the envelope's), the digest of the signed bytes.
-function idempotencyKeyOf(
-  config: PipelineConfig,
-  context: DeliveryContext,
-  eventId: string | undefined,
-  digested: Uint8Array,
-): MaybePromise<string> {
-  const fromReceiver = config.idempotencyKey?.(context)
-  if (isThenable(fromReceiver)) return Promise.resolve(fromReceiver).then((key) => (namesNoKey(key) ? providerKeyOf(config, context, eventId, digested) : idKey(key)))
-  return namesNoKey(fromReceiver) ? providerKeyOf(config, context, eventId, digested) : idKey(fromReceiver)
-}
-
-// What a key function answers to pass on to the next source; anything else is its key (0 included), or a
-// TypeError (id-key.ts).
-function namesNoKey(key: unknown): boolean {
-  return key === undefined || key === null || key === ''
-}
-
-function providerKeyOf(config: PipelineConfig, context: DeliveryContext, eventId: string | undefined, digested: Uint8Array): MaybePromise<string> {
-  const fromProvider = config.provider.idempotencyKey?.(context)
-  const idOrDigest = (key: string | undefined) => (!namesNoKey(key) ? idKey(key) : eventId ? idKey(eventId) : digestKey(config, context, digested))
-  return isThenable(fromProvider) ? Promise.resolve(fromProvider).then(idOrDigest) : idOrDigest(fromProvider)
-}
-
-// No id from the sender: retries resend the same bytes, so their digest identifies the delivery; a
-// provider whose sender writes a resend out again digests the payload's canonical JSON instead.
-function digestKey(config: PipelineConfig, context: DeliveryContext, signed: Uint8Array): MaybePromise<string> {
-  if (config.provider.idempotencyDigest === 'canonical-json') {
-    return mapMaybePromise(sha256HexOf(textEncoder.encode(canonicalJson(context.payload))), (digest) => `json-sha256:${digest}`)
-  }
-  return mapMaybePromise(sha256HexOf(signed), (digest) => `sha256:${digest}`)
-}
-
 /** Code of yours before the claim (a key function, an async schema) that never answered: a 500 the sender retries. */
 function notSettled(what: string, config: PipelineConfig): WebhookError {
   return new WebhookError('internal_error', `${what} did not settle within handlerTimeoutMs (${config.handlerTimeoutMs} ms)`)
 }
 
-function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
-  return issues
-    .slice(0, 5)
-    .map((issue) => {
-      const path = (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment))
-      return path.length ? `${path.join('.')}: ${issue.message}` : issue.message
-    })
-    .join('; ')
-}
-
-async function invalidPayload(
-  config: PipelineConfig,
-  info: InvalidPayloadInfo,
-  progress: Progress,
-): Promise<WebhookResponse> {
-  if (config.invalidPayload === 'reject') {
-    // Every delivery of an invalid payload reaches the hook (the sender's retries included), then 422.
-    if (config.onInvalidPayload) await runWithDeadline(config, () => config.onInvalidPayload!(info))
-    throw info.error
-  }
-  // 'accept': parked once under the idempotency claim, then acknowledged so the sender stops retrying.
-  progress.ignored = 'invalid_payload'
-  const claimed = await claimOnce(config, info.idempotencyKey)
-  progress.duplicate = claimed.duplicate
-  if (!claimed.duplicate) {
-    await runClaimed(config, info.idempotencyKey, claimed, config.onInvalidPayload && (() => config.onInvalidPayload!(info)))
-  }
-  const body: AcceptedResponseBody = { ok: true, event: info.type ?? '', duplicate: claimed.duplicate, ignored: 'invalid_payload' }
-  return acceptedResponse(STATUS_BY_CODE.unknown_event, body)
-}

@@ -5,7 +5,7 @@
  */
 import { HandlerError, isInstanceOf } from '../errors.js'
 import { settledWithin } from '../settled-within.js'
-import type { PipelineConfig } from './run-pipeline.js'
+import type { PipelineConfig } from './pipeline-config.js'
 
 /** A handler's (or hook's) failure, as the sender is answered: 500 `handler_failed`, the cause kept. */
 export function handlerFailed(cause: unknown): HandlerError {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import type { DeliveryOutcome } from '../../pipeline/run-pipeline.js'
+import type { DeliveryOutcome } from '../../pipeline/delivery-outcome.js'
 import { createReceiver } from '../../receiver.js'
 import type { WebhookEvent, WebhookResponse } from '../../types.js'
 import { buildSampleDelivery } from '../build-sample-delivery.js'

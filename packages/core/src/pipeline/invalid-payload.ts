@@ -1,0 +1,57 @@
+/**
+ * A verified delivery whose payload failed its schema (or named no event): refused 422, or, with
+ * `invalidPayload: 'accept'`, parked once under its idempotency claim and acknowledged.
+ *
+ * @module
+ */
+import { type PayloadValidationError, STATUS_BY_CODE } from '../errors.js'
+import type { StandardSchemaV1 } from '../standard-schema.js'
+import type { DeliveryContext, WebhookResponse } from '../types.js'
+import type { Progress } from './delivery-outcome.js'
+import type { PipelineConfig } from './pipeline-config.js'
+import { type AcceptedResponseBody, acceptedResponse } from './respond.js'
+import { claimOnce, runClaimed } from './run-claimed.js'
+import { runWithDeadline } from './run-with-deadline.js'
+
+/** What a verified delivery that failed its schema (or named no event) hands to `onInvalidPayload`. */
+export interface InvalidPayloadInfo {
+  readonly type: string | undefined
+  readonly payload: unknown
+  readonly issues: readonly StandardSchemaV1.Issue[]
+  readonly error: PayloadValidationError
+  readonly idempotencyKey: string
+  readonly headers: DeliveryContext['header']
+}
+
+/** The first issues, each as `path: message`, for the error message. */
+export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment))
+      return path.length ? `${path.join('.')}: ${issue.message}` : issue.message
+    })
+    .join('; ')
+}
+
+/** Answers a delivery whose payload failed: `onInvalidPayload` runs, then 422, or once under its claim and 202 with `'accept'`. */
+export async function invalidPayload(
+  config: PipelineConfig,
+  info: InvalidPayloadInfo,
+  progress: Progress,
+): Promise<WebhookResponse> {
+  if (config.invalidPayload === 'reject') {
+    // Every delivery of an invalid payload reaches the hook (the sender's retries included), then 422.
+    if (config.onInvalidPayload) await runWithDeadline(config, () => config.onInvalidPayload!(info))
+    throw info.error
+  }
+  // 'accept': parked once under the idempotency claim, then acknowledged so the sender stops retrying.
+  progress.ignored = 'invalid_payload'
+  const claimed = await claimOnce(config, info.idempotencyKey)
+  progress.duplicate = claimed.duplicate
+  if (!claimed.duplicate) {
+    await runClaimed(config, info.idempotencyKey, claimed, config.onInvalidPayload && (() => config.onInvalidPayload!(info)))
+  }
+  const body: AcceptedResponseBody = { ok: true, event: info.type ?? '', duplicate: claimed.duplicate, ignored: 'invalid_payload' }
+  return acceptedResponse(STATUS_BY_CODE.unknown_event, body)
+}
