@@ -142,7 +142,7 @@ describe('autorespond: the X-Secret-Key header', () => {
     expect([missing.status, json(missing).error]).toEqual([401, expect.objectContaining({ code: 'missing_signature' })])
   })
 
-  it('accepts old and new key while both are configured, and says which matched (Regenerate)', async () => {
+  it('accepts either of two configured keys, and says which matched', async () => {
     const { receiver, seen } = receiverWithLog([KEY, { value: 'ar_sk_previous', label: 'before regenerate' }])
     await receiver.handle(post(JSON.stringify(autorespondFixtures['lead.created']), 'ar_sk_previous'))
     await receiver.handle(post(JSON.stringify(autorespondFixtures['lead.message_added']), KEY))
@@ -174,5 +174,13 @@ describe('autorespond: idempotency and ordering', () => {
       ['lead.message_added', '2026-04-21T15:44:51.000Z', false],
       ['lead.contact_info_added', '2026-04-21T15:43:02.000Z', true],
     ])
+  })
+
+  it('keeps leads with an empty lead_id out of the ordering guard: they name no record, so none is stale for another', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const lead = (name: string, minute: number) => ({ ...autorespondFixtures['lead.message_added'], lead_id: '', name, messages: [msg('inbound', name, minute)] })
+    await receiver.handle(post(JSON.stringify(lead('newer lead', 15))))
+    await receiver.handle(post(JSON.stringify(lead('another, older lead', 5))))
+    expect(seen.map((event) => event.stale)).toEqual([undefined, undefined])
   })
 })

@@ -42,10 +42,11 @@ export const autorespond = defineProvider({
   methods: ['POST'],
   contentTypes: ['json'],
   // One record per lead; a later snapshot has a later latest message, so an older one arriving late is stale.
+  // An empty lead_id names no lead: every such lead would share one record, and one mark another stale.
   recordVersion: (event) => {
     const leadId = (event.data as { lead_id?: unknown }).lead_id
     const version = latestMessageTime(event.data)
-    return typeof leadId === 'string' && version !== undefined ? { record: `lead:${leadId}`, version } : undefined
+    return typeof leadId === 'string' && leadId !== '' && version !== undefined ? { record: `lead:${leadId}`, version } : undefined
   },
   // The payload is the lead itself and implies its event, so a lead that would be read as another event
   // is refused rather than sent under a name the receiver will not see.

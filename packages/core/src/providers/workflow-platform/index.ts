@@ -84,7 +84,16 @@ export const workflowPlatform = defineProvider({
     if (API_V2_EVENTS.has(event.type)) {
       return { payload: { event: event.type, event_id: event.id, timestamp, data: event.data } }
     }
-    const mapped = event.data !== null && typeof event.data === 'object' ? event.data : { value: event.data }
+    const mapped: Record<string, unknown> = event.data !== null && typeof event.data === 'object' ? { ...event.data } : { value: event.data }
+    // A mapped `event` or `event_id` is what the receiver routes and keys by: one that differs from the event
+    // sent would be handled as another event, or keyed apart from what the sender logged.
+    const named = event.type === WORKFLOW_ACTION_EVENT ? undefined : event.type
+    if (mapped.event !== undefined && mapped.event !== named) {
+      throw new TypeError(`crm-webhooks: this action's data maps event ${JSON.stringify(mapped.event)}, which the receiver would route by; send it as that type instead of ${event.type}`)
+    }
+    if (mapped.event_id !== undefined && mapped.event_id !== event.id) {
+      throw new TypeError(`crm-webhooks: this action's data maps event_id ${JSON.stringify(mapped.event_id)}, which the receiver would key by; pass it as the event's id instead`)
+    }
     return {
       payload: { ...(event.type === WORKFLOW_ACTION_EVENT ? {} : { event: event.type }), event_id: event.id, ...mapped },
     }

@@ -188,6 +188,20 @@ describe('workflow-platform: API v2 events', () => {
 describe('workflow-platform: workflow actions with user-mapped bodies', () => {
   const mapped = { email: 'sam.rivera@example.com', full_name: 'Sam Rivera', score: 87 }
 
+  it('composes an action whose mapped event and event_id are the ones sent, and refuses data that maps others', () => {
+    const action = (type: string, data: Record<string, unknown>) =>
+      () => workflowPlatform.compose!({ type, id: 'evt_send_1', occurredAt: new Date(NOW), data })
+    expect(action('lead.qualified', { ...mapped, event: 'lead.qualified', event_id: 'evt_send_1' })().payload).toEqual({
+      event: 'lead.qualified',
+      event_id: 'evt_send_1',
+      ...mapped,
+    })
+    expect(action(WORKFLOW_ACTION_EVENT, mapped)().payload).toEqual({ event_id: 'evt_send_1', ...mapped })
+    expect(action(WORKFLOW_ACTION_EVENT, { ...mapped, event: 'lead.qualified' })).toThrow(/maps event "lead.qualified"/)
+    expect(action('lead.qualified', { ...mapped, event: 'lead.lost' })).toThrow(/maps event "lead.lost"/)
+    expect(action('lead.qualified', { ...mapped, event_id: 'zzz' })).toThrow(/maps event_id "zzz"/)
+  })
+
   it.each([
     ['POST', 'form'],
     ['POST', 'json'],
