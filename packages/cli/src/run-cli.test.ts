@@ -318,6 +318,16 @@ describe('verify (offline)', () => {
     }
   })
 
+  it('reads the body piped in for a GET or DELETE whose headers declare one, and verifies over it, as the receiver does', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const delivery = await buildSampleDelivery('workflow-platform', 'contact.updated', { secret: 'current' })
+      const headers = { ...delivery.headers, 'content-length': String(Buffer.byteLength(delivery.body)) }
+      const argv = ['verify', '--provider', 'workflow-platform', '--secret', 'current', ...headerFlags(headers), '--method', method]
+      expect(await run(argv, delivery.body)).toMatchObject({ code: 0, out: 'valid: contact.updated (secret #0)\n' })
+      expect(await run(argv, delivery.body.replace('contact.updated', 'contact.created'))).toMatchObject({ code: 1 })
+    }
+  })
+
   it('prints an invalid delivery on one line, naming the fault without quoting a body that holds a newline', async () => {
     const body = 'not json\n{"event":"deal.won"}\n'
     const signature = await automatenexus.scheme.sign({ body }, 's')

@@ -1,11 +1,12 @@
 /**
  * `crm-webhooks verify --provider <id> --secret <s> --header 'Name: value'... [--method M] [--url U] < body`:
  * runs a captured delivery through the receiver pipeline offline (signature, body, envelope, schema) and
- * says whether it would be accepted. `--url` carries the query string a bodiless GET or DELETE is signed over.
+ * says whether it would be accepted. `--url` carries the query string a bodiless GET or DELETE is signed over;
+ * one whose headers declare a body is verified over the body piped in.
  *
  * @module
  */
-import { QUERY_FIELD_METHODS, createReceiver } from '@crm-webhooks/core'
+import { QUERY_FIELD_METHODS, createReceiver, declaresNoBody } from '@crm-webhooks/core'
 import { type Command, EXIT } from '../../command.js'
 import { escapeControlCharacters } from '../../escape-control-characters.js'
 import { UsageError, fromFlags, parseFlags, requireFlag } from '../../parse-flags.js'
@@ -69,8 +70,10 @@ export const verifyCommand: Command = {
     const method = methodFlag(values.method, provider.methods?.[0] ?? 'POST')
     const url = urlFlag(values.url)
     // A GET, HEAD or DELETE is signed over its query, without a body: stdin is never read, so a script's open
-    // stdin cannot keep it waiting, nor bytes piped by mistake make the request one with a body.
-    const bodiless = QUERY_FIELD_METHODS.has(method)
+    // stdin cannot keep it waiting, nor bytes piped by mistake make the request one with a body. Unless its
+    // captured headers declare a body (a Content-Length past 0, a Transfer-Encoding): then, as the receiver
+    // does, it is verified over the body piped in.
+    const bodiless = QUERY_FIELD_METHODS.has(method) && declaresNoBody({ headers, httpVersionMajor: 1 })
     if (io.stdinIsTTY && !bodiless) throw new UsageError('pipe the raw body on stdin, e.g. `< body.json`')
     let outcome: { code?: string | undefined; message?: string | undefined; event?: string | undefined; secretIndex?: number } = {}
     const receiver = fromFlags(() =>
