@@ -6,7 +6,9 @@ import type { ClaimResult, IdempotencyStore } from '../types.js'
 import { StoreContractViolation, expectSame } from './contract-assert.js'
 import { deliveryContract } from './delivery-contract.js'
 import { createMemoryStore } from './memory-store.js'
-import { batchedStoreContract, idempotencyStoreContract, orderingGuardContract } from './store-contract.js'
+import { batchedStoreContract } from './batched-store-contract.js'
+import { orderingGuardContract } from './ordering-guard-contract.js'
+import { idempotencyStoreContract } from './store-contract.js'
 
 function withClock(maxEntries?: number) {
   let time = Date.parse('2026-03-21T15:00:00Z')

@@ -19,5 +19,7 @@ export { serveReceiverWorker, startReceiverWorkers } from './receiver-workers.js
 export type { ReceiverWorkerOptions, ReceiverWorkers, ReceiverWorkersOptions, WorkerAnswer } from './receiver-workers.js'
 export { requireService } from './require-service.js'
 export type { RequireServiceOptions } from './require-service.js'
-export { CONTRACT_LEASE_MS, batchedStoreContract, idempotencyStoreContract, orderingGuardContract } from './store-contract.js'
+export { CONTRACT_LEASE_MS, idempotencyStoreContract } from './store-contract.js'
+export { orderingGuardContract } from './ordering-guard-contract.js'
+export { batchedStoreContract } from './batched-store-contract.js'
 export type { StoreContractCase, StoreContractSubject } from './store-contract.js'
