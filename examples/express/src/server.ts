@@ -27,8 +27,10 @@ receiver.on('deal.stage_changed', (event) => {
 receiver.onAny((event) => console.log(`handled ${event.type}`))
 
 const app = express()
-// An app-wide JSON parser, as most Express apps have: rawBodySaver keeps the bytes the signature covers.
-app.use(express.json({ verify: rawBodySaver }), express.urlencoded({ extended: false, verify: rawBodySaver }))
+// An app-wide JSON parser, as most Express apps have: rawBodySaver keeps the bytes the signature covers, and
+// the parsers' limit is the receiver's maxBodyBytes (1 MiB by default) rather than body-parser's 100 kB,
+// which would refuse a larger genuine delivery with its own 413 on every retry.
+app.use(express.json({ limit: '1mb', verify: rawBodySaver }), express.urlencoded({ extended: false, limit: '1mb', verify: rawBodySaver }))
 app.all('/webhooks', crmWebhooks(receiver))
 app.get('/health', (_request, response) => void response.json({ ok: true }))
 

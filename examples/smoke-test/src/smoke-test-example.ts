@@ -49,9 +49,11 @@ export function smokeTestExample(exampleDir: URL): void {
     }
 
     /** A contact.created delivery about contact `contactId`, signed as AutomateNexus signs it. */
-    function delivery(contactId: string, options: { contentType?: 'json' | 'form'; secret?: string; method?: string } = {}) {
-      const data = { ...automatenexusFixtures['contact.created'], id: contactId }
-      return buildSampleDelivery('automatenexus', 'contact.created', { secret: SECRET, data, ...options })
+    function delivery(contactId: string, options: { contentType?: 'json' | 'form'; secret?: string; method?: string; notes?: string } = {}) {
+      const { notes, ...sampleOptions } = options
+      const fixture = automatenexusFixtures['contact.created']
+      const data = { ...fixture, id: contactId, ...(notes === undefined ? {} : { custom_fields: { ...fixture.custom_fields, notes } }) }
+      return buildSampleDelivery('automatenexus', 'contact.created', { secret: SECRET, data, ...sampleOptions })
     }
 
     async function send(request: SampleDelivery) {
@@ -91,6 +93,16 @@ export function smokeTestExample(exampleDir: URL): void {
       const form = await delivery('con_smoke_form', { contentType: 'form' })
       expect(await send(form)).toMatchObject({ status: 200, body: { ok: true, duplicate: false } })
       await waitForOutput(/contact con_smoke_form/)
+    })
+
+    it("handles genuine deliveries up to the receiver's 1 MiB limit, JSON and form alike (a body parser's smaller default would refuse them on every retry)", async () => {
+      for (const contentType of ['json', 'form'] as const) {
+        const contactId = `con_smoke_large_${contentType}`
+        const large = await delivery(contactId, { contentType, notes: 'n'.repeat(600_000) })
+        expect(large.body.length).toBeGreaterThan(600_000)
+        expect(await send(large)).toMatchObject({ status: 200, body: { ok: true, duplicate: false } })
+        await waitForOutput(new RegExp(`contact ${contactId}`))
+      }
     })
 
     it("answers the sender's retry of a handled delivery as a duplicate, and refuses a forged one", async () => {
