@@ -17,7 +17,7 @@ declare global {
  *
  * @example
  * ```ts
- * app.use(express.json({ verify: rawBodySaver }))
+ * app.use(express.json({ limit: '1mb', verify: rawBodySaver })) // the receiver's maxBodyBytes, not body-parser's 100 kB
  * app.all('/webhooks', crmWebhooks(receiver))
  * ```
  */
