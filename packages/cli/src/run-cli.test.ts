@@ -99,6 +99,40 @@ describe('send --data', () => {
   })
 })
 
+describe('send --method, --form, --header, --timeout', () => {
+  it("sends the method, form body and custom headers the seed's webhook settings allow, signed as the receiver checks them", async () => {
+    const seen: unknown[] = []
+    const receiver = createReceiver({ provider: automatenexus, secret: 's' }).onAny((event) => {
+      seen.push([event.type, event.data.id, event.headers('x-team'), event.headers('content-type')])
+    })
+    const methods: string[] = []
+    const listener = createNodeListener(receiver)
+    const server = await listenOnLoopback(createServer((request, response) => (methods.push(request.method!), listener(request, response))), '/')
+    try {
+      const flags = ['send', '--provider', 'automatenexus', '--secret', 's', '--url', server.url, '--event', 'deal.won']
+      const { code, err } = await run([...flags, '--method', 'patch', '--form', '--header', 'X-Team: sales', '--timeout', '10s'])
+      expect([code, err]).toEqual([0, ''])
+      expect(methods).toEqual(['PATCH'])
+      expect(seen).toEqual([['deal.won', 'deal_67890', 'sales', 'application/x-www-form-urlencoded']])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it.each([
+    [['--method', 'DELETE'], /DELETE/],
+    [['--method', 'P UT'], /--method "P UT" is not an HTTP method/],
+    [['--header', 'no colon'], /--header "no colon" is not 'Name: value'/],
+    [['--header', 'X-AutomateNexus-Signature: forged'], /X-AutomateNexus-Signature/i],
+    [['--timeout', 'soon'], /--timeout "soon" is not a duration like 30s/],
+    [['--timeout', '2s'], /timeoutMs/],
+  ])('refuses %j as a usage error, before any attempt', async (extra, message) => {
+    const { code, out, err } = await run(['send', '--provider', 'automatenexus', '--secret', 's', '--url', NOWHERE, '--event', 'deal.won', ...extra])
+    expect([code, out]).toEqual([2, ''])
+    expect(err).toMatch(message)
+  })
+})
+
 describe('send --secret, repeated', () => {
   it('signs with each secret (Standard Webhooks rotation): receivers holding only the old or only the new secret both accept', async () => {
     const [oldSecret, newSecret] = [demoSecrets['standard-webhooks'], `whsec_${Buffer.from('cli-rotation-new-secret-32-bytes').toString('base64')}`]

@@ -1,21 +1,25 @@
 /**
  * `crm-webhooks send --provider <id> --secret <s> [--secret <s2>]... --url <url> --event <type> [--data <file|->]
- * [--retries N] [--schedule 1m,5m,...]`: signs and delivers one event through the reference sender,
- * following the retry policy, with progress shown. Several secrets sign at once where the provider's
- * header carries several signatures (Standard Webhooks' rotation).
+ * [--method <M>] [--form] [--header 'Name: value']... [--timeout 30s] [--retries N] [--schedule 1m,5m,...]`:
+ * signs and delivers one event through the reference sender, following the retry policy, with progress
+ * shown. Several secrets sign at once where the provider's header carries several signatures (Standard
+ * Webhooks' rotation). The request flags are the sender's options: a method or form body the provider's
+ * document allows (AutomateNexus's PUT and PATCH, a workflow action's GET), the custom headers a webhook is
+ * configured with, the attempt timeout.
  *
  * @module
  */
 import { readFile } from 'node:fs/promises'
 import type { Provider } from '@crm-webhooks/core'
 import { providerFixtures } from '@crm-webhooks/core/providers'
-import { type DeliveryAttempt, type NextRetry, type Sender, createSender, formatDuration, parseRetrySchedule } from '@crm-webhooks/sender'
+import { type DeliveryAttempt, type NextRetry, type Sender, createSender, formatDuration, parseDuration, parseRetrySchedule } from '@crm-webhooks/sender'
 import type { CliIo } from '../../cli-io.js'
 import { type Command, EXIT } from '../../command.js'
 import { escapeControlCharacters } from '../../escape-control-characters.js'
 import { type Palette, colorsEnabled, createPalette } from '../../palette.js'
 import { UsageError, fromFlags, integerFlag, parseFlags, requireFlag } from '../../parse-flags.js'
 import { eventFlag, providerFlag } from '../../provider-flag.js'
+import { headerFlags, methodFlag } from '../../request-flags.js'
 
 /** The event data: `--data` (a JSON file, or `-` for stdin), else the provider's fixture for the event. */
 async function eventData(provider: Provider, type: string, source: string | undefined, io: CliIo): Promise<unknown> {
@@ -85,7 +89,7 @@ function describeAttempt(attempt: DeliveryAttempt, next: NextRetry | undefined, 
  */
 export const sendCommand: Command = {
   name: 'send',
-  usage: 'send --provider <id> --secret <s> [--secret <s2>]... --url <url> --event <type> [--data <file|->] [--retries N] [--schedule 1m,5m,...]',
+  usage: "send --provider <id> --secret <s> [--secret <s2>]... --url <url> --event <type> [--data <file|->] [--method <M>] [--form] [--header 'Name: value']... [--timeout 30s] [--retries N] [--schedule 1m,5m,...]",
   summary: 'sign and deliver one event, retrying on the schedule',
   async run(args, io) {
     const { values } = parseFlags(args, {
@@ -94,6 +98,10 @@ export const sendCommand: Command = {
       url: { type: 'string' },
       event: { type: 'string' },
       data: { type: 'string' },
+      method: { type: 'string' },
+      form: { type: 'boolean' },
+      header: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
       retries: { type: 'string' },
       schedule: { type: 'string' },
     })
@@ -105,6 +113,8 @@ export const sendCommand: Command = {
     const type = values.data === undefined ? eventFlag(provider, values.event) : requireFlag(values.event, '--event')
     const maxRetries = integerFlag(values.retries, '--retries', 0, 10)
     const schedule = values.schedule === undefined ? undefined : fromFlags(() => parseRetrySchedule(values.schedule!))
+    const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout)
+    if (values.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout ${JSON.stringify(values.timeout)} is not a duration like 30s`)
     const paint = createPalette(colorsEnabled(io))
     const notePaint = createPalette(colorsEnabled(io, io.stderr))
     const sender: Sender = fromFlags(() =>
@@ -112,7 +122,10 @@ export const sendCommand: Command = {
         provider,
         secret: secrets,
         url,
-        retry: { maxRetries, schedule },
+        method: methodFlag(values.method),
+        contentType: values.form ? 'form' : undefined,
+        headers: headerFlags(values.header ?? []),
+        retry: { maxRetries, schedule, timeoutMs },
         // The sender is disabled before the attempt that disabled it (a 410 Gone) is reported.
         onAttempt: (attempt, next) => io.stdout.write(describeAttempt(attempt, next, sender.disabled, paint)),
       }),

@@ -11,20 +11,7 @@ import { type Command, EXIT } from '../../command.js'
 import { escapeControlCharacters } from '../../escape-control-characters.js'
 import { UsageError, fromFlags, parseFlags, requireFlag } from '../../parse-flags.js'
 import { providerFlag } from '../../provider-flag.js'
-
-/** Parses `Name: value` header flags into a record (repeated names join with `, `, as HTTP does). */
-function headerFlags(values: readonly string[]): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const text of values) {
-    const colon = text.indexOf(':')
-    const name = colon > 0 ? text.slice(0, colon).trim() : ''
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header ${JSON.stringify(text)} is not 'Name: value'`)
-    const key = name.toLowerCase()
-    const value = text.slice(colon + 1).trim()
-    headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`
-  }
-  return headers
-}
+import { headerFlags, methodFlag } from '../../request-flags.js'
 
 /** The request target as captured: a path with its query (`/hooks?a=1`) or an absolute URL. */
 function urlFlag(value: string | undefined): string {
@@ -36,12 +23,6 @@ function urlFlag(value: string | undefined): string {
   } catch {
     throw new UsageError(`--url ${JSON.stringify(value)} is neither a path starting with / nor an absolute URL`)
   }
-}
-
-function methodFlag(value: string | undefined, fallback: string): string {
-  if (value === undefined) return fallback
-  if (!/^[A-Za-z]+$/.test(value)) throw new UsageError(`--method ${JSON.stringify(value)} is not an HTTP method`)
-  return value.toUpperCase()
 }
 
 /**
@@ -67,7 +48,7 @@ export const verifyCommand: Command = {
     const provider = providerFlag(values.provider)
     const secrets = requireFlag(values.secret, '--secret')
     const headers = headerFlags(values.header ?? [])
-    const method = methodFlag(values.method, provider.methods?.[0] ?? 'POST')
+    const method = methodFlag(values.method) ?? provider.methods?.[0] ?? 'POST'
     const url = urlFlag(values.url)
     // A GET, HEAD or DELETE is signed over its query, without a body: stdin is never read, so a script's open
     // stdin cannot keep it waiting, nor bytes piped by mistake make the request one with a body. Unless its
