@@ -76,6 +76,9 @@ describe('headings and fields', () => {
         lead_id: { type: 'string', description: 'Lead' },
         messages: { type: 'array', items: { type: 'object', required: ['text'], properties: { text: { type: 'string' } } } },
         owner: { anyOf: [{ type: 'object', properties: { id: { type: 'string' } } }, { type: 'null' }] },
+        // A user object or its id, or null; and an array of them.
+        assigned_to: { anyOf: [{ anyOf: [{ type: 'object', properties: { name: { type: 'string' } } }, { type: 'string' }] }, { type: 'null' }] },
+        users: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'object', properties: { email: { type: 'string' } } }] } },
       },
     })
     expect(rows.map((row) => [row.path, row.type, row.required])).toEqual([
@@ -84,6 +87,10 @@ describe('headings and fields', () => {
       ['messages[].text', 'string', true],
       ['owner', 'object | null', false],
       ['owner.id', 'string', false],
+      ['assigned_to', 'object | string | null', false],
+      ['assigned_to.name', 'string', false],
+      ['users', 'array of (string | object)', false],
+      ['users[].email', 'string', false],
     ])
   })
 })

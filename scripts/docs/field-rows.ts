@@ -47,12 +47,22 @@ function typeName(schema: JsonSchema): string {
     .join(' | ') || 'any'
 }
 
-/** The object schema to descend into: the schema itself, an array's items, or a nullable variant. */
+/**
+ * The object schema to descend into: the schema itself, an array's items, or the first variant of a union
+ * that holds one, however deep the unions nest (a user `{id, name}` or its id, or null, is
+ * `anyOf[anyOf[object, string], null]`).
+ */
 function objectPart(schema: JsonSchema): { schema: JsonSchema; suffix: string } | undefined {
   if (schema.properties) return { schema, suffix: '' }
-  if (schema.items?.properties) return { schema: schema.items, suffix: '[]' }
-  const variant = schema.anyOf?.find((option) => option.properties || option.items?.properties)
-  return variant ? objectPart(variant) : undefined
+  if (schema.items) {
+    const item = objectPart(schema.items)
+    if (item) return { schema: item.schema, suffix: `[]${item.suffix}` }
+  }
+  for (const option of schema.anyOf ?? []) {
+    const variant = objectPart(option)
+    if (variant) return variant
+  }
+  return undefined
 }
 
 /**
