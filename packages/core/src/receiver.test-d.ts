@@ -90,6 +90,25 @@ describe('passthrough schemas', () => {
   })
 })
 
+describe('records of loose objects, and recursive JSON', () => {
+  const nested = fieldProvider('nested', {
+    'deal.updated': z.looseObject({
+      changes: z.record(z.string(), z.looseObject({ previous: z.unknown(), current: z.unknown() })),
+      raw: z.json(),
+    }),
+  })
+
+  it("refuses an undeclared field of a record's values, and types a z.json() field without endless instantiation", () => {
+    createReceiver({ provider: nested, secret: 's' }).on('deal.updated', (event) => {
+      const change = event.data.changes['name']
+      expectTypeOf(change).toEqualTypeOf<{ previous: unknown; current: unknown } | undefined>()
+      // @ts-expect-error: a change declares previous and current only
+      change?.previuos
+      expectTypeOf(event.data.raw).not.toBeAny()
+    })
+  })
+})
+
 describe('tuples in a schema', () => {
   const located = fieldProvider('located', {
     'visit.logged': z.looseObject({

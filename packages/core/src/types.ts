@@ -139,25 +139,35 @@ type KnownKeys<T> = keyof {
 }
 
 /**
- * `T` with index signatures dropped from every object that also declares named keys, recursively. A primitive
- * is kept whole first: a branded one (`string & { [brand]: 'Email' }`, zod's `.brand()`) is an object type too,
- * and was rebuilt from `String`'s members.
+ * How many objects and arrays deep {@link DeclaredFields} rebuilds a type; below that it is kept as it is. A
+ * recursive type (`z.json()`, a JSON type of your own) would otherwise be rebuilt for ever, which TypeScript
+ * refuses (TS2589) and so made any handler of such a schema fail to compile.
  */
-export type DeclaredFields<T> = T extends string | number | boolean | bigint | symbol | null | undefined
+type DeclaredFieldsDepth = [unknown, unknown, unknown, unknown, unknown, unknown, unknown, unknown, unknown, unknown]
+
+/**
+ * `T` with index signatures dropped from every object that also declares named keys, recursively (to 10
+ * levels), in the values of a pure record too. A primitive is kept whole first: a branded one
+ * (`string & { [brand]: 'Email' }`, zod's `.brand()`) is an object type too, and was rebuilt from `String`'s members.
+ */
+export type DeclaredFields<T, Depth extends readonly unknown[] = []> = T extends string | number | boolean | bigint | symbol | null | undefined
   ? T
   : T extends (...args: never[]) => unknown
     ? T
     : T extends Date | RegExp | Uint8Array
       ? T
-      : T extends ReadonlyArray<unknown>
-        ? // Mapped over the array itself, so a tuple keeps each position's type (and its rest, and readonly):
-          // rebuilt from its element type, `[number, string]` read as `(number | string)[]`.
-          { [I in keyof T]: DeclaredFields<T[I]> }
-        : T extends object
-          ? [KnownKeys<T>] extends [never]
-            ? T
-            : { [K in KnownKeys<T>]: DeclaredFields<T[K]> }
-          : T
+      : Depth['length'] extends DeclaredFieldsDepth['length']
+        ? T
+        : T extends ReadonlyArray<unknown>
+          ? // Mapped over the array itself, so a tuple keeps each position's type (and its rest, and readonly):
+            // rebuilt from its element type, `[number, string]` read as `(number | string)[]`.
+            { [I in keyof T]: DeclaredFields<T[I], [...Depth, unknown]> }
+          : T extends object
+            ? [KnownKeys<T>] extends [never]
+              ? // A pure record keeps its index type; its values lose theirs (a map of loose objects).
+                { [K in keyof T]: DeclaredFields<T[K], [...Depth, unknown]> }
+              : { [K in KnownKeys<T>]: DeclaredFields<T[K], [...Depth, unknown]> }
+            : T
 
 /** The parsed body, before its envelope is read: JSON's value, or a form body's fields. */
 export type ParsedBody = unknown
