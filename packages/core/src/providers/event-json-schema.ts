@@ -36,7 +36,9 @@ export function eventJsonSchema<P extends ProviderId>(providerId: P, eventType: 
   if (!isZodSchema(schema)) {
     throw new TypeError(`crm-webhooks: ${providerId} has no zod schema for ${JSON.stringify(eventType)}, so no JSON Schema`)
   }
-  const { $schema, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'throw' }) as Record<string, unknown>
+  // What a sender may send (`io: 'input'`), not what parsing yields: in zod's default output mode a `.default()`
+  // field is required and a strict object closed, so the published schema would refuse deliveries the receiver takes.
+  const { $schema, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'throw', io: 'input' }) as Record<string, unknown>
   if (body.type !== 'object' || Object.keys((body.properties as object | undefined) ?? {}).length === 0) {
     throw new TypeError(`crm-webhooks: ${providerId} ${eventType}: the JSON Schema declares no fields`)
   }
