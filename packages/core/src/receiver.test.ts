@@ -407,6 +407,22 @@ describe('every rejection has its code and status', () => {
     expect(durations[0]).toBeGreaterThanOrEqual(40)
   })
 
+  it("invalid_body: a Fetch request whose client aborts mid-body is answered at once, not 408 at the body's deadline", async () => {
+    const receiver = makeReceiver({ bodyTimeoutMs: 60_000 })
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"event":'))
+      },
+    })
+    const client = new AbortController()
+    setTimeout(() => client.abort(), 20)
+    const response = await receiver.fetch(
+      new Request('http://localhost/webhooks', { method: 'POST', body: stream, duplex: 'half', signal: client.signal } as RequestInit),
+    )
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_body')
+  })
+
   it('unknown_event: acknowledged 202 and handed to the hook once', async () => {
     const onUnknownEvent = vi.fn()
     const receiver = makeReceiver({ onUnknownEvent })

@@ -211,7 +211,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         assertDeclaredLength(request.headers.get('content-length'), maxBodyBytes)
         // A body read in part and released is unlocked but disturbed: what is left is not what was signed.
         if (request.bodyUsed) throw bodyStreamAlreadyRead()
-        const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs })
+        const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs, signal: request.signal })
         // A bodiless request (a GET: Fetch gives it no body whatever its headers say) has nothing to fall short.
         if (request.body !== null) assertWholeBody(request.headers.get('content-length'), rawBody.length)
         response = await runPipeline(pipeline, { method: request.method, url: request.url, headers: request.headers, rawBody })

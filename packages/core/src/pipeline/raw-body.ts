@@ -58,6 +58,11 @@ export function payloadTooLarge(limit: number): RequestRejectedError {
   return new RequestRejectedError('payload_too_large', `request body exceeds ${limit} bytes`)
 }
 
+/** The refusal of a body cut off by its sender going away (before or during the read). */
+export function connectionClosedEarly(): RequestRejectedError {
+  return new RequestRejectedError('invalid_body', 'the connection closed before the body was complete')
+}
+
 /** The refusal of a body not all received within its deadline. */
 export function bodyTimedOut(): RequestRejectedError {
   return new RequestRejectedError('request_timeout', 'request body not received in time')

@@ -19,6 +19,7 @@ import {
   type ReadBodyOptions,
   assertDeclaredLength,
   bodyTimedOut,
+  connectionClosedEarly,
   payloadTooLarge,
 } from './raw-body.js'
 
@@ -144,11 +145,6 @@ function discardRest(request: NodeRequestStream, left: number): void {
   // The answer is decided: a later failure of this stream (the sender resetting) must not be unhandled.
   request.on('error', () => {})
   request.resume?.()
-}
-
-/** The error of a body cut off by its sender going away (before or during the read). */
-function connectionClosedEarly(): RequestRejectedError {
-  return new RequestRejectedError('invalid_body', 'the connection closed before the body was complete')
 }
 
 /**

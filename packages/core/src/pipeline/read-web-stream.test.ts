@@ -121,6 +121,25 @@ describe('readWebStream', () => {
     await expect(readWebStream(stream)).rejects.toMatchObject({ code: 'body_already_parsed' })
   })
 
+  it("ends the read at the request signal's abort as invalid_body, cancelling the stream, not at the deadline as a 408", async () => {
+    const { stream, wasCancelled } = webStream(['{"event":'], false)
+    const client = new AbortController()
+    const reading = readWebStream(stream, { timeoutMs: 60_000, signal: client.signal })
+    setTimeout(() => client.abort(), 10)
+    await expect(reading).rejects.toMatchObject({ code: 'invalid_body', status: 400, message: expect.stringMatching(/closed before the body was complete/) })
+    expect(wasCancelled()).toBe(true)
+    await expect(readWebStream(webStream(['{}'], true).stream, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'invalid_body' })
+  })
+
+  it('lets go of the signal once the body is read: a later abort changes nothing', async () => {
+    const client = new AbortController()
+    const removed = vi.spyOn(client.signal, 'removeEventListener')
+    const bytes = await readWebStream(webStream(['{}'], true).stream, { signal: client.signal })
+    client.abort()
+    expect(new TextDecoder().decode(bytes)).toBe('{}')
+    expect(removed).toHaveBeenCalledWith('abort', expect.any(Function))
+  })
+
   it('leaves no timer behind once the body is read', async () => {
     const setSpy = vi.spyOn(globalThis, 'setTimeout')
     const clearSpy = vi.spyOn(globalThis, 'clearTimeout')

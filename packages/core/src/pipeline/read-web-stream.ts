@@ -13,6 +13,7 @@ import {
   type ReadBodyOptions,
   bodyStreamAlreadyRead,
   bodyTimedOut,
+  connectionClosedEarly,
   payloadTooLarge,
 } from './raw-body.js'
 
@@ -32,21 +33,32 @@ function chunkTypeName(value: unknown): string {
   return value === null ? 'null' : Object.prototype.toString.call(value).slice(8, -1)
 }
 
+/** Options of {@link readWebStream}. */
+export interface ReadWebStreamOptions extends ReadBodyOptions {
+  /**
+   * The request's `signal`: its abort (the client went away) ends the read at once as `invalid_body` (400), as
+   * a closed connection ends the Node reader's, where a stream left stalled would wait for the deadline (408).
+   */
+  signal?: AbortSignal
+}
+
 /**
  * Reads a Fetch body stream (Request.body) into bytes, enforcing the limit and the deadline.
  *
  * @example
  * ```ts
- * const bytes = await readWebStream(request.body, { maxBytes: 65536 })
+ * const bytes = await readWebStream(request.body, { maxBytes: 65536, signal: request.signal })
  * ```
  */
 export async function readWebStream(
   stream: ReadableStream<Uint8Array> | null,
-  options: ReadBodyOptions = {},
+  options: ReadWebStreamOptions = {},
 ): Promise<Uint8Array> {
   if (!stream) return new Uint8Array(0)
   // `await request.json()` (or any reader) ran first and keeps the stream locked: the bytes are gone.
   if (stream.locked) throw bodyStreamAlreadyRead()
+  const { signal } = options
+  if (signal?.aborted) throw connectionClosedEarly()
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
   const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS
   const reader = stream.getReader()
@@ -59,6 +71,13 @@ export async function readWebStream(
     timedOut = true
     reader.cancel().catch(() => {})
   }, timeoutMs)
+  // The client went away: a stream its runtime leaves open would otherwise stall until the deadline.
+  let aborted = false
+  const onAbort = () => {
+    aborted = true
+    reader.cancel().catch(() => {})
+  }
+  signal?.addEventListener('abort', onAbort, { once: true })
   // A source with a chunk always ready (built in process: empty chunks without end) settles every read in a
   // microtask, and the timer above never gets its turn: the deadline is also checked as the chunks come, and
   // a run of empty chunks (bytes bring the size limit closer; they do not) yields to the event loop now and
@@ -69,6 +88,7 @@ export async function readWebStream(
     for (;;) {
       const { done, value } = await reader.read()
       if (timedOut || monotonicNow() > deadline) throw bodyTimedOut()
+      if (aborted) throw connectionClosedEarly()
       if (done) break
       if (value?.length === 0 && ++emptyChunks % EMPTY_CHUNKS_BETWEEN_YIELDS === 0) await nextMacrotask()
       // Fetch bodies are Uint8Array chunks (undici's own readers refuse any other): a string, an ArrayBuffer or
@@ -86,11 +106,13 @@ export async function readWebStream(
   } catch (error) {
     // A source that errors as it is cancelled at the deadline still timed out.
     if (timedOut) throw bodyTimedOut()
+    if (aborted) throw connectionClosedEarly()
     reader.cancel().catch(() => {})
     if (isInstanceOf(error, WebhookError)) throw error
     // The source failed mid-body (the sender went away): the same 400 the Node reader gives, not a 500.
     throw new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error })
   } finally {
     clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
   }
 }
