@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createNodeListener, createReceiver } from '@crm-webhooks/core'
 import { describe, expect, it } from 'vitest'
-import { automatenexus, buildSampleDelivery, demoSecrets, providers, standardWebhooks } from '@crm-webhooks/core/providers'
+import { automatenexus, buildSampleDelivery, demoSecrets, providers, standardWebhooks, workflowPlatform } from '@crm-webhooks/core/providers'
 import { listenOnLoopback } from '@crm-webhooks/core/testing'
 import { createMemoryIo } from './memory-io.fixture.js'
 import { runCli } from './run-cli.js'
@@ -116,6 +116,27 @@ describe('send --method, --form, --header, --timeout', () => {
       expect(seen).toEqual([['deal.won', 'deal_67890', 'sales', 'application/x-www-form-urlencoded']])
     } finally {
       await server.close()
+    }
+  })
+
+  it('sends the event under --id, so a workflow action can map the event_id it is keyed by', async () => {
+    const seen: unknown[] = []
+    // An action no schema declares is acknowledged (202) without a handler: the outcome names its id.
+    const receiver = createReceiver({ provider: workflowPlatform, secret: 's', onDelivery: (outcome) => void seen.push([outcome.eventType, outcome.eventId]) })
+    const server = await listenOnLoopback(createServer(createNodeListener(receiver)), '/')
+    const folder = await mkdtemp(join(tmpdir(), 'crm-webhooks-id-'))
+    try {
+      const file = join(folder, 'action.json')
+      await writeFile(file, JSON.stringify({ event_id: 'run_7', email: 'sam@example.com' }))
+      const flags = ['send', '--provider', 'workflow-platform', '--secret', 's', '--url', server.url, '--event', 'workflow.action', '--data', file]
+      const refused = await run(flags)
+      expect([refused.code, refused.err]).toEqual([2, expect.stringMatching(/maps event_id "run_7".*--id/)])
+      const { code, err } = await run([...flags, '--id', 'run_7'])
+      expect([code, err]).toEqual([0, expect.not.stringMatching(/error/)])
+      expect(seen).toEqual([['workflow.action', 'run_7']])
+    } finally {
+      await server.close()
+      await rm(folder, { recursive: true })
     }
   })
 

@@ -161,6 +161,16 @@ describe('event headers from the provider\'s compose', () => {
     expect(sender.log.list()).toHaveLength(0)
     expect([sender.consecutiveFailures, sender.disabled]).toEqual([0, false])
   })
+
+  it('refuses a custom header of the same name, whatever its case, which the event header would replace without a word', async () => {
+    const { transport, requests } = scriptedTransport([200])
+    for (const name of ['X-Webhook-Event', 'x-webhook-timestamp']) {
+      const sender = createSender({ provider: connectgain, secret: 's', url: URL_, clock: createManualClock(), transport, headers: { [name]: 'custom' } })
+      await expect(sender.compose({ type: 'contact.created', data: {} })).rejects.toThrow(new RegExp(`custom header ${name} would replace the one connectgain sends`))
+      await expect(sender.send({ type: 'contact.created', data: {} })).rejects.toThrow(TypeError)
+    }
+    expect(requests).toHaveLength(0)
+  })
 })
 
 describe('signature headers made from the event id (Standard Webhooks\' webhook-id)', () => {

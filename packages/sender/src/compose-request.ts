@@ -43,6 +43,14 @@ export function composeRequest(provider: Provider, event: OutgoingEvent, shape: 
   for (const [name, value] of Object.entries(composed.headers)) {
     assertSendableHeader(name, value, ` (from ${provider.id}'s compose of the event)`)
   }
+  // The provider's own headers (ConnectGain's X-Webhook-Event and X-Webhook-Timestamp) win the merge below: a
+  // custom header of the same name would be dropped without a word, so it is refused instead.
+  const composedNames = new Set(Object.keys(composed.headers).map((name) => name.toLowerCase()))
+  for (const name of Object.keys(shape.headers ?? {})) {
+    if (composedNames.has(name.toLowerCase())) {
+      throw new TypeError(`crm-webhooks: the custom header ${name} would replace the one ${provider.id} sends with every event`)
+    }
+  }
   const headers = mergeHeaders({ 'user-agent': USER_AGENT }, shape.headers, composed.headers)
   if (composed.body !== undefined) return { method: composed.method, url: shape.url, headers, body: composed.body }
   // A bodiless GET or DELETE: its fields go after any query the configured URL already has.

@@ -30,8 +30,16 @@ function field(payload: unknown, name: string): unknown {
     : undefined
 }
 
-/** A name or id as text: a non-empty string. */
-function nonEmptyText(value: unknown): string | undefined {
+/**
+ * A name or id as text: a non-empty string; what an envelope reads from a field.
+ *
+ * @example
+ * ```ts
+ * nonEmptyText('deal.won') // 'deal.won'
+ * nonEmptyText('')         // undefined
+ * ```
+ */
+export function nonEmptyText(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
@@ -39,8 +47,14 @@ function nonEmptyText(value: unknown): string | undefined {
  * An event id as text. A JSON number past 2^53 lost digits in JSON.parse already, so two distinct ids could read
  * as one and the second event be acknowledged as the first one's duplicate, never handled: such an id is not
  * used, and the key falls back to the body digest, which a retry's same bytes still match.
+ *
+ * @example
+ * ```ts
+ * asId(42)    // '42'
+ * asId(2 ** 53) // undefined
+ * ```
  */
-function asId(value: unknown): string | undefined {
+export function asId(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? String(value) : undefined
   return nonEmptyText(value)
 }

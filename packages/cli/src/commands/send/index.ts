@@ -1,5 +1,5 @@
 /**
- * `crm-webhooks send --provider <id> --secret <s> [--secret <s2>]... --url <url> --event <type> [--data <file|->]
+ * `crm-webhooks send --provider <id> --secret <s> [--secret <s2>]... --url <url> --event <type> [--id <id>] [--data <file|->]
  * [--method <M>] [--form] [--header 'Name: value']... [--timeout 30s] [--retries N] [--schedule 1m,5m,...]`:
  * signs and delivers one event through the reference sender, following the retry policy, with progress
  * shown. Several secrets sign at once where the provider's header carries several signatures (Standard
@@ -89,7 +89,7 @@ function describeAttempt(attempt: DeliveryAttempt, next: NextRetry | undefined, 
  */
 export const sendCommand: Command = {
   name: 'send',
-  usage: "send --provider <id> --secret <s> [--secret <s2>]... --url <url> --event <type> [--data <file|->] [--method <M>] [--form] [--header 'Name: value']... [--timeout 30s] [--retries N] [--schedule 1m,5m,...]",
+  usage: "send --provider <id> --secret <s> [--secret <s2>]... --url <url> --event <type> [--id <id>] [--data <file|->] [--method <M>] [--form] [--header 'Name: value']... [--timeout 30s] [--retries N] [--schedule 1m,5m,...]",
   summary: 'sign and deliver one event, retrying on the schedule',
   async run(args, io) {
     const { values } = parseFlags(args, {
@@ -97,6 +97,7 @@ export const sendCommand: Command = {
       secret: { type: 'string', multiple: true },
       url: { type: 'string' },
       event: { type: 'string' },
+      id: { type: 'string' },
       data: { type: 'string' },
       method: { type: 'string' },
       form: { type: 'boolean' },
@@ -136,13 +137,13 @@ export const sendCommand: Command = {
     const data = await eventData(provider, type, values.data, io)
     // A provider whose compose works the event out from the data (Auto-Respond classifies a lead payload)
     // refuses data it cannot send as this type: a usage error now, before any note or attempt.
-    await fromFlags(() => sender.compose({ type, data }))
+    await fromFlags(() => sender.compose({ type, data, id: values.id }))
     await warnIfInvalid(provider, type, data, io, notePaint)
 
     io.stdout.write(`${paint.bold(`${provider.id} ${type}`)} -> ${url}\n`)
     const stopListening = io.onStopSignal(() => sender.close())
     try {
-      const result = await sender.send({ type, data })
+      const result = await sender.send({ type, data, id: values.id })
       const attempts = `${result.attempts.length} attempt${result.attempts.length === 1 ? '' : 's'}`
       if (result.ok) {
         io.stdout.write(paint.green(`delivered ${type} (${result.event.id}) after ${attempts}\n`))

@@ -10,7 +10,7 @@
 import { createHmacSha256Scheme } from '../../schemes/hmac-sha256.js'
 import type { DeliveryContext } from '../../types.js'
 import { defineProvider } from '../define-provider.js'
-import { createFieldEnvelope } from '../field-envelope.js'
+import { asId, createFieldEnvelope, nonEmptyText } from '../field-envelope.js'
 import { decodeJsonFieldsForm, encodeJsonFieldsForm } from '../json-fields-form.js'
 import { recordVersionByOccurredAt } from '../record-version.js'
 import { workflowPlatformEvents } from './events.js'
@@ -85,14 +85,15 @@ export const workflowPlatform = defineProvider({
       return { payload: { event: event.type, event_id: event.id, timestamp, data: event.data } }
     }
     const mapped: Record<string, unknown> = event.data !== null && typeof event.data === 'object' ? { ...event.data } : { value: event.data }
-    // A mapped `event` or `event_id` is what the receiver routes and keys by: one that differs from the event
-    // sent would be handled as another event, or keyed apart from what the sender logged.
-    const named = event.type === WORKFLOW_ACTION_EVENT ? undefined : event.type
-    if (mapped.event !== undefined && mapped.event !== named) {
-      throw new TypeError(`crm-webhooks: this action's data maps event ${JSON.stringify(mapped.event)}, which the receiver would route by; send it as that type instead of ${event.type}`)
+    // A mapped `event` or `event_id` is what the receiver routes and keys by, read as the receiver reads them
+    // (an empty or non-text event names no type: workflow.action; a number id is its digits): one that reads
+    // as another type or id would be handled as another event, or keyed apart from what the sender logged.
+    const routed = mapped.event === undefined ? event.type : (nonEmptyText(mapped.event) ?? WORKFLOW_ACTION_EVENT)
+    if (routed !== event.type) {
+      throw new TypeError(`crm-webhooks: this action's data maps event ${JSON.stringify(mapped.event)}, which the receiver routes as ${routed}; send it as that type instead of ${event.type}`)
     }
-    if (mapped.event_id !== undefined && mapped.event_id !== event.id) {
-      throw new TypeError(`crm-webhooks: this action's data maps event_id ${JSON.stringify(mapped.event_id)}, which the receiver would key by; pass it as the event's id instead`)
+    if (mapped.event_id !== undefined && asId(mapped.event_id) !== event.id) {
+      throw new TypeError(`crm-webhooks: this action's data maps event_id ${JSON.stringify(mapped.event_id)}, which the receiver would key by; send the event with that id (the CLI's --id)`)
     }
     return {
       payload: { ...(event.type === WORKFLOW_ACTION_EVENT ? {} : { event: event.type }), event_id: event.id, ...mapped },

@@ -197,9 +197,17 @@ describe('workflow-platform: workflow actions with user-mapped bodies', () => {
       ...mapped,
     })
     expect(action(WORKFLOW_ACTION_EVENT, mapped)().payload).toEqual({ event_id: 'evt_send_1', ...mapped })
+    // Read as the receiver reads them: an empty or non-text event names no type, a number id is its digits.
+    for (const event of ['', null, 5, WORKFLOW_ACTION_EVENT]) expect(action(WORKFLOW_ACTION_EVENT, { ...mapped, event })).not.toThrow()
+    expect(workflowPlatform.compose!({ type: 'lead.qualified', id: '42', occurredAt: new Date(NOW), data: { event_id: 42 } }).payload).toEqual({
+      event: 'lead.qualified',
+      event_id: 42,
+    })
     expect(action(WORKFLOW_ACTION_EVENT, { ...mapped, event: 'lead.qualified' })).toThrow(/maps event "lead.qualified"/)
     expect(action('lead.qualified', { ...mapped, event: 'lead.lost' })).toThrow(/maps event "lead.lost"/)
+    expect(action('lead.qualified', { ...mapped, event: '' })).toThrow(/routes as workflow.action/)
     expect(action('lead.qualified', { ...mapped, event_id: 'zzz' })).toThrow(/maps event_id "zzz"/)
+    expect(action('lead.qualified', { ...mapped, event_id: null })).toThrow(/maps event_id null/)
   })
 
   it.each([
