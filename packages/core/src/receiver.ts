@@ -132,8 +132,11 @@ export interface Receiver<Events extends EventSchemas = any, P extends Provider 
   /**
    * Fetch API entry point: reads the body (bounded), runs the pipeline; always resolves (an answer no
    * `Response` can hold, from a provider's own handshake, is a 500 `internal_error`, as on node:http).
+   * Its parameters are a Workers module `fetch`'s, so `export default { fetch: receiver.fetch }` hands over
+   * the `ExecutionContext`, whose `waitUntil` keeps what outlives the answer alive ({@link WebhookRequest.waitUntil});
+   * any other second and third arguments (Bun's server, Deno's info) are ignored.
    */
-  fetch(request: Request): Promise<Response>
+  fetch(request: Request, env?: unknown, context?: { waitUntil?: unknown } | null): Promise<Response>
   /**
    * Node entry point (node:http, Express, Fastify): reads the request stream (bounded), or takes bytes
    * some earlier layer kept, and runs the pipeline. A kept string (a text parser's decoding) or parsed
@@ -204,7 +207,10 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
       return receiver as never
     },
     handle: (request) => runPipeline(pipeline, request),
-    fetch: async (request) => {
+    fetch: async (request, _env, context) => {
+      // Called as the context's own method: a Workers ExecutionContext refuses a waitUntil called unbound.
+      const waitUntil =
+        typeof context?.waitUntil === 'function' ? (work: Promise<unknown>) => void (context.waitUntil as (work: Promise<unknown>) => void).call(context, work) : undefined
       let response: WebhookResponse
       const startedAt = clockReading(pipeline.monotonicNow)
       try {
@@ -214,7 +220,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs, signal: request.signal })
         // A bodiless request (a GET: Fetch gives it no body whatever its headers say) has nothing to fall short.
         if (request.body !== null) assertWholeBody(request.headers.get('content-length'), rawBody.length)
-        response = await runPipeline(pipeline, { method: request.method, url: request.url, headers: request.headers, rawBody })
+        response = await runPipeline(pipeline, { method: request.method, url: request.url, headers: request.headers, rawBody, waitUntil })
       } catch (error) {
         response = rejectBeforePipeline(pipeline, error, startedAt)
       }

@@ -33,6 +33,13 @@ export interface WebhookRequest {
   headers: HeaderInput
   /** The raw bytes. Anything else (an object a body parser produced) is rejected with `body_already_parsed`. */
   rawBody: RawBody
+  /**
+   * A Web runtime's `ExecutionContext.waitUntil` (Cloudflare Workers, Vercel and Netlify edge functions): the
+   * receiver hands it what may outlive the answer (a handler still running past `handlerTimeoutMs`, retries
+   * recording a claim's outcome on a store that failed), so the runtime does not cut it off. A completion cut
+   * off would let a resend run the handler again. Not needed where the process lives on (Node, Bun, Deno).
+   */
+  waitUntil?: ((work: Promise<unknown>) => void) | undefined
 }
 
 /** What {@link Receiver.handle} returns: adapters write it out unchanged. */

@@ -74,6 +74,18 @@ describe('Hono specifics', () => {
     return app.request(path, { method: 'POST', headers: request.headers, body: String(request.body) })
   }
 
+  it("hands the runtime's ExecutionContext to the core, so Workers keep a claim's settling alive past the answer", async () => {
+    const kept: Array<Promise<unknown>> = []
+    const executionCtx = { waitUntil: (work: Promise<unknown>) => void kept.push(work), passThroughOnException() {}, props: {} }
+    const app = new Hono().all('/webhooks', crmWebhooks(receiver()))
+    const request = await signedRequest({ id: 'evt_workers' })
+    const response = await app.request('/webhooks', { method: 'POST', headers: request.headers, body: String(request.body) }, {}, executionCtx)
+    expect([response.status, kept.length]).toEqual([200, 1])
+    await kept[0]
+    // With no ExecutionContext (Hono's getter throws), the delivery is handled as before.
+    expect((await post(app, 'evt_no_context')).status).toBe(200)
+  })
+
   it("answers body_already_parsed naming c.req.arrayBuffer() after hono/validator('json'): its text copy is not the bytes", async () => {
     const app = new Hono()
     app.post('/webhooks', validator('json', (value) => value), crmWebhooks(receiver()))

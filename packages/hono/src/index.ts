@@ -1,5 +1,6 @@
 import { type Receiver, answerEndsConnection, declaresNoBody, keptBodyStream, nodeBodyWasRead, toFetchResponse } from '@crm-webhooks/core'
 import type { MiddlewareHandler } from 'hono'
+import { executionContextOf } from './execution-context.js'
 import { type NodeServerBindings, withWireUrl } from './node-server-bindings.js'
 
 /**
@@ -45,7 +46,7 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handleNodeR
         return toFetchResponse(await receiver.handleNodeRequest(incoming), c.req.method)
       }
     }
-    if (wireUrl === undefined) return receiver.fetch(request)
+    if (wireUrl === undefined) return receiver.fetch(request, c.env, executionContextOf(c))
     const answer = await receiver.fetch(withWireUrl(request, wireUrl))
     // node-server ends a connection whose request it did not read to the end (a 413, a 408): the answer says so.
     if (answerEndsConnection(incoming)) answer.headers.set('connection', 'close')

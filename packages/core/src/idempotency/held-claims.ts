@@ -8,14 +8,23 @@
  * @module
  */
 
+/** One claim counted as held: settled once, when its outcome is recorded (or given up), or it was never taken. */
+export interface HeldClaim {
+  /** Counts the claim out; a second call does nothing. */
+  settle(): void
+  /**
+   * Resolves once the claim is settled: what a Web runtime's `waitUntil` is handed, so work that outlives the
+   * answer (a handler past its deadline, retries recording the outcome) is not cut off. Made when first asked.
+   */
+  readonly settled: Promise<void>
+}
+
 /** A count of held claims, and the way to wait until none is left. */
 export interface HeldClaims {
   /** Whether `drain()` was called: no claim is taken any more. */
   readonly draining: boolean
-  /** A claim is about to be made: its outcome is owed from now on. */
-  take(): void
-  /** A claim's outcome was recorded (or given up after its retries), or the claim was never taken. */
-  settle(): void
+  /** A claim is about to be made: its outcome is owed from now on, until the handle is settled. */
+  take(): HeldClaim
   /**
    * Takes no more claims; resolves `true` once none is held, `false` when `timeoutMs` pass or `signal`
    * aborts first (its timer is cleared then, so it keeps no process up).
@@ -29,8 +38,8 @@ export interface HeldClaims {
  * @example
  * ```ts
  * const held = createHeldClaims()
- * held.take()
- * setTimeout(() => held.settle(), 10)
+ * const claim = held.take()
+ * setTimeout(() => claim.settle(), 10)
  * await held.drain(1_000) // true, after about 10 ms
  * ```
  */
@@ -44,11 +53,23 @@ export function createHeldClaims(): HeldClaims {
     },
     take() {
       count += 1
-    },
-    settle() {
-      count -= 1
-      if (count > 0) return
-      for (const wake of [...waiting]) wake()
+      let done = false
+      let settled: Promise<void> | undefined
+      let resolve: (() => void) | undefined
+      return {
+        settle() {
+          if (done) return
+          done = true
+          resolve?.()
+          count -= 1
+          if (count > 0) return
+          for (const wake of [...waiting]) wake()
+        },
+        get settled() {
+          settled ??= done ? Promise.resolve() : new Promise<void>((resolveSettled) => (resolve = resolveSettled))
+          return settled
+        },
+      }
     },
     drain(timeoutMs, signal) {
       draining = true

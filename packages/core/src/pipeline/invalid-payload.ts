@@ -10,7 +10,7 @@ import type { DeliveryContext, WebhookResponse } from '../types.js'
 import type { Progress } from './delivery-outcome.js'
 import type { PipelineConfig } from './pipeline-config.js'
 import { type AcceptedResponseBody, acceptedResponse } from './respond.js'
-import { claimOnce, runClaimed } from './run-claimed.js'
+import { type WaitUntil, claimOnce, runClaimed } from './run-claimed.js'
 import { runWithDeadline } from './run-with-deadline.js'
 
 /** What a verified delivery that failed its schema (or named no event) hands to `onInvalidPayload`. */
@@ -39,6 +39,7 @@ export async function invalidPayload(
   config: PipelineConfig,
   info: InvalidPayloadInfo,
   progress: Progress,
+  waitUntil: WaitUntil | undefined,
 ): Promise<WebhookResponse> {
   if (config.invalidPayload === 'reject') {
     // Every delivery of an invalid payload reaches the hook (the sender's retries included), then 422.
@@ -47,7 +48,7 @@ export async function invalidPayload(
   }
   // 'accept': parked once under the idempotency claim, then acknowledged so the sender stops retrying.
   progress.ignored = 'invalid_payload'
-  const claimed = await claimOnce(config, info.idempotencyKey)
+  const claimed = await claimOnce(config, info.idempotencyKey, undefined, waitUntil)
   progress.duplicate = claimed.duplicate
   if (!claimed.duplicate) {
     await runClaimed(config, info.idempotencyKey, claimed, config.onInvalidPayload && (() => config.onInvalidPayload!(info)))

@@ -8,6 +8,7 @@
 import { HandlerError, IdempotencyError, isInstanceOf } from '../errors.js'
 import type { ClaimResult, ClaimVersion } from '../types.js'
 import { isThenable } from '../schemes/maybe-promise.js'
+import type { HeldClaim } from '../idempotency/held-claims.js'
 import { storeUnavailableError } from '../idempotency/store-deadline.js'
 import { clockReading } from './clock-reading.js'
 import type { PipelineConfig } from './pipeline-config.js'
@@ -27,15 +28,22 @@ export function storeUnavailable(cause: unknown): IdempotencyError {
 
 /**
  * What a claim of a fresh delivery answers: its owner token, given a version the ordering guard's verdict,
- * and when its lease ends at the earliest (counted from when the store was asked: its answer may come late).
+ * when its lease ends at the earliest (counted from when the store was asked: its answer may come late), and
+ * its count among the receiver's held claims, which {@link runClaimed} settles once the outcome is recorded.
  */
-export type ClaimOnce = { duplicate: true } | { duplicate: false; owner: string; stale: boolean | undefined; leaseEndsAt: number }
+export type ClaimOnce =
+  | { duplicate: true }
+  | { duplicate: false; owner: string; stale: boolean | undefined; leaseEndsAt: number; held: HeldClaim }
+
+/** Hands a Web runtime work to keep alive after the answer (its `ExecutionContext.waitUntil`). */
+export type WaitUntil = (work: Promise<unknown>) => void
 
 /**
  * Claims `key` for a fresh owner token; a completed key is a duplicate, a key claimed by a live owner is
  * `delivery_in_progress` (409 with Retry-After). Given `version`, records it with the claim (the ordering
  * guard): in the same round trip when the store can, else by `recordVersion` once the claim is held. A key
- * whose completion this receiver still owes is completed first, and answered 503 while that fails.
+ * whose completion this receiver still owes is completed first, and answered 503 while that fails. Given
+ * `waitUntil`, a claim taken hands it the claim's settling, which may outlive the answer.
  *
  * @example
  * ```ts
@@ -43,22 +51,26 @@ export type ClaimOnce = { duplicate: true } | { duplicate: false; owner: string;
  * if (!claimed.duplicate) await runClaimed(config, key, claimed, work)
  * ```
  */
-export async function claimOnce(config: PipelineConfig, key: string, version?: ClaimVersion): Promise<ClaimOnce> {
+export async function claimOnce(config: PipelineConfig, key: string, version?: ClaimVersion, waitUntil?: WaitUntil): Promise<ClaimOnce> {
   // Shutting down (drain() was called): a claim now could land after the store is closed, and run a
   // handler whose completion the closed store refuses.
   if (config.heldClaims.draining) throw storeUnavailableError('the receiver is shutting down; retry later')
   // Counted from before the store is asked, so drain() waits for a claim still on its way too; from a taken
   // claim on, settleClaim settles it once its outcome is recorded, and every other way out settles it here.
-  config.heldClaims.take()
-  const hold = { handedOver: false }
+  const hold = { held: config.heldClaims.take(), handedOver: false, waitUntil }
   try {
     return await claimCounted(config, key, version, hold)
   } finally {
-    if (!hold.handedOver) config.heldClaims.settle()
+    if (!hold.handedOver) hold.held.settle()
   }
 }
 
-async function claimCounted(config: PipelineConfig, key: string, version: ClaimVersion | undefined, hold: { handedOver: boolean }): Promise<ClaimOnce> {
+async function claimCounted(
+  config: PipelineConfig,
+  key: string,
+  version: ClaimVersion | undefined,
+  hold: { held: HeldClaim; handedOver: boolean; waitUntil: WaitUntil | undefined },
+): Promise<ClaimOnce> {
   // A resend of a delivery whose completion this receiver still owes (the store was away): record the
   // completion first, or a claim landing between two background retries, once the lease has ended, would
   // take the key and run the handler again.
@@ -104,6 +116,8 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
   if (state !== 'claimed' || (claimedStale !== undefined && typeof claimedStale !== 'boolean')) throw misanswered()
   // From here the claim is held: runClaimed (which always ends in settleClaim) takes it, or it is given back here.
   hold.handedOver = true
+  const { held } = hold
+  if (hold.waitUntil) handToRuntime(hold.waitUntil, held.settled)
   let stale: unknown = claimedStale
   if (version !== undefined && claimedStale === undefined) {
     // A store that took the claim without the version (one of your own, written before claims carried it).
@@ -115,12 +129,21 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
     } catch (error) {
       // Given back as a failed handler's claim is: a release lost to the same outage is retried while the
       // lease lasts, or the sender's retries would meet 409 until it ends.
-      await settleClaim(config, key, owner, 'release', leaseEndsAt)
+      await settleClaim(config, key, owner, held, 'release', leaseEndsAt)
       throw storeUnavailable(error)
     }
   }
-  await refuseIfLeaseTooShort(config, key, owner, leaseEndsAt)
-  return { duplicate: false, owner, stale: stale as boolean | undefined, leaseEndsAt }
+  await refuseIfLeaseTooShort(config, key, owner, held, leaseEndsAt)
+  return { duplicate: false, owner, stale: stale as boolean | undefined, leaseEndsAt, held }
+}
+
+/** `waitUntil` called as a runtime's own: one that throws (called outside its request) costs the delivery nothing. */
+function handToRuntime(waitUntil: WaitUntil, work: Promise<unknown>): void {
+  try {
+    waitUntil(work)
+  } catch {
+    // The work still runs; only the runtime's promise to keep it alive is lost, as with no waitUntil at all.
+  }
 }
 
 /**
@@ -129,11 +152,11 @@ async function claimCounted(config: PipelineConfig, key: string, version: ClaimV
  * and fails the delivery closed (503): run, it could meet another instance's run of the same delivery once
  * the lease lapsed, and its completion would be refused.
  */
-async function refuseIfLeaseTooShort(config: PipelineConfig, key: string, owner: string, leaseEndsAt: number): Promise<void> {
+async function refuseIfLeaseTooShort(config: PipelineConfig, key: string, owner: string, held: HeldClaim, leaseEndsAt: number): Promise<void> {
   const leftMs = leaseEndsAt - clockReading(config.monotonicNow)
   // A clock that reads NaN leaves nothing to compare: the lease is taken as it was asked for.
   if (!(leftMs <= config.handlerTimeoutMs)) return
-  await settleClaim(config, key, owner, 'release', leaseEndsAt)
+  await settleClaim(config, key, owner, held, 'release', leaseEndsAt)
   throw storeUnavailable(new Error(`the store answered the claim with ${Math.max(0, leftMs)} ms of its lease left, no more than handlerTimeoutMs`))
 }
 
@@ -197,7 +220,7 @@ function storeCall<T>(call: () => T | Promise<T>): Promise<T> {
 export async function runClaimed(
   config: PipelineConfig,
   key: string,
-  { owner, leaseEndsAt }: { owner: string; leaseEndsAt: number },
+  { owner, leaseEndsAt, held }: { owner: string; leaseEndsAt: number; held: HeldClaim },
   work: (() => unknown) | undefined,
 ): Promise<void> {
   // What a handler or hook returned: a promise to wait for; anything else (a row id it inserted) is no promise.
@@ -208,18 +231,18 @@ export async function runClaimed(
     // Asked here: a hook's answer whose `then` getter throws has failed as surely as one that threw.
     pending = isThenable(result)
   } catch (error) {
-    await settleClaim(config, key, owner, 'release', leaseEndsAt)
+    await settleClaim(config, key, owner, held, 'release', leaseEndsAt)
     throw isInstanceOf(error, HandlerError) ? error : handlerFailed(error)
   }
   if (!pending) {
     // Finished synchronously (every handler was synchronous): nothing left to put a deadline on.
-    await settleClaim(config, key, owner, 'complete', leaseEndsAt)
+    await settleClaim(config, key, owner, held, 'complete', leaseEndsAt)
     return
   }
   const running = Promise.resolve(result)
   const settled = running.then(
-    () => settleClaim(config, key, owner, 'complete', leaseEndsAt),
-    () => settleClaim(config, key, owner, 'release', leaseEndsAt),
+    () => settleClaim(config, key, owner, held, 'complete', leaseEndsAt),
+    () => settleClaim(config, key, owner, held, 'release', leaseEndsAt),
   )
   try {
     await runWithDeadline(config, () => running)
@@ -256,6 +279,7 @@ function settleClaim(
   config: PipelineConfig,
   key: string,
   owner: string,
+  held: HeldClaim,
   outcome: ClaimOutcome,
   leaseEndsAt: number,
   retryInMs = 100,
@@ -267,7 +291,7 @@ function settleClaim(
   return attempt.then(
     () => {
       if (outcome === 'complete') forgetOwedCompletion(config, key, owner)
-      config.heldClaims.settle()
+      held.settle()
     },
     () => {
       const retryUntil = outcome === 'complete' ? leaseEndsAt + COMPLETION_RETRY_PAST_LEASE_MS : leaseEndsAt
@@ -275,12 +299,12 @@ function settleClaim(
       // the claim settled) instead of retried for ever, or left counted so that drain() waits out its timeout.
       if (!(clockReading(config.monotonicNow) + retryInMs < retryUntil)) {
         if (outcome === 'complete') forgetOwedCompletion(config, key, owner)
-        config.heldClaims.settle()
+        held.settle()
         return
       }
       if (outcome === 'complete') config.completionsOwed.set(key, owner)
       const next = Math.min(retryInMs * 2, MAX_SETTLE_RETRY_MS)
-      const timer = setTimeout(() => void settleClaim(config, key, owner, outcome, leaseEndsAt, next), retryInMs)
+      const timer = setTimeout(() => void settleClaim(config, key, owner, held, outcome, leaseEndsAt, next), retryInMs)
       // A pending retry must not keep a process that is shutting down alive (Node; Web runtimes have no unref).
       ;(timer as { unref?: () => void }).unref?.()
     },

@@ -148,7 +148,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
 
   if (typeof eventType !== 'string' || eventType === '') {
     const error = new PayloadValidationError('invalid_payload', 'the verified payload names no event type')
-    return invalidPayload(config, { type: undefined, payload, issues: [], error, idempotencyKey, headers: header }, progress)
+    return invalidPayload(config, { type: undefined, payload, issues: [], error, idempotencyKey, headers: header }, progress, request.waitUntil)
   }
   const schema = Object.hasOwn(config.events, eventType) ? config.events[eventType] : undefined
   let validated: unknown = data
@@ -164,7 +164,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
     }
     if (result.issues) {
       const error = new PayloadValidationError('invalid_payload', `${eventType}: ${describeIssues(result.issues)}`, result.issues)
-      return invalidPayload(config, { type: eventType, payload, issues: result.issues, error, idempotencyKey, headers: header }, progress)
+      return invalidPayload(config, { type: eventType, payload, issues: result.issues, error, idempotencyKey, headers: header }, progress, request.waitUntil)
     }
     validated = result.value
   }
@@ -194,7 +194,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // be skipped by a handler that skips stale events.
   const versioning = schema && config.handles(eventType) ? orderingOf(config, event) : undefined
   const ordering = isThenable(versioning) ? await versioning : versioning
-  const claimed = await claimOnce(config, idempotencyKey, typeof ordering === 'object' ? ordering : undefined)
+  const claimed = await claimOnce(config, idempotencyKey, typeof ordering === 'object' ? ordering : undefined, request.waitUntil)
   if (claimed.duplicate) {
     progress.duplicate = true
     // A repeat is answered as its first delivery was (202 and `ignored` for an unknown event), as an
