@@ -146,7 +146,7 @@ describe('assertRetriesWithinRetention', () => {
   it('names the numbers: when the last retry runs and how long the receiver remembers', () => {
     const standard = providers['standard-webhooks']
     expect(() => assertRetriesWithinRetention(providerRetryPolicy('standard-webhooks', { maxRetries: 10 }), standard)).toThrow(
-      "crm-webhooks: 10 retries put the last one 6d 7h after the first failure, but a standard-webhooks receiver remembers a delivery 4d 4h (the provider's retentionMs) and the retry must come an attempt's timeout (30s) before then, or it is handled again: use fewer retries or an earlier schedule",
+      "crm-webhooks: 10 retries put the last one 6d 7h after the first failure, but a standard-webhooks receiver remembers a delivery 4d 4h (the provider's retentionMs) and the retry must come an attempt's timeout (30s) before then, or it is handled again: use at most 9 retries on this schedule, or an earlier schedule",
     )
     // A receiver told to remember longer is reached through a provider that says so.
     expect(() => assertRetriesWithinRetention(providerRetryPolicy('standard-webhooks', { maxRetries: 10 }), { ...standard, retentionMs: 7 * 24 * HOUR })).not.toThrow()

@@ -193,10 +193,13 @@ export function assertRetriesWithinRetention(policy: RetryPolicy, provider: Prov
   const retentionMs = provider.retentionMs ?? DEFAULT_RETENTION_MS
   const lastRetryMs = policy.retryOffsetMs(policy.maxRetries)
   if (lastRetryMs + policy.timeoutMs >= retentionMs) {
+    // The most this schedule allows, so the message names a count that works rather than "fewer".
+    let most = policy.maxRetries - 1
+    while (most > 0 && policy.retryOffsetMs(most) + policy.timeoutMs >= retentionMs) most -= 1
     throw new TypeError(
       `crm-webhooks: ${policy.maxRetries} retries put the last one ${formatDuration(lastRetryMs)} after the first failure, but a ${provider.id} ` +
         `receiver remembers a delivery ${formatDuration(retentionMs)} (the provider's retentionMs) and the retry must come an attempt's timeout ` +
-        `(${formatDuration(policy.timeoutMs)}) before then, or it is handled again: use fewer retries or an earlier schedule`,
+        `(${formatDuration(policy.timeoutMs)}) before then, or it is handled again: use at most ${most} retries on this schedule, or an earlier schedule`,
     )
   }
 }
