@@ -19,7 +19,8 @@ type JsonSchema = {
   anyOf?: JsonSchema[]
   properties?: Record<string, JsonSchema>
   required?: string[]
-  items?: JsonSchema
+  items?: JsonSchema | boolean
+  maxItems?: number
   additionalProperties?: JsonSchema | boolean
   description?: string
 }
@@ -37,7 +38,8 @@ function typeName(schema: JsonSchema): string {
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : []
   return types
     .map((type) => {
-      if (type === 'array') return `array of ${schema.items ? grouped(typeName(schema.items)) : 'any'}`
+      if (type === 'array' && schema.maxItems === 0) return 'empty array'
+      if (type === 'array') return `array of ${typeof schema.items === 'object' ? grouped(typeName(schema.items)) : 'any'}`
       if (type === 'object' && !schema.properties && typeof schema.additionalProperties === 'object') {
         const values = typeName(schema.additionalProperties)
         return `record of ${values ? grouped(values) : 'any'}`
@@ -54,7 +56,7 @@ function typeName(schema: JsonSchema): string {
  */
 function objectPart(schema: JsonSchema): { schema: JsonSchema; suffix: string } | undefined {
   if (schema.properties) return { schema, suffix: '' }
-  if (schema.items) {
+  if (typeof schema.items === 'object') {
     const item = objectPart(schema.items)
     if (item) return { schema: item.schema, suffix: `[]${item.suffix}` }
   }

@@ -30,6 +30,28 @@ export const numberOrNumericString = (what: string) =>
  */
 export const userObjectOrId = <User extends z.ZodType>(user: User) => z.union([user, z.string().describe('User id')])
 
+/**
+ * Values by field name, as a JSON object; an empty JSON array is read as the empty map it stands for. PHP's
+ * `json_encode` writes an empty associative array as `[]` (a contact with no custom field set), and refused,
+ * such a delivery would be a 422 on every retry. Any other array is still refused.
+ *
+ * @example
+ * ```ts
+ * const customFields = valuesByName('Custom field values by field name').nullish()
+ * customFields.parse([]) // {}
+ * ```
+ */
+export const valuesByName = (what: string) =>
+  z
+    .union([
+      z.record(z.string(), z.unknown()),
+      z
+        .tuple([])
+        .describe('An empty array, as PHP encodes an empty map: read as `{}`')
+        .transform((): Record<string, unknown> => ({})),
+    ])
+    .describe(what)
+
 /** A tag as its name, or as a tag object. */
 export const tagNameOrObject = z.union([
   z.string().describe('Tag name'),

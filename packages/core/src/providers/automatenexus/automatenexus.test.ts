@@ -230,6 +230,17 @@ describe('automatenexus', () => {
     expect(seen[0]!.data).toEqual(data)
   })
 
+  it("reads custom_fields (and a form's fields) sent as an empty array, as PHP encodes an empty map, as {}; any other array is 422", async () => {
+    const { receiver, seen } = receiverWithLog()
+    expect((await send(receiver, envelope('contact.created', { id: 'con_php', custom_fields: [] }))).status).toBe(200)
+    expect((await send(receiver, envelope('form.submitted', { id: 'sub_php', fields: [] }))).status).toBe(200)
+    expect(seen.map((event) => event.data)).toEqual([
+      { id: 'con_php', custom_fields: {} },
+      { id: 'sub_php', fields: {} },
+    ])
+    expect((await send(receiver, envelope('contact.created', { id: 'con_list', custom_fields: ['Technology'] }))).status).toBe(422)
+  })
+
   it('accepts a deal whose shown fields are null, as a CRM sends an empty field: an unowned, unvalued deal (200)', async () => {
     const { receiver, seen } = receiverWithLog()
     const data = {

@@ -16,7 +16,7 @@
  * @module
  */
 import { z } from 'zod'
-import { numberOrNumericString, tagNameOrObject, userObjectOrId } from '../loose-fields.js'
+import { numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByName } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601, UTC)`)
 
@@ -29,7 +29,7 @@ const user = z.looseObject({
 /** A user where the seed shows none: the seed's `{id, name}` object, or just the user id. */
 const userOrId = userObjectOrId(user)
 
-const customFields = z.record(z.string(), z.unknown()).describe('Custom field values by field name')
+const customFields = valuesByName('Custom field values by field name')
 
 /** The contact record, as the seed's general payload example shows it. */
 const contactFields = {
@@ -227,7 +227,7 @@ export const automatenexusEvents = {
       submitted_at: isoTime('When the form was submitted').nullish(),
       // The seed says the payload "includes all form field values" but not under which key: they may be here
       // or at the top level of `data`, which passes through.
-      fields: z.record(z.string(), z.unknown()).nullish().describe('Every form field value, by field name'),
+      fields: valuesByName('Every form field value, by field name').nullish(),
     })
     .describe('Fired when a form is submitted; includes all form field values.'),
 

@@ -15,7 +15,7 @@
  * @module
  */
 import { z } from 'zod'
-import { numberOrNumericString, tagNameOrObject, userObjectOrId } from '../loose-fields.js'
+import { numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByName } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
@@ -35,7 +35,7 @@ const contactFields = {
   source: z.string().nullish().describe('Lead source'),
   tags: z.array(tagNameOrObject).nullish().describe('Tags on the contact (names, or tag objects)'),
   assigned_to: userOrId.nullish().describe('User the contact is assigned to: a user object or a user id'),
-  custom_fields: z.record(z.string(), z.unknown()).nullish().describe('Custom field values by field key'),
+  custom_fields: valuesByName('Custom field values by field key').nullish(),
   date_added: isoTime('When the contact was created').nullish(),
   date_updated: isoTime('When the contact was last modified').nullish(),
 }
@@ -94,7 +94,7 @@ export const workflowPlatformEvents = {
       form_name: z.string().nullish().describe('Form name'),
       contact_id: z.string().nullish().describe('Contact created or matched from the submission'),
       page_url: z.string().nullish().describe('Page the form was submitted on'),
-      fields: z.record(z.string(), z.unknown()).nullish().describe('Submitted values by field key'),
+      fields: valuesByName('Submitted values by field key').nullish(),
       submitted_at: isoTime('When the form was submitted').nullish(),
     })
     .describe('Form submitted: a visitor submitted a form.'),
