@@ -146,6 +146,9 @@ describe('connectgain', () => {
     ['contact.updated with null tags and updated_at', 'contact.updated', { id: 'c1', tags: null, updated_at: null }],
     ['contact.assigned to a user without a name', 'contact.assigned', { id: 'c1', assigned_to: { id: 'u1', name: null, email: null } }],
     ['message.received with a null conversation_id', 'message.received', { id: 'm1', conversation_id: null, content: 'Hi' }],
+    // Sent once: a media or template message whose content the channel writes as an object refused would be lost.
+    ['message.received of an image, its content an object', 'message.received', { id: 'm2', type: 'image', content: { url: 'https://example.com/a.jpg', caption: null } }],
+    ['message.sent of a template', 'message.sent', { id: 'm3', type: 'template', content: { name: 'welcome', language: 'en', parameters: ['Sam'] } }],
     ['broadcast.response with a null contact_id', 'broadcast.response', { broadcast_id: 'b1', contact_id: null }],
   ])('accepts %s (200)', async (_, type, data) => {
     const { receiver, seen } = receiverWithLog()

@@ -79,7 +79,11 @@ const messageFields = {
   direction: z.string().nullish().describe('`inbound` or `outbound`'),
   channel: z.string().nullish().describe('Channel, e.g. `whatsapp`, `sms`, `email`'),
   type: z.string().nullish().describe('Content type, e.g. `text`, `image`, `template`'),
-  content: z.string().nullish().describe('Message text'),
+  // An image, a location or a template message carries no text: channels write its content as an object.
+  content: z
+    .union([z.string().describe('Message text'), z.record(z.string(), z.unknown()).describe('Structured content (media, location, template), as the channel sends it')])
+    .nullish()
+    .describe('Message text, or the structured content of a `type` other than text'),
   status: z.string().nullish().describe('Delivery status, e.g. `sent`, `delivered`, `read`, `failed`'),
   created_at: isoTime('When the message was created').nullish(),
 }
