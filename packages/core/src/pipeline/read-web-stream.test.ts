@@ -128,7 +128,28 @@ describe('readWebStream', () => {
     setTimeout(() => client.abort(), 10)
     await expect(reading).rejects.toMatchObject({ code: 'invalid_body', status: 400, message: expect.stringMatching(/closed before the body was complete/) })
     expect(wasCancelled()).toBe(true)
-    await expect(readWebStream(webStream(['{}'], true).stream, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'invalid_body' })
+    await expect(readWebStream(webStream(['{"event":'], false).stream, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'invalid_body' })
+  })
+
+  it('keeps a body that had all arrived when the signal aborted (srvx before 0.9 aborts it on Node\'s request close, after the end)', async () => {
+    const encode = (text: string) => new TextEncoder().encode(text)
+    for (const abortFirst of [true, false]) {
+      const client = new AbortController()
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          // The last chunk and the end arrive, then the close that aborts, all before the reader gets its turn.
+          setTimeout(() => {
+            controller.enqueue(encode('{"event":"x"}'))
+            if (abortFirst) client.abort()
+            controller.close()
+            if (!abortFirst) client.abort()
+          }, 5)
+        },
+      })
+      const bytes = await readWebStream(stream, { signal: client.signal })
+      expect(new TextDecoder().decode(bytes)).toBe('{"event":"x"}')
+    }
+    expect(new TextDecoder().decode(await readWebStream(webStream(['{}'], true).stream, { signal: AbortSignal.abort() }))).toBe('{}')
   })
 
   it('lets go of the signal once the body is read: a later abort changes nothing', async () => {

@@ -58,7 +58,6 @@ export async function readWebStream(
   // `await request.json()` (or any reader) ran first and keeps the stream locked: the bytes are gone.
   if (stream.locked) throw bodyStreamAlreadyRead()
   const { signal } = options
-  if (signal?.aborted) throw connectionClosedEarly()
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
   const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS
   const reader = stream.getReader()
@@ -71,13 +70,20 @@ export async function readWebStream(
     timedOut = true
     reader.cancel().catch(() => {})
   }, timeoutMs)
-  // The client went away: a stream its runtime leaves open would otherwise stall until the deadline.
-  let aborted = false
+  // The client went away: a stream its runtime leaves open would otherwise stall until the deadline. Some
+  // runtimes abort the signal once the whole body has arrived (srvx before 0.9, on Node's request 'close'), so
+  // the abort ends only a read still waiting a turn later: what had arrived is read out first (in microtasks),
+  // and a body that ends meanwhile is kept, where ending it at once refused every genuine delivery there.
+  let cutOff = false
+  let abortCheck: ReturnType<typeof setTimeout> | undefined
   const onAbort = () => {
-    aborted = true
-    reader.cancel().catch(() => {})
+    abortCheck = setTimeout(() => {
+      cutOff = true
+      reader.cancel().catch(() => {})
+    }, 0)
   }
-  signal?.addEventListener('abort', onAbort, { once: true })
+  if (signal?.aborted) onAbort()
+  else signal?.addEventListener('abort', onAbort, { once: true })
   // A source with a chunk always ready (built in process: empty chunks without end) settles every read in a
   // microtask, and the timer above never gets its turn: the deadline is also checked as the chunks come, and
   // a run of empty chunks (bytes bring the size limit closer; they do not) yields to the event loop now and
@@ -88,7 +94,7 @@ export async function readWebStream(
     for (;;) {
       const { done, value } = await reader.read()
       if (timedOut || monotonicNow() > deadline) throw bodyTimedOut()
-      if (aborted) throw connectionClosedEarly()
+      if (cutOff) throw connectionClosedEarly()
       if (done) break
       if (value?.length === 0 && ++emptyChunks % EMPTY_CHUNKS_BETWEEN_YIELDS === 0) await nextMacrotask()
       // Fetch bodies are Uint8Array chunks (undici's own readers refuse any other): a string, an ArrayBuffer or
@@ -106,13 +112,14 @@ export async function readWebStream(
   } catch (error) {
     // A source that errors as it is cancelled at the deadline still timed out.
     if (timedOut) throw bodyTimedOut()
-    if (aborted) throw connectionClosedEarly()
+    if (cutOff) throw connectionClosedEarly()
     reader.cancel().catch(() => {})
     if (isInstanceOf(error, WebhookError)) throw error
     // The source failed mid-body (the sender went away): the same 400 the Node reader gives, not a 500.
     throw new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error })
   } finally {
     clearTimeout(timer)
+    clearTimeout(abortCheck)
     signal?.removeEventListener('abort', onAbort)
   }
 }
