@@ -222,7 +222,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         if (request.body !== null) assertWholeBody(request.headers.get('content-length'), rawBody.length)
         response = await runPipeline(pipeline, { method: request.method, url: request.url, headers: request.headers, rawBody, waitUntil })
       } catch (error) {
-        response = rejectBeforePipeline(pipeline, error, startedAt)
+        response = rejectBeforePipeline(pipeline, error, startedAt, waitUntil)
       }
       return toFetchResponse(response, request.method)
     },

@@ -70,6 +70,43 @@ describe('waitUntil', () => {
     expect(await store.claim(`${contractProvider.id}:evt_slow`, 'another-instance', 5_000)).toEqual({ state: 'completed' })
   })
 
+  it("keeps an async onDelivery or onError (a log shipped over the network), and a refusing onInvalidPayload past the deadline", async () => {
+    let finishHook!: () => void
+    const shipped: string[] = []
+    const receiver = createReceiver({
+      provider: contractProvider,
+      secret: CONTRACT_SECRET,
+      handlerTimeoutMs: 20,
+      lockTtlMs: 5_000,
+      onDelivery: async (outcome) => {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        shipped.push(`delivery ${outcome.status}`)
+      },
+      onError: async (error) => {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        shipped.push(`error ${error.code}`)
+      },
+      onInvalidPayload: () => new Promise<void>((resolve) => (finishHook = resolve)),
+    }).on('record.updated', () => {})
+    const kept: Array<Promise<unknown>> = []
+    const waitUntil = (work: Promise<unknown>) => void kept.push(work)
+    expect((await receiver.handle({ ...(await signContractDelivery({ id: 'evt_logged' })), waitUntil })).status).toBe(200)
+    const unsigned = { method: 'POST', headers: { 'content-type': 'application/json' }, rawBody: '{}', waitUntil }
+    expect((await receiver.handle(unsigned)).status).toBe(401)
+    await Promise.all(kept)
+    expect(shipped.sort()).toEqual(['delivery 200', 'delivery 401', 'error missing_signature'])
+    // A payload its schema refuses: the hook is still running when the sender is answered 503.
+    kept.length = 0
+    const rawBody = JSON.stringify({ event: 'record.updated', id: 'evt_invalid', timestamp: new Date(0).toISOString(), data: { record: 7 } })
+    const signature = await contractProvider.scheme.sign({ body: rawBody }, CONTRACT_SECRET)
+    const response = await receiver.handle({ method: 'POST', headers: { 'content-type': 'application/json', ...signature }, rawBody, waitUntil })
+    expect(response.status).toBe(503)
+    const hookKept = kept.length
+    expect(hookKept).toBeGreaterThan(0)
+    finishHook()
+    await Promise.all(kept)
+  })
+
   it('hands over nothing for a duplicate or a refused delivery, and a waitUntil that throws costs the delivery nothing', async () => {
     const receiver = createReceiver({ provider: contractProvider, secret: CONTRACT_SECRET }).on('record.updated', () => {})
     const delivery = await signContractDelivery({ id: 'evt_once' })

@@ -36,8 +36,11 @@ export interface WebhookRequest {
   /**
    * A Web runtime's `ExecutionContext.waitUntil` (Cloudflare Workers, Vercel and Netlify edge functions): the
    * receiver hands it what may outlive the answer (a handler still running past `handlerTimeoutMs`, retries
-   * recording a claim's outcome on a store that failed), so the runtime does not cut it off. A completion cut
-   * off would let a resend run the handler again. Not needed where the process lives on (Node, Bun, Deno).
+   * recording a claim's outcome on a store that failed, an async `onDelivery` or `onError`), so the runtime does
+   * not cut it off. A completion cut off would let a resend run the handler again. Not needed where the process
+   * lives on (Node, Bun, Deno). Pass it bound, `(work) => ctx.waitUntil(work)`: Workers refuse an unbound call,
+   * and a `waitUntil` that throws is ignored (the work still runs, unkept). A handler that never settles keeps
+   * it pending until the runtime's own limit (30 s past the answer on Workers).
    */
   waitUntil?: ((work: Promise<unknown>) => void) | undefined
 }

@@ -9,6 +9,7 @@ import type { WebhookError } from '../errors.js'
 import type { VerifyResult, WebhookEvent, WebhookResponse } from '../types.js'
 import { clockReading } from './clock-reading.js'
 import type { PipelineConfig } from './pipeline-config.js'
+import { type WaitUntil, handToRuntime } from './wait-until.js'
 
 /** What happened to one request, reported to `onDelivery` (the CLI's listen prints these). */
 export interface DeliveryOutcome {
@@ -45,13 +46,17 @@ export interface Progress {
   ignored?: 'unknown_event' | 'invalid_payload'
 }
 
-/** Reports one answered request to the observers, which can never turn it into a failure. */
+/**
+ * Reports one answered request to the observers, which can never turn it into a failure; an async observer's
+ * work (a log shipped over the network) goes to `waitUntil`, so a Web runtime does not cut it off.
+ */
 export function report(
   config: PipelineConfig,
   response: WebhookResponse,
   failure: WebhookError | undefined,
   progress: Progress,
   startedAt: number,
+  waitUntil?: WaitUntil,
 ): void {
   if (!config.onError && !config.onDelivery) return
   const outcome: DeliveryOutcome = {
@@ -69,6 +74,6 @@ export function report(
     durationMs: clockReading(config.monotonicNow) - startedAt,
   }
   // Observers must never turn a delivery into a failure.
-  if (failure) callObserver(() => config.onError?.(failure, outcome))
-  callObserver(() => config.onDelivery?.(outcome))
+  if (failure) handToRuntime(waitUntil, callObserver(() => config.onError?.(failure, outcome)))
+  handToRuntime(waitUntil, callObserver(() => config.onDelivery?.(outcome)))
 }

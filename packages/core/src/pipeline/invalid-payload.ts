@@ -10,8 +10,9 @@ import type { DeliveryContext, WebhookResponse } from '../types.js'
 import type { Progress } from './delivery-outcome.js'
 import type { PipelineConfig } from './pipeline-config.js'
 import { type AcceptedResponseBody, acceptedResponse } from './respond.js'
-import { type WaitUntil, claimOnce, runClaimed } from './run-claimed.js'
+import { claimOnce, runClaimed } from './run-claimed.js'
 import { runWithDeadline } from './run-with-deadline.js'
+import type { WaitUntil } from './wait-until.js'
 
 /** What a verified delivery that failed its schema (or named no event) hands to `onInvalidPayload`. */
 export interface InvalidPayloadInfo {
@@ -43,7 +44,7 @@ export async function invalidPayload(
 ): Promise<WebhookResponse> {
   if (config.invalidPayload === 'reject') {
     // Every delivery of an invalid payload reaches the hook (the sender's retries included), then 422.
-    if (config.onInvalidPayload) await runWithDeadline(config, () => config.onInvalidPayload!(info))
+    if (config.onInvalidPayload) await runWithDeadline(config, () => config.onInvalidPayload!(info), waitUntil)
     throw info.error
   }
   // 'accept': parked once under the idempotency claim, then acknowledged so the sender stops retrying.

@@ -13,6 +13,7 @@ import { storeUnavailableError } from '../idempotency/store-deadline.js'
 import { clockReading } from './clock-reading.js'
 import type { PipelineConfig } from './pipeline-config.js'
 import { handlerFailed, runWithDeadline } from './run-with-deadline.js'
+import { type WaitUntil, handToRuntime } from './wait-until.js'
 
 /**
  * The error every failed store call becomes: 503 with a Retry-After, so the sender tries again later.
@@ -35,8 +36,6 @@ export type ClaimOnce =
   | { duplicate: true }
   | { duplicate: false; owner: string; stale: boolean | undefined; leaseEndsAt: number; held: HeldClaim }
 
-/** Hands a Web runtime work to keep alive after the answer (its `ExecutionContext.waitUntil`). */
-export type WaitUntil = (work: Promise<unknown>) => void
 
 /**
  * Claims `key` for a fresh owner token; a completed key is a duplicate, a key claimed by a live owner is
@@ -137,14 +136,6 @@ async function claimCounted(
   return { duplicate: false, owner, stale: stale as boolean | undefined, leaseEndsAt, held }
 }
 
-/** `waitUntil` called as a runtime's own: one that throws (called outside its request) costs the delivery nothing. */
-function handToRuntime(waitUntil: WaitUntil, work: Promise<unknown>): void {
-  try {
-    waitUntil(work)
-  } catch {
-    // The work still runs; only the runtime's promise to keep it alive is lost, as with no waitUntil at all.
-  }
-}
 
 /**
  * Gives back a claim answered so late that a handler finishing within `handlerTimeoutMs` could outlive its

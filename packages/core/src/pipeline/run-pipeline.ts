@@ -24,6 +24,7 @@ import { carriesQueryFields, rawQueryOf } from './query-fields.js'
 import { payloadTooLarge, toBodyBytes } from './raw-body.js'
 import { type AcceptedResponseBody, acceptedResponse, assertSendable, errorResponse } from './respond.js'
 import { claimOnce, runClaimed, storeUnavailable } from './run-claimed.js'
+import type { WaitUntil } from './wait-until.js'
 
 /**
  * Runs one request through the pipeline and always resolves with a response.
@@ -44,7 +45,7 @@ export async function runPipeline(config: PipelineConfig, request: WebhookReques
     failure = toWebhookError(caught)
     response = errorResponse(failure, config.methods)
   }
-  report(config, response, failure, progress, startedAt)
+  report(config, response, failure, progress, startedAt, request.waitUntil)
   return response
 }
 
@@ -58,10 +59,15 @@ export async function runPipeline(config: PipelineConfig, request: WebhookReques
  * return rejectBeforePipeline(config, caughtWhileReading, readingStartedAt)
  * ```
  */
-export function rejectBeforePipeline(config: PipelineConfig, caught: unknown, startedAt = clockReading(config.monotonicNow)): WebhookResponse {
+export function rejectBeforePipeline(
+  config: PipelineConfig,
+  caught: unknown,
+  startedAt = clockReading(config.monotonicNow),
+  waitUntil?: WaitUntil,
+): WebhookResponse {
   const failure = toWebhookError(caught)
   const response = errorResponse(failure, config.methods)
-  report(config, response, failure, { duplicate: false }, startedAt)
+  report(config, response, failure, { duplicate: false }, startedAt, waitUntil)
   return response
 }
 
