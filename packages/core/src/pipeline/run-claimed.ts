@@ -36,7 +36,6 @@ export type ClaimOnce =
   | { duplicate: true }
   | { duplicate: false; owner: string; stale: boolean | undefined; leaseEndsAt: number; held: HeldClaim }
 
-
 /**
  * Claims `key` for a fresh owner token; a completed key is a duplicate, a key claimed by a live owner is
  * `delivery_in_progress` (409 with Retry-After). Given `version`, records it with the claim (the ordering
@@ -135,7 +134,6 @@ async function claimCounted(
   await refuseIfLeaseTooShort(config, key, owner, held, leaseEndsAt)
   return { duplicate: false, owner, stale: stale as boolean | undefined, leaseEndsAt, held }
 }
-
 
 /**
  * Gives back a claim answered so late that a handler finishing within `handlerTimeoutMs` could outlive its
