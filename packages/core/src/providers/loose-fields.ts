@@ -45,8 +45,10 @@ export const valuesByName = (what: string) =>
   z
     .union([
       z.record(z.string(), z.unknown()),
+      // Not z.tuple([]): its JSON Schema (`prefixItems: []`) is no valid draft 2020-12, which needs one item at least.
       z
-        .tuple([])
+        .array(z.never())
+        .max(0)
         .describe('An empty array, as PHP encodes an empty map: read as `{}`')
         .transform((): Record<string, unknown> => ({})),
     ])
