@@ -15,6 +15,7 @@ import { readWebStream } from './pipeline/read-web-stream.js'
 import type { DeliveryOutcome } from './pipeline/delivery-outcome.js'
 import type { InvalidPayloadInfo } from './pipeline/invalid-payload.js'
 import { rejectBeforePipeline, runPipeline } from './pipeline/run-pipeline.js'
+import { contextWaitUntil } from './pipeline/wait-until.js'
 import { clockReading } from './pipeline/clock-reading.js'
 import { toFetchResponse } from './pipeline/respond.js'
 import { createReceiverConfig } from './receiver-config.js'
@@ -208,9 +209,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
     },
     handle: (request) => runPipeline(pipeline, request),
     fetch: async (request, _env, context) => {
-      // Called as the context's own method: a Workers ExecutionContext refuses a waitUntil called unbound.
-      const waitUntil =
-        typeof context?.waitUntil === 'function' ? (work: Promise<unknown>) => void (context.waitUntil as (work: Promise<unknown>) => void).call(context, work) : undefined
+      const waitUntil = contextWaitUntil(context)
       let response: WebhookResponse
       const startedAt = clockReading(pipeline.monotonicNow)
       try {

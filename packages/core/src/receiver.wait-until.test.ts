@@ -120,6 +120,20 @@ describe('waitUntil', () => {
     expect((await receiver.fetch(asFetchRequest(delivery), {}, context)).status).toBe(200) // a duplicate
     expect((await receiver.fetch(new Request('https://receiver.example/webhooks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), {}, context)).status).toBe(401)
     expect(kept).toEqual([])
+    // One whose waitUntil answers a rejected promise (an async one of your own), or whose getter throws.
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const rejecting = { waitUntil: async () => Promise.reject(new Error('waitUntil rejected')) }
+      expect((await receiver.fetch(asFetchRequest(await signContractDelivery({ id: 'evt_async' })), {}, rejecting)).status).toBe(200)
+      const getterThrows = Object.defineProperty({}, 'waitUntil', { get: () => { throw new Error('no context here') } })
+      expect((await receiver.fetch(asFetchRequest(await signContractDelivery({ id: 'evt_getter' })), {}, getterThrows)).status).toBe(200)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+    expect(unhandled).toEqual([])
     // Bun passes its server, Deno its info: no waitUntil there, and nothing goes wrong.
     expect((await receiver.fetch(asFetchRequest(await signContractDelivery({ id: 'evt_bun' })), { upgrade() {} }, undefined)).status).toBe(200)
   })

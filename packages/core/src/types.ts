@@ -42,7 +42,7 @@ export interface WebhookRequest {
    * and a `waitUntil` that throws is ignored (the work still runs, unkept). A handler that never settles keeps
    * it pending until the runtime's own limit (30 s past the answer on Workers).
    */
-  waitUntil?: ((work: Promise<unknown>) => void) | undefined
+  waitUntil?: ((work: Promise<unknown>) => unknown) | undefined
 }
 
 /** What {@link Receiver.handle} returns: adapters write it out unchanged. */
