@@ -16,7 +16,8 @@ import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from './pipeline/raw-
 import type { PipelineConfig } from './pipeline/pipeline-config.js'
 import { secretList } from './schemes/secrets.js'
 import type { ReceiverOptions } from './receiver.js'
-import type { EventSchemas, IdempotencyStore, Provider } from './types.js'
+import type { EventSchemas, Provider } from './types.js'
+import type { IdempotencyStore } from './idempotency/idempotency-store.js'
 
 /** What a receiver runs on: the pipeline's configuration, and what its entry points need beside it. */
 export interface ReceiverConfig {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { CONTRACT_SECRET, contractProvider, signContractDelivery } from './idempotency/contract-provider.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { createReceiver } from './receiver.js'
-import type { IdempotencyStore } from './types.js'
+import type { IdempotencyStore } from './idempotency/idempotency-store.js'
 
 /** A promise the test settles by hand. */
 function deferred() {

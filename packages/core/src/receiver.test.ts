@@ -15,7 +15,8 @@ import { standardWebhooks } from './providers/standard-webhooks/index.js'
 import { type ReceiverOptions, createReceiver } from './receiver.js'
 import { createHmacSha256Scheme } from './schemes/hmac-sha256.js'
 import { createStandardWebhooksScheme } from './schemes/standard-webhooks.js'
-import type { IdempotencyStore, WebhookResponse } from './types.js'
+import type { WebhookResponse } from './types.js'
+import type { IdempotencyStore } from './idempotency/idempotency-store.js'
 
 const SECRET = 'test-secret-2026'
 const scheme = createHmacSha256Scheme({ header: 'X-Test-Signature' })

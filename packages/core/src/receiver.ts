@@ -19,19 +19,9 @@ import { contextWaitUntil } from './pipeline/wait-until.js'
 import { clockReading } from './pipeline/clock-reading.js'
 import { toFetchResponse } from './pipeline/respond.js'
 import { createReceiverConfig } from './receiver-config.js'
-import type {
-  DeliveryContext,
-  EventData,
-  EventSchemas,
-  IdempotencyStore,
-  MaybePromise,
-  Provider,
-  RawBody,
-  SecretInput,
-  WebhookEvent,
-  WebhookRequest,
-  WebhookResponse,
-} from './types.js'
+import type { EventData } from './event-data.js'
+import type { DeliveryContext, EventSchemas, MaybePromise, Provider, RawBody, SecretInput, WebhookEvent, WebhookRequest, WebhookResponse } from './types.js'
+import type { IdempotencyStore } from './idempotency/idempotency-store.js'
 
 /** The provider's events with the receiver's own added (a receiver's schema wins on a shared name). */
 export type MergedEvents<P extends Provider, Extra extends EventSchemas> = Omit<P['events'], keyof Extra> & Extra

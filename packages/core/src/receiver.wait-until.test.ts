@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { CONTRACT_SECRET, contractProvider, signContractDelivery } from './idempotency/contract-provider.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { createReceiver } from './receiver.js'
-import type { IdempotencyStore } from './types.js'
+import type { IdempotencyStore } from './idempotency/idempotency-store.js'
 
 /** A Workers-like ExecutionContext: keeps what it is handed, and refuses a waitUntil called unbound, as Workers does. */
 function executionContext() {

@@ -137,48 +137,6 @@ export interface SignatureScheme<Prepared = unknown> {
 /** The event schemas of a provider: one Standard Schema (zod 4 works) per wire event name, for `data`. */
 export type EventSchemas = Record<string, StandardSchemaV1>
 
-/**
- * The data type an event's schema produces, with the index signatures of passthrough objects removed:
- * schemas keep fields a sender adds (they never reject unknown keys), yet a handler that reads a field
- * the schema does not declare fails to compile. Pure records (no declared keys) keep their index type.
- */
-export type EventData<Schema> = Schema extends StandardSchemaV1 ? DeclaredFields<StandardSchemaV1.InferOutput<Schema>> : unknown
-
-type KnownKeys<T> = keyof {
-  [K in keyof T as string extends K ? never : number extends K ? never : symbol extends K ? never : K]: true
-}
-
-/**
- * How many objects and arrays deep {@link DeclaredFields} rebuilds a type; below that it is kept as it is. A
- * recursive type (`z.json()`, a JSON type of your own) would otherwise be rebuilt for ever, which TypeScript
- * refuses (TS2589) and so made any handler of such a schema fail to compile.
- */
-type DeclaredFieldsDepth = [unknown, unknown, unknown, unknown, unknown, unknown, unknown, unknown, unknown, unknown]
-
-/**
- * `T` with index signatures dropped from every object that also declares named keys, recursively (to 10
- * levels), in the values of a pure record too. A primitive is kept whole first: a branded one
- * (`string & { [brand]: 'Email' }`, zod's `.brand()`) is an object type too, and was rebuilt from `String`'s members.
- */
-export type DeclaredFields<T, Depth extends readonly unknown[] = []> = T extends string | number | boolean | bigint | symbol | null | undefined
-  ? T
-  : T extends (...args: never[]) => unknown
-    ? T
-    : T extends Date | RegExp | Uint8Array
-      ? T
-      : Depth['length'] extends DeclaredFieldsDepth['length']
-        ? T
-        : T extends ReadonlyArray<unknown>
-          ? // Mapped over the array itself, so a tuple keeps each position's type (and its rest, and readonly):
-            // rebuilt from its element type, `[number, string]` read as `(number | string)[]`.
-            { [I in keyof T]: DeclaredFields<T[I], [...Depth, unknown]> }
-          : T extends object
-            ? [KnownKeys<T>] extends [never]
-              ? // A pure record keeps its index type; its values lose theirs (a map of loose objects).
-                { [K in keyof T]: DeclaredFields<T[K], [...Depth, unknown]> }
-              : { [K in KnownKeys<T>]: DeclaredFields<T[K], [...Depth, unknown]> }
-            : T
-
 /** The parsed body, before its envelope is read: JSON's value, or a form body's fields. */
 export type ParsedBody = unknown
 
@@ -304,48 +262,4 @@ export interface WebhookEvent<Type extends string = string, Data = unknown> {
    */
   readonly stale: boolean | undefined
   readonly headers: HeaderReader
-}
-
-/** The result of a claim on an idempotency key. */
-export type ClaimResult =
-  /** `stale`: the ordering guard's verdict, when the claim was asked to record a {@link ClaimVersion}. */
-  | { state: 'claimed'; stale?: boolean }
-  | { state: 'completed' }
-  | { state: 'in_progress'; retryAfterMs: number }
-
-/** The record version a claim may record along with it (the ordering guard), in the same atomic step. */
-export interface ClaimVersion {
-  readonly record: string
-  /** A finite number: the receiver decides a version it cannot compare is not stale, without asking. */
-  readonly version: number
-  readonly retentionMs: number
-}
-
-/**
- * Where the exactly-once guarantee lives. A claim is owned: only the owner token that took it may
- * complete or release it, so a late worker never clears a newer claim. Every method rejects when the
- * store is unreachable; the receiver then answers 503 and handles nothing.
- */
-export interface IdempotencyStore {
-  /**
-   * Atomically claims `key` for `owner` for `lockTtlMs`, unless it is completed or claimed by a live owner.
-   * Given `version`, a store with the ordering guard records it only when the claim is taken, in the same
-   * step (as `recordVersion` would), and answers `stale` with `claimed`: one round trip instead of two.
-   * A store that ignores `version` leaves `stale` undefined and the receiver calls `recordVersion` after.
-   */
-  claim(key: string, owner: string, lockTtlMs: number, version?: ClaimVersion): Promise<ClaimResult>
-  /**
-   * Marks the key completed for `retentionMs` when `owner` holds the claim, or when nobody does (the owner's
-   * lease lapsed and no one claimed the key since: the handler ran once, and its success must stand); false
-   * when another owner's claim holds the key, or it is completed already.
-   */
-  complete(key: string, owner: string, retentionMs: number): Promise<boolean>
-  /** Drops the claim so a retry runs again; false when `owner` no longer holds it. */
-  release(key: string, owner: string): Promise<boolean>
-  /**
-   * Ordering guard: records `version` for `record` if it is the newest, and answers whether a newer
-   * one was already recorded. Optional: stores without it leave `event.stale` undefined.
-   */
-  recordVersion?(record: string, version: number, retentionMs: number): Promise<{ stale: boolean }>
-  close?(): Promise<void>
 }

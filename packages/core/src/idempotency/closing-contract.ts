@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { IdempotencyStore } from '../types.js'
+import type { IdempotencyStore } from './idempotency-store.js'
 import { expectSame } from './contract-assert.js'
 import type { StoreContractCase } from './store-contract.js'
 

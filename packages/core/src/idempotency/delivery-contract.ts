@@ -5,7 +5,8 @@
  * @module
  */
 import { createReceiver } from '../receiver.js'
-import type { IdempotencyStore, WebhookResponse } from '../types.js'
+import type { WebhookResponse } from '../types.js'
+import type { IdempotencyStore } from './idempotency-store.js'
 import { expectSame } from './contract-assert.js'
 import { CONTRACT_SECRET, contractProvider, signContractDelivery } from './contract-provider.js'
 import { CONTRACT_LEASE_MS, type StoreContractCase, type StoreContractSubject } from './store-contract.js'

@@ -12,7 +12,7 @@
  */
 import type { IdempotencyError } from '../errors.js'
 import { monotonicNow } from '../monotonic-now.js'
-import type { ClaimResult, IdempotencyStore } from '../types.js'
+import type { ClaimResult, IdempotencyStore } from './idempotency-store.js'
 import { createBoundedLru } from './bounded-lru.js'
 import { batchedMs, batchedText } from './call-batcher.js'
 import { storeUnavailableError } from './store-deadline.js'

@@ -6,7 +6,7 @@
  * @module
  */
 import { createReceiver } from '../receiver.js'
-import type { IdempotencyStore } from '../types.js'
+import type { IdempotencyStore } from './idempotency-store.js'
 import { expectSame } from './contract-assert.js'
 import { CONTRACT_SECRET, contractProvider, signContractDelivery } from './contract-provider.js'
 import type { StoreContractCase } from './store-contract.js'

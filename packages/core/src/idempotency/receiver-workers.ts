@@ -10,7 +10,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createNodeListener } from '../http/node-listener.js'
 import { createReceiver } from '../receiver.js'
-import type { IdempotencyStore, WebhookEvent } from '../types.js'
+import type { WebhookEvent } from '../types.js'
+import type { IdempotencyStore } from './idempotency-store.js'
 import { CONTRACT_SECRET, contractProvider } from './contract-provider.js'
 
 /** What a worker process serves. */

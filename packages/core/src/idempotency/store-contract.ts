@@ -8,7 +8,7 @@
  * @module
  */
 import { settledWithin } from '../settled-within.js'
-import type { IdempotencyStore } from '../types.js'
+import type { IdempotencyStore } from './idempotency-store.js'
 import { StoreContractViolation, expectSame } from './contract-assert.js'
 
 /** What a contract case runs against. */

@@ -4,7 +4,8 @@
  * @module
  */
 import type { HeldClaims } from '../idempotency/held-claims.js'
-import type { DeliveryContext, EventSchemas, IdempotencyStore, MaybePromise, Provider, WebhookEvent } from '../types.js'
+import type { DeliveryContext, EventSchemas, MaybePromise, Provider, WebhookEvent } from '../types.js'
+import type { IdempotencyStore } from '../idempotency/idempotency-store.js'
 import type { DeliveryOutcome } from './delivery-outcome.js'
 import type { InvalidPayloadInfo } from './invalid-payload.js'
 import type { OwedReleases } from './owed-releases.js'

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { CONTRACT_SECRET, contractProvider, signContractDelivery } from '../idempotency/contract-provider.js'
 import { createMemoryStore } from '../idempotency/memory-store.js'
 import { createReceiver } from '../receiver.js'
-import type { IdempotencyStore } from '../types.js'
+import type { IdempotencyStore } from '../idempotency/idempotency-store.js'
 import { monotonicNow } from '../monotonic-now.js'
 
 /** A clock the test moves by hand, shared by the receiver and the memory store. */

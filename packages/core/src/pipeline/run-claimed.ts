@@ -6,7 +6,7 @@
  * @module
  */
 import { HandlerError, IdempotencyError, isInstanceOf } from '../errors.js'
-import type { ClaimResult, ClaimVersion } from '../types.js'
+import type { ClaimResult, ClaimVersion } from '../idempotency/idempotency-store.js'
 import { isThenable } from '../schemes/maybe-promise.js'
 import type { HeldClaim } from '../idempotency/held-claims.js'
 import { storeUnavailableError } from '../idempotency/store-deadline.js'

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { CONTRACT_SECRET, contractProvider, signContractDelivery } from '../idempotency/contract-provider.js'
 import { createMemoryStore } from '../idempotency/memory-store.js'
 import { createReceiver } from '../receiver.js'
-import type { IdempotencyStore } from '../types.js'
+import type { IdempotencyStore } from '../idempotency/idempotency-store.js'
 
 /** The memory store behind a switch: while `down`, every call rejects as a networked store's would. */
 function flakyStore() {
