@@ -52,7 +52,7 @@ export async function invalidPayload(
   const claimed = await claimOnce(config, info.idempotencyKey, undefined, waitUntil)
   progress.duplicate = claimed.duplicate
   if (!claimed.duplicate) {
-    await runClaimed(config, info.idempotencyKey, claimed, config.onInvalidPayload && (() => config.onInvalidPayload!(info)))
+    await runClaimed(config, claimed, config.onInvalidPayload && (() => config.onInvalidPayload!(info)))
   }
   const body: AcceptedResponseBody = { ok: true, event: info.type ?? '', duplicate: claimed.duplicate, ignored: 'invalid_payload' }
   return acceptedResponse(STATUS_BY_CODE.unknown_event, body)

@@ -14,7 +14,7 @@ import { clockReading } from './clock-reading.js'
 import type { PipelineConfig } from './pipeline-config.js'
 import { handlerFailed, runWithDeadline } from './run-with-deadline.js'
 import { type WaitUntil, handToRuntime } from './wait-until.js'
-import { forgetOwedCompletion, settleClaim, storeCall } from './settle-claim.js'
+import { type TakenClaim, forgetOwedCompletion, settleClaim, storeCall } from './settle-claim.js'
 
 /**
  * The error every failed store call becomes: 503 with a Retry-After, so the sender tries again later.
@@ -29,13 +29,10 @@ export function storeUnavailable(cause: unknown): IdempotencyError {
 }
 
 /**
- * What a claim of a fresh delivery answers: its owner token, given a version the ordering guard's verdict,
- * when its lease ends at the earliest (counted from when the store was asked: its answer may come late), and
- * its count among the receiver's held claims, which {@link runClaimed} settles once the outcome is recorded.
+ * What a claim of a fresh delivery answers: the claim taken (see {@link TakenClaim}) and, given a version,
+ * the ordering guard's verdict.
  */
-export type ClaimOnce =
-  | { duplicate: true }
-  | { duplicate: false; owner: string; stale: boolean | undefined; leaseEndsAt: number; held: HeldClaim }
+export type ClaimOnce = { duplicate: true } | ({ duplicate: false; stale: boolean | undefined } & TakenClaim)
 
 /**
  * Claims `key` for a fresh owner token; a completed key is a duplicate, a key claimed by a live owner is
@@ -47,7 +44,7 @@ export type ClaimOnce =
  * @example
  * ```ts
  * const claimed = await claimOnce(config, 'automatenexus:sha256:ab12...')
- * if (!claimed.duplicate) await runClaimed(config, key, claimed, work)
+ * if (!claimed.duplicate) await runClaimed(config, claimed, work)
  * ```
  */
 export async function claimOnce(config: PipelineConfig, key: string, version?: ClaimVersion, waitUntil?: WaitUntil): Promise<ClaimOnce> {
@@ -56,9 +53,9 @@ export async function claimOnce(config: PipelineConfig, key: string, version?: C
   if (config.heldClaims.draining) throw storeUnavailableError('the receiver is shutting down; retry later')
   // Counted from before the store is asked, so drain() waits for a claim still on its way too; from a taken
   // claim on, settleClaim settles it once its outcome is recorded, and every other way out settles it here.
-  const hold = { held: config.heldClaims.take(), handedOver: false, waitUntil }
+  const hold = { held: config.heldClaims.take(), handedOver: false }
   try {
-    return await claimCounted(config, key, version, hold)
+    return await claimCounted(config, key, version, waitUntil, hold)
   } finally {
     if (!hold.handedOver) hold.held.settle()
   }
@@ -68,7 +65,8 @@ async function claimCounted(
   config: PipelineConfig,
   key: string,
   version: ClaimVersion | undefined,
-  hold: { held: HeldClaim; handedOver: boolean; waitUntil: WaitUntil | undefined },
+  waitUntil: WaitUntil | undefined,
+  hold: { held: HeldClaim; handedOver: boolean },
 ): Promise<ClaimOnce> {
   // A resend of a delivery whose completion this receiver still owes (the store was away): record the
   // completion first, or a claim landing between two background retries, once the lease has ended, would
@@ -115,8 +113,8 @@ async function claimCounted(
   if (state !== 'claimed' || (claimedStale !== undefined && typeof claimedStale !== 'boolean')) throw misanswered()
   // From here the claim is held: runClaimed (which always ends in settleClaim) takes it, or it is given back here.
   hold.handedOver = true
-  const { held } = hold
-  if (hold.waitUntil) handToRuntime(hold.waitUntil, held.settled)
+  const taken: TakenClaim = { key, owner, leaseEndsAt, held: hold.held }
+  if (waitUntil) handToRuntime(waitUntil, taken.held.settled)
   let stale: unknown = claimedStale
   if (version !== undefined && claimedStale === undefined) {
     // A store that took the claim without the version (one of your own, written before claims carried it).
@@ -128,12 +126,12 @@ async function claimCounted(
     } catch (error) {
       // Given back as a failed handler's claim is: a release lost to the same outage is retried while the
       // lease lasts, or the sender's retries would meet 409 until it ends.
-      await settleClaim(config, key, owner, held, 'release', leaseEndsAt)
+      await settleClaim(config, taken, 'release')
       throw storeUnavailable(error)
     }
   }
-  await refuseIfLeaseTooShort(config, key, owner, held, leaseEndsAt)
-  return { duplicate: false, owner, stale: stale as boolean | undefined, leaseEndsAt, held }
+  await refuseIfLeaseTooShort(config, taken)
+  return { duplicate: false, stale: stale as boolean | undefined, ...taken }
 }
 
 /**
@@ -142,11 +140,11 @@ async function claimCounted(
  * and fails the delivery closed (503): run, it could meet another instance's run of the same delivery once
  * the lease lapsed, and its completion would be refused.
  */
-async function refuseIfLeaseTooShort(config: PipelineConfig, key: string, owner: string, held: HeldClaim, leaseEndsAt: number): Promise<void> {
-  const leftMs = leaseEndsAt - clockReading(config.monotonicNow)
+async function refuseIfLeaseTooShort(config: PipelineConfig, claim: TakenClaim): Promise<void> {
+  const leftMs = claim.leaseEndsAt - clockReading(config.monotonicNow)
   // A clock that reads NaN leaves nothing to compare: the lease is taken as it was asked for.
   if (!(leftMs <= config.handlerTimeoutMs)) return
-  await settleClaim(config, key, owner, held, 'release', leaseEndsAt)
+  await settleClaim(config, claim, 'release')
   throw storeUnavailable(new Error(`the store answered the claim with ${Math.max(0, leftMs)} ms of its lease left, no more than handlerTimeoutMs`))
 }
 
@@ -191,15 +189,10 @@ async function payOwedReleases(config: PipelineConfig, key: string, owners: read
  *
  * @example
  * ```ts
- * await runClaimed(config, key, claimed, () => config.dispatch(event))
+ * await runClaimed(config, claimed, () => config.dispatch(event))
  * ```
  */
-export async function runClaimed(
-  config: PipelineConfig,
-  key: string,
-  { owner, leaseEndsAt, held }: { owner: string; leaseEndsAt: number; held: HeldClaim },
-  work: (() => unknown) | undefined,
-): Promise<void> {
+export async function runClaimed(config: PipelineConfig, claim: TakenClaim, work: (() => unknown) | undefined): Promise<void> {
   // What a handler or hook returned: a promise to wait for; anything else (a row id it inserted) is no promise.
   let result: unknown
   let pending: boolean
@@ -208,18 +201,18 @@ export async function runClaimed(
     // Asked here: a hook's answer whose `then` getter throws has failed as surely as one that threw.
     pending = isThenable(result)
   } catch (error) {
-    await settleClaim(config, key, owner, held, 'release', leaseEndsAt)
+    await settleClaim(config, claim, 'release')
     throw isInstanceOf(error, HandlerError) ? error : handlerFailed(error)
   }
   if (!pending) {
     // Finished synchronously (every handler was synchronous): nothing left to put a deadline on.
-    await settleClaim(config, key, owner, held, 'complete', leaseEndsAt)
+    await settleClaim(config, claim, 'complete')
     return
   }
   const running = Promise.resolve(result)
   const settled = running.then(
-    () => settleClaim(config, key, owner, held, 'complete', leaseEndsAt),
-    () => settleClaim(config, key, owner, held, 'release', leaseEndsAt),
+    () => settleClaim(config, claim, 'complete'),
+    () => settleClaim(config, claim, 'release'),
   )
   try {
     await runWithDeadline(config, () => running)

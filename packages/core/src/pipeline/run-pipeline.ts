@@ -211,7 +211,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
     return acceptedResponse(status, repeat)
   }
   ;(event as { stale: boolean | undefined }).stale = typeof ordering === 'object' ? claimed.stale : ordering
-  await runClaimed(config, idempotencyKey, claimed, run)
+  await runClaimed(config, claimed, run)
   return acceptedResponse(status, accepted)
 }
 

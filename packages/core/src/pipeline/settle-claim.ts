@@ -21,6 +21,16 @@ export function storeCall<T>(call: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/** A claim the store took: what recording its outcome needs. */
+export interface TakenClaim {
+  readonly key: string
+  readonly owner: string
+  /** When its lease ends at the earliest, counted from when the store was asked. */
+  readonly leaseEndsAt: number
+  /** Its count among the receiver's held claims, settled once the outcome is recorded (or given up). */
+  readonly held: HeldClaim
+}
+
 /** What becomes of a claim once its handler settled. */
 export type ClaimOutcome = 'complete' | 'release'
 
@@ -42,15 +52,8 @@ const COMPLETION_RETRY_PAST_LEASE_MS = 10 * 60_000
  * and a lost release would hold the sender's retries at 409 until the lease ends (retried while it
  * lasts: past it the key is free anyway). The response never waits for those retries.
  */
-export function settleClaim(
-  config: PipelineConfig,
-  key: string,
-  owner: string,
-  held: HeldClaim,
-  outcome: ClaimOutcome,
-  leaseEndsAt: number,
-  retryInMs = 100,
-): Promise<void> {
+export function settleClaim(config: PipelineConfig, claim: TakenClaim, outcome: ClaimOutcome, retryInMs = 100): Promise<void> {
+  const { key, owner, leaseEndsAt, held } = claim
   // Nothing awaits this after a handler timeout (nor the retry's timer): see storeCall.
   const attempt = storeCall(() =>
     outcome === 'complete' ? config.store.complete(key, owner, config.retentionMs) : config.store.release(key, owner),
@@ -71,7 +74,7 @@ export function settleClaim(
       }
       if (outcome === 'complete') config.completionsOwed.set(key, owner)
       const next = Math.min(retryInMs * 2, MAX_SETTLE_RETRY_MS)
-      const timer = setTimeout(() => void settleClaim(config, key, owner, held, outcome, leaseEndsAt, next), retryInMs)
+      const timer = setTimeout(() => void settleClaim(config, claim, outcome, next), retryInMs)
       // A pending retry must not keep a process that is shutting down alive (Node; Web runtimes have no unref).
       ;(timer as { unref?: () => void }).unref?.()
     },
