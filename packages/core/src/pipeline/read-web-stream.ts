@@ -36,7 +36,7 @@ function chunkTypeName(value: unknown): string {
 /** Options of {@link readWebStream}. */
 export interface ReadWebStreamOptions extends ReadBodyOptions {
   /**
-   * The request's `signal`: its abort (the client went away) ends the read at once as `invalid_body` (400), as
+   * The request's `signal`: its abort (the client went away) ends a read still waiting as `invalid_body` (400), as
    * a closed connection ends the Node reader's, where a stream left stalled would wait for the deadline (408).
    */
   signal?: AbortSignal
@@ -63,24 +63,21 @@ export async function readWebStream(
   const reader = stream.getReader()
   const chunks = createChunkCollector()
   let length = 0
-  let timedOut = false
-  // At the deadline the reader is cancelled, which settles a read still waiting (as done): one timer for
-  // the whole body rather than a race set up for every chunk.
-  const timer = setTimeout(() => {
-    timedOut = true
+  // Why the read was stopped: cancelling the reader settles a read still waiting (as done).
+  let stopped: 'deadline' | 'abort' | undefined
+  const stop = (why: 'deadline' | 'abort') => {
+    stopped = why
     reader.cancel().catch(() => {})
-  }, timeoutMs)
+  }
+  // One timer for the whole body rather than a race set up for every chunk.
+  const timer = setTimeout(() => stop('deadline'), timeoutMs)
   // The client went away: a stream its runtime leaves open would otherwise stall until the deadline. Some
   // runtimes abort the signal once the whole body has arrived (srvx before 0.9, on Node's request 'close'), so
   // the abort ends only a read still waiting a turn later: what had arrived is read out first (in microtasks),
   // and a body that ends meanwhile is kept, where ending it at once refused every genuine delivery there.
-  let cutOff = false
   let abortCheck: ReturnType<typeof setTimeout> | undefined
   const onAbort = () => {
-    abortCheck = setTimeout(() => {
-      cutOff = true
-      reader.cancel().catch(() => {})
-    }, 0)
+    abortCheck = setTimeout(() => stop('abort'), 0)
   }
   if (signal?.aborted) onAbort()
   else signal?.addEventListener('abort', onAbort, { once: true })
@@ -93,8 +90,8 @@ export async function readWebStream(
   try {
     for (;;) {
       const { done, value } = await reader.read()
-      if (timedOut || monotonicNow() > deadline) throw bodyTimedOut()
-      if (cutOff) throw connectionClosedEarly()
+      if (stopped === 'deadline' || monotonicNow() > deadline) throw bodyTimedOut()
+      if (stopped === 'abort') throw connectionClosedEarly()
       if (done) break
       if (value?.length === 0 && ++emptyChunks % EMPTY_CHUNKS_BETWEEN_YIELDS === 0) await nextMacrotask()
       // Fetch bodies are Uint8Array chunks (undici's own readers refuse any other): a string, an ArrayBuffer or
@@ -111,8 +108,8 @@ export async function readWebStream(
     return chunks.bytes()
   } catch (error) {
     // A source that errors as it is cancelled at the deadline still timed out.
-    if (timedOut) throw bodyTimedOut()
-    if (cutOff) throw connectionClosedEarly()
+    if (stopped === 'deadline') throw bodyTimedOut()
+    if (stopped === 'abort') throw connectionClosedEarly()
     reader.cancel().catch(() => {})
     if (isInstanceOf(error, WebhookError)) throw error
     // The source failed mid-body (the sender went away): the same 400 the Node reader gives, not a 500.
