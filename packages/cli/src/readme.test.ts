@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { STATUS_BY_CODE } from '@crm-webhooks/core'
 import { providers } from '@crm-webhooks/core/providers'
-import { assertRetriesWithinRetention, parseDuration, providerRetryPolicy } from '@crm-webhooks/sender'
+import { mostRetriesWithinRetention, parseDuration, providerRetryPolicy } from '@crm-webhooks/sender'
 import { commands } from './run-cli.js'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
@@ -28,17 +28,7 @@ describe('packages/cli/README.md', () => {
   })
 
   it('gives the most --retries each provider allows, as the sender allows them', () => {
-    const most = (id: string) =>
-      Array.from({ length: 11 }, (_, maxRetries) => maxRetries)
-        .filter((maxRetries) => {
-          try {
-            assertRetriesWithinRetention(providerRetryPolicy(id, { maxRetries }), providers[id as keyof typeof providers])
-            return true
-          } catch {
-            return false
-          }
-        })
-        .at(-1)
+    const most = (id: string) => mostRetriesWithinRetention(providerRetryPolicy(id, { maxRetries: 10 }), providers[id as keyof typeof providers])
     const stated = /allows (\d+) retries for `automatenexus`, (\d+) for `standard-webhooks` and (\d+) for the others/.exec(readme.replace(/\s+/g, ' '))
     expect(stated, 'the sentence naming the most retries').not.toBeNull()
     expect(stated!.slice(1).map(Number)).toEqual([most('automatenexus'), most('standard-webhooks'), most('workflow-platform')])

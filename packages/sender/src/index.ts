@@ -7,6 +7,7 @@ export {
   assertRetriesWithinRetention,
   createRetryPolicy,
   formatDuration,
+  mostRetriesWithinRetention,
   parseDuration,
   parseRetrySchedule,
   providerRetryPolicy,

@@ -6,6 +6,7 @@ import {
   assertRetriesWithinRetention,
   createRetryPolicy,
   formatDuration,
+  mostRetriesWithinRetention,
   parseDuration,
   parseRetrySchedule,
   providerRetryPolicy,
@@ -133,6 +134,8 @@ describe('assertRetriesWithinRetention', () => {
     })
     const most = MOST_RETRIES[id]!
     expect(accepted).toEqual(Array.from({ length: 11 }, (_, maxRetries) => maxRetries <= most))
+    expect(mostRetriesWithinRetention(providerRetryPolicy(id, { maxRetries: 10 }), provider)).toBe(most)
+    expect(mostRetriesWithinRetention(providerRetryPolicy(id, { maxRetries: 3 }), provider), 'never more than the policy makes').toBe(3)
     // What is accepted lands, with an attempt's timeout, inside the retention; what is refused does not.
     const retentionMs = provider.retentionMs ?? 72 * HOUR
     const last = providerRetryPolicy(id, { maxRetries: most })

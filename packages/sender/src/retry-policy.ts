@@ -189,19 +189,31 @@ export function createRetryPolicy(given?: RetryPolicyOptions): RetryPolicy {
  * ```
  */
 export function assertRetriesWithinRetention(policy: RetryPolicy, provider: Provider): void {
-  if (policy.maxRetries === 0) return
+  const most = mostRetriesWithinRetention(policy, provider)
+  if (most === policy.maxRetries) return
   const retentionMs = provider.retentionMs ?? DEFAULT_RETENTION_MS
-  const lastRetryMs = policy.retryOffsetMs(policy.maxRetries)
-  if (lastRetryMs + policy.timeoutMs >= retentionMs) {
-    // The most this schedule allows, so the message names a count that works rather than "fewer".
-    let most = policy.maxRetries - 1
-    while (most > 0 && policy.retryOffsetMs(most) + policy.timeoutMs >= retentionMs) most -= 1
-    throw new TypeError(
-      `crm-webhooks: ${policy.maxRetries} retries put the last one ${formatDuration(lastRetryMs)} after the first failure, but a ${provider.id} ` +
-        `receiver remembers a delivery ${formatDuration(retentionMs)} (the provider's retentionMs) and the retry must come an attempt's timeout ` +
-        `(${formatDuration(policy.timeoutMs)}) before then, or it is handled again: use at most ${most} retries on this schedule, or an earlier schedule`,
-    )
-  }
+  throw new TypeError(
+    `crm-webhooks: ${policy.maxRetries} retries put the last one ${formatDuration(policy.retryOffsetMs(policy.maxRetries))} after the first failure, but a ${provider.id} ` +
+      `receiver remembers a delivery ${formatDuration(retentionMs)} (the provider's retentionMs) and the retry must come an attempt's timeout ` +
+      `(${formatDuration(policy.timeoutMs)}) before then, or it is handled again: use at most ${most} retries on this schedule, or an earlier schedule`,
+  )
+}
+
+/**
+ * The most retries, up to the policy's own `maxRetries`, that the policy's schedule and timeout keep within
+ * the provider's receiver's memory (the rule of {@link assertRetriesWithinRetention}); 0 when even the first
+ * could come too late. Ask a policy of 10 retries, the most any sender makes, for the most a schedule allows.
+ *
+ * @example
+ * ```ts
+ * mostRetriesWithinRetention(providerRetryPolicy('workflow-platform', { maxRetries: 10 }), workflowPlatform) // 6
+ * ```
+ */
+export function mostRetriesWithinRetention(policy: RetryPolicy, provider: Provider): number {
+  const retentionMs = provider.retentionMs ?? DEFAULT_RETENTION_MS
+  let most = policy.maxRetries
+  while (most > 0 && policy.retryOffsetMs(most) + policy.timeoutMs >= retentionMs) most -= 1
+  return most
 }
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: MINUTE, h: HOUR, d: 24 * HOUR }
