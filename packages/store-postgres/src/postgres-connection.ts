@@ -21,6 +21,7 @@ export interface PostgresConnectionOptions {
   connectTimeoutMs: number
   /** Send each statement as a named prepared statement, parsed and planned once per connection. */
   preparedStatements: boolean
+  /** Called from event listeners and background work, so it must never throw or reject (the store's contains the user's). */
   onError?: ((error: Error) => void) | undefined
 }
 

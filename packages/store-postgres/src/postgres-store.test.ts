@@ -471,6 +471,31 @@ describe.skipIf(!available)('postgres store against a real server', () => {
     })
   })
 
+  it("contains an onError that throws or rejects: a failed sweep reaches it, and nothing escapes", async () => {
+    const seen: Error[] = []
+    const reporters = [
+      (error: Error) => {
+        seen.push(error)
+        throw new Error('reporter threw')
+      },
+      async (error: Error) => {
+        seen.push(error)
+        throw new Error('reporter rejected')
+      },
+    ]
+    for (const onError of reporters) {
+      // Never migrated, so each sweep fails.
+      const unmigrated = createPostgresStore({ connectionString: DATABASE_URL, table: uniqueTable('unmigrated'), purgeIntervalMs: 20, onError })
+      try {
+        const before = seen.length
+        await vi.waitFor(() => expect(seen.length).toBeGreaterThan(before + 1), { timeout: 5_000 })
+      } finally {
+        await unmigrated.close()
+      }
+    }
+    expect(seen[0]).toMatchObject({ code: 'store_unavailable' })
+  })
+
   it('purgeExpired deletes expired claims, completions and versions, and only those', async () => {
     await store.claim('purge:expired-claim', 'o', 50)
     await store.claim('purge:expired-done', 'o', 60_000)

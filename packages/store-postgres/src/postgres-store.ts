@@ -17,6 +17,7 @@ import {
   MAX_TIMER_MS,
   batchedMs,
   batchedText,
+  callObserver,
   escapeLoneSurrogates,
   hasLoneSurrogate,
   monotonicNow,
@@ -152,6 +153,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   // The client's own read timeout is a second past it, and must still fit a timer.
   const commandTimeoutMs = positiveOption('commandTimeoutMs', options.commandTimeoutMs, 2_000, { max: MAX_TIMER_MS - 1_000 })
   const purgeIntervalMs = positiveOption('purgeIntervalMs', options.purgeIntervalMs, 10 * 60_000, { max: MAX_TIMER_MS, allowZero: true })
+  // Errors nobody awaits go to the option, and what it throws, or rejects with when async (a reporter whose own
+  // service is down in the same outage), goes nowhere: from a pool's 'error' event or the sweep's catch it would
+  // be an uncaught exception or an unhandled rejection, and end every instance at once instead of answering 503.
+  const reportError = (error: Error) => void callObserver(() => options.onError?.(error))
   const connection = openPostgresConnection({
     pool: options.pool ?? undefined,
     connectionString: options.connectionString ?? undefined,
@@ -160,7 +165,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     commandTimeoutMs,
     connectTimeoutMs: positiveOption('connectTimeoutMs', options.connectTimeoutMs, 2_000, { max: MAX_TIMER_MS }),
     preparedStatements: options.preparedStatements ?? true,
-    onError: options.onError,
+    onError: reportError,
   })
 
   async function purgeExpired(): Promise<number> {
@@ -175,7 +180,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     }
     return total
   }
-  const sweep = purgeIntervalMs > 0 ? setInterval(() => purgeExpired().catch((error: Error) => options.onError?.(error)), purgeIntervalMs) : undefined
+  const sweep = purgeIntervalMs > 0 ? setInterval(() => purgeExpired().catch(reportError), purgeIntervalMs) : undefined
   // The sweep alone must never keep a process alive.
   sweep?.unref()
 

@@ -26,6 +26,7 @@ export interface RedisConnectionOptions {
   url?: string | undefined
   commandTimeoutMs: number
   connectTimeoutMs: number
+  /** Called from event listeners and background work, so it must never throw or reject (the store's contains the user's). */
   onError?: ((error: Error) => void) | undefined
 }
 

@@ -314,6 +314,30 @@ describe.skipIf(!available)('redis store against a real server', () => {
     }
   })
 
+  it('contains an onConnectionError that throws or rejects: the store still answers 503 and nothing escapes', async () => {
+    const seen: Error[] = []
+    const reporters = [
+      (error: Error) => {
+        seen.push(error)
+        throw new Error('reporter threw')
+      },
+      async (error: Error) => {
+        seen.push(error)
+        throw new Error('reporter rejected')
+      },
+    ]
+    for (const onConnectionError of reporters) {
+      const misconfigured = createRedisStore({ url: `${REDIS_URL.replace(/\/\d*$/, '')}/99999`, commandTimeoutMs: 500, onConnectionError })
+      try {
+        const before = seen.length
+        await expect(misconfigured.claim('k', 'o', 1_000)).rejects.toMatchObject({ code: 'store_unavailable' })
+        expect(seen.length, 'the reporter was called').toBeGreaterThan(before)
+      } finally {
+        await misconfigured.close()
+      }
+    }
+  })
+
   it('close() leaves a client you passed open; a closed store rejects with store_unavailable', async () => {
     const borrowed: IdempotencyStore = createRedisStore({ client, keyPrefix: prefix })
     await borrowed.close!()

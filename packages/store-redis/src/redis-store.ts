@@ -14,6 +14,7 @@ import {
   MAX_TIMER_MS,
   batchedMs,
   batchedText,
+  callObserver,
   createCallBatcher,
   hasLoneSurrogate,
   positiveOption,
@@ -191,7 +192,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     url: options.url ?? undefined,
     commandTimeoutMs: positiveOption('commandTimeoutMs', options.commandTimeoutMs, 2_000, { max: MAX_TIMER_MS }),
     connectTimeoutMs: positiveOption('connectTimeoutMs', options.connectTimeoutMs, 2_000, { max: MAX_TIMER_MS }),
-    onError: options.onConnectionError,
+    // What the option throws, or rejects with when async, goes nowhere: from the client's 'error' event it would
+    // be an uncaught exception, and end every instance in the outage it reports instead of answering 503.
+    onError: (error) => void callObserver(() => options.onConnectionError?.(error)),
   })
   const { client } = connection
   // Separate namespaces, so no idempotency key can ever name a version key.
