@@ -184,3 +184,13 @@ describe('options', () => {
     createReceiver({ provider, secret: 's', ownerToken: () => 'fixed' })
   })
 })
+
+describe('idempotencyKey option', () => {
+  it('answers a string, a number (written as its text) or undefined, or a promise of one; nothing else', () => {
+    createReceiver({ provider, secret: 's', idempotencyKey: (context) => context.header('x-delivery') })
+    createReceiver({ provider, secret: 's', idempotencyKey: () => 42 })
+    createReceiver({ provider, secret: 's', idempotencyKey: async () => 'evt_1' })
+    // @ts-expect-error an object is no key
+    createReceiver({ provider, secret: 's', idempotencyKey: () => ({ id: 1 }) })
+  })
+})

@@ -78,7 +78,7 @@ export interface ReceiverOptions<P extends Provider, Extra extends EventSchemas 
    */
   invalidPayload?: 'reject' | 'accept'
   /** The idempotency key of a delivery (the receiver prefixes it with the provider id); default the provider's. */
-  idempotencyKey?: (context: DeliveryContext) => MaybePromise<string | undefined>
+  idempotencyKey?: (context: DeliveryContext) => MaybePromise<string | number | undefined>
   /** Names the record and version an event is about, for the ordering guard (`event.stale`); default the provider's. */
   recordVersion?: (event: WebhookEvent) => { record: string; version: number } | undefined
   /**

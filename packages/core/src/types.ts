@@ -196,7 +196,7 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
    * The idempotency key of a delivery, without the provider prefix the receiver adds.
    * Default: the signed id, else the envelope's event id, else a SHA-256 digest of the raw body.
    */
-  readonly idempotencyKey?: (context: DeliveryContext) => MaybePromise<string | undefined>
+  readonly idempotencyKey?: (context: DeliveryContext) => MaybePromise<string | number | undefined>
   /**
    * What the key digests when a delivery names no id: `signed-bytes` (the default: `sha256:<hex>` of the
    * raw body, or of a bodiless request's raw query), or `canonical-json` (`json-sha256:<hex>` of the parsed

@@ -33,7 +33,7 @@ function namesNoKey(key: unknown): boolean {
 
 function providerKeyOf(config: PipelineConfig, context: DeliveryContext, eventId: string | undefined, digested: Uint8Array): MaybePromise<string> {
   const fromProvider = config.provider.idempotencyKey?.(context)
-  const idOrDigest = (key: string | undefined) => (!namesNoKey(key) ? idKey(key) : eventId ? idKey(eventId) : digestKey(config, context, digested))
+  const idOrDigest = (key: string | number | undefined) => (!namesNoKey(key) ? idKey(key) : eventId ? idKey(eventId) : digestKey(config, context, digested))
   return isThenable(fromProvider) ? Promise.resolve(fromProvider).then(idOrDigest) : idOrDigest(fromProvider)
 }
 

@@ -36,7 +36,7 @@ export interface PipelineConfig {
   /** The clock of leases, retry budgets and durations: monotonic unless `now` was injected (monotonic-now.ts). */
   readonly monotonicNow: () => number
   readonly ownerToken: () => string
-  readonly idempotencyKey: ((context: DeliveryContext) => MaybePromise<string | undefined>) | undefined
+  readonly idempotencyKey: ((context: DeliveryContext) => MaybePromise<string | number | undefined>) | undefined
   readonly recordVersion: ((event: WebhookEvent) => { record: string; version: number } | undefined) | undefined
   readonly dispatch: (event: WebhookEvent) => Promise<void> | undefined
   /** Whether `dispatch` would run a handler for an event of `type`. */
