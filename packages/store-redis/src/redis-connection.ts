@@ -32,6 +32,7 @@ export interface RedisConnectionOptions {
 
 /** A bounded way to run commands, and the way to let go of the client. */
 export interface RedisConnection {
+  /** The client commands go to now: read it for each command, since a silent connection's client is replaced. */
   readonly client: RedisStoreClient
   /**
    * Runs `operation` once the client is ready, rejecting with `store_unavailable` past the deadline or on
@@ -66,9 +67,8 @@ function connectSettled(client: RedisStoreClient, ms: number): Promise<void> {
  */
 export function openRedisConnection(options: RedisConnectionOptions): RedisConnection {
   const owned = options.client === undefined
-  const client: RedisStoreClient =
-    options.client ??
-    (createClient({
+  const createOwnClient = () =>
+    createClient({
       url: options.url,
       // Commands fail at once while disconnected instead of queueing for a server that may not return.
       disableOfflineQueue: true,
@@ -77,17 +77,22 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         // Keep trying in the background so the store recovers by itself when the server comes back.
         reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000),
       },
-    }) as unknown as RedisStoreClient)
+    }) as unknown as RedisStoreClient
+  // Replaced only when a silent connection is dropped (dropIfStillSilent), and only a client the store created.
+  let client: RedisStoreClient = options.client ?? createOwnClient()
   // Why the client is not connected, named in the 503s while it is not: a wrong password or database
   // number otherwise shows only as a call that got no answer.
   let connectionError: Error | undefined
-  // An 'error' event without a listener would crash the process; failures surface through each call.
-  if (owned) {
-    client.on('error', (error) => {
+  // An 'error' event without a listener would crash the process; failures surface through each call. A
+  // client dropped for its silence keeps its listener, for the errors its last attempts may still emit, but
+  // they no longer describe the store's connection.
+  const listenForErrors = (own: RedisStoreClient) =>
+    own.on('error', (error) => {
+      if (own !== client) return
       connectionError = error
       options.onError?.(error)
     })
-  }
+  if (owned) listenForErrors(client)
   const notConnected = (message: string) =>
     storeUnavailableError(connectionError && !client.isReady ? `${message} (connection: ${connectionError.message})` : message)
   let connecting: Promise<unknown> | undefined
@@ -125,7 +130,16 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     void late.drained(options.commandTimeoutMs).then((answered) => {
       checkingSilence = false
       if (answered || closing || !client.isOpen) return
-      client.destroy()
+      // A new client, never the same one connected again: node-redis 5's reconnect loop, asleep between
+      // attempts or waiting on a connection the silence holds, ends only when it finds the client closed, and
+      // connect() opens it again at once, so the old loop went on beside the new one and left a socket that
+      // close() never reached (the process could not exit).
+      const silent = client
+      client = createOwnClient()
+      listenForErrors(client)
+      readiness = undefined
+      connectionError = undefined
+      silent.destroy()
       connecting = client.connect().catch((error: Error) => options.onError?.(error))
     })
   }
@@ -145,7 +159,9 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   if (owned) whenReady()
 
   return {
-    client,
+    get client() {
+      return client
+    },
     run<T>(what: string, operation: () => Promise<T>, onAbandoned?: (value: T) => unknown): Promise<T> {
       if (closed) {
         return Promise.reject(storeUnavailableError('redis store: closed'))

@@ -108,6 +108,42 @@ describe.skipIf(!available)('redis store: fails closed while its server is unrea
     }
   }, 30_000)
 
+  it('a client dropped for its silence is never reconnected beside a new one: one connection while open, none after close()', async () => {
+    // The drop used to destroy() the client and connect() the same one again: node-redis's reconnect loop,
+    // still running, went on beside the new one, and one of their sockets was left open for good.
+    const connections = async () => {
+      const admin = createClient({ url: server.url, socket: { reconnectStrategy: false } })
+      admin.on('error', () => {})
+      await admin.connect()
+      try {
+        const list = String(await admin.sendCommand(['CLIENT', 'LIST']))
+        return list.trim().split('\n').filter((line) => !/cmd=client\|list/.test(line)).length
+      } finally {
+        admin.destroy()
+      }
+    }
+    const before = await connections()
+    const ownStore = createRedisStore({ url: server.url, commandTimeoutMs: 300, connectTimeoutMs: 300 })
+    try {
+      await ownStore.claim(`warm-${globalThis.crypto.randomUUID()}`, 'owner', 60_000)
+      server.freeze()
+      // Claims keep coming through several drops and reconnect attempts, as deliveries would.
+      for (const startedAt = Date.now(); Date.now() - startedAt < 5_000; ) {
+        void ownStore.claim(`frozen-${globalThis.crypto.randomUUID()}`, 'owner', 60_000).catch(() => undefined)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      server.thaw()
+      await vi.waitFor(() => expect(ownStore.claim(`back-${globalThis.crypto.randomUUID()}`, 'owner', 60_000)).resolves.toEqual({ state: 'claimed' }), { timeout: 10_000, interval: 200 })
+      // Any reconnect attempt still asleep (2 s at most) has run by now.
+      await new Promise((resolve) => setTimeout(resolve, 2_500))
+      expect((await connections()) - before, 'connections while open').toBe(1)
+    } finally {
+      server.thaw()
+      await ownStore.close()
+    }
+    await vi.waitFor(async () => expect((await connections()) - before, 'connections after close()').toBe(0), { timeout: 3_000, interval: 100 })
+  }, 40_000)
+
   it('once the server has been gone a whole command timeout, calls fail at once instead of each waiting one more', async () => {
     const failureOf = (call: Promise<unknown>) =>
       call.then(

@@ -196,7 +196,6 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     // be an uncaught exception, and end every instance in the outage it reports instead of answering 503.
     onError: (error) => void callObserver(() => options.onConnectionError?.(error)),
   })
-  const { client } = connection
   // Separate namespaces, so no idempotency key can ever name a version key.
   const claimKey = (key: string) => redisKey(keyPrefix, 'claim', key)
   const versionKey = (record: string) => redisKey(keyPrefix, 'version', record)
@@ -205,7 +204,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     const { keys, args } = batchKeysAndArgs(entries)
     return connection.run(
       'claim',
-      () => runScript(client, CLAIM_BATCH, keys, args).then((reply) => batchReplies(reply).map(claimResult)),
+      () => runScript(connection.client, CLAIM_BATCH, keys, args).then((reply) => batchReplies(reply).map(claimResult)),
       // Claims that landed after the receiver already answered 503: give them back, or the sender's retries
       // would meet 409 until the leases end. Returned, so close() waits for these releases before it lets go
       // of the client.
@@ -214,7 +213,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           late.map((result, index) => {
             if (result instanceof IdempotencyError || result.state !== 'claimed') return undefined
             const { key, owner } = entries[index]!
-            return runScript(client, RELEASE, [claimKey(key)], [owner]).catch(() => undefined)
+            return runScript(connection.client, RELEASE, [claimKey(key)], [owner]).catch(() => undefined)
           }),
         ),
     )
@@ -223,7 +222,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const completeBatch = createCallBatcher((entries: CompleteEntry[]) => {
     const { keys, args } = batchKeysAndArgs(entries)
     return connection.run('complete', () =>
-      runScript(client, COMPLETE_BATCH, keys, args).then((reply) =>
+      runScript(connection.client, COMPLETE_BATCH, keys, args).then((reply) =>
         batchReplies(reply).map((each) => (typeof each === 'string' ? keyError('complete', each) : each === 1)),
       ),
     )
@@ -256,14 +255,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
     async release(key, owner) {
       connection.admit('release')
-      return connection.run('release', () => runScript(client, RELEASE, [claimKey(key)], [owner]).then((reply) => reply === 1))
+      return connection.run('release', () => runScript(connection.client, RELEASE, [claimKey(key)], [owner]).then((reply) => reply === 1))
     },
     async recordVersion(record, version, retentionMs) {
       connection.admit('recordVersion')
       // A version that cannot be compared (NaN from a malformed date) can be neither stale nor the newest.
       if (!Number.isFinite(version)) return { stale: false }
       return connection.run('recordVersion', () =>
-        runScript(client, RECORD_VERSION, [versionKey(record)], [String(version), wholeMs('retentionMs', retentionMs)]).then((reply) => ({
+        runScript(connection.client, RECORD_VERSION, [versionKey(record)], [String(version), wholeMs('retentionMs', retentionMs)]).then((reply) => ({
           stale: reply === 1,
         })),
       )
