@@ -139,9 +139,33 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       listenForErrors(client)
       readiness = undefined
       connectionError = undefined
+      clusterCheck = undefined
       silent.destroy()
       connecting = client.connect().catch((error: Error) => options.onError?.(error))
     })
+  }
+
+  // A Redis Cluster node takes a plain client's commands but refuses a script whose keys hash to different
+  // slots (CROSSSLOT): a lone claim went through and a burst, or a claim with a version, failed, so a smoke
+  // test passed where production failed. Each client asks once, before its first command; an answer that
+  // never came is asked for again by the next call.
+  let clusterCheck: Promise<void> | 'passed' | undefined
+  function unlessCluster<T>(operation: () => Promise<T>): Promise<T> {
+    if (clusterCheck === 'passed') return operation()
+    clusterCheck ??= client.sendCommand(['INFO', 'cluster']).then(
+      (info) => {
+        if (/cluster_enabled:1/.test(String(info))) {
+          throw storeUnavailableError(
+            'redis store: the server is a Redis Cluster node, which refuses the store\'s scripts (their keys hash to several slots): use a single Redis, or the primary of a primary with replicas',
+          )
+        }
+        clusterCheck = 'passed'
+      },
+      () => {
+        clusterCheck = undefined
+      },
+    )
+    return clusterCheck.then(operation)
   }
 
   function whenReady(): Promise<void> {
@@ -179,11 +203,11 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       const deadline = { what: `redis store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned, lateCalls: late }
       return inFlight.track(
         withStoreDeadline(deadline, (isAbandoned) => {
-          if (client.isReady) return operation()
+          if (client.isReady) return unlessCluster(operation)
           return whenReady().then(() => {
             // The caller has its answer already: running the command now would leave a claim nobody awaits.
             if (isAbandoned()) throw new Error('abandoned after the deadline')
-            return operation()
+            return unlessCluster(operation)
           })
         }).catch((error: unknown) => {
           dropIfStillSilent()

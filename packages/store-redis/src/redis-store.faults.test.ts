@@ -198,3 +198,38 @@ describe('redis store: how long the server has been gone is measured on a monoto
     }
   }, 10_000)
 })
+
+describe.skipIf(!available)('redis store: a Redis Cluster node is refused before any command, whatever the call', () => {
+  let server: OwnRedisServer
+  beforeAll(async () => {
+    server = await startOwnRedisServer({ clusterEnabled: true })
+    // Every slot on this one node: a lone key's command works, a script over keys of several slots is CROSSSLOT.
+    const admin = createClient({ url: server.url })
+    await admin.connect()
+    await admin.sendCommand(['CLUSTER', 'ADDSLOTSRANGE', '0', '16383'])
+    await vi.waitFor(async () => expect(String(await admin.sendCommand(['CLUSTER', 'INFO']))).toContain('cluster_state:ok'), { timeout: 10_000 })
+    admin.destroy()
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('a lone claim, one with a version and a burst all fail with the same store_unavailable naming the cluster', async () => {
+    // Before, the lone claim was taken and the others failed CROSSSLOT: a smoke test passed, production did not.
+    const store = createRedisStore({ url: server.url })
+    const outcome = (call: Promise<unknown>) =>
+      call.then(
+        (value) => JSON.stringify(value),
+        (error: { code: string; message: string }) => `${error.code}: ${error.message}`,
+      )
+    try {
+      const id = globalThis.crypto.randomUUID()
+      const lone = await outcome(store.claim(`lone:${id}`, 'owner', 60_000))
+      const versioned = await outcome(store.claim(`versioned:${id}`, 'owner', 60_000, { record: 'deal:1', version: 1, retentionMs: 60_000 }))
+      const burst = await Promise.all([0, 1, 2].map((index) => outcome(store.claim(`burst:${id}:${index}`, 'owner', 60_000))))
+      for (const answer of [lone, versioned, ...burst]) expect(answer).toMatch(/^store_unavailable: .*Redis Cluster node/)
+    } finally {
+      await store.close()
+    }
+  })
+})

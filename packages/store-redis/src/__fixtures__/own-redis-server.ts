@@ -5,7 +5,10 @@
  * @module
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { type ServerControls, freeLoopbackPort, requireService } from '@crm-webhooks/core/testing'
 
@@ -54,7 +57,8 @@ function redisServerBin(): string {
 }
 
 /**
- * Starts `redis-server` on a free loopback port.
+ * Starts `redis-server` on a free loopback port; `clusterEnabled` makes it a Redis Cluster node (of no slots:
+ * give it some with `CLUSTER ADDSLOTSRANGE`), its cluster state in a temporary directory.
  *
  * @example
  * ```ts
@@ -62,12 +66,16 @@ function redisServerBin(): string {
  * server.freeze()
  * ```
  */
-export async function startOwnRedisServer(): Promise<OwnRedisServer> {
+export async function startOwnRedisServer(options: { clusterEnabled?: boolean } = {}): Promise<OwnRedisServer> {
   const port = await freeLoopbackPort()
   let child: ChildProcess | undefined
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+  if (options.clusterEnabled) {
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(mkdtempSync(join(tmpdir(), 'crm-webhooks-redis-cluster-')), 'nodes.conf'))
+  }
 
   async function start() {
-    const started = spawn(redisServerBin(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const started = spawn(redisServerBin(), args, {
       stdio: 'ignore',
     })
     child = started
