@@ -127,6 +127,12 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
 
   function explain(error: unknown): unknown {
     if ((error as { code?: string }).code !== UNDEFINED_TABLE) return error
+    if (options.autoMigrate) {
+      // Migrated once, then dropped (a database recreated empty, a reset between test runs): the migration is
+      // applied again by the next call, where remembering it answered 503 until the process restarted.
+      migrated = undefined
+      return new Error(`table ${options.names.given} (or its _versions table) no longer exists: autoMigrate creates it again on the next call`, { cause: error })
+    }
     return new Error(
       `table ${options.names.given} (or its _versions table) does not exist: call store.migrate(), pass autoMigrate: true, or apply migrationSql()` +
         // The migration creates tables, never a schema (that is the database owner's decision).

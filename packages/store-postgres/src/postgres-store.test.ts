@@ -520,6 +520,23 @@ describe.skipIf(!available)('postgres store against a real server', () => {
     }
   })
 
+  it('with autoMigrate, tables dropped after the migration (a database recreated empty) are created again by the next call', async () => {
+    const dropped = uniqueTable('dropped')
+    const store = createPostgresStore({ connectionString: DATABASE_URL, table: dropped, autoMigrate: true })
+    try {
+      expect(await store.claim('before', 'o', 60_000)).toEqual({ state: 'claimed' })
+      await dropTables(dropped)
+      const error = (await store.claim('between', 'o', 60_000).catch((caught: unknown) => caught)) as Error & { code: string }
+      expect(error.code).toBe('store_unavailable')
+      expect(error.message).toMatch(/no longer exists: autoMigrate creates it again on the next call/)
+      expect(await store.claim('after', 'o', 60_000)).toEqual({ state: 'claimed' })
+      expect(await store.complete('after', 'o', 60_000)).toBe(true)
+    } finally {
+      await store.close()
+      await dropTables(dropped)
+    }
+  })
+
   it("through a receiver: the sender gets the generic 503, the receiver's onError the store's message as the cause", async () => {
     const missing = createPostgresStore({ connectionString: DATABASE_URL, table: uniqueTable('missing') })
     const causes: unknown[] = []
