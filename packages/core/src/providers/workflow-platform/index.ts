@@ -84,7 +84,10 @@ export const workflowPlatform = defineProvider({
     if (API_V2_EVENTS.has(event.type)) {
       return { payload: { event: event.type, event_id: event.id, timestamp, data: event.data } }
     }
-    const mapped: Record<string, unknown> = event.data !== null && typeof event.data === 'object' ? { ...event.data } : { value: event.data }
+    // Fields are a map: data that is none (a number, a list) goes as one field, `value`; a list spread would
+    // have gone as fields named 0, 1, ...
+    const mapped: Record<string, unknown> =
+      event.data !== null && typeof event.data === 'object' && !Array.isArray(event.data) ? { ...event.data } : { value: event.data }
     // A mapped `event` or `event_id` is what the receiver routes and keys by, read as the receiver reads them
     // (an empty or non-text event names no type: workflow.action; a number id is its digits): one that reads
     // as another type or id would be handled as another event, or keyed apart from what the sender logged.

@@ -208,6 +208,10 @@ describe('workflow-platform: workflow actions with user-mapped bodies', () => {
     expect(action('lead.qualified', { ...mapped, event: '' })).toThrow(/routes as workflow.action/)
     expect(action('lead.qualified', { ...mapped, event_id: 'zzz' })).toThrow(/maps event_id "zzz"/)
     expect(action('lead.qualified', { ...mapped, event_id: null })).toThrow(/maps event_id null/)
+    // Data that is no map goes as one field, a list included (spread, it went as fields named 0 and 1).
+    for (const data of [[1, 2], 7, 'text']) {
+      expect(workflowPlatform.compose!({ type: WORKFLOW_ACTION_EVENT, id: 'evt_1', occurredAt: new Date(NOW), data }).payload).toEqual({ event_id: 'evt_1', value: data })
+    }
   })
 
   it.each([
