@@ -146,7 +146,8 @@ describe('send --method, --form, --header, --timeout', () => {
     [['--header', 'no colon'], /--header "no colon" is not 'Name: value'/],
     [['--header', 'X-AutomateNexus-Signature: forged'], /X-AutomateNexus-Signature/i],
     [['--timeout', 'soon'], /--timeout "soon" is not a duration like 30s/],
-    [['--timeout', '2s'], /timeoutMs/],
+    [['--timeout', '2s'], /--timeout must be from 5s to 60s \(got 2s\)/],
+    [['--timeout', '61s'], /--timeout must be from 5s to 60s \(got 61s\)/],
   ])('refuses %j as a usage error, before any attempt', async (extra, message) => {
     const { code, out, err } = await run(['send', '--provider', 'automatenexus', '--secret', 's', '--url', NOWHERE, '--event', 'deal.won', ...extra])
     expect([code, out]).toEqual([2, ''])

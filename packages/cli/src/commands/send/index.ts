@@ -116,6 +116,8 @@ export const sendCommand: Command = {
     const schedule = values.schedule === undefined ? undefined : fromFlags(() => parseRetrySchedule(values.schedule!))
     const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout)
     if (values.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout ${JSON.stringify(values.timeout)} is not a duration like 30s`)
+    // Seed 000's bounds, named as the flag is written rather than as the library's timeoutMs.
+    if (timeoutMs !== undefined && (timeoutMs < 5_000 || timeoutMs > 60_000)) throw new UsageError(`--timeout must be from 5s to 60s (got ${values.timeout})`)
     const paint = createPalette(colorsEnabled(io))
     const notePaint = createPalette(colorsEnabled(io, io.stderr))
     const sender: Sender = fromFlags(() =>
