@@ -61,6 +61,26 @@ export function requireFlag<Value>(value: Value | undefined, flag: string): Valu
   return value
 }
 
+/** The environment variable a secret may come from instead of `--secret`. */
+export const SECRET_ENV_VAR = 'CRM_WEBHOOKS_SECRET'
+
+/**
+ * The secrets of `--secret` (repeated for rotation), else the one in `CRM_WEBHOOKS_SECRET`: a flag's value stays
+ * readable in the process list (`ps`, `/proc/<pid>/cmdline`) for as long as the command runs, a long `listen`
+ * included, where the environment is the process's own.
+ *
+ * @example
+ * ```ts
+ * const secrets = secretFlags(values.secret, io.env)
+ * ```
+ */
+export function secretFlags(flags: string[] | undefined, env: Readonly<Record<string, string | undefined>>): string[] {
+  if (flags !== undefined && flags.length > 0) return flags
+  const fromEnv = env[SECRET_ENV_VAR]
+  if (fromEnv !== undefined && fromEnv !== '') return [fromEnv]
+  throw new UsageError(`--secret (or ${SECRET_ENV_VAR} in the environment) is required`)
+}
+
 /**
  * Parses an integer flag within bounds.
  *

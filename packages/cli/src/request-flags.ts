@@ -17,10 +17,12 @@ import { UsageError } from './parse-flags.js'
  */
 export function headerFlags(values: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {}
-  for (const text of values) {
+  for (const [index, text] of values.entries()) {
     const colon = text.indexOf(':')
     const name = colon > 0 ? text.slice(0, colon).trim() : ''
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header ${JSON.stringify(text)} is not 'Name: value'`)
+    // Named by position, never echoed: a header may carry a credential (Auto-Respond's X-Secret-Key, a bearer
+    // token), which a typo would otherwise write into the terminal's or CI's log.
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header number ${index + 1} is not 'Name: value' (not shown: it may hold a secret)`)
     const key = name.toLowerCase()
     const value = text.slice(colon + 1).trim()
     headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`

@@ -30,7 +30,7 @@ describe('bad arguments: one line, the usage, exit 2', () => {
     [['schema', 'automatenexus'], /a provider and an event are required/],
     [['schema', 'automatenexus', 'deal.flew'], /automatenexus has no event "deal.flew"/],
     [['listen', '--secret', 's'], /--provider is required/],
-    [['listen', '--provider', 'automatenexus'], /--secret is required/],
+    [['listen', '--provider', 'automatenexus'], /--secret \(or CRM_WEBHOOKS_SECRET in the environment\) is required/],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--port', '70000'], /--port must be an integer from 0 to 65535/],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--port', 'abc'], /--port must be an integer/],
     [['listen', '--provider', 'automatenexus', '--secret', 's', '--framework', 'koa'], /--framework must be express, hono or fastify/],
@@ -143,7 +143,7 @@ describe('send --method, --form, --header, --timeout', () => {
   it.each([
     [['--method', 'DELETE'], /DELETE/],
     [['--method', 'P UT'], /--method "P UT" is not an HTTP method/],
-    [['--header', 'no colon'], /--header "no colon" is not 'Name: value'/],
+    [['--header', 'X-Team: sales', '--header', 'X-Secret-Key hunter2'], /^(?![^]*hunter2)[^]*--header number 2 is not 'Name: value' \(not shown: it may hold a secret\)/],
     [['--header', 'X-AutomateNexus-Signature: forged'], /X-AutomateNexus-Signature/i],
     [['--timeout', 'soon'], /--timeout "soon" is not a duration like 30s/],
     [['--timeout', '2s'], /--timeout must be from 5s to 60s \(got 2s\)/],
@@ -332,6 +332,22 @@ describe('verify (offline)', () => {
     )
     expect(code).toBe(0)
     expect(out).toBe('valid: deal.won (secret #1)\n')
+  })
+
+  it('takes the secret from CRM_WEBHOOKS_SECRET when no --secret is given (a flag wins), and refuses neither', async () => {
+    const delivery = await buildSampleDelivery('automatenexus', 'deal.won', { secret: 'current' })
+    const verify = async (secretFlags: string[], env: Record<string, string>) => {
+      const io = createMemoryIo({ stdin: delivery.body, env })
+      const code = await runCli(['verify', '--provider', 'automatenexus', ...secretFlags, ...headerFlags(delivery.headers)], io)
+      return { code, out: io.out(), err: io.err() }
+    }
+    expect(await verify([], { CRM_WEBHOOKS_SECRET: 'current' })).toMatchObject({ code: 0, out: 'valid: deal.won (secret #0)\n' })
+    expect((await verify(['--secret', 'other'], { CRM_WEBHOOKS_SECRET: 'current' })).err).toMatch(/^invalid: invalid_signature/)
+    for (const env of [{}, { CRM_WEBHOOKS_SECRET: '' }] as Record<string, string>[]) {
+      const neither = await verify([], env)
+      expect(neither.code).toBe(2)
+      expect(neither.err).toMatch(/--secret \(or CRM_WEBHOOKS_SECRET in the environment\) is required/)
+    }
   })
 
   it('exits 1 with the error code for a tampered body, a wrong secret or a missing signature', async () => {

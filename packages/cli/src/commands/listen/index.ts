@@ -9,7 +9,7 @@ import { type DeliveryOutcome, createReceiver } from '@crm-webhooks/core'
 import { isFetchBadPort } from '@crm-webhooks/sender'
 import { type Command, EXIT } from '../../command.js'
 import { colorsEnabled, createPalette } from '../../palette.js'
-import { UsageError, fromFlags, integerFlag, parseFlags, requireFlag } from '../../parse-flags.js'
+import { UsageError, fromFlags, integerFlag, parseFlags, secretFlags } from '../../parse-flags.js'
 import { providerFlag } from '../../provider-flag.js'
 import { deliveryJson, deliveryLine } from './format-delivery.js'
 import { describeStore, openStore, storeFlag } from './open-store.js'
@@ -82,7 +82,7 @@ export const listenCommand: Command = {
       json: { type: 'boolean' },
     })
     const provider = providerFlag(values.provider)
-    const secrets = requireFlag(values.secret, '--secret')
+    const secrets = secretFlags(values.secret, io.env)
     const address = {
       host: hostFlag(values.host),
       port: portFlag(values.port),

@@ -17,7 +17,7 @@ import type { CliIo } from '../../cli-io.js'
 import { type Command, EXIT } from '../../command.js'
 import { escapeControlCharacters } from '../../escape-control-characters.js'
 import { type Palette, colorsEnabled, createPalette } from '../../palette.js'
-import { UsageError, fromFlags, integerFlag, parseFlags, requireFlag } from '../../parse-flags.js'
+import { UsageError, fromFlags, integerFlag, parseFlags, requireFlag, secretFlags } from '../../parse-flags.js'
 import { eventFlag, providerFlag } from '../../provider-flag.js'
 import { headerFlags, methodFlag } from '../../request-flags.js'
 
@@ -108,7 +108,7 @@ export const sendCommand: Command = {
     })
     const provider = providerFlag(values.provider)
     // Repeated, a rotating sender's secrets, each signing (Standard Webhooks); one is the plain secret.
-    const secrets = requireFlag(values.secret, '--secret')
+    const secrets = secretFlags(values.secret, io.env)
     const url = requireFlag(values.url, '--url')
     // With --data any type may be sent (to try a receiver's unknown-event path); without, it needs a fixture.
     const type = values.data === undefined ? eventFlag(provider, values.event) : requireFlag(values.event, '--event')

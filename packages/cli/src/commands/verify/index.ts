@@ -9,7 +9,7 @@
 import { QUERY_FIELD_METHODS, createReceiver, declaresNoBody } from '@crm-webhooks/core'
 import { type Command, EXIT } from '../../command.js'
 import { escapeControlCharacters } from '../../escape-control-characters.js'
-import { UsageError, fromFlags, parseFlags, requireFlag } from '../../parse-flags.js'
+import { UsageError, fromFlags, parseFlags, secretFlags } from '../../parse-flags.js'
 import { providerFlag } from '../../provider-flag.js'
 import { headerFlags, methodFlag } from '../../request-flags.js'
 
@@ -46,7 +46,7 @@ export const verifyCommand: Command = {
       url: { type: 'string' },
     })
     const provider = providerFlag(values.provider)
-    const secrets = requireFlag(values.secret, '--secret')
+    const secrets = secretFlags(values.secret, io.env)
     const headers = headerFlags(values.header ?? [])
     const method = methodFlag(values.method) ?? provider.methods?.[0] ?? 'POST'
     const url = urlFlag(values.url)
