@@ -148,11 +148,13 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   // A Redis Cluster node takes a plain client's commands but refuses a script whose keys hash to different
   // slots (CROSSSLOT): a lone claim went through and a burst, or a claim with a version, failed, so a smoke
   // test passed where production failed. Each client asks once, before its first command; an answer that
-  // never came is asked for again by the next call.
+  // never came (the connection failed) is asked for again by the next call, and a server that refuses INFO
+  // (a managed service may rename it) is taken for no cluster rather than asked on every call.
   let clusterCheck: Promise<void> | 'passed' | undefined
   function unlessCluster<T>(operation: () => Promise<T>): Promise<T> {
     if (clusterCheck === 'passed') return operation()
-    clusterCheck ??= client.sendCommand(['INFO', 'cluster']).then(
+    const asked = client
+    clusterCheck ??= asked.sendCommand(['INFO', 'cluster']).then(
       (info) => {
         if (/cluster_enabled:1/.test(String(info))) {
           throw storeUnavailableError(
@@ -162,7 +164,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         clusterCheck = 'passed'
       },
       () => {
-        clusterCheck = undefined
+        clusterCheck = asked.isReady ? 'passed' : undefined
       },
     )
     return clusterCheck.then(operation)

@@ -296,6 +296,26 @@ describe.skipIf(!available)('redis store against a real server', () => {
     })
   })
 
+  it('asks a server that refuses INFO (renamed on a managed service) once, then takes it for no cluster', async () => {
+    const sent: string[] = []
+    const refusingInfo = new Proxy(client, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target) as unknown
+        if (property !== 'sendCommand') return typeof value === 'function' ? value.bind(target) : value
+        return (args: string[]) => {
+          sent.push(args[0]!)
+          if (args[0] === 'INFO') return Promise.reject(new Error("ERR unknown command 'INFO'"))
+          return (value as (a: string[]) => unknown).call(target, args)
+        }
+      },
+    })
+    const store = createRedisStore({ client: refusingInfo, keyPrefix: prefix })
+    const id = globalThis.crypto.randomUUID()
+    expect(await store.claim(`no-info:${id}:1`, 'owner', 60_000)).toEqual({ state: 'claimed' })
+    expect(await store.claim(`no-info:${id}:2`, 'owner', 60_000)).toEqual({ state: 'claimed' })
+    expect(sent).toEqual(['INFO', 'EVALSHA', 'EVALSHA'])
+  })
+
   it('reloads its scripts after the server forgot them (SCRIPT FLUSH, restart)', async () => {
     await client.scriptFlush()
     const key = `flushed:${globalThis.crypto.randomUUID()}`
