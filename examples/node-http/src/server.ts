@@ -24,7 +24,9 @@ receiver.onAny((event) => console.log(`handled ${event.type}`))
 
 const webhooks = createNodeListener(receiver)
 const server = createServer((request, response) => {
-  if (request.url?.split('?')[0] === '/webhooks') return void webhooks(request, response)
+  // Parsed as a URL, so an absolute-form target (`POST http://host/webhooks`, which HTTP/1.1 servers must
+  // accept) is routed as the frameworks route it.
+  if (new URL(request.url ?? '/', 'http://localhost').pathname === '/webhooks') return void webhooks(request, response)
   response.writeHead(404, { 'content-type': 'application/json' }).end('{"ok":false}')
 })
 // What Node's HTTP parser refuses (malformed framing, oversized headers) gets a JSON error with a code too.

@@ -6,6 +6,7 @@
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { type SampleDelivery, automatenexusFixtures, buildSampleDelivery } from '@crm-webhooks/core/providers'
@@ -110,6 +111,21 @@ export function smokeTestExample(exampleDir: URL): void {
       const forged = await send(await delivery('con_smoke_forged', { secret: 'not-the-secret' }))
       expect(forged).toMatchObject({ status: 401, body: { ok: false, error: { code: 'invalid_signature' } } })
       expect(output).not.toMatch(/con_smoke_forged/)
+    })
+
+    it('routes a request whose target is in absolute form (POST http://host/webhooks), which HTTP/1.1 servers must accept', async () => {
+      const signed = await delivery('con_smoke_absolute')
+      const { hostname, port } = new URL(url)
+      const head = [`POST ${url} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Connection: close', `Content-Length: ${Buffer.byteLength(signed.body)}`]
+      for (const [name, value] of Object.entries(signed.headers)) head.push(`${name}: ${value}`)
+      const answer = await new Promise<string>((resolve, reject) => {
+        let received = ''
+        const socket = connect(Number(port), hostname, () => socket.end(`${head.join('\r\n')}\r\n\r\n${signed.body}`))
+        socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
+        socket.once('error', reject).once('close', () => resolve(received))
+      })
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /)
+      await waitForOutput(/contact con_smoke_absolute/)
     })
 
     it('handles the PUT and PATCH deliveries AutomateNexus also sends, and answers 405 with Allow for a method it never uses', async () => {
