@@ -64,6 +64,21 @@ describe.skipIf(!available)('redis store against a real server', () => {
     }
   })
 
+  /** The shared client, each command's name recorded in `sent`; a command `refuse` answers an error for fails with it, unsent. */
+  function recordingClient(sent: string[], refuse: (name: string) => Error | undefined = () => undefined): RedisClientType {
+    return new Proxy(client, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target) as unknown
+        if (property !== 'sendCommand') return typeof value === 'function' ? value.bind(target) : value
+        return (args: string[]) => {
+          sent.push(args[0]!)
+          const refused = refuse(args[0]!)
+          return refused ? Promise.reject(refused) : (value as (a: string[]) => unknown).call(target, args)
+        }
+      },
+    })
+  }
+
   it('writes under its prefix, in separate claim and version namespaces, each key with its TTL', async () => {
     await store.claim('acme:evt_1', 'owner', 60_000)
     expect(await client.get(`${prefix}claim:acme:evt_1`)).toBe('p:owner')
@@ -117,17 +132,7 @@ describe.skipIf(!available)('redis store against a real server', () => {
   describe('calls made in one turn share one script call, each answered as if alone', () => {
     function countingStore() {
       const scripts: string[] = []
-      const counted = new Proxy(client, {
-        get(target, property) {
-          const value = Reflect.get(target, property, target) as unknown
-          if (property !== 'sendCommand') return typeof value === 'function' ? value.bind(target) : value
-          return (args: string[]) => {
-            scripts.push(args[0]!)
-            return (value as (a: string[]) => unknown).call(target, args)
-          }
-        },
-      })
-      return { scripts, store: createRedisStore({ client: counted, keyPrefix: prefix }) }
+      return { scripts, store: createRedisStore({ client: recordingClient(scripts), keyPrefix: prefix }) }
     }
 
     it('claims: fresh, completed, held, the same key twice, with and without the ordering guard', async () => {
@@ -298,17 +303,7 @@ describe.skipIf(!available)('redis store against a real server', () => {
 
   it('asks a server that refuses INFO (renamed on a managed service) once, then takes it for no cluster', async () => {
     const sent: string[] = []
-    const refusingInfo = new Proxy(client, {
-      get(target, property) {
-        const value = Reflect.get(target, property, target) as unknown
-        if (property !== 'sendCommand') return typeof value === 'function' ? value.bind(target) : value
-        return (args: string[]) => {
-          sent.push(args[0]!)
-          if (args[0] === 'INFO') return Promise.reject(new Error("ERR unknown command 'INFO'"))
-          return (value as (a: string[]) => unknown).call(target, args)
-        }
-      },
-    })
+    const refusingInfo = recordingClient(sent, (name) => (name === 'INFO' ? new Error("ERR unknown command 'INFO'") : undefined))
     const store = createRedisStore({ client: refusingInfo, keyPrefix: prefix })
     const id = globalThis.crypto.randomUUID()
     expect(await store.claim(`no-info:${id}:1`, 'owner', 60_000)).toEqual({ state: 'claimed' })
