@@ -70,6 +70,25 @@ describe('receiver.drain()', () => {
     expect(completed).toEqual({ state: 'completed' })
   })
 
+  it('waits for every handler still running, not only the first to finish: the store closed after it remembers both', async () => {
+    const store = createMemoryStore()
+    const handlers = [deferred(), deferred()]
+    let runs = 0
+    const receiver = receiverWith(store, () => handlers[runs++]!.promise)
+    const answers = [receiver.handle(await signContractDelivery({ id: 'evt_first' })), receiver.handle(await signContractDelivery({ id: 'evt_second' }))]
+    await expect.poll(() => runs).toBe(2)
+    const drained = receiver.drain()
+    handlers[0]!.resolve()
+    expect((await answers[0])!.status).toBe(200)
+    expect(await settledWithin(drained), 'drained while the second handler still runs').toBe(false)
+    handlers[1]!.resolve()
+    expect(await drained).toBe(true)
+    expect((await answers[1])!.status).toBe(200)
+    for (const id of ['evt_first', 'evt_second']) {
+      expect(await store.claim(`${contractProvider.id}:${id}`, 'another-instance', 5_000)).toEqual({ state: 'completed' })
+    }
+  })
+
   it.each([
     // Recorded before the store is closed: the sender's retry, wherever it lands, is a duplicate.
     ['succeeds: its late completion is recorded', 'evt_slow', 'completed'],

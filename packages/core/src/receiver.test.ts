@@ -1076,6 +1076,21 @@ describe('observers and stores that fail asynchronously or by throwing', () => {
     expect(response.headers['retry-after']).toBe('90')
   })
 
+  it("a claim in progress is retried after what is left of its lease, not the whole lease (the store's retryAfterMs)", async () => {
+    let storeNow = 1_000_000
+    const store = createMemoryStore({ now: () => storeNow })
+    let release!: () => void
+    const receiver = makeReceiver({ store, lockTtlMs: 60_000, handlerTimeoutMs: 30_000 }).on('deal.stage_changed', () => new Promise<void>((resolve) => (release = resolve)))
+    const request = await signedRequest(stageChange())
+    const first = receiver.handle(request)
+    await vi.waitFor(() => expect(release).toBeTypeOf('function'))
+    storeNow += 45_000
+    const resend = await receiver.handle(request)
+    expect([resend.status, resend.headers['retry-after']]).toEqual([409, '15'])
+    release()
+    expect((await first).status).toBe(200)
+  })
+
   it('a claim in progress whose wait is past the lease (1e25 ms) is retried after the lease, never Retry-After: 1e+22', async () => {
     const store: IdempotencyStore = {
       claim: async () => ({ state: 'in_progress', retryAfterMs: 1e25 }),

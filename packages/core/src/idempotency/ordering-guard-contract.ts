@@ -70,6 +70,20 @@ export const orderingGuardContract: readonly StoreContractCase[] = withBoundedCa
     },
   },
   {
+    // The receiver's path: the version goes with the claim, and an expired newer version must not mark it stale.
+    name: 'a claim carrying its version forgets a newer version past its retention, as recordVersion does',
+    async run({ store, advance }) {
+      const record = uniqueKey('record-claim-retention')
+      const at = (version: number) => ({ record, version, retentionMs: CONTRACT_LEASE_MS })
+      await store.recordVersion!(record, 20, CONTRACT_LEASE_MS)
+      const within = await store.claim(uniqueKey('claim-within-retention'), 'owner', RETAIN_MS, at(10))
+      expectSame(within.state === 'claimed' && within.stale === true, true, 'an older version claimed within retention is stale')
+      await advance(PAST_LEASE_MS)
+      const after = await store.claim(uniqueKey('claim-after-retention'), 'owner', RETAIN_MS, at(10))
+      expectSame(after.state === 'claimed' && after.stale !== true, true, 'the same version claimed after retention is not stale')
+    },
+  },
+  {
     // A trickle of old deliveries must not keep an old newest version alive past its retention.
     name: 'a stale version, claimed or recorded, does not restart the retention of the newer one',
     async run({ store, advance }) {

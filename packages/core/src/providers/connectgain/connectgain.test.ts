@@ -84,6 +84,14 @@ describe('connectgain', () => {
     const headers = { ...delivery.headers, 'X-Webhook-Event': 'contact.assigned' }
     expect((await receiver.handle({ ...delivery, headers, rawBody: delivery.body })).status).toBe(200)
     expect(seen.map((event) => event.type)).toEqual(['contact.created'])
+    // Nor when the body names no event: the header does not fill the gap.
+    for (const data of [{ timestamp: '2024-01-15T10:30:00Z', data: { id: 'c1' } }, { event: '', timestamp: '2024-01-15T10:30:00Z', data: { id: 'c2' } }]) {
+      const body = JSON.stringify(data)
+      const signature = await connectgain.scheme.sign({ body }, SECRET)
+      const unnamed = { 'content-type': 'application/json', 'X-Webhook-Event': 'contact.created', ...signature }
+      expect((await receiver.handle({ method: 'POST', headers: unnamed, rawBody: body })).status).toBe(422)
+    }
+    expect(seen).toHaveLength(1)
   })
 
   it('keeps dotted names apart: deal.stage.changed is typed, deal.stage_changed is unknown (202)', async () => {
