@@ -128,9 +128,6 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
   function explain(error: unknown): unknown {
     if ((error as { code?: string }).code !== UNDEFINED_TABLE) return error
     if (options.autoMigrate) {
-      // Migrated once, then dropped (a database recreated empty, a reset between test runs): the migration is
-      // applied again by the next call, where remembering it answered 503 until the process restarted.
-      migrated = undefined
       return new Error(`table ${options.names.given} (or its _versions table) no longer exists: autoMigrate creates it again on the next call`, { cause: error })
     }
     return new Error(
@@ -162,7 +159,12 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
             await migrate()
             if (isAbandoned()) throw new Error('abandoned after the deadline')
           }
-          return pool.query(statementOf(text, values)).catch((error: unknown) => Promise.reject(explain(error)))
+          return pool.query(statementOf(text, values)).catch((error: unknown) => {
+            // Migrated once, then dropped (a database recreated empty, a reset between test runs): the migration is
+            // applied again by the next call, where remembering it answered 503 until the process restarted.
+            if (options.autoMigrate && (error as { code?: string }).code === UNDEFINED_TABLE) migrated = undefined
+            return Promise.reject(explain(error))
+          })
         }),
       )
     },
