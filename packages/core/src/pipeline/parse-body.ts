@@ -192,6 +192,30 @@ export function parseGuardedJson(text: string, what: string): ParsedBody {
 }
 
 /**
+ * What a body is parsed as: the type its `Content-Type` names, except that bytes labelled as a form whose first
+ * byte past JSON's whitespace is `{` or `[` are JSON, and are read as JSON. No form body starts so (a field's
+ * braces are percent-encoded), and seed 000 says every payload is JSON while it offers the form label: a sender
+ * that only relabels would otherwise lose each delivery to a 400. Reading the signed bytes as JSON gives what the
+ * same bytes labelled JSON give, the idempotency key included, so the unsigned label changes nothing an outsider
+ * could use; what stays refused is reading them as form fields (parseFormBody).
+ *
+ * @example
+ * ```ts
+ * bodyTypeOfBytes('form', new TextEncoder().encode('{"event":"deal.won"}')) // 'json'
+ * bodyTypeOfBytes('form', new TextEncoder().encode('event=deal.won'))       // 'form'
+ * ```
+ */
+export function bodyTypeOfBytes(labelled: BodyType, body: Uint8Array): BodyType {
+  if (labelled === 'json') return 'json'
+  let index = 0
+  while (index < body.length && JSON_WHITESPACE.has(body[index]!)) index++
+  return body[index] === 0x7b || body[index] === 0x5b ? 'json' : 'form'
+}
+
+/** Space, tab, line feed and carriage return: the bytes JSON allows before a value. */
+const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d])
+
+/**
  * Parses an `application/x-www-form-urlencoded` body into a null-prototype record of strings (a field
  * sent several times keeps its last value), or hands the fields to a provider's own decoder.
  *
@@ -202,12 +226,13 @@ export function parseGuardedJson(text: string, what: string): ParsedBody {
  */
 export function parseFormBody(text: string, decode?: (fields: URLSearchParams) => ParsedBody): ParsedBody {
   if (text.trim() === '') throw new RequestRejectedError('invalid_body', 'request body is empty')
-  // The content type is not signed: a captured JSON delivery relabelled as a form (or its bytes sent as a
-  // bodiless DELETE's query) would verify, and its text fields, which outsiders may have written (a contact's
-  // name), would be read as form fields naming another event, id and data. A form never starts with `{` or
-  // `[` (they are percent-encoded in a field), and every JSON delivery does.
+  // The content type is not signed: a captured JSON delivery's bytes sent as a bodiless DELETE's query (or
+  // relabelled as a form, which bodyTypeOfBytes reads as JSON before it gets here) would verify, and its text
+  // fields, which outsiders may have written (a contact's name), would be read as form fields naming another
+  // event, id and data. A form never starts with `{` or `[` (they are percent-encoded in a field), and every
+  // JSON delivery does.
   if (/^\s*[{[]/.test(text)) {
-    throw new RequestRejectedError('invalid_body', 'form fields expected, but the signed bytes are JSON; send them as application/json')
+    throw new RequestRejectedError('invalid_body', 'form fields expected, but the signed bytes are JSON')
   }
   const fields = new URLSearchParams(text)
   if (decode) return decode(fields)

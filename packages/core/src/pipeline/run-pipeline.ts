@@ -19,7 +19,7 @@ import { type Progress, report } from './delivery-outcome.js'
 import { createHeaderReader } from './headers.js'
 import { recordKey } from './id-key.js'
 import { describeIssues, invalidPayload } from './invalid-payload.js'
-import { bodyTypeOf, decodeUtf8, parseFormBody, parseJsonBody, requireIdentityEncoding } from './parse-body.js'
+import { bodyTypeOf, bodyTypeOfBytes, decodeUtf8, parseFormBody, parseJsonBody, requireIdentityEncoding } from './parse-body.js'
 import type { PipelineConfig } from './pipeline-config.js'
 import { carriesQueryFields, rawQueryOf } from './query-fields.js'
 import { payloadTooLarge, toBodyBytes } from './raw-body.js'
@@ -99,7 +99,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // (otherwise a signed GET's headers could be replayed with other query values).
   const query = carriesQueryFields(method, body.length) ? rawQueryOf(request.url) : undefined
   if (query === undefined) requireIdentityEncoding(header('content-encoding'), header('transfer-encoding'))
-  const bodyType = query !== undefined ? 'form' : bodyTypeOf(header('content-type'), config.contentTypes)
+  const bodyType = query !== undefined ? 'form' : bodyTypeOfBytes(bodyTypeOf(header('content-type'), config.contentTypes), body)
   const signed = query !== undefined ? toBodyBytes(query) : body
 
   // node:crypto verifies synchronously: awaiting a plain value would still cost a microtask hop.
