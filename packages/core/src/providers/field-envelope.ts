@@ -46,17 +46,20 @@ export function nonEmptyText(value: unknown): string | undefined {
 /**
  * An event id as text. A JSON number past 2^53 lost digits in JSON.parse already, so two distinct ids could read
  * as one and the second event be acknowledged as the first one's duplicate, never handled: such an id is not
- * used, and the key falls back to the body digest, which a retry's same bytes still match.
+ * used, and the key falls back to the body digest, which a retry's same bytes still match. Blank text (`" "`, a
+ * mapped field the platform left empty but for a space) names no id either, as the empty string does: as a key,
+ * every such delivery after the first would be taken for its duplicate.
  *
  * @example
  * ```ts
  * asId(42)    // '42'
  * asId(2 ** 53) // undefined
+ * asId(' ')     // undefined
  * ```
  */
 export function asId(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? String(value) : undefined
-  return nonEmptyText(value)
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined
 }
 
 /**

@@ -4,7 +4,9 @@
  * which needs no call back to the platform:
  *
  * 1. The platform POSTs a signed JSON body `{"event": "subscription.confirmation", "subscription_id": ...,
- *    "confirmation_token": ..., "timestamp": ...}` with `X-Hmac-Signature` like any delivery.
+ *    "confirmation_token": ..., "timestamp": ...}` with `X-Hmac-Signature` like any delivery (the token may
+ *    also sit in `data`, as an API v2 event's fields do: `{"event": "subscription.confirmation", "data":
+ *    {"confirmation_token": ...}}`).
  * 2. After the signature verifies, the receiver answers `200 {"confirmation_token": "<the same token>"}`.
  * 3. The platform marks the subscription verified when the echoed token matches.
  *
@@ -49,11 +51,19 @@ export const MAX_CONFIRMATION_TOKEN_LENGTH = 8_192
  * ```
  */
 export function answerSubscriptionConfirmation(context: DeliveryContext): WebhookResponse | undefined {
-  const payload = context.payload as { event?: unknown; confirmation_token?: unknown } | null
+  const payload = context.payload as { event?: unknown; confirmation_token?: unknown; data?: unknown } | null
   if (payload === null || typeof payload !== 'object' || payload.event !== SUBSCRIPTION_CONFIRMATION_EVENT) return undefined
-  const token = payload.confirmation_token
+  // Top level, as defined above, or inside `data`, where the platform's API v2 events carry their fields: the seed
+  // places the token nowhere, and a confirmation left unanswered is a subscription never verified.
+  const token = payload.confirmation_token ?? tokenInData(payload.data)
   if (typeof token !== 'string' || token === '' || token.length > MAX_CONFIRMATION_TOKEN_LENGTH) {
     throw new PayloadValidationError('invalid_payload', `a subscription confirmation needs confirmation_token: a text of 1 to ${MAX_CONFIRMATION_TOKEN_LENGTH} characters`)
   }
   return jsonResponse(200, { confirmation_token: token })
+}
+
+function tokenInData(data: unknown): unknown {
+  return data !== null && typeof data === 'object' && Object.hasOwn(data, 'confirmation_token')
+    ? (data as { confirmation_token: unknown }).confirmation_token
+    : undefined
 }

@@ -87,6 +87,20 @@ describe('workflow-platform: subscription confirmation', () => {
     expect([response.status, json(response).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
   })
 
+  it('echoes a token the confirmation carries in data, as API v2 events carry their fields, and prefers the top-level one', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const inData = JSON.stringify({ event: 'subscription.confirmation', subscription_id: 'whsub_1', data: { confirmation_token: 'ct_in_data' } })
+    const response = await receiver.handle(await signed(inData))
+    expect([response.status, JSON.parse(response.body)]).toEqual([200, { confirmation_token: 'ct_in_data' }])
+    const both = JSON.stringify({ event: 'subscription.confirmation', confirmation_token: 'ct_top', data: { confirmation_token: 'ct_in_data' } })
+    expect(JSON.parse((await receiver.handle(await signed(both))).body)).toEqual({ confirmation_token: 'ct_top' })
+    for (const data of [{ confirmation_token: 42 }, { token: 'ct_1' }, 'ct_1', null]) {
+      const refused = await receiver.handle(await signed(JSON.stringify({ event: 'subscription.confirmation', data })))
+      expect([refused.status, json(refused).error]).toEqual([422, expect.objectContaining({ code: 'invalid_payload' })])
+    }
+    expect(seen).toHaveLength(0)
+  })
+
   // The seed gives the token no format: refused, a genuine confirmation would be retried and never verified.
   it.each([
     ['a JWT of 625 characters', `eyJ${'a'.repeat(600)}.${'b'.repeat(20)}`],
@@ -114,6 +128,19 @@ describe('workflow-platform: API v2 events', () => {
     expect(json(await receiver.handle(await signed(first('9007199254740993')))).duplicate).toBe(true)
     const small = await receiver.handle(await signed(first('42')))
     expect(json(small)).toMatchObject({ id: '42', duplicate: false })
+  })
+
+  it('keys a blank event_id by the body digest, as an empty one: two different deliveries mapping " " are two events', async () => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = (eventId: string, stage: string) =>
+      JSON.stringify({ event: 'opportunity.stage_changed', event_id: eventId, timestamp: '2026-05-04T08:15:00.000Z', data: { id: 'opp_1', stage } })
+    for (const [eventId, stage] of [[' ', 'won'], [' ', 'lost'], ['\t', 'open'], ['', 'closed']] as const) {
+      const response = await receiver.handle(await signed(delivery(eventId, stage)))
+      expect([stage, response.status, json(response).duplicate, json(response).id]).toEqual([stage, 200, false, undefined])
+    }
+    expect(seen.map((event) => event.idempotencyKey)).toEqual(Array.from({ length: 4 }, () => expect.stringMatching(/^workflow-platform:sha256:[0-9a-f]{64}$/)))
+    // A retry, the same bytes, is still a duplicate.
+    expect(json(await receiver.handle(await signed(delivery(' ', 'won')))).duplicate).toBe(true)
   })
 
   it('unwraps data and keys idempotency on event_id, so a re-serialized retry is still a duplicate', async () => {
