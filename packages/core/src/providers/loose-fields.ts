@@ -54,8 +54,37 @@ export const valuesByName = (what: string) =>
     ])
     .describe(what)
 
-/** A tag as its name, or as a tag object. */
+/**
+ * Form field values by field name, as {@link valuesByName} reads them, or as a list of `{name, value}` entries,
+ * the other shape form tools send submissions in, read as the same map (the last entry of a name wins; a
+ * `__proto__` name is dropped, as JSON bodies' `__proto__` keys are). Any other array is still refused.
+ *
+ * @example
+ * ```ts
+ * const fields = formFieldValues('Every form field value, by field name').nullish()
+ * fields.parse([{ name: 'email', value: 'a@b.c' }]) // { email: 'a@b.c' }
+ * ```
+ */
+export const formFieldValues = (what: string) =>
+  z
+    .union([
+      valuesByName(what),
+      z
+        .array(z.looseObject({ name: z.string().describe('Field name'), value: z.unknown().describe('Field value') }))
+        .describe('A list of `{name, value}` entries: read as the map of values by name')
+        .transform((entries): Record<string, unknown> => {
+          const byName: Record<string, unknown> = {}
+          for (const { name, value } of entries) if (name !== '__proto__') byName[name] = value
+          return byName
+        }),
+    ])
+    .describe(what)
+
+/** A tag as its name, or as a tag object (whose id, which no seed shows, may be text or a number). */
 export const tagNameOrObject = z.union([
   z.string().describe('Tag name'),
-  z.looseObject({ id: z.string().optional().describe('Tag id'), name: z.string().optional().describe('Tag name') }),
+  z.looseObject({
+    id: z.union([z.string(), z.number()]).optional().describe('Tag id (text, or a number)'),
+    name: z.string().optional().describe('Tag name'),
+  }),
 ])

@@ -223,6 +223,11 @@ describe('automatenexus', () => {
     ['call.completed without an id', 'call.completed', { contact_id: 'con_12345', duration_seconds: 42 }],
     ['deal.updated with a numeric-string value', 'deal.updated', { id: 'deal_3', value: '50000.00', currency: 'USD' }],
     ['deal.created owned by a user id', 'deal.created', { id: 'deal_4', owner: 'user_111' }],
+    // Shapes the seed never shows, each as plausible as the other: refused, either would be a 422 on every retry.
+    ['contact.updated with changed_fields as field names', 'contact.updated', { id: 'con_1', changed_fields: ['phone'] }],
+    ['contact.updated with changed_fields as the changes', 'contact.updated', { id: 'con_1', changed_fields: { phone: { old: '+1', new: '+2' } } }],
+    ['deal.updated with changed_fields as the changes', 'deal.updated', { id: 'deal_5', changed_fields: { value: { old: 1, new: 2 } } }],
+    ['contact.tag_added with a numeric tag id', 'contact.tag_added', { id: 'con_1', tag: { id: 7, name: 'vip' }, tags: [{ id: 7, name: 'vip' }] }],
   ])('accepts %s: the seed never shows the field, so it is optional (200)', async (_, type, data) => {
     const { receiver, seen } = receiverWithLog()
     const response = await send(receiver, envelope(type, data))
@@ -239,6 +244,22 @@ describe('automatenexus', () => {
       { id: 'sub_php', fields: {} },
     ])
     expect((await send(receiver, envelope('contact.created', { id: 'con_list', custom_fields: ['Technology'] }))).status).toBe(422)
+  })
+
+  it("reads a form's fields sent as {name, value} entries, as form tools send submissions, as the same map; any other list is 422", async () => {
+    const { receiver, seen } = receiverWithLog()
+    const entries = [
+      { name: 'email', value: 'jane.doe@example.com' },
+      { name: 'seats', value: 250, type: 'number' },
+      { name: '__proto__', value: { polluted: true } },
+      { name: 'email', value: 'jane@example.com' },
+    ]
+    expect((await send(receiver, envelope('form.submitted', { id: 'sub_list', fields: entries }))).status).toBe(200)
+    expect(seen[0]!.data).toEqual({ id: 'sub_list', fields: { email: 'jane@example.com', seats: 250 } })
+    expect(Object.hasOwn((seen[0]!.data as { fields: object }).fields, '__proto__')).toBe(false)
+    for (const fields of [['jane.doe@example.com'], [{ value: 'no name' }], [{ name: 5, value: 'x' }]]) {
+      expect((await send(receiver, envelope('form.submitted', { id: 'sub_bad', fields }))).status).toBe(422)
+    }
   })
 
   it('accepts a deal whose shown fields are null, as a CRM sends an empty field: an unowned, unvalued deal (200)', async () => {

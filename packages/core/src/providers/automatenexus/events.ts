@@ -16,7 +16,7 @@
  * @module
  */
 import { z } from 'zod'
-import { numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByName } from '../loose-fields.js'
+import { formFieldValues, numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByName } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601, UTC)`)
 
@@ -30,6 +30,12 @@ const user = z.looseObject({
 const userOrId = userObjectOrId(user)
 
 const customFields = valuesByName('Custom field values by field name')
+// The seed never shows what was changed: a list of field names, or the changes by field name (`{"phone": {"old":
+// ..., "new": ...}}`), as CRMs write an update's diff; refused, either would be a 422 on every retry.
+const changedFields = z
+  .union([z.array(z.string()).describe('Names of the modified fields'), z.record(z.string(), z.unknown()).describe('The changes by field name')])
+  .nullish()
+  .describe('What was modified: the names of the fields, or the changes by field name')
 
 /** The contact record, as the seed's general payload example shows it. */
 const contactFields = {
@@ -177,7 +183,7 @@ const tagChange = z.looseObject({
 export const automatenexusEvents = {
   'contact.created': contact.describe('Fired when a new contact is created.'),
   'contact.updated': z
-    .looseObject({ ...contactFields, changed_fields: z.array(z.string()).nullish().describe('Names of the modified fields') })
+    .looseObject({ ...contactFields, changed_fields: changedFields })
     .describe('Fired when any field on a contact is modified.'),
   'contact.deleted': deleted('contact', contactFields.id).describe('Fired when a contact is deleted.'),
   'contact.merged': z
@@ -191,7 +197,7 @@ export const automatenexusEvents = {
 
   'deal.created': deal.describe('Fired when a new deal is created.'),
   'deal.updated': z
-    .looseObject({ ...dealFields, changed_fields: z.array(z.string()).nullish().describe('Names of the modified fields') })
+    .looseObject({ ...dealFields, changed_fields: changedFields })
     .describe('Fired when a deal is modified (value, title, custom fields).'),
   'deal.stage_changed': z
     .looseObject({
@@ -227,7 +233,7 @@ export const automatenexusEvents = {
       submitted_at: isoTime('When the form was submitted').nullish(),
       // The seed says the payload "includes all form field values" but not under which key: they may be here
       // or at the top level of `data`, which passes through.
-      fields: valuesByName('Every form field value, by field name').nullish(),
+      fields: formFieldValues('Every form field value, by field name').nullish(),
     })
     .describe('Fired when a form is submitted; includes all form field values.'),
 
