@@ -44,42 +44,25 @@ export interface HeldClaims {
  * ```
  */
 export function createHeldClaims(): HeldClaims {
-  let count = 0
+  const tally: Tally = { count: 0, waiting: new Set<() => void>() }
   let draining = false
-  const waiting = new Set<() => void>()
   return {
     get draining() {
       return draining
     },
     take() {
-      count += 1
-      let done = false
-      let settled: Promise<void> | undefined
-      let resolve: (() => void) | undefined
-      return {
-        settle() {
-          if (done) return
-          done = true
-          resolve?.()
-          count -= 1
-          if (count > 0) return
-          for (const wake of [...waiting]) wake()
-        },
-        get settled() {
-          settled ??= done ? Promise.resolve() : new Promise<void>((resolveSettled) => (resolve = resolveSettled))
-          return settled
-        },
-      }
+      tally.count += 1
+      return new Held(tally)
     },
     drain(timeoutMs, signal) {
       draining = true
-      if (count === 0) return Promise.resolve(true)
+      if (tally.count === 0) return Promise.resolve(true)
       if (signal?.aborted) return Promise.resolve(false)
       return new Promise<boolean>((resolve) => {
         const end = (drained: boolean) => {
           clearTimeout(timer)
           signal?.removeEventListener('abort', abort)
-          waiting.delete(wake)
+          tally.waiting.delete(wake)
           resolve(drained)
         }
         const wake = () => end(true)
@@ -88,8 +71,44 @@ export function createHeldClaims(): HeldClaims {
         // recorded (the background retries' own timers are unref'd).
         const timer = setTimeout(abort, timeoutMs)
         signal?.addEventListener('abort', abort, { once: true })
-        waiting.add(wake)
+        tally.waiting.add(wake)
       })
     },
+  }
+}
+
+/** The claims counted as held, and the drains waiting for none to be left. */
+interface Tally {
+  count: number
+  readonly waiting: Set<() => void>
+}
+
+/**
+ * One held claim: an instance of a class rather than an object of two closures over their own context, since
+ * every delivery takes one.
+ */
+class Held implements HeldClaim {
+  private done = false
+  private promise: Promise<void> | undefined = undefined
+  private resolve: (() => void) | undefined = undefined
+  private readonly tally: Tally
+
+  constructor(tally: Tally) {
+    this.tally = tally
+  }
+
+  settle(): void {
+    if (this.done) return
+    this.done = true
+    this.resolve?.()
+    const tally = this.tally
+    tally.count -= 1
+    if (tally.count > 0) return
+    for (const wake of [...tally.waiting]) wake()
+  }
+
+  get settled(): Promise<void> {
+    this.promise ??= this.done ? Promise.resolve() : new Promise<void>((resolveSettled) => (this.resolve = resolveSettled))
+    return this.promise
   }
 }
