@@ -43,6 +43,8 @@ export interface PostgresConnection {
   migrate(): Promise<void>
   /** Refuses a new call of the store's once `close()` was called (throws `store_unavailable`). */
   admit(what: string): void
+  /** Whether `close()` was called: work of many statements (the purge's batches) stops before its next one. */
+  readonly closing: boolean
   /** Refuses new calls at once, lets every earlier one finish (batched or not), then ends a pool it created. */
   close(): Promise<void>
 }
@@ -175,6 +177,9 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
     },
     admit(what) {
       if (closing) throw storeUnavailableError(`postgres store: ${what}: closed`)
+    },
+    get closing() {
+      return closing !== undefined
     },
     close() {
       // One ending for every call: pg refuses a second pool.end(), and a second SIGTERM handler calling

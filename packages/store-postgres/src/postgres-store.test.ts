@@ -509,6 +509,35 @@ describe.skipIf(!available)('postgres store against a real server', () => {
     expect((await admin.query(`SELECT count(*)::int AS n FROM "${table}_versions" WHERE record = 'purge:record'`)).rows[0].n).toBe(0)
   })
 
+  it('close() stops a purge between its batches: a backlog of expired rows never holds a shutdown up', async () => {
+    const purgeTable = uniqueTable('purge_close')
+    const pool = new pg.Pool({ connectionString: DATABASE_URL })
+    const purging = createPostgresStore({ pool, table: purgeTable, autoMigrate: true, purgeIntervalMs: 0 })
+    // close() is called as the first batch is sent, as a SIGTERM landing mid-purge would.
+    let closing: Promise<void> | undefined
+    const query = pool.query.bind(pool) as (statement: { text: string }) => Promise<unknown>
+    pool.query = ((statement: { text: string }) => {
+      const sent = query(statement)
+      if (statement.text.includes('doomed') && closing === undefined) closing = purging.close()
+      return sent
+    }) as typeof pool.query
+    try {
+      await purging.claim('warm-up', 'o', 60_000)
+      // Four batches' worth of expired claims (a batch is 5 000 rows).
+      await admin.query(`INSERT INTO "${purgeTable}" (key, state, owner, expires_at) SELECT 'k' || n, 'completed', 'o', now() - interval '1 hour' FROM generate_series(1, 20000) AS n`)
+      const total = await purging.purgeExpired()
+      await closing
+      // The batch under way finished; none began after close().
+      expect(total).toBe(5_000)
+      const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${purgeTable}" WHERE expires_at < now()`)
+      expect(rows[0].n).toBe(15_000)
+    } finally {
+      await purging.close()
+      await pool.end()
+      await dropTables(purgeTable)
+    }
+  })
+
   it('without the migration, every call fails closed with a message that says how to apply it', async () => {
     const missing = createPostgresStore({ connectionString: DATABASE_URL, table: uniqueTable('missing') })
     try {
