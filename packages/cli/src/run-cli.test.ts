@@ -195,6 +195,22 @@ describe('send: the receiver\'s answer on the attempt line', () => {
   })
 })
 
+describe('send: what the command line named, echoed', () => {
+  it('escapes a terminal escape in --id and --url rather than send it to the terminal', async () => {
+    const server = await listenOnLoopback(createServer((_, response) => response.writeHead(204).end()), '/')
+    try {
+      const url = `${server.url}?q=\u001b[2J`
+      const { code, out } = await run(['send', '--provider', 'workflow-platform', '--secret', 's', '--url', url, '--event', 'contact.created', '--id', 'run_1\u001b]0;owned\u0007', '--retries', '0'])
+      expect(code).toBe(0)
+      expect(out).not.toContain('\u001b')
+      expect(out).toContain('?q=\\u001b[2J\n')
+      expect(out).toContain('delivered contact.created (run_1\\u001b]0;owned\\u0007) after 1 attempt')
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('send: data the provider cannot send, and flags that would do nothing', () => {
   // Auto-Respond's compose works the event out from the lead payload: data that reads as another event, or
   // as none, cannot be sent as the asked type. Found before any note or attempt: a usage error, exit 2.

@@ -142,13 +142,15 @@ export const sendCommand: Command = {
     await fromFlags(() => sender.compose({ type, data, id: values.id }))
     await warnIfInvalid(provider, type, data, io, notePaint)
 
-    io.stdout.write(`${paint.bold(`${provider.id} ${type}`)} -> ${url}\n`)
+    // The URL and id as typed (the event is one of the catalog's), a control character shown escaped rather
+    // than sent to the terminal.
+    io.stdout.write(`${paint.bold(`${provider.id} ${type}`)} -> ${escapeControlCharacters(url)}\n`)
     const stopListening = io.onStopSignal(() => sender.close())
     try {
       const result = await sender.send({ type, data, id: values.id })
       const attempts = `${result.attempts.length} attempt${result.attempts.length === 1 ? '' : 's'}`
       if (result.ok) {
-        io.stdout.write(paint.green(`delivered ${type} (${result.event.id}) after ${attempts}\n`))
+        io.stdout.write(paint.green(`delivered ${type} (${escapeControlCharacters(result.event.id)}) after ${attempts}\n`))
         return EXIT.ok
       }
       const ending = result.state === 'cancelled' ? 'interrupted' : result.state === 'disabled' ? ENDPOINT_DISABLED : 'failed'
