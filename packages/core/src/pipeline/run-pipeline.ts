@@ -36,7 +36,8 @@ import type { WaitUntil } from './wait-until.js'
  * ```
  */
 export async function runPipeline(config: PipelineConfig, request: WebhookRequest): Promise<WebhookResponse> {
-  const startedAt = clockReading(config.monotonicNow)
+  // Read only for an observer, which alone is told the duration: a clock reading costs ~0.1 µs on Node.
+  const startedAt = config.onError || config.onDelivery ? clockReading(config.monotonicNow) : Number.NaN
   const progress: Progress = { duplicate: false }
   let response: WebhookResponse
   let failure: WebhookError | undefined
