@@ -80,11 +80,21 @@ export const formFieldValues = (what: string) =>
     ])
     .describe(what)
 
+/**
+ * A code or id that one sender writes as text and another as a JSON number (WhatsApp's error codes, `131047`;
+ * Zoom's meeting ids; a tag's id): either is accepted, as a string-only field made every such delivery a 422
+ * on each retry. Each member is described, so the JSON Schema is an `anyOf`, not a `type` array.
+ *
+ * @example
+ * ```ts
+ * const meetingId = numberOrText('Zoom meeting id').nullish()
+ * ```
+ */
+export const numberOrText = (what: string) =>
+  z.union([z.string().describe(what), z.number().describe(`${what}, as a number`)]).describe(`${what} (text, or a number)`)
+
 /** A tag as its name, or as a tag object (whose id, which no seed shows, may be text or a number). */
 export const tagNameOrObject = z.union([
   z.string().describe('Tag name'),
-  z.looseObject({
-    id: z.union([z.string(), z.number()]).optional().describe('Tag id (text, or a number)'),
-    name: z.string().optional().describe('Tag name'),
-  }),
+  z.looseObject({ id: numberOrText('Tag id').optional(), name: z.string().optional().describe('Tag name') }),
 ])

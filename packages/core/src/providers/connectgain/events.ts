@@ -11,17 +11,10 @@
  * @module
  */
 import { z } from 'zod'
-import { numberOrNumericString, tagNameOrObject, userObjectOrId } from '../loose-fields.js'
+import { numberOrNumericString, numberOrText, tagNameOrObject, userObjectOrId } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
-/**
- * A code or id ConnectGain passes on from a channel, which writes it as a JSON number (WhatsApp's error
- * codes, `131047`; Zoom's meeting ids, `85746392011`) where other channels write text: either is accepted,
- * as a string-only field made every such delivery a 422 on each retry.
- */
-const numberOrText = (what: string) =>
-  z.union([z.string().describe(what), z.number().describe(`${what}, as a number`)]).describe(`${what} (text, or a number)`)
 
 const user = z.looseObject({
   id: z.string().describe('User id'),
@@ -138,6 +131,7 @@ export const connectgainEvents = {
     .looseObject({
       ...messageFields,
       error: z.string().nullish().describe('Why the message could not be sent'),
+      // Passed on from the channel: WhatsApp writes its error codes (`131047`) as JSON numbers.
       error_code: numberOrText("The channel's error code, when it gives one").nullish(),
     })
     .describe('Fired when a message fails to send.'),
