@@ -36,24 +36,43 @@ const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
  */
 export function createInFlightCalls(): InFlightCalls {
   const pending = new Set<Promise<unknown>>()
+  // What drained() waits on: woken when the set empties. Not each call itself, through Promise.allSettled: a
+  // call that never settles (one waiting on a connection since dropped) then held every drained() given up on,
+  // one more per close() or check of a silent connection, for as long as the process ran.
+  const wakeWhenEmpty = new Set<() => void>()
   return {
     track(call) {
       pending.add(call)
-      const settled = () => void pending.delete(call)
+      const settled = () => {
+        pending.delete(call)
+        if (pending.size > 0) return
+        for (const wake of [...wakeWhenEmpty]) wake()
+      }
       call.then(settled, settled)
       return call
     },
     async drained(withinMs) {
+      let wake: (() => void) | undefined
       const emptied = (async () => {
         await nextTurn()
         while (pending.size > 0) {
-          await Promise.allSettled(pending)
+          await new Promise<void>((resolve) => {
+            wake = () => {
+              wakeWhenEmpty.delete(wake!)
+              resolve()
+            }
+            wakeWhenEmpty.add(wake)
+          })
           await nextTurn()
         }
         return true
       })()
       if (withinMs === undefined) return emptied
-      return settledWithin(emptied, withinMs, () => new Error('not drained')).catch(() => false)
+      return settledWithin(emptied, withinMs, () => new Error('not drained')).catch(() => {
+        // Given up on: nothing keeps the wait, which is left to the garbage collector.
+        if (wake) wakeWhenEmpty.delete(wake)
+        return false
+      })
     },
   }
 }
