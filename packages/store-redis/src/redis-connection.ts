@@ -137,7 +137,9 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       const silent = client
       client = createOwnClient()
       listenForErrors(client)
-      readiness = undefined
+      // The calls waiting for a connection wait for the new client's: the dropped one will never be ready, and
+      // they would never settle (each past its deadline held in `late` for good, one more per outage).
+      if (readiness !== undefined) settleReadinessWhenReady(client)
       connectionError = undefined
       clusterCheck = undefined
       silent.destroy()
@@ -170,17 +172,24 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     return clusterCheck.then(operation)
   }
 
+  let becameReady: (() => void) | undefined
   function whenReady(): Promise<void> {
     if (!client.isOpen && mayConnect) connecting ??= client.connect().catch((error: Error) => options.onError?.(error))
-    readiness ??= new Promise<void>((resolve) => {
-      client.once('ready', () => {
-        readiness = undefined
-        notReadySince = undefined
-        connectionError = undefined
-        resolve()
-      })
-    })
+    if (readiness === undefined) {
+      readiness = new Promise<void>((resolve) => (becameReady = resolve))
+      settleReadinessWhenReady(client)
+    }
     return readiness
+  }
+  function settleReadinessWhenReady(own: RedisStoreClient): void {
+    own.once('ready', () => {
+      // A client since replaced says nothing of the connection the store uses now.
+      if (own !== client || readiness === undefined) return
+      readiness = undefined
+      notReadySince = undefined
+      connectionError = undefined
+      becameReady?.()
+    })
   }
   if (owned) whenReady()
 

@@ -144,6 +144,31 @@ describe.skipIf(!available)('redis store: fails closed while its server is unrea
     await vi.waitFor(async () => expect((await connections()) - before, 'connections after close()').toBe(0), { timeout: 3_000, interval: 100 })
   }, 40_000)
 
+  it('calls waiting for a connection when it is dropped wait for the new one: after the outage nothing is left unsettled, so close() does not wait', async () => {
+    // A frozen server accepts the new client's connection but never answers it, so that client is dropped in turn,
+    // with calls waiting for it to be ready. They waited on the dropped client for good, and held their closures:
+    // one more per outage, and close() then waited a whole command timeout for them before destroying the client.
+    const commandTimeoutMs = 1_000
+    const ownStore = createRedisStore({ url: server.url, commandTimeoutMs, connectTimeoutMs: commandTimeoutMs })
+    try {
+      await ownStore.claim(`warm-${globalThis.crypto.randomUUID()}`, 'owner', 60_000)
+      server.freeze()
+      for (const startedAt = Date.now(); Date.now() - startedAt < 5 * commandTimeoutMs; ) {
+        void ownStore.claim(`frozen-${globalThis.crypto.randomUUID()}`, 'owner', 60_000).catch(() => undefined)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      server.thaw()
+      await vi.waitFor(() => expect(ownStore.claim(`back-${globalThis.crypto.randomUUID()}`, 'owner', 60_000)).resolves.toEqual({ state: 'claimed' }), { timeout: 15_000, interval: 200 })
+      // Any reconnect attempt still asleep (2 s at most) has run by now, and every late answer has come.
+      await new Promise((resolve) => setTimeout(resolve, 2_500))
+    } finally {
+      server.thaw()
+    }
+    const closingAt = Date.now()
+    await ownStore.close()
+    expect(Date.now() - closingAt).toBeLessThan(commandTimeoutMs * 0.6)
+  }, 40_000)
+
   it('once the server has been gone a whole command timeout, calls fail at once instead of each waiting one more', async () => {
     const failureOf = (call: Promise<unknown>) =>
       call.then(
