@@ -44,7 +44,8 @@ function stillHolding(claims: readonly OwedClaim[], now: number): OwedClaim[] {
 /**
  * Creates the record. Keys no sender retries are swept out once their leases have ended, whenever the
  * record has doubled since the last sweep: it holds the failed claims of about one lease, and once failures
- * stop, fewer than MIN_SWEEP_SIZE lapsed keys (each forgotten when its key is next claimed).
+ * stop, lapsed keys short of the next sweep, fewer than MIN_SWEEP_SIZE or twice what the last sweep kept
+ * (each forgotten when its key is next claimed, the rest by the sweep the next outage sets off).
  *
  * @example
  * ```ts
