@@ -658,6 +658,14 @@ describe('idempotency and ordering', () => {
     // A top-level array is JSON too: read as JSON, it names no event (422), where as form fields it was a 400.
     const array = '[{"event":"contact.created"}]'
     expectRejected(await receiver.handle({ method: 'POST', headers: { ...formLabel, ...(await scheme.sign({ body: array }, SECRET)) }, rawBody: array }), 'invalid_payload')
+    // Past a byte order mark, as the JSON path reads it.
+    const marked = `\ufeff${JSON.stringify({ event: 'contact.created', event_id: 'evt_bom', data: { id: 'c_bom' } })}`
+    expect((await receiver.handle({ method: 'POST', headers: { ...formLabel, ...(await scheme.sign({ body: marked }, SECRET)) }, rawBody: marked })).status).toBe(200)
+    expect(payloads.pop()).toEqual({ event: 'contact.created', event_id: 'evt_bom', data: { id: 'c_bom' } })
+    // A provider that takes forms only reads no JSON, whatever the label: refused as it was (400).
+    const formsOnly = createReceiver({ provider: defineProvider({ ...testProvider, id: 'acme-forms', contentTypes: ['form'] }), secret: SECRET }).onAny(() => {})
+    const json = JSON.stringify({ event: 'contact.created', event_id: 'evt_4', data: { id: 'c_4' } })
+    expectRejected(await formsOnly.handle({ method: 'POST', headers: { ...formLabel, ...(await scheme.sign({ body: json }, SECRET)) }, rawBody: json }), 'invalid_body')
     // Form fields are still read as form fields.
     const form = 'event=contact.created&event_id=evt_3&data=x'
     expect((await receiver.handle({ method: 'POST', headers: { ...formLabel, ...(await scheme.sign({ body: form }, SECRET)) }, rawBody: form })).status).toBe(200)

@@ -193,21 +193,23 @@ export function parseGuardedJson(text: string, what: string): ParsedBody {
 
 /**
  * What a body is parsed as: the type its `Content-Type` names, except that bytes labelled as a form whose first
- * byte past JSON's whitespace is `{` or `[` are JSON, and are read as JSON. No form body starts so (a field's
- * braces are percent-encoded), and seed 000 says every payload is JSON while it offers the form label: a sender
- * that only relabels would otherwise lose each delivery to a 400. Reading the signed bytes as JSON gives what the
- * same bytes labelled JSON give, the idempotency key included, so the unsigned label changes nothing an outsider
- * could use; what stays refused is reading them as form fields (parseFormBody).
+ * byte past a byte order mark and JSON's whitespace is `{` or `[` are JSON, and are read as JSON where the
+ * provider takes JSON (`accepted`). No form body starts so (a field's braces are percent-encoded), and seed 000
+ * says every payload is JSON while it offers the form label: a sender that only relabels would otherwise lose
+ * each delivery to a 400. Reading the signed bytes as JSON gives what the same bytes labelled JSON give, the
+ * idempotency key included, so the unsigned label changes nothing an outsider could use; what stays refused is
+ * reading them as form fields (parseFormBody), and so is JSON for a provider that takes forms only.
  *
  * @example
  * ```ts
- * bodyTypeOfBytes('form', new TextEncoder().encode('{"event":"deal.won"}')) // 'json'
- * bodyTypeOfBytes('form', new TextEncoder().encode('event=deal.won'))       // 'form'
+ * bodyTypeOfBytes('form', new TextEncoder().encode('{"event":"deal.won"}'), ['json', 'form']) // 'json'
+ * bodyTypeOfBytes('form', new TextEncoder().encode('event=deal.won'), ['json', 'form'])       // 'form'
  * ```
  */
-export function bodyTypeOfBytes(labelled: BodyType, body: Uint8Array): BodyType {
-  if (labelled === 'json') return 'json'
-  let index = 0
+export function bodyTypeOfBytes(labelled: BodyType, body: Uint8Array, accepted: ReadonlyArray<BodyType>): BodyType {
+  if (labelled === 'json' || !accepted.includes('json')) return labelled
+  // The UTF-8 byte order mark, which the JSON path's decoder drops too.
+  let index = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0
   while (index < body.length && JSON_WHITESPACE.has(body[index]!)) index++
   return body[index] === 0x7b || body[index] === 0x5b ? 'json' : 'form'
 }

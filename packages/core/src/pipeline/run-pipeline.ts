@@ -100,7 +100,7 @@ async function deliver(config: PipelineConfig, request: WebhookRequest, progress
   // (otherwise a signed GET's headers could be replayed with other query values).
   const query = carriesQueryFields(method, body.length) ? rawQueryOf(request.url) : undefined
   if (query === undefined) requireIdentityEncoding(header('content-encoding'), header('transfer-encoding'))
-  const bodyType = query !== undefined ? 'form' : bodyTypeOfBytes(bodyTypeOf(header('content-type'), config.contentTypes), body)
+  const bodyType = query !== undefined ? 'form' : bodyTypeOfBytes(bodyTypeOf(header('content-type'), config.contentTypes), body, config.contentTypes)
   const signed = query !== undefined ? toBodyBytes(query) : body
 
   // node:crypto verifies synchronously: awaiting a plain value would still cost a microtask hop.
