@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type RedisStoreClient, openRedisConnection } from './redis-connection.js'
 
@@ -13,6 +14,26 @@ function neverReadyClient(): RedisStoreClient {
     on: () => undefined,
     sendCommand: () => new Promise(() => undefined),
   } as unknown as RedisStoreClient
+}
+
+// A client of yours whose readiness the test sets, and says so as node-redis does ('ready').
+function switchableClient() {
+  const events = new EventEmitter()
+  const client = {
+    isOpen: true,
+    isReady: false,
+    connect: async () => undefined,
+    close: async () => undefined,
+    destroy: () => undefined,
+    once: (event: string, listener: () => void) => events.once(event, listener),
+    on: (event: string, listener: () => void) => events.on(event, listener),
+    sendCommand: async () => 'cluster_enabled:0',
+    becomeReady() {
+      client.isReady = true
+      events.emit('ready')
+    },
+  }
+  return client
 }
 
 const failureOf = (call: Promise<unknown>) =>
@@ -35,6 +56,26 @@ describe('redis connection: a server gone a whole deadline', () => {
     expect(waited).toMatch(/claim: no answer within 50 ms/)
     // The answer without a wait: the message of the fail-fast path, not of a second deadline.
     expect(await failureOf(connection.run('claim', async () => 'answer'))).toMatch(/claim: not connected for 50 ms/)
+    await connection.close()
+  })
+
+  it('a call whose connection came, then dropped again under its command, does not make the next call fail at once', async () => {
+    const client = switchableClient()
+    const connection = openRedisConnection({ client: client as unknown as RedisStoreClient, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 })
+    let dropUnderCommand!: (error: Error) => void
+    // A waits for the connection, which comes after a blip; its command is then cut by a second drop.
+    const first = failureOf(connection.run('claim', () => new Promise((_, reject) => (dropUnderCommand = reject))))
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    client.becomeReady()
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    client.isReady = false
+    const waiting = connection.run('claim', async () => 'answer')
+    dropUnderCommand(new Error('Socket closed unexpectedly'))
+    expect(await first).toMatch(/Socket closed unexpectedly/)
+    // This outage is a few ms old: a call waits for the reconnect rather than fail as if it were a deadline old.
+    const next = connection.run('claim', async () => 'answer')
+    client.becomeReady()
+    expect([await waiting, await next]).toEqual(['answer', 'answer'])
     await connection.close()
   })
 })

@@ -212,12 +212,14 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       // A command past its deadline may still be answered (a claim that lands late is then given back, by the
       // promise onAbandoned returns): close() waits for both, through `late`.
       const deadline = { what: `redis store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned, lateCalls: late }
-      let waitedForConnection = false
+      // Whether this call waited for a connection that never came within its deadline.
+      let waitedInVain = false
       return inFlight.track(
         withStoreDeadline(deadline, (isAbandoned) => {
           if (client.isReady) return unlessCluster(operation)
-          waitedForConnection = true
+          waitedInVain = true
           return whenReady().then(() => {
+            waitedInVain = false
             // The caller has its answer already: running the command now would leave a claim nobody awaits.
             if (isAbandoned()) throw new Error('abandoned after the deadline')
             return unlessCluster(operation)
@@ -226,8 +228,9 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
           // A call that waited its whole deadline for a connection still missing: the server has been gone that
           // long, whatever the clocks say. Node starts a timer from the event loop's cached time, which under
           // load lags this clock, so the deadline could pass a few ms short of `notReadySince` + the deadline,
-          // and the next call would wait a whole deadline more.
-          if (waitedForConnection && !client.isReady && notReadySince !== undefined) {
+          // and the next call would wait a whole deadline more. (One whose connection came, then dropped again
+          // under its command, says nothing of how long this outage has lasted.)
+          if (waitedInVain && !client.isReady && notReadySince !== undefined) {
             notReadySince = Math.min(notReadySince, monotonicNow() - options.commandTimeoutMs)
           }
           dropIfStillSilent()
