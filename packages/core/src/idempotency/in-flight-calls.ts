@@ -53,9 +53,11 @@ export function createInFlightCalls(): InFlightCalls {
     },
     async drained(withinMs) {
       let wake: (() => void) | undefined
+      let gaveUp = false
       const emptied = (async () => {
         await nextTurn()
-        while (pending.size > 0) {
+        // Once given up on, the wait registers nothing more (it may be between rounds as the deadline passes).
+        while (pending.size > 0 && !gaveUp) {
           await new Promise<void>((resolve) => {
             wake = () => {
               wakeWhenEmpty.delete(wake!)
@@ -70,6 +72,7 @@ export function createInFlightCalls(): InFlightCalls {
       if (withinMs === undefined) return emptied
       return settledWithin(emptied, withinMs, () => new Error('not drained')).catch(() => {
         // Given up on: nothing keeps the wait, which is left to the garbage collector.
+        gaveUp = true
         if (wake) wakeWhenEmpty.delete(wake)
         return false
       })
