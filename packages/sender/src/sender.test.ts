@@ -67,8 +67,10 @@ describe('the event given to compose and send', () => {
 
   it('refuses an id that is not a non-empty string, and takes a valid occurredAt as given', async () => {
     const sender = acmeSender({ clock: createManualClock(), transport: scriptedTransport([200]).transport })
-    await expect(sender.compose({ ...contact, id: 42 as unknown as string })).rejects.toThrow('crm-webhooks: an event id must be a non-empty string (got number)')
-    await expect(sender.compose({ ...contact, id: '' })).rejects.toThrow('crm-webhooks: an event id must be a non-empty string (got an empty string)')
+    await expect(sender.compose({ ...contact, id: 42 as unknown as string })).rejects.toThrow('crm-webhooks: an event id must be a non-blank string (got number)')
+    await expect(sender.compose({ ...contact, id: '' })).rejects.toThrow('crm-webhooks: an event id must be a non-blank string (got "")')
+    // Blank, it names no id for a receiver either, which would key the delivery by its digest.
+    await expect(sender.compose({ ...contact, id: ' \t' })).rejects.toThrow('crm-webhooks: an event id must be a non-blank string (got " \\t")')
     const occurredAt = new Date(Date.UTC(2025, 5, 1))
     expect((await sender.compose({ ...contact, occurredAt })).event.occurredAt).toBe(occurredAt)
   })

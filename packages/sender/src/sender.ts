@@ -214,8 +214,9 @@ export function createSender(options: SenderOptions): Sender {
     // Checked as given at run time (JavaScript callers, parsed JSON), whatever the types say.
     const id: unknown = input.id
     const occurredAt: unknown = input.occurredAt
-    if (id != null && (typeof id !== 'string' || id === '')) {
-      throw new TypeError(`crm-webhooks: an event id must be a non-empty string (got ${id === '' ? 'an empty string' : typeof id})`)
+    // A blank id names none for the receivers either (`asId`): sent, the sender's log and the receiver's key would differ.
+    if (id != null && (typeof id !== 'string' || id.trim() === '')) {
+      throw new TypeError(`crm-webhooks: an event id must be a non-blank string (got ${typeof id === 'string' ? JSON.stringify(id) : typeof id})`)
     }
     // The provider's compose calls occurredAt.toISOString(): an Invalid Date or a string would surface as
     // the engine's RangeError or TypeError, naming neither the field nor the package.

@@ -95,6 +95,9 @@ export const workflowPlatform = defineProvider({
     if (routed !== event.type) {
       throw new TypeError(`crm-webhooks: this action's data maps event ${JSON.stringify(mapped.event)}, which the receiver routes as ${routed}; send it as that type instead of ${event.type}`)
     }
+    if (mapped.event_id !== undefined && asId(mapped.event_id) === undefined) {
+      throw new TypeError(`crm-webhooks: this action's data maps event_id ${JSON.stringify(mapped.event_id)}, which names no id: the receiver would key the delivery by its digest, not by the id sent; leave it out, or map the event's id`)
+    }
     if (mapped.event_id !== undefined && asId(mapped.event_id) !== event.id) {
       throw new TypeError(`crm-webhooks: this action's data maps event_id ${JSON.stringify(mapped.event_id)}, which the receiver would key by; send the event with that id (the CLI's --id)`)
     }

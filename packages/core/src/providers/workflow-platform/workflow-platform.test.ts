@@ -234,7 +234,8 @@ describe('workflow-platform: workflow actions with user-mapped bodies', () => {
     expect(action('lead.qualified', { ...mapped, event: 'lead.lost' })).toThrow(/maps event "lead.lost"/)
     expect(action('lead.qualified', { ...mapped, event: '' })).toThrow(/routes as workflow.action/)
     expect(action('lead.qualified', { ...mapped, event_id: 'zzz' })).toThrow(/maps event_id "zzz"/)
-    expect(action('lead.qualified', { ...mapped, event_id: null })).toThrow(/maps event_id null/)
+    expect(action('lead.qualified', { ...mapped, event_id: null })).toThrow(/maps event_id null, which names no id: the receiver would key the delivery by its digest/)
+    expect(action('lead.qualified', { ...mapped, event_id: ' ' })).toThrow(/maps event_id " ", which names no id/)
     // Data that is no map goes as one field, a list included (spread, it went as fields named 0 and 1).
     for (const data of [[1, 2], 7, 'text']) {
       expect(workflowPlatform.compose!({ type: WORKFLOW_ACTION_EVENT, id: 'evt_1', occurredAt: new Date(NOW), data }).payload).toEqual({ event_id: 'evt_1', value: data })
