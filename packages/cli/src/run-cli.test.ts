@@ -196,6 +196,23 @@ describe('send: the receiver\'s answer on the attempt line', () => {
 })
 
 describe('send: what the command line named, echoed', () => {
+  it('escapes a terminal escape in --event (any name goes with --data), on stdout and in the note on stderr', async () => {
+    const server = await listenOnLoopback(createServer((_, response) => response.writeHead(202).end()), '/')
+    const dir = await mkdtemp(join(tmpdir(), 'crm-webhooks-cli-'))
+    try {
+      const data = join(dir, 'data.json')
+      await writeFile(data, '{"id":"x"}')
+      const { code, out, err } = await run(['send', '--provider', 'automatenexus', '--secret', 's', '--url', server.url, '--event', 'x\u001b[2Jy', '--data', data, '--retries', '0'])
+      expect(code).toBe(0)
+      expect(out + err).not.toContain('\u001b')
+      expect(out).toContain('automatenexus x\\u001b[2Jy -> ')
+      expect(err).toContain('note: x\\u001b[2Jy is not in the automatenexus catalog')
+    } finally {
+      await server.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('escapes a terminal escape in --id and --url rather than send it to the terminal', async () => {
     const server = await listenOnLoopback(createServer((_, response) => response.writeHead(204).end()), '/')
     try {

@@ -47,7 +47,7 @@ async function eventData(provider: Provider, type: string, source: string | unde
 async function warnIfInvalid(provider: Provider, type: string, data: unknown, io: CliIo, paint: Palette): Promise<void> {
   const schema = Object.hasOwn(provider.events, type) ? provider.events[type] : undefined
   if (!schema) {
-    io.stderr.write(paint.yellow(`note: ${type} is not in the ${provider.id} catalog; a receiver acknowledges it as unknown_event (202)\n`))
+    io.stderr.write(paint.yellow(`note: ${escapeControlCharacters(type)} is not in the ${provider.id} catalog; a receiver acknowledges it as unknown_event (202)\n`))
     return
   }
   const result = await schema['~standard'].validate(data)
@@ -142,15 +142,16 @@ export const sendCommand: Command = {
     await fromFlags(() => sender.compose({ type, data, id: values.id }))
     await warnIfInvalid(provider, type, data, io, notePaint)
 
-    // The URL and id as typed (the event is one of the catalog's), a control character shown escaped rather
-    // than sent to the terminal.
-    io.stdout.write(`${paint.bold(`${provider.id} ${type}`)} -> ${escapeControlCharacters(url)}\n`)
+    // The event, URL and id as typed (with --data, any event name is sent), a control character shown escaped
+    // rather than sent to the terminal.
+    const shownType = escapeControlCharacters(type)
+    io.stdout.write(`${paint.bold(`${provider.id} ${shownType}`)} -> ${escapeControlCharacters(url)}\n`)
     const stopListening = io.onStopSignal(() => sender.close())
     try {
       const result = await sender.send({ type, data, id: values.id })
       const attempts = `${result.attempts.length} attempt${result.attempts.length === 1 ? '' : 's'}`
       if (result.ok) {
-        io.stdout.write(paint.green(`delivered ${type} (${escapeControlCharacters(result.event.id)}) after ${attempts}\n`))
+        io.stdout.write(paint.green(`delivered ${shownType} (${escapeControlCharacters(result.event.id)}) after ${attempts}\n`))
         return EXIT.ok
       }
       const ending = result.state === 'cancelled' ? 'interrupted' : result.state === 'disabled' ? ENDPOINT_DISABLED : 'failed'
