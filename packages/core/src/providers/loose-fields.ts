@@ -70,7 +70,8 @@ export const formFieldValues = (what: string) =>
     .union([
       valuesByName(what),
       z
-        .array(z.looseObject({ name: z.string().describe('Field name'), value: z.unknown().describe('Field value') }))
+        // A tool may leave an empty field's value out: the name is what the entry must give.
+        .array(z.looseObject({ name: z.string().describe('Field name'), value: z.unknown().optional().describe('Field value') }))
         .describe('A list of `{name, value}` entries: read as the map of values by name')
         .transform((entries): Record<string, unknown> => {
           const byName: Record<string, unknown> = {}

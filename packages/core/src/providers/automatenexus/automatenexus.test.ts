@@ -253,9 +253,11 @@ describe('automatenexus', () => {
       { name: 'seats', value: 250, type: 'number' },
       { name: '__proto__', value: { polluted: true } },
       { name: 'email', value: 'jane@example.com' },
+      { name: 'phone' },
     ]
     expect((await send(receiver, envelope('form.submitted', { id: 'sub_list', fields: entries }))).status).toBe(200)
-    expect(seen[0]!.data).toEqual({ id: 'sub_list', fields: { email: 'jane@example.com', seats: 250 } })
+    expect(seen[0]!.data).toEqual({ id: 'sub_list', fields: { email: 'jane@example.com', seats: 250, phone: undefined } })
+    expect(Object.hasOwn((seen[0]!.data as { fields: object }).fields, 'phone')).toBe(true)
     expect(Object.hasOwn((seen[0]!.data as { fields: object }).fields, '__proto__')).toBe(false)
     for (const fields of [['jane.doe@example.com'], [{ value: 'no name' }], [{ name: 5, value: 'x' }]]) {
       expect((await send(receiver, envelope('form.submitted', { id: 'sub_bad', fields }))).status).toBe(422)
