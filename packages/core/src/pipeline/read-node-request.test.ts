@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { createServer } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { PassThrough } from 'node:stream'
@@ -154,6 +155,28 @@ describe('readNodeRequest after refusing a body', () => {
     expect(trickling.destroyed).toBe(false)
     vi.advanceTimersByTime(1)
     expect(trickling.destroyed).toBe(true)
+  })
+
+  it("stops discarding once the connection closes: node:http gives a request answered before its body ended no 'close'", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const connection = new EventEmitter()
+    const refused = Object.assign(requestStream({ 'content-length': '1000000000' }), { socket: connection })
+    await expect(readNodeRequest(refused, { maxBytes: 8 })).rejects.toMatchObject({ code: 'payload_too_large' })
+    expect(connection.listenerCount('close')).toBe(1)
+    // The answer went, then the connection closed; the request itself says nothing more.
+    connection.emit('close')
+    expect([refused.listenerCount('data'), connection.listenerCount('close')]).toEqual([0, 0])
+    // Its timer is gone with it: nothing to destroy, nothing holding the request for DISCARD_MAX_MS.
+    vi.advanceTimersByTime(DISCARD_MAX_MS)
+    expect(refused.destroyed).toBe(false)
+    // A body discarded to its end leaves no listener on a connection kept alive for the next request.
+    const kept = new EventEmitter()
+    const ended = Object.assign(requestStream({ 'content-length': '20' }), { socket: kept })
+    const reading = readNodeRequest(ended, { maxBytes: 8 })
+    ended.end('12345678901234567890')
+    await expect(reading).rejects.toMatchObject({ code: 'payload_too_large' })
+    await nextTurn()
+    expect(kept.listenerCount('close')).toBe(0)
   })
 
   /** A server that answers 413 when the reader refuses the body, 200 when it reads it. */

@@ -99,6 +99,18 @@ function http2StreamOf(request: NodeRequestStream): Http2StreamPart | undefined 
   return typeof stream?.close === 'function' ? (stream as Http2StreamPart) : undefined
 }
 
+/** What of a request's connection says when it closes. */
+interface ClosingConnection {
+  once(event: 'close', listener: () => void): unknown
+  removeListener(event: 'close', listener: () => void): unknown
+}
+
+/** An HTTP/1 request's connection, where it has one (a stream of yours passed as the request may not). */
+function socketOf(request: NodeRequestStream): ClosingConnection | undefined {
+  const socket = (request as { socket?: Partial<ClosingConnection> | null }).socket
+  return typeof socket?.once === 'function' && typeof socket.removeListener === 'function' ? (socket as ClosingConnection) : undefined
+}
+
 /**
  * For a refused body whose rest may not all be read (its deadline passed; it declares more than
  * {@link DISCARD_MAX_BYTES} past the limit, the most discarded; or, chunked, it declares nothing): its
@@ -119,11 +131,15 @@ function closeConnectionAfterAnswer(request: NodeRequestStream): void {
  * destroyed (an answer already written has left by then).
  */
 function discardRest(request: NodeRequestStream, left: number): void {
+  // node:http emits no 'close' on a request whose answer finished before its body did (the server has let go
+  // of it): the connection's 'close' says no more will come, or the timer (and the request) stayed 2 s more.
+  const connection = http2StreamOf(request) ? undefined : socketOf(request)
   const stop = () => {
     clearTimeout(timer)
     request.removeListener('data', onData)
     request.removeListener('end', stop)
     request.removeListener('close', stop)
+    connection?.removeListener('close', stop)
   }
   const cutOff = () => {
     stop()
@@ -142,6 +158,7 @@ function discardRest(request: NodeRequestStream, left: number): void {
   request.on('data', onData)
   request.on('end', stop)
   request.on('close', stop)
+  connection?.once('close', stop)
   // The answer is decided: a later failure of this stream (the sender resetting) must not be unhandled.
   request.on('error', () => {})
   request.resume?.()
