@@ -1,6 +1,7 @@
 import { type IncomingMessage, type ServerResponse, createServer, request as httpRequest } from 'node:http'
 import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
+import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DeliveryOutcome } from '../pipeline/delivery-outcome.js'
 import { DISCARD_MAX_MS } from '../pipeline/raw-body.js'
@@ -9,6 +10,7 @@ import { customermates } from '../providers/customermates/index.js'
 import { createReceiver } from '../receiver.js'
 import type { WebhookResponse } from '../types.js'
 import { createNodeListener } from './node-listener.js'
+import { nodeRequestWithBody } from './node-request-with-body.js'
 
 const servers: Array<ReturnType<typeof createServer>> = []
 afterEach(async () => {
@@ -70,9 +72,23 @@ describe('createNodeListener', () => {
   })
 
   /** An HTTP/2 server over the listener of a Customermates receiver, and a client session to it. */
-  async function http2Exchange({ listenerAfterMs, ...options }: { bodyTimeoutMs?: number; onDelivery?: (outcome: DeliveryOutcome) => void; listenerAfterMs?: number }) {
+  async function http2Exchange({
+    listenerAfterMs,
+    bodyPiped,
+    ...options
+  }: { bodyTimeoutMs?: number; onDelivery?: (outcome: DeliveryOutcome) => void; listenerAfterMs?: number; bodyPiped?: boolean }) {
     const receiver = createReceiver({ provider: customermates, secret: 's', ...options })
-    const listener = createNodeListener(receiver) as (request: unknown, response: unknown) => void
+    // `bodyPiped`: the body read from another stream, as after a Fastify preParsing hook that replaced it.
+    const listener = createNodeListener(
+      bodyPiped
+        ? {
+            handleNodeRequest: (request) => {
+              const incoming = request as IncomingMessage
+              return receiver.handleNodeRequest(nodeRequestWithBody(incoming, incoming.pipe(new PassThrough())))
+            },
+          }
+        : receiver,
+    ) as (request: unknown, response: unknown) => void
     // `listenerAfterMs`: the request reaches the listener that late, as behind a middleware that awaits first.
     const server = createHttp2Server(listenerAfterMs === undefined ? (listener as never) : (request, response) => void setTimeout(() => listener(request, response), listenerAfterMs))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -104,10 +120,13 @@ describe('createNodeListener', () => {
     }
   })
 
-  it('resets an HTTP/2 stream whose body was refused once the discard bound passes (NO_ERROR), never leaving it half-open', async () => {
+  it.each([
+    ['read from the request', false],
+    ['read through nodeRequestWithBody (a hook replaced the stream)', true],
+  ])('resets an HTTP/2 stream whose body was refused once the discard bound passes (NO_ERROR), never leaving it half-open: %s', async (_, bodyPiped) => {
     // A client that keeps such a stream open would otherwise hold it, and its flow-control window, for the
     // life of the connection: HTTP/1 closes the connection, HTTP/2 has only the stream to end.
-    const { client, close } = await http2Exchange({ bodyTimeoutMs: 100 })
+    const { client, close } = await http2Exchange({ bodyTimeoutMs: 100, bodyPiped })
     try {
       const stream = client.request({ ':method': 'POST', ':path': '/webhooks', 'content-type': 'application/json', 'content-length': '50' })
       stream.on('error', () => {})

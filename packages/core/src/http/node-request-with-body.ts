@@ -27,7 +27,7 @@ import type { NodeRequestStream } from '../pipeline/read-node-request.js'
 export function nodeRequestWithBody(
   request: IncomingMessage,
   body: Readable,
-): NodeRequestStream & Pick<IncomingMessage, 'method' | 'url' | 'httpVersionMajor'> {
+): NodeRequestStream & Pick<IncomingMessage, 'method' | 'url' | 'httpVersionMajor'> & { readonly stream?: unknown } {
   // `pipe()` neither ends nor destroys the hook's stream when the sender goes away mid-body: without this,
   // the read would wait for the body deadline (a 408) instead of ending at once (400, as without a hook).
   const endWithTheConnection = () => {
@@ -47,6 +47,11 @@ export function nodeRequestWithBody(
     method: request.method,
     url: request.url,
     httpVersionMajor: request.httpVersionMajor,
+    // An HTTP/2 request's own stream: a refused body is ended by resetting it (the request's destroy() would leave
+    // it half-open, holding its flow-control window), and a reset by the client is seen on it.
+    get stream() {
+      return (request as { stream?: unknown }).stream
+    },
     get readableEnded() {
       return body.readableEnded
     },
