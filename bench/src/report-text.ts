@@ -54,7 +54,9 @@ export const MISS_REASONS: Record<TargetKind, string> = {
     'pipeline\'s (see the idempotency stores section below). Measured aside, the store\'s two script calls alone ' +
     'for 32 deliveries take about 24 µs a delivery of wall time, 10-11 µs of it the five `redis.call`s Redis runs in ' +
     'Lua per delivery (the same calls with scripts that do nothing: about 13 µs), about as much as the memory ' +
-    'pipeline\'s whole 20-25 µs. Run as published (bundled), the ratio lands at 0.36-0.52x from run to run (most runs 0.39-0.48x). Until ' +
+    'pipeline\'s whole 20-25 µs. Run as published (bundled), the ratio lands at 0.36-0.52x from run to run (most runs 0.39-0.48x). ' +
+    'It also moves against the pipeline\'s own speed: the 2026-12-07 pipeline work (5-10% less CPU a delivery) ' +
+    'raised the memory store\'s rate, not Redis\'s, and a stores-only run just after it gave 0.41x. Until ' +
     '2026-12-06 this ' +
     'benchmark ran the pipeline under tsx, whose `__name(...)` wrappers slowed every delivery alike and lifted ' +
     'the ratio to about 0.50x; docs/idempotency.md has the measurements and what was tried.',
