@@ -21,8 +21,11 @@ export const MISS_REASONS: Record<TargetKind, string> = {
     'keys, which costs 3-4% (`pnpm --filter @crm-webhooks/bench ab` with the walk switched off: +3% at 512 B, +4% at 4 KB and 64 KB); at 512 B ' +
     'the rest is the verify-only overhead. @octokit/webhooks-methods adds only the fixed cost of its `await`, so ' +
     'from 4 KB up it sits at the floor, where no verifier that checks what it parsed can be ahead of it; at 512 B ' +
-    'that await is what puts it behind ours. Between runs these medians move by about 2%, so a result within ' +
-    '0.02 of its target can land on either side.',
+    'that await put it behind ours on the AMD EPYC machines of earlier runs (0.92x against 0.96x), not on the ' +
+    'Intel Xeon of 2026-12-07, where the whole 512 B row shifted (ours 0.89-0.92x in four runs, @octokit/webhooks-methods ' +
+    '0.88-1.00x; an A/B against the code of the day before measured the same there, so the shift is the ' +
+    'machine\'s). Between runs these medians move by about 2%, so a result within 0.02 of its target can land ' +
+    'on either side.',
   pipeline:
     'full pipeline: beyond verify + parse, every delivery pays a SHA-256 of the body (AutomateNexus sends no ' +
     'event id, so the body digest is the idempotency key), the zod validation of `data`, two store calls ' +
