@@ -24,7 +24,17 @@ export interface FieldEnvelopeOptions {
   data: string | null
 }
 
-function field(payload: unknown, name: string): unknown {
+/**
+ * A payload's own field `name`, or `undefined` when the payload is no object or has no such field of its own
+ * (an inherited `constructor` or `toString` is no field a sender sent).
+ *
+ * @example
+ * ```ts
+ * ownField({ event: 'deal.won' }, 'event') // 'deal.won'
+ * ownField('text', 'event')                // undefined
+ * ```
+ */
+export function ownField(payload: unknown, name: string): unknown {
   return payload !== null && typeof payload === 'object' && Object.hasOwn(payload, name)
     ? (payload as Record<string, unknown>)[name]
     : undefined
@@ -74,21 +84,21 @@ export function createFieldEnvelope(options: FieldEnvelopeOptions): Envelope {
   const { type, typeHeader, id, occurredAt, data } = options
   return {
     eventType: (context: DeliveryContext) => {
-      const named = field(context.payload, type)
+      const named = ownField(context.payload, type)
       if (named === undefined || named === '') return typeHeader ? context.header(typeHeader) : undefined
       // A field that is there but not a name (`"event": 5`) names no type, as every seed names events with
       // text: the header, outside the signature, must not name one for it either.
       return nonEmptyText(named)
     },
-    ...(id ? { eventId: (context: DeliveryContext) => asId(field(context.payload, id)) } : {}),
+    ...(id ? { eventId: (context: DeliveryContext) => asId(ownField(context.payload, id)) } : {}),
     ...(occurredAt
       ? {
           occurredAt: (context: DeliveryContext) => {
-            const value = field(context.payload, occurredAt)
+            const value = ownField(context.payload, occurredAt)
             return typeof value === 'string' || typeof value === 'number' ? value : undefined
           },
         }
       : {}),
-    ...(data ? { data: (context: DeliveryContext) => field(context.payload, data) } : {}),
+    ...(data ? { data: (context: DeliveryContext) => ownField(context.payload, data) } : {}),
   }
 }

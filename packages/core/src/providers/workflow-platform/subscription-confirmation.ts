@@ -17,6 +17,7 @@
  */
 import { PayloadValidationError } from '../../errors.js'
 import { jsonResponse } from '../../pipeline/respond.js'
+import { ownField } from '../field-envelope.js'
 import type { DeliveryContext, WebhookResponse } from '../../types.js'
 
 /**
@@ -51,19 +52,13 @@ export const MAX_CONFIRMATION_TOKEN_LENGTH = 8_192
  * ```
  */
 export function answerSubscriptionConfirmation(context: DeliveryContext): WebhookResponse | undefined {
-  const payload = context.payload as { event?: unknown; confirmation_token?: unknown; data?: unknown } | null
-  if (payload === null || typeof payload !== 'object' || payload.event !== SUBSCRIPTION_CONFIRMATION_EVENT) return undefined
+  const { payload } = context
+  if (ownField(payload, 'event') !== SUBSCRIPTION_CONFIRMATION_EVENT) return undefined
   // Top level, as defined above, or inside `data`, where the platform's API v2 events carry their fields: the seed
   // places the token nowhere, and a confirmation left unanswered is a subscription never verified.
-  const token = payload.confirmation_token ?? tokenInData(payload.data)
+  const token = ownField(payload, 'confirmation_token') ?? ownField(ownField(payload, 'data'), 'confirmation_token')
   if (typeof token !== 'string' || token === '' || token.length > MAX_CONFIRMATION_TOKEN_LENGTH) {
     throw new PayloadValidationError('invalid_payload', `a subscription confirmation needs confirmation_token: a text of 1 to ${MAX_CONFIRMATION_TOKEN_LENGTH} characters`)
   }
   return jsonResponse(200, { confirmation_token: token })
-}
-
-function tokenInData(data: unknown): unknown {
-  return data !== null && typeof data === 'object' && Object.hasOwn(data, 'confirmation_token')
-    ? (data as { confirmation_token: unknown }).confirmation_token
-    : undefined
 }
