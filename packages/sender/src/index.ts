@@ -4,6 +4,7 @@ export type { DeliveryResult, NextRetry } from './run-delivery.js'
 export {
   DEFAULT_RETRY_SCHEDULE,
   PROVIDER_RETRY_DEFAULTS,
+  ATTEMPT_TIMEOUT_MS,
   assertRetriesWithinRetention,
   createRetryPolicy,
   formatDuration,

@@ -130,6 +130,16 @@ function integerIn(name: string, value: number, min: number, max: number): numbe
 }
 
 /**
+ * The bounds of an attempt's timeout, seed 000's "5-60 seconds": what `timeoutMs` may be.
+ *
+ * @example
+ * ```ts
+ * ATTEMPT_TIMEOUT_MS.max // 60000
+ * ```
+ */
+export const ATTEMPT_TIMEOUT_MS = { min: 5_000, max: 60_000 } as const
+
+/**
  * Checks retry options against seed 000's limits and resolves the defaults; a value out of range is a
  * `TypeError`, as every configuration mistake is.
  *
@@ -142,7 +152,7 @@ function integerIn(name: string, value: number, min: number, max: number): numbe
 export function createRetryPolicy(given?: RetryPolicyOptions): RetryPolicy {
   const options = retryOptions(given)
   const maxRetries = integerIn('maxRetries', options.maxRetries ?? 5, 0, 10)
-  const timeoutMs = integerIn('timeoutMs', options.timeoutMs ?? 30_000, 5_000, 60_000)
+  const timeoutMs = integerIn('timeoutMs', options.timeoutMs ?? 30_000, ATTEMPT_TIMEOUT_MS.min, ATTEMPT_TIMEOUT_MS.max)
   const schedule = [...(options.schedule ?? DEFAULT_RETRY_SCHEDULE)]
   if (schedule.length === 0) throw new TypeError('crm-webhooks: the retry schedule needs at least one offset')
   schedule.forEach((offset, index) => {

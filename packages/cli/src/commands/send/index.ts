@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Provider } from '@crm-webhooks/core'
 import { providerFixtures } from '@crm-webhooks/core/providers'
-import { type DeliveryAttempt, type NextRetry, type Sender, createSender, formatDuration, parseDuration, parseRetrySchedule } from '@crm-webhooks/sender'
+import { ATTEMPT_TIMEOUT_MS, type DeliveryAttempt, type NextRetry, type Sender, createSender, formatDuration, parseDuration, parseRetrySchedule } from '@crm-webhooks/sender'
 import type { CliIo } from '../../cli-io.js'
 import { type Command, EXIT } from '../../command.js'
 import { escapeControlCharacters } from '../../escape-control-characters.js'
@@ -117,7 +117,8 @@ export const sendCommand: Command = {
     const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout)
     if (values.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout ${JSON.stringify(values.timeout)} is not a duration like 30s`)
     // Seed 000's bounds, named as the flag is written rather than as the library's timeoutMs.
-    if (timeoutMs !== undefined && (timeoutMs < 5_000 || timeoutMs > 60_000)) throw new UsageError(`--timeout must be from 5s to 60s (got ${values.timeout})`)
+    const { min, max } = ATTEMPT_TIMEOUT_MS
+    if (timeoutMs !== undefined && (timeoutMs < min || timeoutMs > max)) throw new UsageError(`--timeout must be from ${min / 1000}s to ${max / 1000}s (got ${values.timeout})`)
     const paint = createPalette(colorsEnabled(io))
     const notePaint = createPalette(colorsEnabled(io, io.stderr))
     const sender: Sender = fromFlags(() =>
