@@ -82,6 +82,21 @@ export const formFieldValues = (what: string) =>
     .describe(what)
 
 /**
+ * What an update modified: the names of the fields, or the changes by field name (`{phone: {old, new}}`). A
+ * vendor that names `changed_fields` without showing it may send either, and refusing one would make every
+ * update a 422 on each retry.
+ *
+ * @example
+ * ```ts
+ * const contactUpdated = z.looseObject({ ...contactFields, changed_fields: changedFieldsOrChanges('What was modified').nullish() })
+ * ```
+ */
+export const changedFieldsOrChanges = (what: string) =>
+  z
+    .union([z.array(z.string()).describe('Names of the modified fields'), z.record(z.string(), z.unknown()).describe('The changes by field name')])
+    .describe(`${what}: the names of the fields, or the changes by field name`)
+
+/**
  * A code or id that one sender writes as text and another as a JSON number (WhatsApp's error codes, `131047`;
  * Zoom's meeting ids; a tag's id): either is accepted, as a string-only field made every such delivery a 422
  * on each retry. Each member is described, so the JSON Schema is an `anyOf`, not a `type` array.

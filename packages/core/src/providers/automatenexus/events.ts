@@ -16,7 +16,7 @@
  * @module
  */
 import { z } from 'zod'
-import { formFieldValues, numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByName } from '../loose-fields.js'
+import { changedFieldsOrChanges, formFieldValues, numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByName } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601, UTC)`)
 
@@ -32,10 +32,7 @@ const userOrId = userObjectOrId(user)
 const customFields = valuesByName('Custom field values by field name')
 // The seed never shows what was changed: a list of field names, or the changes by field name (`{"phone": {"old":
 // ..., "new": ...}}`), as CRMs write an update's diff; refused, either would be a 422 on every retry.
-const changedFields = z
-  .union([z.array(z.string()).describe('Names of the modified fields'), z.record(z.string(), z.unknown()).describe('The changes by field name')])
-  .nullish()
-  .describe('What was modified: the names of the fields, or the changes by field name')
+const changedFields = changedFieldsOrChanges('What was modified').nullish()
 
 /** The contact record, as the seed's general payload example shows it. */
 const contactFields = {

@@ -15,7 +15,7 @@
  * @module
  */
 import { z } from 'zod'
-import { numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByName } from '../loose-fields.js'
+import { changedFieldsOrChanges, formFieldValues, numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByName } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
@@ -64,7 +64,7 @@ const appointmentFields = {
 export const workflowPlatformEvents = {
   'contact.created': z.looseObject(contactFields).describe('Contact created: a contact was added to the account.'),
   'contact.updated': z
-    .looseObject({ ...contactFields, changed_fields: z.array(z.string()).nullish().describe('Keys of the modified fields') })
+    .looseObject({ ...contactFields, changed_fields: changedFieldsOrChanges('What was modified').nullish() })
     .describe('Contact updated: a field of a contact changed.'),
   'contact.deleted': z
     .looseObject({
@@ -94,7 +94,7 @@ export const workflowPlatformEvents = {
       form_name: z.string().nullish().describe('Form name'),
       contact_id: z.string().nullish().describe('Contact created or matched from the submission'),
       page_url: z.string().nullish().describe('Page the form was submitted on'),
-      fields: valuesByName('Submitted values by field key').nullish(),
+      fields: formFieldValues('Submitted values by field key').nullish(),
       submitted_at: isoTime('When the form was submitted').nullish(),
     })
     .describe('Form submitted: a visitor submitted a form.'),

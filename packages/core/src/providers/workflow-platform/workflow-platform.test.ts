@@ -196,11 +196,29 @@ describe('workflow-platform: API v2 events', () => {
     ['payment.received with a numeric-string amount and no currency', 'payment.received', { id: 'txn_1', amount: '249.00' }],
     ['contact.created with null tags and custom_fields', 'contact.created', { id: 'con_1', tags: null, custom_fields: null }],
     ['opportunity.stage_changed with a null name and new_stage', 'opportunity.stage_changed', { id: 'opp_1', name: null, new_stage: null }],
+    // Shapes the seed never shows, each as plausible as the other, read as AutomateNexus's are.
+    ['contact.updated with changed_fields as field names', 'contact.updated', { id: 'con_1', changed_fields: ['phone'] }],
+    ['contact.updated with changed_fields as the changes', 'contact.updated', { id: 'con_1', changed_fields: { phone: { old: '+1', new: '+2' } } }],
   ])('accepts %s: the seed shows no data, so nothing in it is required (200)', async (_, type, data) => {
     const { receiver, seen } = receiverWithLog()
     const delivery = await buildSampleDelivery('workflow-platform', type, { secret: SECRET, now: NOW, id: `evt_${type}`, data })
     expect((await receiver.handle({ ...delivery, rawBody: delivery.body })).status).toBe(200)
     expect(seen[0]!.data).toEqual(data)
+  })
+
+  it("reads a form's fields sent as {name, value} entries as the map by field key; any other list is 422", async () => {
+    const { receiver, seen } = receiverWithLog()
+    const submitted = async (id: string, fields: unknown) => {
+      const delivery = await buildSampleDelivery('workflow-platform', 'form.submitted', { secret: SECRET, now: NOW, id, data: { form_id: 'frm_1', fields } })
+      return (await receiver.handle({ ...delivery, rawBody: delivery.body })).status
+    }
+    expect(await submitted('evt_entries', [{ name: 'email', value: 'sam@example.com' }, { name: '__proto__', value: {} }, { name: 'notes' }])).toBe(200)
+    expect(await submitted('evt_map', { email: 'sam@example.com' })).toBe(200)
+    expect(seen.map((event) => event.data)).toEqual([
+      { form_id: 'frm_1', fields: { email: 'sam@example.com', notes: undefined } },
+      { form_id: 'frm_1', fields: { email: 'sam@example.com' } },
+    ])
+    expect(await submitted('evt_list', ['sam@example.com'])).toBe(422)
   })
 
   it('still rejects an API v2 data that is not an object with 422', async () => {
