@@ -5,6 +5,7 @@ export {
   DEFAULT_RETRY_SCHEDULE,
   PROVIDER_RETRY_DEFAULTS,
   ATTEMPT_TIMEOUT_MS,
+  RETRY_COUNT,
   assertRetriesWithinRetention,
   createRetryPolicy,
   formatDuration,

@@ -140,6 +140,16 @@ function integerIn(name: string, value: number, min: number, max: number): numbe
 export const ATTEMPT_TIMEOUT_MS = { min: 5_000, max: 60_000 } as const
 
 /**
+ * The bounds of `maxRetries`, seed 000's "0 to 10 retries": the most any seed's sender makes.
+ *
+ * @example
+ * ```ts
+ * RETRY_COUNT.max // 10
+ * ```
+ */
+export const RETRY_COUNT = { min: 0, max: 10 } as const
+
+/**
  * Checks retry options against seed 000's limits and resolves the defaults; a value out of range is a
  * `TypeError`, as every configuration mistake is.
  *
@@ -151,7 +161,7 @@ export const ATTEMPT_TIMEOUT_MS = { min: 5_000, max: 60_000 } as const
  */
 export function createRetryPolicy(given?: RetryPolicyOptions): RetryPolicy {
   const options = retryOptions(given)
-  const maxRetries = integerIn('maxRetries', options.maxRetries ?? 5, 0, 10)
+  const maxRetries = integerIn('maxRetries', options.maxRetries ?? 5, RETRY_COUNT.min, RETRY_COUNT.max)
   const timeoutMs = integerIn('timeoutMs', options.timeoutMs ?? 30_000, ATTEMPT_TIMEOUT_MS.min, ATTEMPT_TIMEOUT_MS.max)
   const schedule = [...(options.schedule ?? DEFAULT_RETRY_SCHEDULE)]
   if (schedule.length === 0) throw new TypeError('crm-webhooks: the retry schedule needs at least one offset')
@@ -212,7 +222,7 @@ export function assertRetriesWithinRetention(policy: RetryPolicy, provider: Prov
 /**
  * The most retries, up to the policy's own `maxRetries`, that the policy's schedule and timeout keep within
  * the provider's receiver's memory (the rule of {@link assertRetriesWithinRetention}); 0 when even the first
- * could come too late. Ask a policy of 10 retries, the most any sender makes, for the most a schedule allows.
+ * could come too late. Ask a policy of {@link RETRY_COUNT}'s most, 10 retries, for the most a schedule allows.
  *
  * @example
  * ```ts

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Provider } from '@crm-webhooks/core'
 import { providerFixtures } from '@crm-webhooks/core/providers'
-import { ATTEMPT_TIMEOUT_MS, type DeliveryAttempt, type NextRetry, type Sender, createSender, formatDuration, parseDuration, parseRetrySchedule } from '@crm-webhooks/sender'
+import { ATTEMPT_TIMEOUT_MS, RETRY_COUNT, type DeliveryAttempt, type NextRetry, type Sender, createSender, formatDuration, parseDuration, parseRetrySchedule } from '@crm-webhooks/sender'
 import type { CliIo } from '../../cli-io.js'
 import { type Command, EXIT } from '../../command.js'
 import { escapeControlCharacters } from '../../escape-control-characters.js'
@@ -112,7 +112,7 @@ export const sendCommand: Command = {
     const url = requireFlag(values.url, '--url')
     // With --data any type may be sent (to try a receiver's unknown-event path); without, it needs a fixture.
     const type = values.data === undefined ? eventFlag(provider, values.event) : requireFlag(values.event, '--event')
-    const maxRetries = integerFlag(values.retries, '--retries', 0, 10)
+    const maxRetries = integerFlag(values.retries, '--retries', RETRY_COUNT.min, RETRY_COUNT.max)
     const schedule = values.schedule === undefined ? undefined : fromFlags(() => parseRetrySchedule(values.schedule!))
     const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout)
     if (values.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout ${JSON.stringify(values.timeout)} is not a duration like 30s`)
