@@ -82,6 +82,35 @@ export const formFieldValues = (what: string) =>
     .describe(what)
 
 /**
+ * Custom field values by field name, as {@link valuesByName} reads them, or as a list of entries naming each
+ * field by its `id`, `key` or `name`: CRMs that key custom fields by an opaque field id send them that way
+ * (`[{"id": "cf_3Kq9", "value": "..."}]`). The list is handed over as sent: an id is no field name to key a
+ * map by.
+ *
+ * @example
+ * ```ts
+ * const customFields = valuesByNameOrEntries('Custom field values by field key').nullish()
+ * customFields.parse([{ id: 'cf_3Kq9', value: 'VIP' }]) // [{ id: 'cf_3Kq9', value: 'VIP' }]
+ * ```
+ */
+export const valuesByNameOrEntries = (what: string) =>
+  z
+    .union([
+      valuesByName(what),
+      z
+        .array(
+          z.looseObject({
+            id: numberOrText('Field id').nullish(),
+            key: z.string().nullish().describe('Field key'),
+            name: z.string().nullish().describe('Field name'),
+            value: z.unknown().optional().describe('Field value'),
+          }),
+        )
+        .describe('A list of entries, each naming its field by `id`, `key` or `name`: handed over as sent'),
+    ])
+    .describe(what)
+
+/**
  * What an update modified: the names of the fields, or the changes by field name (`{phone: {old, new}}`). A
  * vendor that names `changed_fields` without showing it may send either, and refusing one would make every
  * update a 422 on each retry.
@@ -112,5 +141,5 @@ export const numberOrText = (what: string) =>
 /** A tag as its name, or as a tag object (whose id, which no seed shows, may be text or a number). */
 export const tagNameOrObject = z.union([
   z.string().describe('Tag name'),
-  z.looseObject({ id: numberOrText('Tag id').optional(), name: z.string().optional().describe('Tag name') }),
+  z.looseObject({ id: numberOrText('Tag id').nullish(), name: z.string().nullish().describe('Tag name') }),
 ])

@@ -129,7 +129,7 @@ describe('connectgain', () => {
 
   it('accepts an assignee sent as a user id and a deal value sent as a numeric string, and types both', async () => {
     const { receiver, seen } = receiverWithLog()
-    let assignee: string | { id: string; name?: string | null | undefined; email?: string | null | undefined } | null | undefined
+    let assignee: string | { id?: string | null | undefined; name?: string | null | undefined; email?: string | null | undefined } | null | undefined
     receiver.on('deal.assigned', (event) => {
       assignee = event.data.assigned_to
     })
@@ -153,6 +153,8 @@ describe('connectgain', () => {
     ['deal.stage.changed with a null new_stage', 'deal.stage.changed', { id: 'd1', previous_stage: 'Lead', new_stage: null, pipeline_id: null }],
     ['contact.updated with null tags and updated_at', 'contact.updated', { id: 'c1', tags: null, updated_at: null }],
     ['contact.assigned to a user without a name', 'contact.assigned', { id: 'c1', assigned_to: { id: 'u1', name: null, email: null } }],
+    // The seed shows no user: one named by a rule rather than an account may come without an id.
+    ['deal.assigned to a user object without an id', 'deal.assigned', { id: 'd1', assigned_to: { name: 'Round-robin' }, assigned_by: { id: null, name: 'Automation' } }],
     ['message.received with a null conversation_id', 'message.received', { id: 'm1', conversation_id: null, content: 'Hi' }],
     // Sent once: a media or template message whose content the channel writes as an object refused would be lost.
     ['message.received of an image, its content an object', 'message.received', { id: 'm2', type: 'image', content: { url: 'https://example.com/a.jpg', caption: null } }],

@@ -17,7 +17,7 @@ const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
 
 const user = z.looseObject({
-  id: z.string().describe('User id'),
+  id: z.string().nullish().describe('User id'),
   name: z.string().nullish().describe('Display name'),
   email: z.string().nullish().describe('Email address'),
 })

@@ -105,6 +105,7 @@ describe('customermates', () => {
     // Customermates builds each change as {previous, current} and JSON drops the side that is undefined.
     ['an update whose changes name a field only on one side', 'contact.updated', { payload: { changes: { name: { current: 'x' }, email: { previous: 'a@b.c' } } } }, undefined],
     ['null where the record leaves a field empty', 'contact.created', { userId: null, payload: { id: 'c2', firstName: null } }, 'contact:c2'],
+    ['a multi-select custom field, its value a list', 'contact.created', { payload: { id: 'c3', customFieldValues: [{ columnId: 'col1', value: ['a', 'b'] }] } }, 'contact:c3'],
   ])('accepts %s: the seed shows no data, so nothing in it is required (200)', async (_, type, data, record) => {
     const { receiver, seen } = receiverWithLog()
     const delivery = await buildSampleDelivery('customermates', type, { secret: SECRET, now: NOW, data })

@@ -36,7 +36,10 @@ const dealRef = refOf('Deal', { name: name('Name') })
 const serviceRef = refOf('Service', { name: name('Name'), amount: numberOrNumericString('Price of one unit').nullish() })
 const customFieldValue = z.looseObject({
   columnId: uuid('Custom column id').nullish(),
-  value: z.union([z.string().describe('Text'), z.number().describe('A number'), z.boolean().describe('A checkbox')]).nullish().describe('The value: text, or a number or boolean'),
+  value: z
+    .union([z.string().describe('Text'), z.number().describe('A number'), z.boolean().describe('A checkbox'), z.array(z.unknown()).describe('A list (a multi-select)')])
+    .nullish()
+    .describe('The value: text, a number, a boolean or a list'),
 })
 
 const recordFields = (what: string) => ({

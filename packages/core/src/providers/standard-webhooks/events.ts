@@ -7,12 +7,13 @@
  * The specification shows `data` for one event, `contact.created`: a thin payload `{"id"}` and a full one
  * `{"id", "type": "contact", "fullName", "address", "phoneNumber", "birthday", "occupation"}`, whose fields
  * are declared here beside the usual CRM ones. So contact events require `data.id`; every other field, the deal's and task's `id` and `new_stage` included, is not
- * shown and is optional, typed loosely where a sender could plausibly differ (a value as a number or a
- * numeric string).
+ * shown and is optional and nullable (a sender leaving a field empty sends `null`), typed loosely where a sender
+ * could plausibly differ (a value as a number or a numeric string).
  *
  * @module
  */
 import { z } from 'zod'
+import { numberOrNumericString } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
@@ -28,23 +29,23 @@ const contactFields = {
   email: z.string().nullish().describe('Email address'),
   phone: z.string().nullish().describe('Phone number (E.164)'),
   company: z.string().nullish().describe('Company name'),
-  created_at: isoTime('When the contact was created').optional(),
-  updated_at: isoTime('When the contact was last modified').optional(),
+  created_at: isoTime('When the contact was created').nullish(),
+  updated_at: isoTime('When the contact was last modified').nullish(),
 }
 
 const dealFields = {
-  id: z.string().optional().describe('Deal id'),
-  title: z.string().optional().describe('Deal title'),
-  value: z.union([z.number(), z.string().describe('The same, as a numeric string')]).nullish().describe('Deal value in `currency` units (a number, or a numeric string)'),
-  currency: z.string().optional().describe('ISO 4217 currency code'),
-  stage: z.string().optional().describe('Current pipeline stage'),
+  id: z.string().nullish().describe('Deal id'),
+  title: z.string().nullish().describe('Deal title'),
+  value: numberOrNumericString('Deal value in `currency` units').nullish(),
+  currency: z.string().nullish().describe('ISO 4217 currency code'),
+  stage: z.string().nullish().describe('Current pipeline stage'),
   contact_id: z.string().nullish().describe('Contact the deal belongs to'),
-  updated_at: isoTime('When the deal was last modified').optional(),
+  updated_at: isoTime('When the deal was last modified').nullish(),
 }
 
 const taskFields = {
-  id: z.string().optional().describe('Task id'),
-  title: z.string().optional().describe('Task title'),
+  id: z.string().nullish().describe('Task id'),
+  title: z.string().nullish().describe('Task title'),
   due_at: isoTime('When the task is due').nullish(),
   contact_id: z.string().nullish().describe('Related contact'),
   deal_id: z.string().nullish().describe('Related deal'),
@@ -69,12 +70,12 @@ export const standardWebhooksEvents = {
     .looseObject({
       ...dealFields,
       previous_stage: z.string().nullish().describe('Stage the deal left'),
-      new_stage: z.string().optional().describe('Stage the deal entered'),
+      new_stage: z.string().nullish().describe('Stage the deal entered'),
     })
     .describe('A deal moved to another pipeline stage.'),
   'task.created': z.looseObject(taskFields).describe('A task was created.'),
   'task.completed': z
-    .looseObject({ ...taskFields, completed_at: isoTime('When the task was completed').optional() })
+    .looseObject({ ...taskFields, completed_at: isoTime('When the task was completed').nullish() })
     .describe('A task was marked as completed.'),
 }
 

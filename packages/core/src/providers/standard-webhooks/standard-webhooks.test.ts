@@ -144,6 +144,20 @@ describe('standard-webhooks', () => {
     expect(seen[0]!.data).toEqual(data)
   })
 
+  // A sender leaves an empty field as null: refused, the message would be a 422 on every retry.
+  it.each([
+    ['deal.created with null title, currency and stage', 'deal.created', { id: 'deal_1', title: null, currency: null, stage: null }],
+    ['deal.updated with a null id and updated_at', 'deal.updated', { id: null, updated_at: null }],
+    ['deal.stage_changed with a null new_stage', 'deal.stage_changed', { id: 'deal_1', new_stage: null }],
+    ['contact.created with null created_at and updated_at', 'contact.created', { id: 'con_1', created_at: null, updated_at: null }],
+    ['task.completed with null title and completed_at', 'task.completed', { id: 'task_1', title: null, completed_at: null }],
+  ])('accepts %s, as every provider takes an empty field (200)', async (_, type, data) => {
+    const { receiver, seen } = receiverWithLog()
+    const delivery = await buildSampleDelivery('standard-webhooks', type, { secret: SECRET, now: NOW, data })
+    expect((await receiver.handle({ ...delivery, rawBody: delivery.body })).status).toBe(200)
+    expect(seen[0]!.data).toEqual(data)
+  })
+
   it("still rejects a contact without data.id with 422 (the specification's own example carries it)", async () => {
     const { receiver, seen } = receiverWithLog()
     const delivery = await buildSampleDelivery('standard-webhooks', 'contact.created', { secret: SECRET, now: NOW, data: { name: 'Jane' } })

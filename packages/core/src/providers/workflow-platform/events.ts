@@ -15,11 +15,11 @@
  * @module
  */
 import { z } from 'zod'
-import { changedFieldsOrChanges, formFieldValues, numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByName } from '../loose-fields.js'
+import { changedFieldsOrChanges, formFieldValues, numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByNameOrEntries } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)
 
-const user = z.looseObject({ id: z.string().describe('User id'), name: z.string().nullish().describe('Display name') })
+const user = z.looseObject({ id: z.string().nullish().describe('User id'), name: z.string().nullish().describe('Display name') })
 
 /** A user the seed never shows: a user object or the bare user id. */
 const userOrId = userObjectOrId(user)
@@ -35,7 +35,7 @@ const contactFields = {
   source: z.string().nullish().describe('Lead source'),
   tags: z.array(tagNameOrObject).nullish().describe('Tags on the contact (names, or tag objects)'),
   assigned_to: userOrId.nullish().describe('User the contact is assigned to: a user object or a user id'),
-  custom_fields: valuesByName('Custom field values by field key').nullish(),
+  custom_fields: valuesByNameOrEntries('Custom field values by field key').nullish(),
   date_added: isoTime('When the contact was created').nullish(),
   date_updated: isoTime('When the contact was last modified').nullish(),
 }

@@ -199,6 +199,8 @@ describe('workflow-platform: API v2 events', () => {
     // Shapes the seed never shows, each as plausible as the other, read as AutomateNexus's are.
     ['contact.updated with changed_fields as field names', 'contact.updated', { id: 'con_1', changed_fields: ['phone'] }],
     ['contact.updated with changed_fields as the changes', 'contact.updated', { id: 'con_1', changed_fields: { phone: { old: '+1', new: '+2' } } }],
+    ['contact.created with custom_fields as entries by field id', 'contact.created', { id: 'con_1', custom_fields: [{ id: 'cf_3Kq9', value: 'VIP' }, { key: 'goal', value: null }] }],
+    ['contact.created assigned to a user object without an id, a tag object with a null name', 'contact.created', { id: 'con_1', assigned_to: { name: 'Round-robin' }, tags: [{ id: 7, name: null }] }],
   ])('accepts %s: the seed shows no data, so nothing in it is required (200)', async (_, type, data) => {
     const { receiver, seen } = receiverWithLog()
     const delivery = await buildSampleDelivery('workflow-platform', type, { secret: SECRET, now: NOW, id: `evt_${type}`, data })
