@@ -8,4 +8,6 @@ declare module 'crm-webhooks-baseline/providers' {
 declare module 'crm-webhooks-baseline/parse-body' {
   export const bodyTypeOf: typeof import('../../packages/core/src/pipeline/parse-body.js').bodyTypeOf
   export const parseJsonBody: typeof import('../../packages/core/src/pipeline/parse-body.js').parseJsonBody
+  export const bodyTypeOfBytes: typeof import('../../packages/core/src/pipeline/parse-body.js').bodyTypeOfBytes
+  export const requireIdentityEncoding: typeof import('../../packages/core/src/pipeline/parse-body.js').requireIdentityEncoding
 }

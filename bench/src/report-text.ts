@@ -19,7 +19,9 @@ export const MISS_REASONS: Record<TargetKind, string> = {
     'verify + parse: ours does strictly more than the floor (and than @octokit/webhooks-methods, which validates ' +
     'nothing): strict UTF-8 validation and one walk of the parsed value for the nesting limit and `__proto__` ' +
     'keys, which costs 3-4% (`pnpm --filter @crm-webhooks/bench ab` with the walk switched off: +3% at 512 B, +4% at 4 KB and 64 KB); at 512 B ' +
-    'the rest is the verify-only overhead. @octokit/webhooks-methods adds only the fixed cost of its `await`, so ' +
+    'the rest is the verify-only overhead and the content-coding and content-type checks (their header reads and the ' +
+    'one look at the first byte: about 0.1 µs, 1-2% there, measured aside on 2026-12-07; until that day this contender ' +
+    'left the content-coding check and the look out, and its ratio read about 1.7% high). @octokit/webhooks-methods adds only the fixed cost of its `await`, so ' +
     'from 4 KB up it sits at the floor, where no verifier that checks what it parsed can be ahead of it; at 512 B ' +
     'that await put it behind ours on the AMD EPYC machines of earlier runs (0.92x against 0.96x), not on the ' +
     'Intel Xeon of 2026-12-07, where the whole 512 B row shifted (ours 0.89-0.92x in four runs, @octokit/webhooks-methods ' +
@@ -82,8 +84,9 @@ export const CONTENDERS = `### What each contender does
 - **floor**: \`createHmac('sha256', secret).update(body).digest()\`, \`Buffer.from(header, 'hex')\`,
   \`timingSafeEqual\`, \`JSON.parse(body.toString())\`. Nothing can verify and parse with less.
 - **ours: verify**: the AutomateNexus scheme's \`verify\` over a header reader, as the pipeline calls it.
-- **ours: verify + parse**: the pipeline's own steps up to the parsed body, in its order: content type,
-  verify, strict UTF-8 decode, \`JSON.parse\`, the nesting and \`__proto__\` checks.
+- **ours: verify + parse**: the pipeline's own steps up to the parsed body, in its order: content coding,
+  content type (and whether form-labelled bytes are JSON), verify, strict UTF-8 decode, \`JSON.parse\`, the
+  nesting and \`__proto__\` checks.
 - **ours: full pipeline**: \`createReceiver({ provider: automatenexus }).handle(...)\` with a handler, each
   delivery distinct: all of the above plus the envelope, the event's zod schema, the idempotency key (a
   SHA-256 of the body), a claim in the memory store, the ordering guard, the handler, completion and the

@@ -24,7 +24,7 @@ export interface CoreModules {
   readonly core: typeof currentCore
   readonly providers: Pick<typeof currentProviders, 'automatenexus'>
   /** The pipeline's own parsing steps (internal: not exported from the package). */
-  readonly parseBody: Pick<typeof currentParseBody, 'bodyTypeOf' | 'parseJsonBody'>
+  readonly parseBody: Pick<typeof currentParseBody, 'bodyTypeOf' | 'bodyTypeOfBytes' | 'parseJsonBody' | 'requireIdentityEncoding'>
 }
 
 /** The working tree's modules. */
@@ -50,8 +50,8 @@ function verifiesSynchronously(modules: CoreModules, scheme: SignatureScheme, pr
   return !(result instanceof Promise)
 }
 
-/** The content types a JSON-only receiver accepts, resolved once per receiver as the pipeline's config holds them. */
-const JSON_ONLY = ['json'] as const
+/** The content types AutomateNexus sends, resolved once per receiver as the pipeline's config holds them. */
+const JSON_OR_FORM = ['json', 'form'] as const
 
 function verifyThenParse(
   modules: CoreModules,
@@ -61,7 +61,7 @@ function verifyThenParse(
   sync: boolean,
 ): Contender<Delivery> {
   const { createHeaderReader, toBodyBytes } = modules.core
-  const { bodyTypeOf, parseJsonBody } = modules.parseBody
+  const { bodyTypeOf, bodyTypeOfBytes, parseJsonBody, requireIdentityEncoding } = modules.parseBody
   return {
     name,
     async: !sync,
@@ -69,7 +69,8 @@ function verifyThenParse(
       // The pipeline's steps up to the parsed body, in its order (see run-pipeline.ts).
       const body = toBodyBytes(delivery.body)
       const header = createHeaderReader(delivery.headers)
-      bodyTypeOf(header('content-type'), JSON_ONLY)
+      requireIdentityEncoding(header('content-encoding'), header('transfer-encoding'))
+      bodyTypeOfBytes(bodyTypeOf(header('content-type'), JSON_OR_FORM), body, JSON_OR_FORM)
       const verified = scheme.verify({ header, body }, prepared, verifyOptions())
       return verified instanceof Promise ? verified.then(() => parseJsonBody(body)) : parseJsonBody(body)
     },
