@@ -1199,6 +1199,9 @@ describe('entry points', () => {
       new Request('http://localhost/webhooks', { method: 'POST', body: 'x'.repeat(2048), headers: signature }),
     )
     expect(big.status).toBe(413)
+    // A method the provider does not use is refused first, whatever its body: 405 with Allow, not 413.
+    const bigPatch = await receiver.fetch(new Request('http://localhost/webhooks', { method: 'PATCH', body: 'x'.repeat(2048), headers: signature }))
+    expect([bigPatch.status, bigPatch.headers.get('allow'), ((await bigPatch.json()) as { error: { code: string } }).error.code]).toEqual([405, 'POST, PUT', 'method_not_allowed'])
   })
 
   it('fetch: a body ending short of its Content-Length is body_already_parsed (500), not a bare invalid_signature; a whole one verifies', async () => {

@@ -211,23 +211,24 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         if (request.body !== null) assertWholeBody(request.headers.get('content-length'), rawBody.length)
         response = await runPipeline(pipeline, { method: request.method, url: request.url, headers: request.headers, rawBody, waitUntil })
       } catch (error) {
-        response = rejectBeforePipeline(pipeline, error, startedAt, waitUntil)
+        response = rejectBeforePipeline(pipeline, error, request.method, startedAt, waitUntil)
       }
       return toFetchResponse(response, request.method)
     },
     handleNodeRequest: async (request, rawBody) => {
       const startedAt = clockReading(pipeline.monotonicNow)
+      const method = request.method ?? 'GET'
       try {
         const body =
           rawBody === undefined ? await readNodeRequest(request, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }) : keptNodeBody(rawBody)
         return await runPipeline(pipeline, {
-          method: request.method ?? 'GET',
+          method,
           url: request.url,
           headers: nodeRequestHeaders(request),
           rawBody: body as RawBody,
         })
       } catch (error) {
-        const response = rejectBeforePipeline(pipeline, error, startedAt)
+        const response = rejectBeforePipeline(pipeline, error, method, startedAt)
         return closesConnection(request) ? { ...response, headers: { ...response.headers, connection: 'close' } } : response
       }
     },

@@ -53,24 +53,34 @@ export async function runPipeline(config: PipelineConfig, request: WebhookReques
 
 /**
  * The response for a request that failed before the pipeline could run (its body was too large or too
- * slow to arrive), reported to the observers like any other, its duration counted from `startedAt` (when
- * reading began: a 408 took the whole body deadline).
+ * slow to arrive, or a body parser had consumed it), reported to the observers like any other, its duration
+ * counted from `startedAt` (when reading began: a 408 took the whole body deadline). A method the provider
+ * does not use is refused first, as the pipeline refuses it before it looks at the body: what became of the
+ * body is not what that sender must fix (a PUT behind `express.json()` was a 500 `body_already_parsed`).
  *
  * @example
  * ```ts
- * return rejectBeforePipeline(config, caughtWhileReading, readingStartedAt)
+ * return rejectBeforePipeline(config, caughtWhileReading, request.method, readingStartedAt)
  * ```
  */
 export function rejectBeforePipeline(
   config: PipelineConfig,
   caught: unknown,
+  method: string,
   startedAt = clockReading(config.monotonicNow),
   waitUntil?: WaitUntil,
 ): WebhookResponse {
-  const failure = toWebhookError(caught)
+  const failure = toWebhookError(methodRefusal(config, method.toUpperCase()) ?? caught)
   const response = errorResponse(failure, config.methods)
   report(config, response, failure, { duplicate: false }, startedAt, waitUntil)
   return response
+}
+
+/** `method_not_allowed` for an upper-cased method the provider does not use, else `undefined`. */
+function methodRefusal(config: PipelineConfig, method: string): RequestRejectedError | undefined {
+  if (config.methods.includes(method)) return undefined
+  // Quoted and bounded: a Fetch runtime passes any token as the method, 16 KiB long if a sender likes.
+  return new RequestRejectedError('method_not_allowed', `method ${quoteRefusedValue(method)} is not allowed; use ${config.methods.join(', ')}`)
 }
 
 /**
@@ -86,10 +96,8 @@ function readClock(config: PipelineConfig): number {
 async function deliver(config: PipelineConfig, request: WebhookRequest, progress: Progress): Promise<WebhookResponse> {
   const { provider } = config
   const method = request.method.toUpperCase()
-  if (!config.methods.includes(method)) {
-    // Quoted and bounded: a Fetch runtime passes any token as the method, 16 KiB long if a sender likes.
-    throw new RequestRejectedError('method_not_allowed', `method ${quoteRefusedValue(method)} is not allowed; use ${config.methods.join(', ')}`)
-  }
+  const refusal = methodRefusal(config, method)
+  if (refusal) throw refusal
   const body = toBodyBytes(request.rawBody)
   if (body.length > config.maxBodyBytes) {
     throw payloadTooLarge(config.maxBodyBytes)

@@ -185,4 +185,10 @@ export const conformanceCases: readonly ConformanceCase[] = [
       handled: 0,
     },
   },
+  {
+    name: 'body parser mounted first, raw bytes gone, a method the provider does not use: 405 method_not_allowed, not 500',
+    setup: { bodyParser: 'drops-raw-body' },
+    request: async () => ({ ...(await signedRequest({ id: 'evt_parsed_put' })), method: 'PUT' }),
+    expect: { status: 405, body: errorBody('method_not_allowed'), headers: { allow: 'POST' }, handled: 0 },
+  },
 ]
