@@ -4,7 +4,7 @@ import { type AddressInfo, connect } from 'node:net'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
-import { STATUS_BY_CODE, SignatureVerificationError, type WebhookErrorCode, toWebhookError } from './errors.js'
+import { STATUS_BY_CODE, SignatureVerificationError, type WebhookError, type WebhookErrorCode, toWebhookError } from './errors.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
 import { createNodeListener } from './http/node-listener.js'
 import { defineProvider } from './providers/define-provider.js'
@@ -1188,7 +1188,8 @@ describe('observers and stores that fail asynchronously or by throwing', () => {
 
 describe('entry points', () => {
   it('fetch: Request in, Response out; a declared oversize is refused before reading', async () => {
-    const receiver = makeReceiver({ maxBodyBytes: 1024 })
+    const errors: WebhookError[] = []
+    const receiver = makeReceiver({ maxBodyBytes: 1024, onError: (error) => void errors.push(error) })
     const body = stageChange()
     const signature = await scheme.sign({ body }, SECRET)
     const ok = await receiver.fetch(
@@ -1202,6 +1203,8 @@ describe('entry points', () => {
     // A method the provider does not use is refused first, whatever its body: 405 with Allow, not 413.
     const bigPatch = await receiver.fetch(new Request('http://localhost/webhooks', { method: 'PATCH', body: 'x'.repeat(2048), headers: signature }))
     expect([bigPatch.status, bigPatch.headers.get('allow'), ((await bigPatch.json()) as { error: { code: string } }).error.code]).toEqual([405, 'POST, PUT', 'method_not_allowed'])
+    // What the body did stays the refusal's cause, for the logs.
+    expect([errors.at(-1)?.code, (errors.at(-1)?.cause as WebhookError | undefined)?.code]).toEqual(['method_not_allowed', 'payload_too_large'])
   })
 
   it('fetch: a body ending short of its Content-Length is body_already_parsed (500), not a bare invalid_signature; a whole one verifies', async () => {

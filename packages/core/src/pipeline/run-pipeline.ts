@@ -56,7 +56,8 @@ export async function runPipeline(config: PipelineConfig, request: WebhookReques
  * slow to arrive, or a body parser had consumed it), reported to the observers like any other, its duration
  * counted from `startedAt` (when reading began: a 408 took the whole body deadline). A method the provider
  * does not use is refused first, as the pipeline refuses it before it looks at the body: what became of the
- * body is not what that sender must fix (a PUT behind `express.json()` was a 500 `body_already_parsed`).
+ * body (read first, bounded, as any other) is not what that sender must fix (a PUT behind `express.json()` was a
+ * 500 `body_already_parsed`).
  *
  * @example
  * ```ts
@@ -70,17 +71,19 @@ export function rejectBeforePipeline(
   startedAt = clockReading(config.monotonicNow),
   waitUntil?: WaitUntil,
 ): WebhookResponse {
-  const failure = toWebhookError(methodRefusal(config, method.toUpperCase()) ?? caught)
+  // The body's own failure stays the refusal's cause, for onError.
+  const failure = toWebhookError(methodRefusal(config, method.toUpperCase(), caught) ?? caught)
   const response = errorResponse(failure, config.methods)
   report(config, response, failure, { duplicate: false }, startedAt, waitUntil)
   return response
 }
 
 /** `method_not_allowed` for an upper-cased method the provider does not use, else `undefined`. */
-function methodRefusal(config: PipelineConfig, method: string): RequestRejectedError | undefined {
+function methodRefusal(config: PipelineConfig, method: string, cause?: unknown): RequestRejectedError | undefined {
   if (config.methods.includes(method)) return undefined
   // Quoted and bounded: a Fetch runtime passes any token as the method, 16 KiB long if a sender likes.
-  return new RequestRejectedError('method_not_allowed', `method ${quoteRefusedValue(method)} is not allowed; use ${config.methods.join(', ')}`)
+  const message = `method ${quoteRefusedValue(method)} is not allowed; use ${config.methods.join(', ')}`
+  return new RequestRejectedError('method_not_allowed', message, cause === undefined ? undefined : { cause })
 }
 
 /**

@@ -82,10 +82,10 @@ export const formFieldValues = (what: string) =>
     .describe(what)
 
 /**
- * Custom field values by field name, as {@link valuesByName} reads them, or as a list of entries naming each
- * field by its `id`, `key` or `name`: CRMs that key custom fields by an opaque field id send them that way
- * (`[{"id": "cf_3Kq9", "value": "..."}]`). The list is handed over as sent: an id is no field name to key a
- * map by.
+ * Custom field values by field name, as {@link valuesByName} reads them, or as a list of entries, each with its
+ * field's `id`, `key` or `name` where the sender gives one: CRMs that key custom fields by an opaque field id send
+ * them that way (`[{"id": "cf_3Kq9", "value": "..."}]`). The list is handed over as sent: an id is no field name
+ * to key a map by, and an entry naming none is kept rather than cost the delivery a 422 on every retry.
  *
  * @example
  * ```ts
@@ -106,7 +106,7 @@ export const valuesByNameOrEntries = (what: string) =>
             value: z.unknown().optional().describe('Field value'),
           }),
         )
-        .describe('A list of entries, each naming its field by `id`, `key` or `name`: handed over as sent'),
+        .describe('A list of entries, each with its field\'s `id`, `key` or `name` where the sender gives one: handed over as sent'),
     ])
     .describe(what)
 
@@ -123,7 +123,7 @@ export const valuesByNameOrEntries = (what: string) =>
 export const changedFieldsOrChanges = (what: string) =>
   z
     .union([z.array(z.string()).describe('Names of the modified fields'), z.record(z.string(), z.unknown()).describe('The changes by field name')])
-    .describe(`${what}: the names of the fields, or the changes by field name`)
+    .describe(`${what} (the names of the fields, or the changes by field name)`)
 
 /**
  * A code or id that one sender writes as text and another as a JSON number (WhatsApp's error codes, `131047`;
