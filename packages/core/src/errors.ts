@@ -48,6 +48,12 @@ export type WebhookErrorCode =
  *
  * The seeds' senders retry on anything outside 2xx, so a 4xx does not stop them; it tells a human
  * reading the sender's delivery log that the request itself is wrong.
+ *
+ * @example
+ * ```ts
+ * STATUS_BY_CODE.invalid_signature // 401
+ * STATUS_BY_CODE.delivery_in_progress // 409
+ * ```
  */
 export const STATUS_BY_CODE: Readonly<Record<WebhookErrorCode, number>> = {
   missing_signature: 401,

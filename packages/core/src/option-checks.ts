@@ -8,6 +8,11 @@
 /**
  * The longest delay a timer keeps: Node fires a longer `setTimeout` after 1 ms (with a warning), so a
  * `handlerTimeoutMs` of 3e9 would time every handler out at once.
+ *
+ * @example
+ * ```ts
+ * createReceiver({ provider, secret, handlerTimeoutMs: MAX_TIMER_MS }) // the longest a handler may take
+ * ```
  */
 export const MAX_TIMER_MS = 2_147_483_647
 
@@ -15,6 +20,11 @@ export const MAX_TIMER_MS = 2_147_483_647
  * The longest lease or retention a store takes, about 31 years: Redis's `PX` and PostgreSQL's `interval`
  * overflow far above it (PostgreSQL near 9.2e15 ms), and a longer one would fail the script or statement,
  * and every other call batched with it, on every delivery.
+ *
+ * @example
+ * ```ts
+ * createReceiver({ provider, secret, retentionMs: MAX_STORE_MS }) // the longest memory a store takes
+ * ```
  */
 export const MAX_STORE_MS = 1e12
 

@@ -34,7 +34,14 @@ function requireStore(store: IdempotencyStore): void {
   }
 }
 
-/** How long a completed delivery is remembered when neither the receiver nor its provider says. */
+/**
+ * How long a completed delivery is remembered when neither the receiver nor its provider says.
+ *
+ * @example
+ * ```ts
+ * createReceiver({ provider, secret, retentionMs: 2 * DEFAULT_RETENTION_MS }) // for resends by hand days later
+ * ```
+ */
 export const DEFAULT_RETENTION_MS = 72 * 60 * 60 * 1000
 
 /**

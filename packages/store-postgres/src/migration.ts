@@ -21,7 +21,14 @@ export interface TableNames {
   readonly given: string
 }
 
-/** The default table name. */
+/**
+ * The default table name.
+ *
+ * @example
+ * ```ts
+ * createPostgresStore({ pool, table: DEFAULT_TABLE }) // the same as leaving `table` out
+ * ```
+ */
 export const DEFAULT_TABLE = 'crm_webhooks_idempotency'
 
 /** The suffix of each name the store derives from the table's, by the {@link TableNames} entry it names. */

@@ -11,7 +11,14 @@ import { createHmacSha256Scheme } from '../schemes/hmac-sha256.js'
 import type { StandardSchemaV1 } from '../standard-schema.js'
 import type { WebhookRequest } from '../types.js'
 
-/** The secret contract deliveries are signed with. */
+/**
+ * The secret contract deliveries are signed with.
+ *
+ * @example
+ * ```ts
+ * const receiver = createReceiver({ provider: contractProvider, secret: CONTRACT_SECRET, store })
+ * ```
+ */
 export const CONTRACT_SECRET = 'contract-secret-2026'
 
 interface RecordUpdate {

@@ -25,7 +25,15 @@ export interface StoreContractCase<Subject = StoreContractSubject> {
   run(subject: Subject): Promise<void>
 }
 
-/** The lease and retention the time-dependent cases use, and how far they move the clock past them. */
+/**
+ * The lease and retention the time-dependent cases use, and how far they move the clock past them.
+ *
+ * @example
+ * ```ts
+ * // A case of your own, in the contract's terms: a lease short enough to wait out on a server's clock.
+ * await store.claim('my-key', 'owner-a', CONTRACT_LEASE_MS)
+ * ```
+ */
 export const CONTRACT_LEASE_MS = 300
 export const PAST_LEASE_MS = CONTRACT_LEASE_MS + 200
 export const RETAIN_MS = 60_000

@@ -11,9 +11,23 @@ import type { RawBody } from '../types.js'
 
 const textEncoder = new TextEncoder()
 
-/** Default body limit: 1 MiB, far above any CRM event the seeds show. */
+/**
+ * Default body limit: 1 MiB, far above any CRM event the seeds show.
+ *
+ * @example
+ * ```ts
+ * createReceiver({ provider, secret, maxBodyBytes: 4 * DEFAULT_MAX_BODY_BYTES })
+ * ```
+ */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-/** Default time to receive a whole body. */
+/**
+ * Default time to receive a whole body.
+ *
+ * @example
+ * ```ts
+ * createReceiver({ provider, secret, bodyTimeoutMs: DEFAULT_BODY_TIMEOUT_MS / 2 })
+ * ```
+ */
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000
 /**
  * After a body is refused (too large, too slow), the Node reader reads and throws away the rest so a sender

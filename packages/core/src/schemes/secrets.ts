@@ -6,7 +6,14 @@
  */
 import type { SecretInput } from '../types.js'
 
-/** At most this many secrets per receiver: rotation needs two or three; more only costs HMACs per forgery. */
+/**
+ * At most this many secrets per receiver: rotation needs two or three; more only costs HMACs per forgery.
+ *
+ * @example
+ * ```ts
+ * createReceiver({ provider, secret: [currentSecret, previousSecret] }) // up to MAX_SECRETS
+ * ```
+ */
 export const MAX_SECRETS = 10
 
 /** A configured secret after its checks. */

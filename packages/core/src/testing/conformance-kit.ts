@@ -14,11 +14,30 @@ import type { Provider, SecretInput } from '../types.js'
 /**
  * The secret every conformance receiver accepts. It is in Standard Webhooks form (`whsec_` + base64), which
  * the HMAC provider takes as a plain string, so one secret serves both providers.
+ *
+ * @example
+ * ```ts
+ * const receiver = createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET })
+ * ```
  */
 export const CONFORMANCE_SECRET = 'whsec_Y29uZm9ybWFuY2Utc2VjcmV0LWN1cnJlbnQ='
-/** A second secret: the one being rotated out in the rotation case. */
+/**
+ * A second secret: the one being rotated out in the rotation case.
+ *
+ * @example
+ * ```ts
+ * createReceiver({ provider: conformanceProvider, secret: [CONFORMANCE_SECRET, CONFORMANCE_PREVIOUS_SECRET] })
+ * ```
+ */
 export const CONFORMANCE_PREVIOUS_SECRET = 'whsec_Y29uZm9ybWFuY2Utc2VjcmV0LXByZXZpb3Vz'
-/** The event type the conformance providers declare. */
+/**
+ * The event type the conformance providers declare.
+ *
+ * @example
+ * ```ts
+ * receiver.on(CONFORMANCE_EVENT_TYPE, (event) => handled.push(event))
+ * ```
+ */
 export const CONFORMANCE_EVENT_TYPE = 'contact.created'
 
 const envelope = createFieldEnvelope({ type: 'event', id: 'id', occurredAt: 'timestamp', data: null })
