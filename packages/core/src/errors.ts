@@ -46,8 +46,10 @@ export type WebhookErrorCode =
  * The HTTP status of every code: 4xx for what a retry cannot fix, 5xx (or 409) for what a retry can,
  * 2xx for deliveries deliberately ignored.
  *
- * The seeds' senders retry on anything outside 2xx, so a 4xx does not stop them; it tells a human
- * reading the sender's delivery log that the request itself is wrong.
+ * The senders that retry (seeds 000 and 003, Standard Webhooks) retry anything outside 2xx, so a 4xx does
+ * not stop them; it tells a human reading the sender's delivery log that the request itself is wrong. The
+ * others (seeds 001, 002 and 004) make one attempt, so there a 5xx or 409 is not sent again (002: until a
+ * person resends it): docs/idempotency.md, "Senders that send once".
  *
  * @example
  * ```ts

@@ -1000,6 +1000,32 @@ describe('observers', () => {
       { status: 401, code: 'invalid_signature', duplicate: false, type: undefined },
     ])
   })
+
+  // docs/idempotency.md, "Senders that send once": with ConnectGain, Customermates or Auto-Respond a 500 or 503 is
+  // not sent again, so onError is where the application keeps the verified event it could not handle.
+  it.each([
+    ['handler_failed', {}, () => Promise.reject(new Error('database down'))],
+    ['store_unavailable', { store: { claim: () => Promise.reject(new Error('ECONNREFUSED')), complete: async () => true, release: async () => true } }, () => {}],
+  ] as const)('onError gets the verified event of a delivery that failed with %s', async (code, options, handler) => {
+    const seen: Array<{ code: string; event: unknown; idempotencyKey: string | undefined }> = []
+    const receiver = makeReceiver({ ...options, onError: (error, outcome) => void seen.push({ code: error.code, event: outcome.event, idempotencyKey: outcome.idempotencyKey }) })
+    receiver.on('deal.stage_changed', handler)
+    const body = stageChange()
+    expectRejected(await receiver.handle(await signedRequest(body)), code)
+    expect(seen).toEqual([
+      {
+        code,
+        event: expect.objectContaining({
+          type: 'deal.stage_changed',
+          id: JSON.parse(body).event_id,
+          data: JSON.parse(body).data,
+          payload: JSON.parse(body),
+          idempotencyKey: seen[0]!.idempotencyKey,
+        }),
+        idempotencyKey: expect.stringMatching(/^acme:/),
+      },
+    ])
+  })
 })
 
 describe('observers and stores that fail asynchronously or by throwing', () => {

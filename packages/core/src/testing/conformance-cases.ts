@@ -1,7 +1,7 @@
 /**
  * The conformance table every entry point must pass with the same status and body code (issue 4): the
  * statuses the seeds' senders understand, 2xx only when handled or deliberately ignored, 5xx when the
- * handler threw (so the sender retries), 4xx for what a retry cannot fix.
+ * handler threw (so a sender that retries sends it again), 4xx for what a retry cannot fix.
  *
  * @module
  */
