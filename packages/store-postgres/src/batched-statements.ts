@@ -105,7 +105,8 @@ async function inStatements<Entry, Result>(
       ? statement.map(() => ({ error: storeUnavailableError(`${what}: no answer within ${timeoutMs} ms`) }))
       : await send(statement, leftMs).then(
           (answers) => onePerEntry(answers, statement),
-          (error: unknown) => statement.map(() => ({ error })),
+          (error: unknown) =>
+            statement.length > 1 && isDataException(error) ? eachAlone(what, statement, send, timeoutMs, startedAt) : statement.map(() => ({ error })),
         )
   const results: Array<Settled<Result> | Promise<Settled<Result>>> = new Array(entries.length)
   now.forEach((index, position) => (results[index] = settled[position]!))
@@ -123,6 +124,44 @@ async function inStatements<Entry, Result>(
     later.forEach((index, position) => (results[index] = rest.then((restSettled) => restSettled[position]!)))
   }
   return results
+}
+
+/**
+ * Whether a statement failed for one of the values it was given (SQLSTATE class 22, data exception: a
+ * character the database's encoding lacks, 22P05 or 22021, in a key or record of a LATIN1 database). Such a
+ * statement fails as a whole before it writes anything, so one delivery's key failed every claim of its turn,
+ * on every retry of it.
+ */
+function isDataException(error: unknown): boolean {
+  const { code } = ((error as { cause?: unknown } | undefined)?.cause ?? error ?? {}) as { code?: unknown }
+  return typeof code === 'string' && code.startsWith('22')
+}
+
+/**
+ * The entries of a statement that failed for one of its values, each sent again alone, in order, within what
+ * is left of `timeoutMs`: only the entry whose value the database refused fails. An entry left undecided (a
+ * claim whose version is recorded again) is settled before the next is sent, as in one statement.
+ */
+async function eachAlone<Entry, Result>(
+  what: string,
+  statement: Entry[],
+  send: SendStatement<Entry, Result>,
+  timeoutMs: number,
+  startedAt: number,
+): Promise<Array<Settled<Result>>> {
+  const settled: Array<Settled<Result>> = []
+  for (const entry of statement) {
+    const leftMs = timeoutMs - (monotonicNow() - startedAt)
+    settled.push(
+      leftMs < 1
+        ? { error: storeUnavailableError(`${what}: no answer within ${timeoutMs} ms`) }
+        : await send([entry], leftMs).then(
+            (answers) => onePerEntry(answers, [entry])[0]!,
+            (error: unknown) => ({ error }),
+          ),
+    )
+  }
+  return settled
 }
 
 /** An entry's row, or the failure of its statement, thrown. */

@@ -61,6 +61,16 @@ function statementName(text: string): string {
 const UNDEFINED_TABLE = '42P01'
 
 /**
+ * serialization_failure and deadlock_detected: the statement was rolled back, and PostgreSQL asks for it to
+ * be run again. Under `default_transaction_isolation = 'serializable'` (set on a database or role), two
+ * instances claiming at once failed one of them with 40001 (a 503 for a whole batch of deliveries).
+ */
+const RUN_AGAIN = new Set(['40001', '40P01'])
+
+/** How many times a statement rolled back for a conflict is run again, within its deadline. */
+const RUNS_AGAIN = 2
+
+/**
  * Creates (or adopts) the pool and returns the bounded runner.
  *
  * @example
@@ -161,12 +171,18 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
             await migrate()
             if (isAbandoned()) throw new Error('abandoned after the deadline')
           }
-          return pool.query(statementOf(text, values)).catch((error: unknown) => {
-            // Migrated once, then dropped (a database recreated empty, a reset between test runs): the migration is
-            // applied again by the next call, where remembering it answered 503 until the process restarted.
-            if (options.autoMigrate && (error as { code?: string }).code === UNDEFINED_TABLE) migrated = undefined
-            return Promise.reject(explain(error))
-          })
+          for (let runsLeft = RUNS_AGAIN; ; runsLeft -= 1) {
+            try {
+              return await pool.query(statementOf(text, values))
+            } catch (error) {
+              const code = (error as { code?: string }).code
+              if (code !== undefined && RUN_AGAIN.has(code) && runsLeft > 0 && !isAbandoned()) continue
+              // Migrated once, then dropped (a database recreated empty, a reset between test runs): the migration is
+              // applied again by the next call, where remembering it answered 503 until the process restarted.
+              if (options.autoMigrate && code === UNDEFINED_TABLE) migrated = undefined
+              throw explain(error)
+            }
+          }
         }),
       )
     },
