@@ -11,7 +11,9 @@ import type { StandardSchemaV1 } from './standard-schema.js'
  * schemas keep fields a sender adds (they never reject unknown keys), yet a handler that reads a field
  * the schema does not declare fails to compile. Pure records (no declared keys) keep their index type.
  */
-export type EventData<Schema> = Schema extends StandardSchemaV1 ? DeclaredFields<StandardSchemaV1.InferOutput<Schema>> : unknown
+// The output is read with `infer`, not `InferOutput<Schema>`: for an arktype schema, `on('x', (event) => ...)`
+// failed to compile (TS2589, instantiation excessively deep) while the event name was still being inferred.
+export type EventData<Schema> = Schema extends StandardSchemaV1<unknown, infer Output> ? DeclaredFields<Output> : unknown
 
 type KnownKeys<T> = keyof {
   [K in keyof T as string extends K ? never : number extends K ? never : symbol extends K ? never : K]: true

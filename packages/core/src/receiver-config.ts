@@ -8,7 +8,7 @@
 import { MAX_STORE_MS, MAX_TIMER_MS, positiveOption } from './option-checks.js'
 import { createHeldClaims } from './idempotency/held-claims.js'
 import { createMemoryStore } from './idempotency/memory-store.js'
-import { requireProviderId } from './providers/define-provider.js'
+import { requireEventSchemas, requireProviderId } from './providers/define-provider.js'
 import { monotonicNow } from './monotonic-now.js'
 import { createOwedReleases } from './pipeline/owed-releases.js'
 import type { BodyType } from './pipeline/parse-body.js'
@@ -77,6 +77,8 @@ export function createReceiverConfig<P extends Provider, Extra extends EventSche
   }
   // Checked here too, for a provider built by hand rather than by defineProvider.
   requireProviderId(provider.id)
+  requireEventSchemas(provider.events, provider.id)
+  if (options.events !== undefined) requireEventSchemas(options.events, 'the receiver')
   if (options.secret === undefined) throw new TypeError('crm-webhooks: `secret` is required')
   const preparedSecrets = provider.scheme.prepareSecrets(secretList(options.secret))
   const invalidPayload = options.invalidPayload ?? 'reject'

@@ -24,13 +24,27 @@ export interface InvalidPayloadInfo {
   readonly headers: DeliveryContext['header']
 }
 
-/** The first issues, each as `path: message`, for the error message. */
+/** The longest issue message an error quotes: valibot and arktype put the refused value in theirs. */
+const MAX_ISSUE_MESSAGE = 200
+
+/**
+ * The first five issues, each as `path: message`, for an error message: a long message (a 100 KB field quoted
+ * by valibot or arktype) is cut, so a 422 stays a small JSON document, as refused headers are quoted bounded.
+ *
+ * @example
+ * ```ts
+ * describeIssues([{ message: 'Expected number', path: ['data', { key: 'amount' }] }]) // 'data.amount: Expected number'
+ * ```
+ */
 export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
   return issues
     .slice(0, 5)
     .map((issue) => {
-      const path = (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment))
-      return path.length ? `${path.join('.')}: ${issue.message}` : issue.message
+      // Array.from, not `path.map`: arktype's path is an Array subclass whose `map` builds `new ReadonlyPath(0)`,
+      // which holds [0], so an issue about the whole value read as one about field "0".
+      const path = Array.from(issue.path ?? [], (segment) => String(typeof segment === 'object' ? segment.key : segment))
+      const message = issue.message.length > MAX_ISSUE_MESSAGE ? `${issue.message.slice(0, MAX_ISSUE_MESSAGE)}... (${issue.message.length} characters)` : issue.message
+      return path.length ? `${path.join('.')}: ${message}` : message
     })
     .join('; ')
 }

@@ -17,6 +17,19 @@ export function requireProviderId(id: unknown): void {
 }
 
 /**
+ * Refuses an event catalog with an entry that is not a Standard Schema (a valibot 0.x schema has no
+ * `~standard`): every delivery of that event would otherwise be a 500. `owner` names the catalog in the message.
+ */
+export function requireEventSchemas(events: unknown, owner: string): void {
+  if (typeof events !== 'object' || events === null) throw new TypeError(`crm-webhooks: the events of ${owner} must be a record of Standard Schemas`)
+  for (const [name, schema] of Object.entries(events)) {
+    if (typeof (schema as { '~standard'?: { validate?: unknown } } | undefined)?.['~standard']?.validate !== 'function') {
+      throw new TypeError(`crm-webhooks: event ${name} of ${owner} is not a Standard Schema (zod 4, valibot, arktype)`)
+    }
+  }
+}
+
+/**
  * Declares a provider. It only checks the definition and keeps its types: handlers registered on a
  * receiver built from it are narrowed by the `events` record's keys.
  *
@@ -36,11 +49,7 @@ export function defineProvider<const Events extends EventSchemas>(provider: Prov
   if (typeof provider.scheme?.verify !== 'function' || typeof provider.scheme.sign !== 'function') {
     throw new TypeError(`crm-webhooks: provider ${provider.id} needs a signature scheme`)
   }
-  for (const [name, schema] of Object.entries(provider.events)) {
-    if (typeof schema?.['~standard']?.validate !== 'function') {
-      throw new TypeError(`crm-webhooks: event ${name} of ${provider.id} is not a Standard Schema (zod 4, valibot, arktype)`)
-    }
-  }
+  requireEventSchemas(provider.events, provider.id)
   if (provider.idempotencyDigest !== undefined && provider.idempotencyDigest !== 'signed-bytes' && provider.idempotencyDigest !== 'canonical-json') {
     throw new TypeError(`crm-webhooks: idempotencyDigest of provider ${provider.id} must be 'signed-bytes' or 'canonical-json'`)
   }

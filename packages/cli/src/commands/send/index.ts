@@ -10,7 +10,7 @@
  * @module
  */
 import { readFile } from 'node:fs/promises'
-import type { Provider } from '@crm-webhooks/core'
+import { type Provider, describeIssues } from '@crm-webhooks/core'
 import { providerFixtures } from '@crm-webhooks/core/providers'
 import { ATTEMPT_TIMEOUT_MS, RETRY_COUNT, type DeliveryAttempt, type NextRetry, type Sender, createSender, formatDuration, parseDuration, parseRetrySchedule } from '@crm-webhooks/sender'
 import type { CliIo } from '../../cli-io.js'
@@ -52,9 +52,8 @@ async function warnIfInvalid(provider: Provider, type: string, data: unknown, io
   }
   const result = await schema['~standard'].validate(data)
   if (result.issues) {
-    const first = result.issues[0]!
-    const path = (first.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment)).join('.')
-    io.stderr.write(paint.yellow(`note: the data does not match the ${type} schema (${path || 'data'}: ${first.message}); a receiver answers 422\n`))
+    // The first issue, as the receiver's 422 names it.
+    io.stderr.write(paint.yellow(`note: the data does not match the ${type} schema (${escapeControlCharacters(describeIssues(result.issues.slice(0, 1)))}); a receiver answers 422\n`))
   }
 }
 
