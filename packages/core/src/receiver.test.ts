@@ -1004,12 +1004,14 @@ describe('observers', () => {
   // docs/idempotency.md, "Senders that send once": with ConnectGain, Customermates or Auto-Respond a 500 or 503 is
   // not sent again, so onError is where the application keeps the verified event it could not handle.
   it.each([
-    ['handler_failed', {}, () => Promise.reject(new Error('database down'))],
-    ['store_unavailable', { store: { claim: () => Promise.reject(new Error('ECONNREFUSED')), complete: async () => true, release: async () => true } }, () => {}],
-  ] as const)('onError gets the verified event of a delivery that failed with %s', async (code, options, handler) => {
+    ['handler_failed', 'a handler that threw', {}, () => Promise.reject(new Error('database down'))],
+    ['store_unavailable', 'an unreachable store', { store: { claim: () => Promise.reject(new Error('ECONNREFUSED')), complete: async () => true, release: async () => true } }, () => {}],
+    ['store_unavailable', 'a receiver draining', {}, () => {}],
+  ] as const)('onError gets the verified event of a delivery that failed with %s (%s)', async (code, why, options, handler) => {
     const seen: Array<{ code: string; event: unknown; idempotencyKey: string | undefined }> = []
     const receiver = makeReceiver({ ...options, onError: (error, outcome) => void seen.push({ code: error.code, event: outcome.event, idempotencyKey: outcome.idempotencyKey }) })
     receiver.on('deal.stage_changed', handler)
+    if (why === 'a receiver draining') await receiver.drain()
     const body = stageChange()
     expectRejected(await receiver.handle(await signedRequest(body)), code)
     expect(seen).toEqual([
