@@ -60,6 +60,10 @@ function statementName(text: string): string {
 /** PostgreSQL's SQLSTATE for a relation that does not exist. */
 const UNDEFINED_TABLE = '42P01'
 
+/** PostgreSQL's SQLSTATEs for a prepared statement named twice on a session, and for one it does not know. */
+const DUPLICATE_PREPARED_STATEMENT = '42P05'
+const UNDEFINED_PREPARED_STATEMENT = '26000'
+
 /**
  * serialization_failure and deadlock_detected: the statement was rolled back, and PostgreSQL asks for it to
  * be run again. Under `default_transaction_isolation = 'serializable'` (set on a database or role), two
@@ -138,7 +142,14 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
   const binaryDefaultsError = () => storeUnavailableError('postgres store: pg.defaults.binary is set; the store reads results in text format only')
 
   function explain(error: unknown): unknown {
-    if ((error as { code?: string }).code !== UNDEFINED_TABLE) return error
+    const { code } = error as { code?: string }
+    // A pooler that hands a session's statements to other server connections (PgBouncer in transaction mode
+    // before 1.21) loses them under load, never one client alone: the bare error named no fix.
+    if (options.preparedStatements && (code === DUPLICATE_PREPARED_STATEMENT || code === UNDEFINED_PREPARED_STATEMENT)) {
+      const message = (error as Error).message
+      return new Error(`${message}: the connection does not keep this store's prepared statements (a pooler in transaction mode?); pass preparedStatements: false`, { cause: error })
+    }
+    if (code !== UNDEFINED_TABLE) return error
     if (options.autoMigrate) {
       return new Error(`table ${options.names.given} (or its _versions table) no longer exists: autoMigrate creates it again on the next call`, { cause: error })
     }

@@ -783,6 +783,23 @@ describe.skipIf(!available)('postgres store against a real server', () => {
     }
   })
 
+  // A pooler in transaction mode (PgBouncer before 1.21) hands the session's next statement to a server connection
+  // that never prepared it: under load 12-23% of claims failed with a bare "prepared statement ... does not exist".
+  it('names the fix when the connection lost the prepared statements it was given', async () => {
+    const session = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
+    try {
+      const store = createPostgresStore({ pool: session, table, autoMigrate: true })
+      expect(await store.claim('deallocated:1', 'o', 60_000)).toEqual({ state: 'claimed' })
+      // pg still takes the statement for prepared on this connection, as a client of a pooler does.
+      await session.query('DEALLOCATE ALL')
+      const failed = await store.claim('deallocated:2', 'o', 60_000).catch((error: unknown) => error)
+      expect(failed).toMatchObject({ code: 'store_unavailable' })
+      expect((failed as Error).message).toMatch(/prepared statement "crm_webhooks_\w+" does not exist: .*pass preparedStatements: false$/)
+    } finally {
+      await session.end()
+    }
+  })
+
   it('with preparedStatements: false, sends every statement unnamed (for PgBouncer in transaction mode)', async () => {
     const session = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
     try {
