@@ -1235,6 +1235,34 @@ describe('entry points', () => {
     expect([errors.at(-1)?.code, (errors.at(-1)?.cause as WebhookError | undefined)?.code]).toEqual(['method_not_allowed', 'payload_too_large'])
   })
 
+  // Next.js on Node kept the connection of a chunked body cut at the limit and reset it under the next request.
+  it('fetch: an answer to a body cut off while reading (past the limit, or the deadline) closes the connection; one refused before reading does not', async () => {
+    const receiver = makeReceiver({ maxBodyBytes: 1024, bodyTimeoutMs: 50 })
+    const signature = await scheme.sign({ body: '{}' }, SECRET)
+    const streamed = (chunks: string[], then: 'end' | 'stall') =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk))
+          if (then === 'end') controller.close()
+        },
+      })
+    const post = (body: ReadableStream<Uint8Array> | string) =>
+      receiver.fetch(
+        typeof body === 'string'
+          ? new Request('http://localhost/webhooks', { method: 'POST', headers: { ...signature, 'content-length': String(body.length) }, body })
+          : new Request('http://localhost/webhooks', { method: 'POST', headers: signature, body, duplex: 'half' } as RequestInit),
+      )
+    const overLimit = await post(streamed(['x'.repeat(800), 'x'.repeat(800)], 'end'))
+    expect([overLimit.status, overLimit.headers.get('connection')]).toEqual([413, 'close'])
+    const tooSlow = await post(streamed(['{'], 'stall'))
+    expect([tooSlow.status, tooSlow.headers.get('connection')]).toEqual([408, 'close'])
+    // Refused from its Content-Length, before a byte was read: the server reads or closes as it does for any answer.
+    const declared = await post('x'.repeat(2048))
+    expect([declared.status, declared.headers.get('connection')]).toEqual([413, null])
+    const accepted = await post(streamed([stageChange()], 'end'))
+    expect(accepted.headers.get('connection')).toBeNull()
+  })
+
   it('fetch: a body ending short of its Content-Length is body_already_parsed (500), not a bare invalid_signature; a whole one verifies', async () => {
     const handler = vi.fn()
     const receiver = makeReceiver().on('deal.stage_changed', handler)

@@ -157,6 +157,11 @@ export interface Receiver<Events extends EventSchemas = any, P extends Provider 
   drain(options?: DrainOptions): Promise<boolean>
 }
 
+/** `response` with `Connection: close`: the request's body was left unread, so its connection cannot carry another. */
+function closingConnection(response: WebhookResponse): WebhookResponse {
+  return { ...response, headers: { ...response.headers, connection: 'close' } }
+}
+
 /**
  * Creates a receiver.
  *
@@ -202,16 +207,26 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
       const waitUntil = contextWaitUntil(context)
       let response: WebhookResponse
       const startedAt = clockReading(pipeline.monotonicNow)
+      let bodyCut = false
       try {
         assertDeclaredLength(request.headers.get('content-length'), maxBodyBytes)
         // A body read in part and released is unlocked but disturbed: what is left is not what was signed.
         if (request.bodyUsed) throw bodyStreamAlreadyRead()
-        const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs, signal: request.signal })
+        const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs, signal: request.signal }).catch(
+          (error: unknown) => {
+            bodyCut = true
+            throw error
+          },
+        )
         // A bodiless request (a GET: Fetch gives it no body whatever its headers say) has nothing to fall short.
         if (request.body !== null) assertWholeBody(request.headers.get('content-length'), rawBody.length)
         response = await runPipeline(pipeline, { method: request.method, url: request.url, headers: request.headers, rawBody, waitUntil })
       } catch (error) {
         response = rejectBeforePipeline(pipeline, error, request.method, startedAt, waitUntil)
+        // The rest of a body past the limit or the deadline is cancelled unread, and a server that keeps the
+        // connection for another request resets it then (Next.js on Node did): the sender's next delivery on it
+        // failed. Told to close, such a server ends the connection after this answer, as the Node entry point does.
+        if (bodyCut) response = closingConnection(response)
       }
       return toFetchResponse(response, request.method)
     },
@@ -229,7 +244,7 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         })
       } catch (error) {
         const response = rejectBeforePipeline(pipeline, error, method, startedAt)
-        return closesConnection(request) ? { ...response, headers: { ...response.headers, connection: 'close' } } : response
+        return closesConnection(request) ? closingConnection(response) : response
       }
     },
     // A lease may outlast the longest timer (lockTtlMs up to MAX_STORE_MS): Node fires a longer one at once, so

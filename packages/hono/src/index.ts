@@ -50,6 +50,8 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handleNodeR
     const answer = await receiver.fetch(withWireUrl(request, wireUrl))
     // node-server ends a connection whose request it did not read to the end (a 413, a 408): the answer says so.
     if (answerEndsConnection(incoming)) answer.headers.set('connection', 'close')
+    // HTTP/2 has no Connection header: the core's, for a body it cut off, Node would drop with a warning.
+    else if (incoming?.httpVersionMajor === 2) answer.headers.delete('connection')
     return answer
   }
 }
