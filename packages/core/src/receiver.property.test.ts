@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { z } from 'zod'
+import * as z from 'zod'
 import { STATUS_BY_CODE, type WebhookErrorCode } from './errors.js'
 import { defineProvider } from './providers/define-provider.js'
 import { createFieldEnvelope } from './providers/field-envelope.js'

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import { z } from 'zod'
+import * as z from 'zod'
 import { defineProvider } from './providers/define-provider.js'
 import { createFieldEnvelope } from './providers/field-envelope.js'
 import { type Receiver, createReceiver } from './receiver.js'

@@ -5,7 +5,7 @@
  * @module
  */
 import { createFieldEnvelope, createHmacSha256Scheme, defineProvider } from '@crm-webhooks/core'
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * The test provider.

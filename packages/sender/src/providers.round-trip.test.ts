@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Provider, type WebhookEvent, createNodeListener, createReceiver } from '@crm-webhooks/core'
 import { providerFixtures, providers } from '@crm-webhooks/core/providers'
-import { z } from 'zod'
+import * as z from 'zod'
 import { createSender } from './sender.js'
 
 /**

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import type { StandardSchemaV1 } from '../standard-schema.js'
 import { type BuiltInEventType, type ProviderId, isProviderId, providers } from './registry.js'
 

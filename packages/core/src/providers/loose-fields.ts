@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * A number, or the numeric string many billing systems and SQL `numeric` columns serialize to. The string is

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { createFieldEnvelope } from '../providers/field-envelope.js'
 import { defineProvider } from '../providers/define-provider.js'
 import { createHmacSha256Scheme } from '../schemes/hmac-sha256.js'

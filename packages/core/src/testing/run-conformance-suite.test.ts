@@ -4,7 +4,7 @@
  * serves a valid delivery afterwards must hold for that receiver, not only for the built-in table's.
  */
 import { createServer } from 'node:http'
-import { z } from 'zod'
+import * as z from 'zod'
 import { createNodeListener } from '../http/node-listener.js'
 import { createFieldEnvelope } from '../providers/field-envelope.js'
 import { defineProvider } from '../providers/define-provider.js'

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type WebhookEvent, createReceiver } from '@crm-webhooks/core'
 import { workflowPlatform } from '@crm-webhooks/core/providers'
 import { createSender } from '@crm-webhooks/sender'
-import { z } from 'zod'
+import * as z from 'zod'
 import { FRAMEWORKS, type RunningServer, startServer } from './start-server.js'
 
 const SECRET = 'round-trip-workflow-platform'

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { changedFieldsOrChanges, formFieldValues, numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByName } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601, UTC)`)

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * One message of the transcript. The seed shows text messages in two directions; every later delivery about

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { numberOrNumericString, numberOrText, tagNameOrObject, userObjectOrId } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)

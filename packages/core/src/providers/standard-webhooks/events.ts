@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { numberOrNumericString } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)

@@ -34,7 +34,7 @@ function dataOrSquashed(context: DeliveryContext): unknown {
  *
  * @example
  * ```ts
- * import { z } from 'zod'
+ * import * as z from 'zod'
  * import { createReceiver } from '@crm-webhooks/core'
  * import { standardWebhooks } from '@crm-webhooks/core/providers'
  *

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { z } from 'zod'
+import * as z from 'zod'
 import { createMemoryStore } from '../../idempotency/memory-store.js'
 import { createReceiver } from '../../receiver.js'
 import type { WebhookEvent, WebhookResponse } from '../../types.js'

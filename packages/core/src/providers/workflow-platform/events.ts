@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { changedFieldsOrChanges, formFieldValues, numberOrNumericString, tagNameOrObject, userObjectOrId, valuesByNameOrEntries } from '../loose-fields.js'
 
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601)`)

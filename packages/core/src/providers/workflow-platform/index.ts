@@ -38,7 +38,7 @@ function eventTypeOf(context: DeliveryContext): string {
  *
  * @example
  * ```ts
- * import { z } from 'zod'
+ * import * as z from 'zod'
  * import { createReceiver } from '@crm-webhooks/core'
  * import { workflowPlatform } from '@crm-webhooks/core/providers'
  *

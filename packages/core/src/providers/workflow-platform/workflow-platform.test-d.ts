@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import { z } from 'zod'
+import * as z from 'zod'
 import { createReceiver } from '../../receiver.js'
 import { workflowPlatform } from './index.js'
 

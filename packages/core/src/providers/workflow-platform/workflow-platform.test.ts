@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { DeliveryOutcome } from '../../pipeline/delivery-outcome.js'
 import { createReceiver } from '../../receiver.js'
 import type { WebhookEvent, WebhookResponse } from '../../types.js'
