@@ -214,7 +214,8 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         if (request.bodyUsed) throw bodyStreamAlreadyRead()
         const rawBody = await readWebStream(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs, signal: request.signal }).catch(
           (error: unknown) => {
-            bodyCut = true
+            // A body past the limit is read off in the background (read-web-stream.ts); any other is cut here.
+            bodyCut = (error as WebhookError).code !== 'payload_too_large'
             throw error
           },
         )
@@ -223,9 +224,9 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         response = await runPipeline(pipeline, { method: request.method, url: request.url, headers: request.headers, rawBody, waitUntil })
       } catch (error) {
         response = rejectBeforePipeline(pipeline, error, request.method, startedAt, waitUntil)
-        // The rest of a body past the limit or the deadline is cancelled unread, and a server that keeps the
-        // connection for another request resets it then (Next.js on Node did): the sender's next delivery on it
-        // failed. Told to close, such a server ends the connection after this answer, as the Node entry point does.
+        // The rest of a body past the deadline is cancelled unread, and a server that keeps the connection for
+        // another request resets it then (Next.js on Node did): the sender's next delivery on it failed. Told to
+        // close, such a server ends the connection after this answer, as the Node entry point does.
         if (bodyCut) response = closingConnection(response)
       }
       return toFetchResponse(response, request.method)

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { TINY_CHUNKS, liveArrayBufferBytes, tinyChunk } from './held-memory.fixture.js'
+import { DISCARD_MAX_MS } from './raw-body.js'
 import { readWebStream } from './read-web-stream.js'
 
 describe('readWebStream', () => {
@@ -99,10 +100,21 @@ describe('readWebStream', () => {
     await expect(refusal).rejects.toThrow(`(${name})`)
   })
 
-  it('cuts a body off at the limit, cancelling the rest', async () => {
-    const { stream, wasCancelled } = webStream(['12345', '67890'], false)
-    await expect(readWebStream(stream, { maxBytes: 8 })).rejects.toMatchObject({ code: 'payload_too_large' })
-    expect(wasCancelled()).toBe(true)
+  it('refuses a body at the limit at once, then reads the rest off, for DISCARD_MAX_MS at most, before it cancels it', async () => {
+    const parts = ['12345', '67890', 'more', 'and more']
+    let pulled = 0
+    let cancelled = false
+    const ending = new ReadableStream<Uint8Array>({
+      pull: (controller) => (pulled < parts.length ? controller.enqueue(encode(parts[pulled++]!)) : controller.close()),
+      cancel: () => void (cancelled = true),
+    })
+    await expect(readWebStream(ending, { maxBytes: 8 })).rejects.toMatchObject({ code: 'payload_too_large' })
+    // Read to its end, so the runtime can keep the connection for the next request.
+    await vi.waitFor(() => expect([pulled, cancelled]).toEqual([parts.length, false]))
+    const stalled = webStream(['12345', '67890'], false)
+    await expect(readWebStream(stalled.stream, { maxBytes: 8 })).rejects.toMatchObject({ code: 'payload_too_large' })
+    expect(stalled.wasCancelled()).toBe(false)
+    await vi.waitFor(() => expect(stalled.wasCancelled()).toBe(true), { timeout: DISCARD_MAX_MS + 1_000 })
   })
 
   it('answers a stream that fails mid-body as invalid_body, as the Node reader does, and refuses one another reader holds', async () => {

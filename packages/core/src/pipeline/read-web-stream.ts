@@ -10,6 +10,8 @@ import { createChunkCollector } from './chunk-collector.js'
 import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
+  DISCARD_MAX_BYTES,
+  DISCARD_MAX_MS,
   type ReadBodyOptions,
   bodyStreamAlreadyRead,
   bodyTimedOut,
@@ -102,7 +104,10 @@ export async function readWebStream(
         throw new WebhookError('internal_error', `the request body stream yielded a chunk that is not a Uint8Array (${chunkTypeName(value)})`)
       }
       length += value.length
-      if (length > maxBytes) throw payloadTooLarge(maxBytes)
+      if (length > maxBytes) {
+        discardRest(reader, maxBytes + DISCARD_MAX_BYTES - length)
+        throw payloadTooLarge(maxBytes)
+      }
       chunks.push(value)
     }
     return chunks.bytes()
@@ -110,7 +115,7 @@ export async function readWebStream(
     // A source that errors as it is cancelled at the deadline still timed out.
     if (stopped === 'deadline') throw bodyTimedOut()
     if (stopped === 'abort') throw connectionClosedEarly()
-    reader.cancel().catch(() => {})
+    if (!isInstanceOf(error, RequestRejectedError) || error.code !== 'payload_too_large') reader.cancel().catch(() => {})
     if (isInstanceOf(error, WebhookError)) throw error
     // The source failed mid-body (the sender went away): the same 400 the Node reader gives, not a 500.
     throw new RequestRejectedError('invalid_body', 'the request body could not be read', { cause: error })
@@ -119,4 +124,24 @@ export async function readWebStream(
     clearTimeout(abortCheck)
     signal?.removeEventListener('abort', onAbort)
   }
+}
+
+/**
+ * Reads and drops the rest of a body refused for its size, in the background, as the Node reader does, up to
+ * `left` more bytes and for at most DISCARD_MAX_MS, then cancels it. A body cancelled at once was a `Connection:
+ * close` the runtime did not send: Next.js reset the kept connection under the sender's next delivery, and a
+ * close said instead cut off a sender still writing before it read the 413 (Bun: EPIPE). Read off, the
+ * runtime keeps the connection for the next request; only an endless or trickling body is cut.
+ */
+function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, left: number): void {
+  const cutOff = setTimeout(() => void reader.cancel().catch(() => {}), DISCARD_MAX_MS)
+  const readOn = (): Promise<void> =>
+    reader.read().then(({ done, value }) => {
+      if (done) return
+      left -= isByteChunk(value) ? value.length : 0
+      return left < 0 ? reader.cancel() : readOn()
+    })
+  readOn()
+    .catch(() => {})
+    .finally(() => clearTimeout(cutOff))
 }
