@@ -42,6 +42,18 @@ describe('createPostgresStore: configuration mistakes throw TypeError', () => {
   })
 })
 
+// A runtime whose timers are numbers (workerd, browsers): `sweep.unref()` threw from createPostgresStore.
+it('creates its purge sweep on a runtime whose timers have no unref', async () => {
+  const setIntervalAsNumber = vi.spyOn(globalThis, 'setInterval').mockImplementation((() => 1) as never)
+  try {
+    const store = createPostgresStore({ connectionString: DATABASE_URL, purgeIntervalMs: 60_000 })
+    expect(setIntervalAsNumber).toHaveBeenCalledTimes(1)
+    await store.close()
+  } finally {
+    setIntervalAsNumber.mockRestore()
+  }
+})
+
 describe('migrationSql', () => {
   it('prints idempotent DDL for the default table, a named one and a schema-qualified one', () => {
     expect(migrationSql()).toContain('CREATE TABLE IF NOT EXISTS "crm_webhooks_idempotency" (')

@@ -184,8 +184,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return total
   }
   const sweep = purgeIntervalMs > 0 ? setInterval(() => purgeExpired().catch(reportError), purgeIntervalMs) : undefined
-  // The sweep alone must never keep a process alive.
-  sweep?.unref()
+  // The sweep alone must never keep a process alive (Node; a runtime whose timers are numbers has no unref).
+  ;(sweep as { unref?: () => void } | undefined)?.unref?.()
 
   function inProgress(leftMs: number | null): ClaimResult {
     return { state: 'in_progress', retryAfterMs: Math.max(1, leftMs ?? 1_000) }
