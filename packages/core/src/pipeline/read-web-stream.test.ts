@@ -117,6 +117,25 @@ describe('readWebStream', () => {
     await vi.waitFor(() => expect(stalled.wasCancelled()).toBe(true), { timeout: DISCARD_MAX_MS + 1_000 })
   })
 
+  it('reads off a source with a chunk always ready without freezing the event loop, and cuts it after DISCARD_MAX_MS', async () => {
+    let cancelled = false
+    let first = true
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(first ? encode('x'.repeat(16)) : new Uint8Array(0))
+        first = false
+      },
+      cancel: () => void (cancelled = true),
+    })
+    const startedAt = performance.now()
+    await expect(readWebStream(endless, { maxBytes: 8 })).rejects.toMatchObject({ code: 'payload_too_large' })
+    // A timer still gets its turn while the rest is read off.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(cancelled).toBe(false)
+    await vi.waitFor(() => expect(cancelled).toBe(true), { timeout: DISCARD_MAX_MS + 2_000 })
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(DISCARD_MAX_MS - 50)
+  })
+
   it('answers a stream that fails mid-body as invalid_body, as the Node reader does, and refuses one another reader holds', async () => {
     const failure = new Error('connection reset')
     let sent = false
