@@ -278,6 +278,33 @@ describe('Fastify specifics (app.inject)', () => {
     }
   })
 
+  // @fastify/express 4 sets request.raw.url to decodeURI(url) in an onRequest hook, keeping the wire target in
+  // request.raw.originalUrl: every signed GET or DELETE of the workflow platform was a 401 behind it.
+  it('verifies a signed query over the URL as it arrived, whatever a hook (@fastify/express) or rewriteUrl made of request.raw.url', async () => {
+    const secret = 'wp-query-secret'
+    const query = 'event_id=evt_rewritten&data=%7B%22id%22%3A%22c_1%22%7D&note=a%20b'
+    const signature = createHmac('sha256', secret).update(query).digest('hex')
+    const decodingHook = Fastify()
+    decodingHook.addHook('onRequest', async (request) => {
+      const raw = request.raw as typeof request.raw & { originalUrl?: string }
+      raw.originalUrl = raw.url
+      raw.url = decodeURI(raw.url!)
+    })
+    const rewriting = Fastify({ rewriteUrl: (request) => request.url!.replace(/^\/hooks\//, '/webhooks') })
+    for (const [app, path] of [[decodingHook, '/webhooks'], [rewriting, '/hooks/']] as const) {
+      await app.register(crmWebhooks, { receiver: createReceiver({ provider: workflowPlatform, secret }).onAny(() => {}) })
+      const address = await app.listen({ port: 0, host: '127.0.0.1' })
+      try {
+        for (const method of ['GET', 'DELETE']) {
+          const response = await fetch(`${address}${path}?${query}`, { method, headers: { 'x-hmac-signature': signature } })
+          expect({ path, method, status: response.status, body: await response.json() }).toMatchObject({ path, method, status: 202, body: { ok: true, id: 'evt_rewritten' } })
+        }
+      } finally {
+        await app.close()
+      }
+    }
+  })
+
   it('fastify-raw-body registered globally skips the webhook route and keeps the raw body on the others', async () => {
     const app = Fastify()
     await app.register(fastifyRawBody, { global: true, encoding: false })

@@ -1,4 +1,4 @@
-import { type Receiver, type WebhookResponse, nodeRequestWithBody, responseContent } from '@crm-webhooks/core'
+import { type Receiver, type WebhookResponse, responseContent } from '@crm-webhooks/core'
 import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { keepBodyStreams } from './keep-body-streams.js'
@@ -26,12 +26,11 @@ const crmWebhooksPlugin: FastifyPluginAsync<CrmWebhooksOptions> = async function
   if (!fastify.hasRequestDecorator('webhookResponse')) fastify.decorateRequest('webhookResponse', null)
   // fastify-plugin leaves `register`'s own prefix unapplied: the route's scope takes it (/crm/webhooks).
   await fastify.register(async function crmWebhooksRoute(scope) {
-    const bodyStreamOf = keepBodyStreams(scope)
+    const nodeRequestOf = keepBodyStreams(scope)
     scope.addHook('onRequest', showFastifyAParseableType)
     async function crmWebhooksHandler(request: FastifyRequest, reply: FastifyReply) {
-      const body = bodyStreamOf(request)
       // A bodiless GET whose stream a route-level hook piped away reads as empty: the core judges by its framing.
-      const out = await receiver.handleNodeRequest(body !== undefined ? nodeRequestWithBody(request.raw, body) : request.raw)
+      const out = await receiver.handleNodeRequest(nodeRequestOf(request))
       request.webhookResponse = out
       // Fastify sends a string's Content-Length, a 304's and a HEAD answer's too, where RFC 9110 section 8.6 allows
       // only GET's (the receiver answers HEAD itself). Handed no payload, it sends none for 204, 304 and HEAD, 0 for 205.

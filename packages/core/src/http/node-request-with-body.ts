@@ -14,6 +14,10 @@ import type { NodeRequestStream } from '../pipeline/read-node-request.js'
  * `payload.pipe(...)`): the bytes are piped into that stream, and the request itself has none left to give.
  * Type-only imports of node:http and node:stream: nothing here loads a Node module at run time.
  *
+ * `url` is the request target as it arrived, where a framework rewrote `request.url` before the route (Fastify's
+ * `request.originalUrl`: `@fastify/express` decodes `request.raw.url`, and a signed query must be verified over the
+ * bytes that were signed); default `request.url`.
+ *
  * Whether the body was read already, has ended or was destroyed is `body`'s. The read ends as soon as the
  * sender goes away mid-body, even when the connection closed before this call; a body the core cuts off (too
  * long, too slow) ends the connection, not only `body`.
@@ -27,6 +31,7 @@ import type { NodeRequestStream } from '../pipeline/read-node-request.js'
 export function nodeRequestWithBody(
   request: IncomingMessage,
   body: Readable,
+  url: string | undefined = request.url,
 ): NodeRequestStream & Pick<IncomingMessage, 'method' | 'url' | 'httpVersionMajor'> & { readonly stream?: unknown } {
   // `pipe()` neither ends nor destroys the hook's stream when the sender goes away mid-body: without this,
   // the read would wait for the body deadline (a 408) instead of ending at once (400, as without a hook).
@@ -45,7 +50,7 @@ export function nodeRequestWithBody(
       return request.headersDistinct
     },
     method: request.method,
-    url: request.url,
+    url,
     httpVersionMajor: request.httpVersionMajor,
     // An HTTP/2 request's own stream: a refused body is ended by resetting it (the request's destroy() would leave
     // it half-open, holding its flow-control window), and a reset by the client is seen on it.
