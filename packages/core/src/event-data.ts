@@ -47,5 +47,6 @@ export type DeclaredFields<T, Depth extends readonly unknown[] = []> = T extends
             ? [KnownKeys<T>] extends [never]
               ? // A pure record keeps its index type; its values lose theirs (a map of loose objects).
                 { [K in keyof T]: DeclaredFields<T[K], [...Depth, unknown]> }
-              : { [K in KnownKeys<T>]: DeclaredFields<T[K], [...Depth, unknown]> }
+              : // `K & keyof T`: TypeScript before 5.4 did not see that a key of the filtered set is one of T's (TS2536).
+                { [K in KnownKeys<T>]: DeclaredFields<T[K & keyof T], [...Depth, unknown]> }
             : T

@@ -16,8 +16,8 @@ type NodeCrypto = typeof import('node:crypto')
 /** A secret's key material, prepared once per receiver. */
 export interface HmacKey {
   readonly bytes: Uint8Array
-  /** Web Crypto key, imported on first use. */
-  webKey?: Promise<CryptoKey>
+  /** Web Crypto key, imported on first use (typed from `globalThis.crypto`, which @types/node declares, not DOM's `CryptoKey`). */
+  webKey?: ReturnType<typeof globalThis.crypto.subtle.importKey>
 }
 
 /** The primitives the schemes need. Injectable, so a test or a runtime can bring its own. */
@@ -77,7 +77,7 @@ export function createNodeCryptoEngine(nodeCrypto: NodeCrypto): CryptoEngine {
  * const scheme = createHmacSha256Scheme({ header: 'X-Signature', engine: createWebCryptoEngine() })
  * ```
  */
-export function createWebCryptoEngine(subtle: SubtleCrypto = globalThis.crypto.subtle): CryptoEngine {
+export function createWebCryptoEngine(subtle: typeof globalThis.crypto.subtle = globalThis.crypto.subtle): CryptoEngine {
   return {
     name: 'webcrypto',
     async hmacSha256(key, parts) {

@@ -127,7 +127,9 @@ export function conformanceEventBody(id = 'evt_conformance', extra: Record<strin
  * await fetch(url, { method: request.method, headers: request.headers, body: request.body })
  * ```
  */
-export async function signedRequest(options: SignedRequestOptions = {}): Promise<ConformanceRequest & { body: string | Uint8Array<ArrayBuffer> }> {
+// The body's type spelt without `Uint8Array<ArrayBuffer>`, which TypeScript before 5.7 cannot read (typed arrays were
+// not generic): the published declarations then failed a consumer's type check unless it skipped libraries.
+export async function signedRequest(options: SignedRequestOptions = {}): Promise<ConformanceRequest & { body: string | (Uint8Array & { buffer: ArrayBuffer }) }> {
   const provider = options.provider ?? conformanceProvider
   const id = options.id ?? 'evt_conformance'
   const body = options.body ?? conformanceEventBody(id)
