@@ -95,6 +95,15 @@ it.each([
   expect(errorOf(response)?.message).toMatch(/^contact\.created: email: .{1,200}\.\.\. \(\d+ characters\)$/)
 })
 
+// A record's key is the sender's: a 100 KB key in the path made a 100 KB 422 as surely as a quoted value.
+it('a 422 cuts a long path as it cuts a long message', async () => {
+  const receiver = createReceiver({ provider: valibotProvider, secret: LIBRARY_SECRET, events: { 'scores.set': v.record(v.string(), v.number()) } })
+  const response = await receiver.handle(await signedDelivery('scores.set', { ['k'.repeat(100_000)]: 'x' }))
+  expect(response.status).toBe(422)
+  expect(response.body.length).toBeLessThan(1_000)
+  expect(errorOf(response)?.message).toMatch(/^scores\.set: k{200}\.\.\. \(100000 characters\): /)
+})
+
 describe('what is not a Standard Schema is refused when the receiver is created', () => {
   it.each([
     // A valibot 0.x schema has no `~standard`: every delivery of its event was a 500.

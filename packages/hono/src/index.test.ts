@@ -483,7 +483,7 @@ describe('Hono specifics', () => {
     }
   }
 
-  it('answers before the end of the body over HTTP/2 without a Connection header, which HTTP/2 has not (Node would warn and drop it)', async () => {
+  it('answers before the end of the body over HTTP/2 without a Connection header, which HTTP/2 has not (Node would warn and drop it): a 413, and a 408 whose answer the core marks to close', async () => {
     const warnings: string[] = []
     const onWarning = (warning: Error) => void warnings.push(warning.name)
     process.on('warning', onWarning)
@@ -493,18 +493,22 @@ describe('Hono specifics', () => {
       c.req.raw = c.req.raw.clone()
       await next()
     })
-    app.all('/webhooks', crmWebhooks(createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET, maxBodyBytes: 64 })))
+    app.all('/webhooks', crmWebhooks(createReceiver({ provider: conformanceProvider, secret: CONFORMANCE_SECRET, maxBodyBytes: 64, bodyTimeoutMs: 100 })))
     const listener = getRequestListener(app.fetch)
     const server = createHttp2Server((request, response) => void listener(request as never, response as never))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const client = http2Connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
     try {
-      const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
-        const stream = client.request({ ':method': 'POST', ':path': '/webhooks', 'content-type': 'application/json' })
-        stream.on('response', resolve).on('error', reject)
-        stream.write('x'.repeat(200)) // past the limit, the body not ended
-      })
-      expect([headers[':status'], headers.connection]).toEqual([413, undefined])
+      const answer = (written: string) =>
+        new Promise<Record<string, unknown>>((resolve, reject) => {
+          const stream = client.request({ ':method': 'POST', ':path': '/webhooks', 'content-type': 'application/json' })
+          stream.on('response', resolve).on('error', reject)
+          stream.write(written) // the body never ended
+        })
+      const tooLarge = await answer('x'.repeat(200))
+      expect([tooLarge[':status'], tooLarge.connection]).toEqual([413, undefined])
+      const tooSlow = await answer('{"a":')
+      expect([tooSlow[':status'], tooSlow.connection]).toEqual([408, undefined])
       await new Promise((resolve) => setTimeout(resolve, 20))
       expect(warnings).toEqual([])
     } finally {

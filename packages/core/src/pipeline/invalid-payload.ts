@@ -24,12 +24,18 @@ export interface InvalidPayloadInfo {
   readonly headers: DeliveryContext['header']
 }
 
-/** The longest issue message an error quotes: valibot and arktype put the refused value in theirs. */
+/** The longest issue message (or path) an error quotes: valibot and arktype put the refused value in theirs. */
 const MAX_ISSUE_MESSAGE = 200
+
+/** `text` cut at MAX_ISSUE_MESSAGE characters, its length said. */
+function cut(text: string): string {
+  return text.length > MAX_ISSUE_MESSAGE ? `${text.slice(0, MAX_ISSUE_MESSAGE)}... (${text.length} characters)` : text
+}
 
 /**
  * The first five issues, each as `path: message`, for an error message: a long message (a 100 KB field quoted
- * by valibot or arktype) is cut, so a 422 stays a small JSON document, as refused headers are quoted bounded.
+ * by valibot or arktype) or path (a record's key the sender chose) is cut, so a 422 stays a small JSON document,
+ * as refused headers are quoted bounded.
  *
  * @example
  * ```ts
@@ -43,8 +49,7 @@ export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): strin
       // Array.from, not `path.map`: arktype's path is an Array subclass whose `map` builds `new ReadonlyPath(0)`,
       // which holds [0], so an issue about the whole value read as one about field "0".
       const path = Array.from(issue.path ?? [], (segment) => String(typeof segment === 'object' ? segment.key : segment))
-      const message = issue.message.length > MAX_ISSUE_MESSAGE ? `${issue.message.slice(0, MAX_ISSUE_MESSAGE)}... (${issue.message.length} characters)` : issue.message
-      return path.length ? `${path.join('.')}: ${message}` : message
+      return path.length ? `${cut(path.join('.'))}: ${cut(issue.message)}` : cut(issue.message)
     })
     .join('; ')
 }

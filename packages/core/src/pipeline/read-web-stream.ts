@@ -21,6 +21,9 @@ import {
 /** Empty chunks read in a row before the Fetch reader lets timers and I/O run. */
 const EMPTY_CHUNKS_BETWEEN_YIELDS = 256
 
+/** Chunks the background read-off of a refused body takes before it lets timers and I/O run. */
+const DISCARDED_CHUNKS_BETWEEN_YIELDS = 256
+
 const nextMacrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
 /** Whether a body stream's chunk is bytes: a Uint8Array of this realm or another (a Buffer is one). */
@@ -44,7 +47,9 @@ export interface ReadWebStreamOptions extends ReadBodyOptions {
 }
 
 /**
- * Reads a Fetch body stream (Request.body) into bytes, enforcing the limit and the deadline.
+ * Reads a Fetch body stream (Request.body) into bytes, enforcing the limit and the deadline. A body past the
+ * limit is refused at once (`payload_too_large`), and the stream, still locked, is read off in the background for
+ * up to DISCARD_MAX_MS before it is cancelled; on any other failure it is cancelled at once.
  *
  * @example
  * ```ts
@@ -136,13 +141,15 @@ export async function readWebStream(
 function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
   const until = monotonicNow() + DISCARD_MAX_MS
   const cutOff = setTimeout(() => void reader.cancel().catch(() => {}), DISCARD_MAX_MS)
+  // Nothing to wait for in a process that is otherwise done (Node; Web runtimes have no unref).
+  ;(cutOff as { unref?: () => void }).unref?.()
   const readOn = async () => {
     // A source with a chunk always ready settles every read in a microtask: the time is checked as the chunks
     // come, and the event loop gets a turn now and then, as in the read itself.
     for (let chunks = 1; ; chunks++) {
       if ((await reader.read()).done) return
       if (monotonicNow() > until) return reader.cancel()
-      if (chunks % EMPTY_CHUNKS_BETWEEN_YIELDS === 0) await nextMacrotask()
+      if (chunks % DISCARDED_CHUNKS_BETWEEN_YIELDS === 0) await nextMacrotask()
     }
   }
   readOn()
