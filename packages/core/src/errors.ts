@@ -298,6 +298,18 @@ const MAX_QUOTED_CHARACTERS = 100
  * ```
  */
 export function quoteRefusedValue(value: string): string {
-  if (value.length <= MAX_QUOTED_CHARACTERS) return JSON.stringify(value)
-  return `${JSON.stringify(value.slice(0, MAX_QUOTED_CHARACTERS))}... (${value.length} characters)`
+  return cutText(value, MAX_QUOTED_CHARACTERS, JSON.stringify)
+}
+
+/**
+ * `text` for an error message: whole, or its first `max` characters and its length, each part passed through
+ * `quote` (JSON quotes for a refused header; none for a schema's issue).
+ *
+ * @example
+ * ```ts
+ * cutText('x'.repeat(500), 200) // 'xxx…x... (500 characters)', 200 of them kept
+ * ```
+ */
+export function cutText(text: string, max: number, quote: (part: string) => string = (part) => part): string {
+  return text.length <= max ? quote(text) : `${quote(text.slice(0, max))}... (${text.length} characters)`
 }

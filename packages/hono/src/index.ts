@@ -48,10 +48,10 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'fetch' | 'handleNodeR
     }
     if (wireUrl === undefined) return receiver.fetch(request, c.env, executionContextOf(c))
     const answer = await receiver.fetch(withWireUrl(request, wireUrl))
-    // node-server ends a connection whose request it did not read to the end (a 413, a 408): the answer says so.
+    // node-server ends a connection whose request it did not read to the end (a 413, a 408), and the Node request
+    // says which: the answer says so, or nothing (HTTP/2 has no Connection header; Node would warn and drop it).
     if (answerEndsConnection(incoming)) answer.headers.set('connection', 'close')
-    // HTTP/2 has no Connection header: the core's, for a body it cut off, Node would drop with a warning.
-    else if (incoming?.httpVersionMajor === 2) answer.headers.delete('connection')
+    else answer.headers.delete('connection')
     return answer
   }
 }

@@ -72,6 +72,11 @@ function firstOfEach<Entry>(entries: Entry[], namesOf: (entry: Entry) => EntryNa
   return { now, later }
 }
 
+/** The failure of a call whose deadline passed before its statement could be sent. */
+export function noAnswerWithin(what: string, timeoutMs: number): Error {
+  return storeUnavailableError(`${what}: no answer within ${timeoutMs} ms`)
+}
+
 /** One entry's outcome in a batch: its row, or the failure of the statement it went in. */
 export type Settled<Result> = { value: Result } | { error: unknown }
 
@@ -102,7 +107,7 @@ async function inStatements<Entry, Result>(
   const leftMs = timeoutMs - (monotonicNow() - startedAt)
   const settled: Array<Settled<Result> | Promise<Settled<Result>>> =
     leftMs < 1
-      ? statement.map(() => ({ error: storeUnavailableError(`${what}: no answer within ${timeoutMs} ms`) }))
+      ? statement.map(() => ({ error: noAnswerWithin(what, timeoutMs) }))
       : await send(statement, leftMs).then(
           (answers) => onePerEntry(answers, statement),
           (error: unknown) =>
@@ -154,7 +159,7 @@ async function eachAlone<Entry, Result>(
     const leftMs = timeoutMs - (monotonicNow() - startedAt)
     settled.push(
       leftMs < 1
-        ? { error: storeUnavailableError(`${what}: no answer within ${timeoutMs} ms`) }
+        ? { error: noAnswerWithin(what, timeoutMs) }
         : await send([entry], leftMs).then(
             (answers) => onePerEntry(answers, [entry])[0]!,
             (error: unknown) => ({ error }),
@@ -241,7 +246,7 @@ export function createBatchedStatements(connection: PostgresConnection, sql: Sto
     for (let unsure = firstUnsure; unsure.length > 0; ) {
       const leftMs = timeoutMs - (monotonicNow() - startedAt)
       try {
-        if (leftMs < 1) throw storeUnavailableError(`postgres store: claim: no answer within ${commandTimeoutMs} ms`)
+        if (leftMs < 1) throw noAnswerWithin('postgres store: claim', commandTimeoutMs)
         const pick = <T>(of: (entry: ClaimEntry) => T) => unsure.map((index) => of(entries[index]!))
         const versions = [pick((entry) => entry.record), pick((entry) => entry.version), pick((entry) => entry.retentionMs)]
         const recorded = onePerEntry(

@@ -69,10 +69,10 @@ const UNDEFINED_PREPARED_STATEMENT = '26000'
  * be run again. Under `default_transaction_isolation = 'serializable'` (set on a database or role), two
  * instances claiming at once failed one of them with 40001 (a 503 for a whole batch of deliveries).
  */
-const RUN_AGAIN = new Set(['40001', '40P01'])
+const RERUN_SQLSTATES = new Set(['40001', '40P01'])
 
 /** How many times a statement rolled back for a conflict is run again, within its deadline. */
-const RUNS_AGAIN = 2
+const MAX_RERUNS = 2
 
 /**
  * Creates (or adopts) the pool and returns the bounded runner.
@@ -182,12 +182,12 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
             await migrate()
             if (isAbandoned()) throw new Error('abandoned after the deadline')
           }
-          for (let runsLeft = RUNS_AGAIN; ; runsLeft -= 1) {
+          for (let rerunsLeft = MAX_RERUNS; ; rerunsLeft -= 1) {
             try {
               return await pool.query(statementOf(text, values))
             } catch (error) {
               const code = (error as { code?: string }).code
-              if (code !== undefined && RUN_AGAIN.has(code) && runsLeft > 0 && !isAbandoned()) continue
+              if (code !== undefined && RERUN_SQLSTATES.has(code) && rerunsLeft > 0 && !isAbandoned()) continue
               // Migrated once, then dropped (a database recreated empty, a reset between test runs): the migration is
               // applied again by the next call, where remembering it answered 503 until the process restarted.
               if (options.autoMigrate && code === UNDEFINED_TABLE) migrated = undefined

@@ -22,12 +22,11 @@ import {
   hasLoneSurrogate,
   monotonicNow,
   positiveOption,
-  storeUnavailableError,
 } from '@crm-webhooks/core'
 // Named, not the default import: @types/pg has no default export, and a CommonJS consumer without
 // esModuleInterop read a default-imported `pg.Pool` as any (a `pool: 5` compiled).
 import type { Pool } from 'pg'
-import { type ClaimEntry, type ClaimRow, createBatchedStatements, settledValue } from './batched-statements.js'
+import { type ClaimEntry, type ClaimRow, createBatchedStatements, noAnswerWithin, settledValue } from './batched-statements.js'
 import { migrationSql, tableNames } from './migration.js'
 import { openPostgresConnection } from './postgres-connection.js'
 import { storeQueries } from './store-queries.js'
@@ -222,7 +221,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         // Lost a race to a row this statement's snapshot could not show: read it afresh, within what is left
         // of the call's deadline (a read with a deadline of its own let a claim take twice commandTimeoutMs).
         const leftMs = commandTimeoutMs - (monotonicNow() - startedAt)
-        if (leftMs < 1) throw storeUnavailableError(`postgres store: claim: no answer within ${commandTimeoutMs} ms`)
+        if (leftMs < 1) throw noAnswerWithin('postgres store: claim', commandTimeoutMs)
         seen = (await connection.query<Pick<ClaimRow, 'state' | 'left_ms'>>('claim', sql.inspect, [key], { timeoutMs: leftMs })).rows[0]
       }
       if (seen?.state === 'completed' && (seen.left_ms ?? 0) > 0) return { state: 'completed' }

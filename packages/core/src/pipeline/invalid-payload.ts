@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type PayloadValidationError, STATUS_BY_CODE } from '../errors.js'
+import { type PayloadValidationError, STATUS_BY_CODE, cutText } from '../errors.js'
 import type { StandardSchemaV1 } from '../standard-schema.js'
 import type { DeliveryContext, WebhookResponse } from '../types.js'
 import type { Progress } from './delivery-outcome.js'
@@ -27,10 +27,6 @@ export interface InvalidPayloadInfo {
 /** The longest issue message (or path) an error quotes: valibot and arktype put the refused value in theirs. */
 const MAX_ISSUE_MESSAGE = 200
 
-/** `text` cut at MAX_ISSUE_MESSAGE characters, its length said. */
-function cut(text: string): string {
-  return text.length > MAX_ISSUE_MESSAGE ? `${text.slice(0, MAX_ISSUE_MESSAGE)}... (${text.length} characters)` : text
-}
 
 /**
  * The first five issues, each as `path: message`, for an error message: a long message (a 100 KB field quoted
@@ -49,7 +45,8 @@ export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): strin
       // Array.from, not `path.map`: arktype's path is an Array subclass whose `map` builds `new ReadonlyPath(0)`,
       // which holds [0], so an issue about the whole value read as one about field "0".
       const path = Array.from(issue.path ?? [], (segment) => String(typeof segment === 'object' ? segment.key : segment))
-      return path.length ? `${cut(path.join('.'))}: ${cut(issue.message)}` : cut(issue.message)
+      const message = cutText(issue.message, MAX_ISSUE_MESSAGE)
+      return path.length ? `${cutText(path.join('.'), MAX_ISSUE_MESSAGE)}: ${message}` : message
     })
     .join('; ')
 }
