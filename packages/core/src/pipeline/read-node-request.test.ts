@@ -69,6 +69,17 @@ describe('readNodeRequest', () => {
     else await expect(reading).rejects.toMatchObject({ code: 'body_already_parsed' })
   })
 
+  it('names the kept bytes as the fix where the host parses before any user code (Cloud Functions keeps req.rawBody)', async () => {
+    const request = Object.assign(requestStream({ 'content-length': '2' }), { httpVersionMajor: 1 })
+    request.end('{}')
+    request.resume()
+    await new Promise((resolve) => request.once('end', resolve))
+    await expect(readNodeRequest(request)).rejects.toMatchObject({
+      code: 'body_already_parsed',
+      message: expect.stringContaining('receiver.handleNodeRequest(req, req.rawBody)'),
+    })
+  })
+
   it('refuses a read stream over HTTP/2, whose framing does not declare a body absent', async () => {
     const request = Object.assign(requestStream(), { httpVersionMajor: 2 })
     request.end()

@@ -204,7 +204,9 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
       new RequestRejectedError(
         'body_already_parsed',
         'the request body stream was already consumed before signature verification (a body parser ran first); ' +
-          'mount crm-webhooks before any body parser, or on its own route',
+          'mount crm-webhooks before any body parser, or on its own route; a host that parses before your code ' +
+          '(Google Cloud Functions, Firebase) keeps the bytes on req.rawBody: use @crm-webhooks/express there, ' +
+          'or receiver.handleNodeRequest(req, req.rawBody)',
       ),
     )
   }
