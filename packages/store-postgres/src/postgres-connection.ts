@@ -71,6 +71,18 @@ const UNDEFINED_PREPARED_STATEMENT = '26000'
  */
 const RERUN_SQLSTATES = new Set(['40001', '40P01'])
 
+/**
+ * A pooled connection the server, a pooler or a proxy ended while it sat idle, found out only by the statement
+ * sent on it (the loop was busy when the end came, or a Lambda environment thawed with its next event and the end
+ * at once): admin_shutdown's 57P01 when the server said why, pg's own error when the socket just closed. The
+ * statement is sent once more, on another connection. Every statement may be repeated: completions and releases
+ * are owner-checked, and a claim that did land the first time answers in_progress (409) until its lease ends.
+ */
+function endedUnderTheStatement(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown }
+  return code === '57P01' || (code === undefined && typeof message === 'string' && /^Connection terminated( unexpectedly)?$/.test(message))
+}
+
 /** How many times a statement rolled back for a conflict is run again, within its deadline. */
 const MAX_RERUNS = 2
 
@@ -182,12 +194,18 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
             await migrate()
             if (isAbandoned()) throw new Error('abandoned after the deadline')
           }
+          let resentAfterClose = false
           for (let rerunsLeft = MAX_RERUNS; ; rerunsLeft -= 1) {
             try {
               return await pool.query(statementOf(text, values))
             } catch (error) {
               const code = (error as { code?: string }).code
               if (code !== undefined && RERUN_SQLSTATES.has(code) && rerunsLeft > 0 && !isAbandoned()) continue
+              if (!resentAfterClose && !closing && !isAbandoned() && endedUnderTheStatement(error)) {
+                resentAfterClose = true
+                rerunsLeft += 1
+                continue
+              }
               // Migrated once, then dropped (a database recreated empty, a reset between test runs): the migration is
               // applied again by the next call, where remembering it answered 503 until the process restarted.
               if (options.autoMigrate && code === UNDEFINED_TABLE) migrated = undefined

@@ -214,15 +214,29 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       const deadline = { what: `redis store: ${what}`, timeoutMs: options.commandTimeoutMs, onAbandoned, lateCalls: late }
       // Whether this call waited for a connection that never came within its deadline.
       let waitedInVain = false
+      // Waits for the connection, within this call's deadline, then sends the command.
+      const sendWhenReady = (isAbandoned: () => boolean) => {
+        notReadySince ??= monotonicNow()
+        waitedInVain = true
+        return whenReady().then(() => {
+          waitedInVain = false
+          // The caller has its answer already: running the command now would leave a claim nobody awaits.
+          if (isAbandoned()) throw new Error('abandoned after the deadline')
+          return unlessCluster(operation)
+        })
+      }
       return inFlight.track(
         withStoreDeadline(deadline, (isAbandoned) => {
-          if (client.isReady) return unlessCluster(operation)
-          waitedInVain = true
-          return whenReady().then(() => {
-            waitedInVain = false
-            // The caller has its answer already: running the command now would leave a claim nobody awaits.
-            if (isAbandoned()) throw new Error('abandoned after the deadline')
-            return unlessCluster(operation)
+          if (!client.isReady) return sendWhenReady(isAbandoned)
+          // A command written to a connection the server had already closed (its `timeout`, a proxy's or a load
+          // balancer's idle cut) fails with the close when the process had not read it yet: the loop was busy, or
+          // a Lambda environment thawed with its next event and the close at once. It is sent once more on the
+          // reconnected client, within the same deadline. Every call may be repeated: completions and releases
+          // are owner-checked, and a claim that did land the first time answers in_progress (409) until its
+          // lease ends.
+          return unlessCluster(operation).catch((error: unknown) => {
+            if (client.isReady || closing || isAbandoned()) throw error
+            return sendWhenReady(isAbandoned)
           })
         }).catch((error: unknown) => {
           // A call that waited its whole deadline for a connection still missing: the server has been gone that
