@@ -155,6 +155,24 @@ export interface Receiver<Events extends EventSchemas = any, P extends Provider 
    * ```
    */
   drain(options?: DrainOptions): Promise<boolean>
+  /**
+   * For a host that freezes the process once it has its answer (AWS Lambda, a function with no CPU after its
+   * response): resolves `true` when no claim is held, every claim taken so far having its outcome in the store
+   * (a handler past `handlerTimeoutMs` finished, a completion the store refused retried until it landed), or
+   * `false` when `timeoutMs` (default `lockTtlMs`) pass or `signal` aborts first. Unlike `drain()`, the receiver
+   * goes on taking deliveries. Async `onDelivery` and `onError` work is not waited for.
+   *
+   * @example
+   * ```ts
+   * const app = handle(honoApp) // hono/aws-lambda
+   * export const handler = async (event: LambdaEvent, context: Context) => {
+   *   const answer = await app(event, context)
+   *   await receiver.idle({ timeoutMs: Math.max(1, context.getRemainingTimeInMillis() - 1_000) })
+   *   return answer
+   * }
+   * ```
+   */
+  idle(options?: DrainOptions): Promise<boolean>
 }
 
 /** `response` with `Connection: close`: the request's body was left unread, so its connection cannot carry another. */
@@ -248,13 +266,13 @@ export function createReceiver<P extends Provider, Extra extends EventSchemas = 
         return closesConnection(request) ? closingConnection(response) : response
       }
     },
-    // A lease may outlast the longest timer (lockTtlMs up to MAX_STORE_MS): Node fires a longer one at once, so
-    // drain() resolved false within a millisecond and the store could be closed under a running handler.
-    drain: async (options = {}) =>
-      pipeline.heldClaims.drain(
-        positiveOption('drain timeoutMs', options.timeoutMs, Math.min(lockTtlMs, MAX_TIMER_MS), { max: MAX_TIMER_MS }),
-        options.signal,
-      ),
+    drain: async (options = {}) => pipeline.heldClaims.drain(waitTimeoutMs('drain', options), options.signal),
+    idle: async (options = {}) => pipeline.heldClaims.idle(waitTimeoutMs('idle', options), options.signal),
+  }
+  // A lease may outlast the longest timer (lockTtlMs up to MAX_STORE_MS): Node fires a longer one at once, so
+  // drain() resolved false within a millisecond and the store could be closed under a running handler.
+  function waitTimeoutMs(method: 'drain' | 'idle', options: DrainOptions): number {
+    return positiveOption(`${method} timeoutMs`, options.timeoutMs, Math.min(lockTtlMs, MAX_TIMER_MS), { max: MAX_TIMER_MS })
   }
   return receiver
 }

@@ -30,6 +30,8 @@ export interface HeldClaims {
    * aborts first (its timer is cleared then, so it keeps no process up).
    */
   drain(timeoutMs: number, signal?: AbortSignal): Promise<boolean>
+  /** As `drain`, but claims are still taken: resolves `true` once none is held at some moment. */
+  idle(timeoutMs: number, signal?: AbortSignal): Promise<boolean>
 }
 
 /**
@@ -56,25 +58,33 @@ export function createHeldClaims(): HeldClaims {
     },
     drain(timeoutMs, signal) {
       draining = true
-      if (tally.count === 0) return Promise.resolve(true)
-      if (signal?.aborted) return Promise.resolve(false)
-      return new Promise<boolean>((resolve) => {
-        const end = (drained: boolean) => {
-          clearTimeout(timer)
-          signal?.removeEventListener('abort', abort)
-          tally.waiting.delete(wake)
-          resolve(drained)
-        }
-        const wake = () => end(true)
-        const abort = () => end(false)
-        // Not unref'd: at shutdown this timer is what keeps the process up while the last outcomes are
-        // recorded (the background retries' own timers are unref'd).
-        const timer = setTimeout(abort, timeoutMs)
-        signal?.addEventListener('abort', abort, { once: true })
-        tally.waiting.add(wake)
-      })
+      return waitForNone(tally, timeoutMs, signal)
+    },
+    idle(timeoutMs, signal) {
+      return waitForNone(tally, timeoutMs, signal)
     },
   }
+}
+
+/** Resolves `true` once no claim of `tally` is held, `false` when `timeoutMs` pass or `signal` aborts first. */
+function waitForNone(tally: Tally, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (tally.count === 0) return Promise.resolve(true)
+  if (signal?.aborted) return Promise.resolve(false)
+  return new Promise<boolean>((resolve) => {
+    const end = (drained: boolean) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', abort)
+      tally.waiting.delete(wake)
+      resolve(drained)
+    }
+    const wake = () => end(true)
+    const abort = () => end(false)
+    // Not unref'd: at shutdown this timer is what keeps the process up while the last outcomes are
+    // recorded (the background retries' own timers are unref'd).
+    const timer = setTimeout(abort, timeoutMs)
+    signal?.addEventListener('abort', abort, { once: true })
+    tally.waiting.add(wake)
+  })
 }
 
 /** The claims counted as held, and the drains waiting for none to be left. */
