@@ -21,10 +21,20 @@ interface Finished {
   stderr: string
 }
 
+/**
+ * The environment with NO_COLOR and without FORCE_COLOR. Removed, not emptied: Node 22 and later (22.23, 24.22, 26.12 checked) print
+ * "The 'NO_COLOR' env is ignored due to the 'FORCE_COLOR' env being set" on stderr when both are present,
+ * an empty FORCE_COLOR included, as soon as the process imports node:util.
+ */
+function plainOutputEnv(): NodeJS.ProcessEnv {
+  const { FORCE_COLOR: _inherited, ...env } = process.env
+  return { ...env, NO_COLOR: '1' }
+}
+
 function startCli(args: string[], stdin?: string): { child: ChildProcessWithoutNullStreams; done: Promise<Finished> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/bin.ts', ...args], {
     cwd: root,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+    env: plainOutputEnv(),
   })
   let stdout = ''
   let stderr = ''

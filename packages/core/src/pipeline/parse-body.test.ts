@@ -75,7 +75,9 @@ describe('parseGuardedJson', () => {
     } catch (error) {
       caught = error
     }
-    expect(caught).toMatchObject({ code: 'invalid_body', message: `request body is not valid JSON: ${reason}` })
+    expect(caught).toMatchObject({ code: 'invalid_body' })
+    // V8 12 (Node 22) and later add ` (line 1 column 9)` after a position: no text of the body either.
+    expect((caught as Error).message.replace(/ \(line \d+ column \d+\)$/, '')).toBe(`request body is not valid JSON: ${reason}`)
     expect(((caught as Error).cause as Error).message).toContain(reason)
   })
 })
