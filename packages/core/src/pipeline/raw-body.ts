@@ -64,7 +64,8 @@ export function toBodyBytes(rawBody: RawBody | unknown): Uint8Array {
     'body_already_parsed',
     'the request body was parsed before signature verification (a JSON or form body parser ran first); ' +
       'hand crm-webhooks the raw bytes: mount its middleware before any body parser, or keep the bytes where the ' +
-      "parser runs (Express: express.json({ verify: rawBodySaver }) from @crm-webhooks/express)",
+      "parser runs (Express: express.json({ verify: rawBodySaver }) from @crm-webhooks/express; NestJS: " +
+      'NestFactory.create(AppModule, { rawBody: true }), or app.use() the handler in main.ts before listen())',
   )
 }
 

@@ -206,7 +206,8 @@ export function readNodeRequest(request: NodeRequestStream, options: ReadBodyOpt
         'the request body stream was already consumed before signature verification (a body parser ran first); ' +
           'mount crm-webhooks before any body parser, or on its own route; a host that parses before your code ' +
           '(Google Cloud Functions, Firebase) keeps the bytes on req.rawBody: use @crm-webhooks/express there, ' +
-          'or receiver.handleNodeRequest(req, req.rawBody)',
+          'or receiver.handleNodeRequest(req, req.rawBody); on NestJS with Fastify, register @crm-webhooks/fastify ' +
+          'with app.register() instead of calling the receiver from a controller',
       ),
     )
   }
