@@ -35,6 +35,11 @@ describe('createRedisStore: configuration mistakes throw TypeError', () => {
   ])('%s: every call would have been a 503', (_, make) => {
     expect(() => createRedisStore({ client: make() as never })).toThrow(/createClient\(\) client, not a pool, Sentinel or Cluster/)
   })
+
+  it('an ioredis client (status, not isReady): the TypeError names ioredis and the url option', () => {
+    const ioredisLike = { status: 'ready', duplicate() {}, call() {}, connect() {}, quit() {}, on() {}, once() {} }
+    expect(() => createRedisStore({ client: ioredisLike as never })).toThrow(/not an ioredis one: pass `url` instead/)
+  })
 })
 
 describe.skipIf(!available)('redis store against a real server', () => {

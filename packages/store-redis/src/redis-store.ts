@@ -183,7 +183,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   ) {
     // createClientPool(), createSentinel() and createCluster() clients take commands another way or never
     // say they are ready: every call would time out as a 503. Only createClient() clients are supported.
-    throw new TypeError('crm-webhooks: createRedisStore takes a createClient() client, not a pool, Sentinel or Cluster client')
+    // ioredis clients say `status` where node-redis says isReady: name it, since an app with one at hand passes it.
+    const isIoredis = typeof given.status === 'string' && typeof given.duplicate === 'function'
+    throw new TypeError(
+      isIoredis
+        ? 'crm-webhooks: createRedisStore takes a node-redis createClient() client, not an ioredis one: pass `url` instead (the store then opens and closes its own connection)'
+        : 'crm-webhooks: createRedisStore takes a createClient() client, not a pool, Sentinel or Cluster client',
+    )
   }
   const keyPrefix = options.keyPrefix ?? 'crm-webhooks:'
   if (typeof keyPrefix !== 'string') throw new TypeError('crm-webhooks: keyPrefix must be a string')
