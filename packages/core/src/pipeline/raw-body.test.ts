@@ -7,6 +7,9 @@ describe('keptNodeBody', () => {
     const bytes = Buffer.from('\ufeff{}')
     expect(keptNodeBody(bytes)).toBe(bytes)
     expect(() => keptNodeBody('{}')).toThrow(expect.objectContaining({ code: 'body_already_parsed', status: 500 }))
+    // Koa's parsers (koa-bodyparser, @koa/bodyparser, koa-body) keep only a decoded string and have no hook to keep
+    // bytes: the message must name the fix that works there too, mounting before the parser or skipping it.
+    expect(() => keptNodeBody('{}')).toThrow(expect.objectContaining({ message: expect.stringMatching(/before any body parser.*disableBodyParser/) }))
   })
 })
 

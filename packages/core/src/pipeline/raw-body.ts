@@ -152,8 +152,9 @@ export function keptNodeBody(rawBody: unknown): unknown {
   if (typeof rawBody !== 'string') return rawBody
   throw new RequestRejectedError(
     'body_already_parsed',
-    'the request body reached crm-webhooks as decoded text (a text body parser ran first), not the bytes the sender signed; ' +
-      "keep the bytes instead: a raw parser, or the parser's verify hook (rawBodySaver in @crm-webhooks/express)",
+    'the request body reached crm-webhooks as decoded text (a body parser ran first and kept only its text), not the bytes the sender signed; ' +
+      'mount crm-webhooks before any body parser, or skip the parser on its path (koa-bodyparser and @koa/bodyparser: ' +
+      "ctx.disableBodyParser = true), or keep the bytes where the parser runs (Express: a raw parser, or its verify hook, rawBodySaver in @crm-webhooks/express)",
   )
 }
 
