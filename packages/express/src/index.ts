@@ -26,12 +26,6 @@ export function rawBodySaver(request: IncomingMessage, _response: ServerResponse
 }
 
 /**
- * What {@link crmWebhooks} returns: an Express `RequestHandler`, also callable without `next` (from a NestJS
- * controller's `@Req()` and `@Res()`), whose promise resolves once the answer is written and never rejects.
- */
-export type CrmWebhooksHandler = RequestHandler & ((request: Request, response: Response) => Promise<void>)
-
-/**
  * The Express 4/5 handler: hands the raw bytes to the receiver and writes its answer as is, through the core's
  * node:http listener (with `Content-Length`; an answer Node refuses to write is the core's JSON 500, never
  * Express's error page, which shows the sender a stack outside production).
@@ -46,7 +40,9 @@ export type CrmWebhooksHandler = RequestHandler & ((request: Request, response: 
  * app.listen(3000)
  * ```
  */
-export function crmWebhooks(receiver: Pick<Receiver<any>, 'handleNodeRequest'>): CrmWebhooksHandler {
+export function crmWebhooks(
+  receiver: Pick<Receiver<any>, 'handleNodeRequest'>,
+): RequestHandler & ((request: Request, response: Response) => Promise<void>) {
   // Bytes a parser kept are used; after a parser that kept none, its `req.body` goes to the core, which
   // answers body_already_parsed naming the fix (express.text()'s string included), unless the framing
   // declared no body (a signed DELETE's {}: nothing was lost); an unread stream is read by the core, bounded.
@@ -56,9 +52,8 @@ export function crmWebhooks(receiver: Pick<Receiver<any>, 'handleNodeRequest'>):
       return receiver.handleNodeRequest(request, rawBody ?? (readableEnded && !declaresNoBody(request) ? body : undefined))
     },
   })
-  // The listener's promise is returned (it never rejects): a caller that awaits it (a NestJS controller, an
-  // interceptor timing the request) sees the answer written; Express 4 ignores it, Express 5 awaits it.
+  // Callable without `next`; its promise, never rejected, ends with the answer written (a NestJS controller awaits it).
   return function crmWebhooksHandler(request: Request, response: Response) {
     return listener(request, response)
-  } as CrmWebhooksHandler
+  }
 }
