@@ -157,10 +157,11 @@ export interface Receiver<Events extends EventSchemas = any, P extends Provider 
   drain(options?: DrainOptions): Promise<boolean>
   /**
    * For a host that freezes the process once it has its answer (AWS Lambda, a function with no CPU after its
-   * response): resolves `true` when no claim is held, every claim taken so far having its outcome in the store
-   * (a handler past `handlerTimeoutMs` finished, a completion the store refused retried until it landed), or
-   * `false` when `timeoutMs` (default `lockTtlMs`) pass or `signal` aborts first. Unlike `drain()`, the receiver
-   * goes on taking deliveries. Async `onDelivery` and `onError` work is not waited for.
+   * response): resolves `true` when no claim is held, every claim taken so far having its outcome recorded or
+   * given up after its retries (a handler past `handlerTimeoutMs` finished, a completion the store refused
+   * retried), or `false` when `timeoutMs` (default `lockTtlMs`) pass or `signal` aborts first. Unlike `drain()`,
+   * the receiver goes on taking deliveries. Not waited for: async `onDelivery` and `onError` work, and a store's
+   * own late calls (a claim that landed past its deadline, given back by the store; `store.close()` waits for it).
    *
    * @example
    * ```ts

@@ -74,14 +74,21 @@ const RERUN_SQLSTATES = new Set(['40001', '40P01'])
 /**
  * A pooled connection the server, a pooler or a proxy ended while it sat idle, found out only by the statement
  * sent on it (the loop was busy when the end came, or a Lambda environment thawed with its next event and the end
- * at once): admin_shutdown's 57P01 when the server said why, pg's own error when the socket just closed. The
+ * at once): a code the server or the socket gave (below), or pg's own error when the socket just closed. The
  * statement is sent once more, on another connection. Every statement may be repeated: completions and releases
  * are owner-checked, and a claim that did land the first time answers in_progress (409) until its lease ends.
  */
 function endedUnderTheStatement(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown }
-  return code === '57P01' || (code === undefined && typeof message === 'string' && /^Connection terminated( unexpectedly)?$/.test(message))
+  if (typeof code === 'string') return ENDED_CONNECTION_CODES.has(code)
+  return typeof message === 'string' && /^Connection terminated( unexpectedly)?$/.test(message)
 }
+
+/**
+ * admin_shutdown (pg_terminate_backend, a fast shutdown) and idle_session_timeout (PostgreSQL 14+ ending an idle
+ * session itself); a socket reset, which a load balancer or NAT past its idle timeout answers instead of a close.
+ */
+const ENDED_CONNECTION_CODES = new Set(['57P01', '57P05', 'ECONNRESET', 'EPIPE'])
 
 /** How many times a statement rolled back for a conflict is run again, within its deadline. */
 const MAX_RERUNS = 2

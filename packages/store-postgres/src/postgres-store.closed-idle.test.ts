@@ -31,4 +31,20 @@ describe.skipIf(!available)('postgres store: a pooled connection the server ende
       await admin.end()
     }
   })
+
+  it('so is one the server ended itself for idle_session_timeout (57P05)', async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1, options: '-c idle_session_timeout=200' })
+    pool.on('error', () => {})
+    const table = uniqueTable('idle_session')
+    const store = createPostgresStore({ pool, table, autoMigrate: true })
+    try {
+      await store.claim('warm', 'owner-w', 60_000)
+      holdTheLoop(600)
+      await expect(store.claim('after-close', 'owner-a', 60_000)).resolves.toEqual({ state: 'claimed' })
+    } finally {
+      await store.close()
+      await pool.end()
+      await dropTables(table)
+    }
+  })
 })
