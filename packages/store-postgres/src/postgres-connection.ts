@@ -210,7 +210,7 @@ export function openPostgresConnection(options: PostgresConnectionOptions): Post
               if (code !== undefined && RERUN_SQLSTATES.has(code) && rerunsLeft > 0 && !isAbandoned()) continue
               if (!resentAfterClose && !closing && !isAbandoned() && endedUnderTheStatement(error)) {
                 resentAfterClose = true
-                rerunsLeft += 1
+                rerunsLeft += 1 // not one of the conflict reruns: the loop's step takes it back
                 continue
               }
               // Migrated once, then dropped (a database recreated empty, a reset between test runs): the migration is
