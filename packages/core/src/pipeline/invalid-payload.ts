@@ -27,7 +27,6 @@ export interface InvalidPayloadInfo {
 /** The longest issue message (or path) an error quotes: valibot and arktype put the refused value in theirs. */
 const MAX_ISSUE_MESSAGE = 200
 
-
 /**
  * The first five issues, each as `path: message`, for an error message: a long message (a 100 KB field quoted
  * by valibot or arktype) or path (a record's key the sender chose) is cut, so a 422 stays a small JSON document,
